@@ -1,0 +1,47 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Developer entry points.  The module itself builds the standard out-of-tree
+# way from Kbuild: make -C <kernel build dir> M=$PWD modules
+#
+#   make            rvhv.ko, against the cached test kernel (built if missing)
+#   make check      every test, inside QEMU; ends with "N passed, N failed"
+#   make run        the main job: boot the test host, load rvhv, show it
+#   make sparse     sparse (C=2) over the module
+#   make checkpatch checkpatch.pl --no-tree -f over the module's sources
+#   make kernel     build (or find) the cached test kernel; prints its path
+#
+# KDIR defaults to the cached test kernel of tools/testbed/build-kernel.sh.
+
+ARCH ?= riscv
+CROSS_COMPILE ?= riscv64-linux-gnu-
+export ARCH CROSS_COMPILE
+
+KDIR ?= $(shell tools/testbed/deps.sh >&2 && tools/testbed/build-kernel.sh)
+KBUILD = $(MAKE) -C $(KDIR) M=$(CURDIR) W=1
+
+SOURCES = $(shell git ls-files -co --exclude-standard -- '*.[chS]' | \
+	    grep -v -e '^selftests/' -e '^tools/')
+
+.PHONY: all modules clean check run bench sparse checkpatch kernel
+
+all modules:
+	$(KBUILD) modules
+
+sparse:
+	$(KBUILD) C=2 CHECK=$(CURDIR)/tools/testbed/sparse.sh modules
+
+checkpatch:
+	$(KDIR)/source/scripts/checkpatch.pl --no-tree -f $(SOURCES)
+
+kernel:
+	@echo $(KDIR)
+
+check:
+	tools/testbed/check.sh
+
+run:
+	tools/testbed/run.sh run
+
+clean:
+	$(KBUILD) clean
+	rm -rf build

@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * VMID allocation with generations.
+ *
+ * VMIDs 1 .. 2^bits - 1 are handed out in order; VMID 0 is never given to a
+ * VM so that hgatp == 0 always means "no guest".  When they run out, the
+ * generation advances, every hart's G-stage TLB is flushed (HFENCE.GVMA for
+ * all VMIDs), and VMs get new VMIDs as they next enter the guest: a vCPU
+ * compares its VM's generation with the current one on every entry, with
+ * interrupts off, and comes back here when it is stale.
+ *
+ * With no VMID bits every VM uses VMID 0 and the generation never moves;
+ * the vCPU code flushes the G-stage TLB when a hart switches VMs instead.
+ */
+#include <linux/atomic.h>
+#include <linux/module.h>
+#include <linux/smp.h>
+#include <linux/spinlock.h>
+#include <asm/csr.h>
+#include <asm/insn-def.h>
+
+#include "../rvhv_int.h"
+
+static unsigned int max_vmid_bits = UINT_MAX;
+module_param(max_vmid_bits, uint, 0444);
+MODULE_PARM_DESC(max_vmid_bits,
+		 "Allocate from at most this many VMID bits (default: all the hardware has)");
+
+/*
+ * Protects rvhv_vmid_next, and serialises advancing rvhv_vmid_gen and
+ * writing any struct rvhv_vmid.  Never taken with interrupts disabled: a
+ * rollover holds it across an IPI to every hart.
+ */
+static DEFINE_SPINLOCK(rvhv_vmid_lock);
+static unsigned long rvhv_vmid_next;
+/* Current generation; read locklessly on guest entry. */
+static atomic64_t rvhv_vmid_gen = ATOMIC64_INIT(1);
+
+static void rvhv_local_hfence_gvma_all(void *unused)
+{
+	asm volatile(HFENCE_GVMA(zero, zero) : : : "memory");
+}
+
+/*
+ * Find the VMID width hgatp implements.  Runs once at module load; hgatp is
+ * restored and the hart's G-stage TLB flushed afterwards.
+ */
+void rvhv_vmid_detect(void)
+{
+	unsigned long old, vmid;
+
+	preempt_disable();
+	old = csr_read(CSR_HGATP);
+	csr_write(CSR_HGATP, old | HGATP_VMID);
+	vmid = (csr_read(CSR_HGATP) & HGATP_VMID) >> HGATP_VMID_SHIFT;
+	csr_write(CSR_HGATP, old);
+	rvhv_local_hfence_gvma_all(NULL);
+	preempt_enable();
+
+	rvhv_host.feat.vmid_bits = fls_long(vmid);
+}
+
+void rvhv_vmid_init(void)
+{
+	rvhv_host.feat.vmid_bits_used = min(rvhv_host.feat.vmid_bits,
+					    max_vmid_bits);
+	rvhv_vmid_next = 1;
+}
+
+u64 rvhv_vmid_generation(void)
+{
+	return atomic64_read(&rvhv_vmid_gen);
+}
+
+/**
+ * rvhv_vmid_update() - make sure a VM holds a VMID of the current generation
+ * @v: the VM's VMID
+ *
+ * Context: process context, interrupts enabled.
+ * Return: true if a new VMID was assigned (hgatp must be rewritten).
+ */
+bool rvhv_vmid_update(struct rvhv_vmid *v)
+{
+	unsigned int bits = rvhv_host.feat.vmid_bits_used;
+	bool changed = false;
+	u64 gen;
+
+	if (!bits)
+		return false;
+	if (READ_ONCE(v->generation) == atomic64_read(&rvhv_vmid_gen))
+		return false;
+
+	spin_lock(&rvhv_vmid_lock);
+	gen = atomic64_read(&rvhv_vmid_gen);
+	if (v->generation == gen)
+		goto out;
+
+	if (rvhv_vmid_next >= BIT(bits)) {
+		/*
+		 * Out of VMIDs: start a new generation.  Every VM must take a
+		 * new VMID before it runs again, and no hart may keep a TLB
+		 * entry tagged with an old one.  The IPIs also push running
+		 * vCPUs out of the guest so they see the new generation.
+		 */
+		gen = atomic64_inc_return(&rvhv_vmid_gen);
+		rvhv_vmid_next = 1;
+		on_each_cpu(rvhv_local_hfence_gvma_all, NULL, 1);
+	}
+	WRITE_ONCE(v->vmid, rvhv_vmid_next++);
+	WRITE_ONCE(v->generation, gen);
+	changed = true;
+out:
+	spin_unlock(&rvhv_vmid_lock);
+	return changed;
+}

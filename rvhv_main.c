@@ -1,0 +1,367 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * rvhv: a KVM-class hypervisor for RISC-V hosts with the H extension.
+ *
+ * Module init and exit, host feature detection, /dev/rvhv and its system
+ * ioctls, and the per-CPU hypervisor set-up.
+ */
+#define pr_fmt(fmt) "rvhv: " fmt
+
+#include <linux/cpu.h>
+#include <linux/cpuhotplug.h>
+#include <linux/debugfs.h>
+#include <linux/fs.h>
+#include <linux/kvm.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/percpu.h>
+#include <linux/seq_file.h>
+#include <linux/uaccess.h>
+#include <asm/cpufeature.h>
+#include <asm/csr.h>
+#include <asm/hwcap.h>
+#include <asm/insn-def.h>
+
+#include "rvhv_int.h"
+
+struct rvhv_host rvhv_host __ro_after_init;
+
+/*
+ * Exceptions a guest takes itself, without a trip through HS-mode: the ones
+ * its own kernel handles and rvhv never needs to see.  Everything else
+ * (guest-page faults, virtual instructions, ecalls from VS) comes to rvhv.
+ */
+#define RVHV_HEDELEG	(BIT(EXC_INST_MISALIGNED) | BIT(EXC_BREAKPOINT) | \
+			 BIT(EXC_SYSCALL) | BIT(EXC_INST_PAGE_FAULT) | \
+			 BIT(EXC_LOAD_PAGE_FAULT) | BIT(EXC_STORE_PAGE_FAULT))
+/* VS-level interrupts go to VS-mode. */
+#define RVHV_HIDELEG	(BIT(IRQ_VS_SOFT) | BIT(IRQ_VS_TIMER) | \
+			 BIT(IRQ_VS_EXT))
+/* A guest reads only the time counter directly; the rest traps. */
+#define RVHV_HCOUNTEREN	BIT(1)
+
+/**
+ * struct rvhv_cpu - per-CPU hypervisor state of this hart
+ * @enabled: rvhv's set-up is in place on this hart
+ * @saved_hedeleg: hedeleg found when rvhv set the hart up
+ * @saved_hideleg: hideleg found then
+ * @saved_hcounteren: hcounteren found then
+ * @saved_henvcfg: henvcfg found then
+ *
+ * Only touched on its own CPU, by the hotplug callbacks (which run there
+ * with preemption disabled), or read by debugfs through an IPI to that CPU.
+ *
+ * kvm.ko programs the same CSRs.  rvhv puts back what it found when it
+ * leaves a hart, but only where the CSR still holds rvhv's value: if
+ * kvm.ko was loaded later and wrote its own, that stays.
+ */
+struct rvhv_cpu {
+	bool enabled;
+	unsigned long saved_hedeleg;
+	unsigned long saved_hideleg;
+	unsigned long saved_hcounteren;
+	unsigned long saved_henvcfg;
+};
+
+static DEFINE_PER_CPU(struct rvhv_cpu, rvhv_cpu);
+static enum cpuhp_state rvhv_cpuhp_state;
+static struct dentry *rvhv_debugfs;
+
+static int rvhv_cpu_online(unsigned int cpu)
+{
+	struct rvhv_cpu *c = per_cpu_ptr(&rvhv_cpu, cpu);
+
+	c->saved_hedeleg = csr_read(CSR_HEDELEG);
+	c->saved_hideleg = csr_read(CSR_HIDELEG);
+	c->saved_hcounteren = csr_read(CSR_HCOUNTEREN);
+	c->saved_henvcfg = csr_read(CSR_HENVCFG);
+
+	csr_write(CSR_HEDELEG, RVHV_HEDELEG);
+	csr_write(CSR_HIDELEG, RVHV_HIDELEG);
+	csr_write(CSR_HCOUNTEREN, RVHV_HCOUNTEREN);
+	csr_write(CSR_HENVCFG, 0);
+	csr_write(CSR_HVIP, 0);
+	c->enabled = true;
+	return 0;
+}
+
+/* Put back what was found, unless someone else has written since. */
+#define rvhv_restore_csr(csr, ours, saved)		\
+	do {						\
+		if (csr_read(csr) == (ours))		\
+			csr_write(csr, saved);		\
+	} while (0)
+
+/*
+ * Is kvm.ko loaded?  It is the one other user of these CSRs, and it sets
+ * them up once per hart and never again.  rvhv's delegation is the same as
+ * kvm.ko's, so where kvm.ko is live rvhv leaves a hart's CSRs as they are.
+ */
+static bool rvhv_kvm_loaded(void)
+{
+	void *sym = __symbol_get("kvm_rebooting");
+
+	if (!sym)
+		return false;
+	__symbol_put("kvm_rebooting");
+	return true;
+}
+
+static int rvhv_cpu_offline(unsigned int cpu)
+{
+	struct rvhv_cpu *c = per_cpu_ptr(&rvhv_cpu, cpu);
+
+	if (!c->enabled)
+		return 0;
+	c->enabled = false;
+	if (rvhv_kvm_loaded())
+		return 0;
+	/*
+	 * No VS interrupt may be left pending and enabled when hideleg
+	 * changes, or the host would take it as a spurious interrupt.
+	 */
+	csr_write(CSR_VSIE, 0);
+	csr_write(CSR_HVIP, 0);
+	rvhv_restore_csr(CSR_HEDELEG, RVHV_HEDELEG, c->saved_hedeleg);
+	rvhv_restore_csr(CSR_HIDELEG, RVHV_HIDELEG, c->saved_hideleg);
+	rvhv_restore_csr(CSR_HCOUNTEREN, RVHV_HCOUNTEREN, c->saved_hcounteren);
+	rvhv_restore_csr(CSR_HENVCFG, 0, c->saved_henvcfg);
+	return 0;
+}
+
+/* Which G-stage modes does hgatp take?  Runs once, on one hart. */
+static void rvhv_detect_gstage(void)
+{
+	static const struct {
+		unsigned long mode;
+		u32 gpa_bits;
+	} modes[] = {
+		{ HGATP_MODE_SV39X4, 41 },
+		{ HGATP_MODE_SV48X4, 50 },
+		{ HGATP_MODE_SV57X4, 59 },
+	};
+	unsigned long old;
+	int i;
+
+	preempt_disable();
+	old = csr_read(CSR_HGATP);
+	for (i = 0; i < ARRAY_SIZE(modes); i++) {
+		csr_write(CSR_HGATP, modes[i].mode << HGATP_MODE_SHIFT);
+		if ((csr_read(CSR_HGATP) >> HGATP_MODE_SHIFT) != modes[i].mode)
+			continue;
+		rvhv_host.feat.gstage_modes |= BIT(modes[i].mode);
+		rvhv_host.hgatp_mode = modes[i].mode;
+		rvhv_host.feat.gstage_mode = modes[i].mode;
+		rvhv_host.feat.gpa_bits = modes[i].gpa_bits;
+	}
+	csr_write(CSR_HGATP, old);
+	asm volatile(HFENCE_GVMA(zero, zero) : : : "memory");
+	preempt_enable();
+}
+
+static int rvhv_detect(void)
+{
+	if (!riscv_isa_extension_available(NULL, h)) {
+		pr_err("the CPU has no hypervisor (H) extension; not loading\n");
+		return -ENODEV;
+	}
+	rvhv_host.feat.flags |= RVHV_HOST_H;
+	if (riscv_isa_extension_available(NULL, SSTC))
+		rvhv_host.feat.flags |= RVHV_HOST_SSTC;
+	if (riscv_isa_extension_available(NULL, SVPBMT))
+		rvhv_host.feat.flags |= RVHV_HOST_SVPBMT;
+
+	rvhv_detect_gstage();
+	if (!rvhv_host.feat.gstage_modes) {
+		pr_err("hgatp accepts none of Sv39x4/Sv48x4/Sv57x4; not loading\n");
+		return -ENODEV;
+	}
+	rvhv_vmid_detect();
+	rvhv_vmid_init();
+	return 0;
+}
+
+static const char *rvhv_mode_name(u32 mode)
+{
+	switch (mode) {
+	case HGATP_MODE_SV39X4:
+		return "sv39x4";
+	case HGATP_MODE_SV48X4:
+		return "sv48x4";
+	case HGATP_MODE_SV57X4:
+		return "sv57x4";
+	}
+	return "?";
+}
+
+static void rvhv_show_features(struct seq_file *m)
+{
+	const struct rvhv_host_features *f = &rvhv_host.feat;
+	u32 mode;
+
+	seq_printf(m, "extensions: h%s%s\n",
+		   f->flags & RVHV_HOST_SSTC ? " sstc" : "",
+		   f->flags & RVHV_HOST_SVPBMT ? " svpbmt" : "");
+	seq_puts(m, "gstage_modes:");
+	for (mode = HGATP_MODE_SV39X4; mode <= HGATP_MODE_SV57X4; mode++)
+		if (f->gstage_modes & BIT(mode))
+			seq_printf(m, " %s", rvhv_mode_name(mode));
+	seq_printf(m, "\ngstage_mode: %s\ngpa_bits: %u\n",
+		   rvhv_mode_name(f->gstage_mode), f->gpa_bits);
+	seq_printf(m, "vmid_bits: %u\nvmid_bits_used: %u\n",
+		   f->vmid_bits, f->vmid_bits_used);
+}
+
+static int rvhv_features_show(struct seq_file *m, void *unused)
+{
+	rvhv_show_features(m);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(rvhv_features);
+
+struct rvhv_cpu_csrs {
+	struct rvhv_cpu c;
+	unsigned long hedeleg, hideleg, hcounteren, henvcfg;
+};
+
+static void rvhv_read_cpu_csrs(void *arg)
+{
+	struct rvhv_cpu_csrs *r = arg;
+
+	r->c = *this_cpu_ptr(&rvhv_cpu);
+	r->hedeleg = csr_read(CSR_HEDELEG);
+	r->hideleg = csr_read(CSR_HIDELEG);
+	r->hcounteren = csr_read(CSR_HCOUNTEREN);
+	r->henvcfg = csr_read(CSR_HENVCFG);
+}
+
+/* One line per online hart: rvhv's state and the CSRs as they are now. */
+static int rvhv_cpus_show(struct seq_file *m, void *unused)
+{
+	struct rvhv_cpu_csrs r;
+	unsigned int cpu;
+
+	cpus_read_lock();
+	for_each_online_cpu(cpu) {
+		if (smp_call_function_single(cpu, rvhv_read_cpu_csrs, &r, 1))
+			continue;
+		seq_printf(m, "cpu%u enabled=%d hedeleg=%#lx hideleg=%#lx hcounteren=%#lx henvcfg=%#lx saved_hedeleg=%#lx saved_hideleg=%#lx\n",
+			   cpu, r.c.enabled, r.hedeleg, r.hideleg,
+			   r.hcounteren, r.henvcfg, r.c.saved_hedeleg,
+			   r.c.saved_hideleg);
+	}
+	cpus_read_unlock();
+	seq_printf(m, "expected hedeleg=%#lx hideleg=%#lx hcounteren=%#lx\n",
+		   (unsigned long)RVHV_HEDELEG, (unsigned long)RVHV_HIDELEG,
+		   (unsigned long)RVHV_HCOUNTEREN);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(rvhv_cpus);
+
+/* The VMs, their VMIDs and the allocator generation. */
+static int rvhv_vms_show(struct seq_file *m, void *unused)
+{
+	struct rvhv_vm *vm;
+
+	seq_printf(m, "vms: %d\ngeneration: %llu\n",
+		   atomic_read(&rvhv_nr_vms), rvhv_vmid_generation());
+	mutex_lock(&rvhv_vms_lock);
+	list_for_each_entry(vm, &rvhv_vms, list)
+		seq_printf(m, "vm pid=%d vmid=%lu generation=%llu\n", vm->pid,
+			   READ_ONCE(vm->vmid.vmid),
+			   READ_ONCE(vm->vmid.generation));
+	mutex_unlock(&rvhv_vms_lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(rvhv_vms);
+
+static long rvhv_get_host_features(void __user *argp)
+{
+	if (copy_to_user(argp, &rvhv_host.feat, sizeof(rvhv_host.feat)))
+		return -EFAULT;
+	return 0;
+}
+
+static long rvhv_dev_ioctl(struct file *filp, unsigned int ioctl,
+			   unsigned long arg)
+{
+	switch (ioctl) {
+	case KVM_GET_API_VERSION:
+		if (arg)
+			return -EINVAL;
+		return RVHV_API_VERSION;
+	case KVM_CREATE_VM:
+		return rvhv_create_vm(arg);
+	case KVM_CHECK_EXTENSION:
+		return rvhv_check_extension(NULL, arg);
+	case KVM_GET_VCPU_MMAP_SIZE:
+		if (arg)
+			return -EINVAL;
+		return PAGE_SIZE;
+	case RVHV_GET_HOST_FEATURES:
+		return rvhv_get_host_features((void __user *)arg);
+	}
+	return -ENOTTY;
+}
+
+static const struct file_operations rvhv_dev_fops = {
+	.owner		= THIS_MODULE,
+	.unlocked_ioctl	= rvhv_dev_ioctl,
+	.llseek		= noop_llseek,
+};
+
+static struct miscdevice rvhv_dev = {
+	.minor	= MISC_DYNAMIC_MINOR,
+	.name	= "rvhv",
+	.fops	= &rvhv_dev_fops,
+	.mode	= 0660,
+};
+
+static int __init rvhv_init(void)
+{
+	int ret;
+
+	ret = rvhv_detect();
+	if (ret)
+		return ret;
+
+	ret = cpuhp_setup_state(CPUHP_AP_ONLINE_DYN, "rvhv:online",
+				rvhv_cpu_online, rvhv_cpu_offline);
+	if (ret < 0)
+		return ret;
+	rvhv_cpuhp_state = ret;
+
+	rvhv_debugfs = debugfs_create_dir("rvhv", NULL);
+	debugfs_create_file("features", 0444, rvhv_debugfs, NULL,
+			    &rvhv_features_fops);
+	debugfs_create_file("cpus", 0444, rvhv_debugfs, NULL,
+			    &rvhv_cpus_fops);
+	debugfs_create_file("vms", 0444, rvhv_debugfs, NULL, &rvhv_vms_fops);
+
+	ret = misc_register(&rvhv_dev);
+	if (ret) {
+		debugfs_remove_recursive(rvhv_debugfs);
+		cpuhp_remove_state(rvhv_cpuhp_state);
+		return ret;
+	}
+
+	pr_info("ready: h%s%s, G-stage %s (%u GPA bits), %u VMID bits (%u used)\n",
+		rvhv_host.feat.flags & RVHV_HOST_SSTC ? " sstc" : "",
+		rvhv_host.feat.flags & RVHV_HOST_SVPBMT ? " svpbmt" : "",
+		rvhv_mode_name(rvhv_host.feat.gstage_mode),
+		rvhv_host.feat.gpa_bits, rvhv_host.feat.vmid_bits,
+		rvhv_host.feat.vmid_bits_used);
+	return 0;
+}
+
+static void __exit rvhv_exit(void)
+{
+	misc_deregister(&rvhv_dev);
+	debugfs_remove_recursive(rvhv_debugfs);
+	cpuhp_remove_state(rvhv_cpuhp_state);
+}
+
+module_init(rvhv_init);
+module_exit(rvhv_exit);
+MODULE_DESCRIPTION("rvhv: KVM-class hypervisor for RISC-V (H extension)");
+MODULE_LICENSE("GPL");

@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by rvhv's selftests (userspace, static riscv64 binaries).
+ */
+#ifndef RVHV_UTIL_H
+#define RVHV_UTIL_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+/* The device under test: /dev/rvhv, or $RVHV_DEV (e.g. /dev/kvm). */
+static inline const char *rvhv_dev_path(void)
+{
+	const char *p = getenv("RVHV_DEV");
+
+	return p ? p : "/dev/rvhv";
+}
+
+static inline int rvhv_open_dev(int flags)
+{
+	return open(rvhv_dev_path(), flags | O_CLOEXEC);
+}
+
+/* Read a whole (small) file into a NUL-terminated static buffer. */
+static inline const char *rvhv_read_file(const char *path)
+{
+	static char buf[65536];
+	ssize_t n, total = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return NULL;
+	while ((n = read(fd, buf + total, sizeof(buf) - 1 - total)) > 0)
+		total += n;
+	close(fd);
+	buf[total] = '\0';
+	return buf;
+}
+
+static inline int rvhv_write_file(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, s, strlen(s));
+	close(fd);
+	return n < 0 ? -errno : 0;
+}
+
+/* Load a module file with parameters; returns 0 or -errno. */
+static inline int rvhv_load_module(const char *path, const char *params)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int ret;
+
+	if (fd < 0)
+		return -errno;
+	ret = syscall(SYS_finit_module, fd, params, 0);
+	ret = ret ? -errno : 0;
+	close(fd);
+	return ret;
+}
+
+/* Unload without waiting; returns 0 or -errno (-EWOULDBLOCK while in use). */
+static inline int rvhv_unload_module(const char *name)
+{
+	return syscall(SYS_delete_module, name, O_NONBLOCK) ? -errno : 0;
+}
+
+/* Number after "key: " in a debugfs text, or -1. */
+static inline long rvhv_field(const char *text, const char *key)
+{
+	const char *p;
+	size_t n = strlen(key);
+
+	for (p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+		if (!strncmp(p, key, n) && p[n] == ':')
+			return strtol(p + n + 1, NULL, 0);
+	}
+	return -1;
+}
+
+#define RVHV_DEBUGFS "/sys/kernel/debug/rvhv/"
+#define RVHV_KO "/lib/modules/rvhv.ko"
+#define KVM_KO "/lib/modules/kvm.ko"
+
+#endif /* RVHV_UTIL_H */

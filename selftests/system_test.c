@@ -1,0 +1,311 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * System ioctls of /dev/rvhv and the VM fd lifecycle, against KVM's ABI.
+ */
+#define _GNU_SOURCE
+#include <sys/ioctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <linux/kvm.h>
+#include <linux/rvhv.h>
+
+#include "kselftest_harness.h"
+#include "rvhv_util.h"
+
+/*
+ * Every capability rvhv claims, with the value it must give.  Anything else
+ * below KVM_CAP_LIMIT must answer 0: a capability is reported only once it
+ * is implemented and tested.  -1 means "non-zero, checked elsewhere".
+ */
+static const struct {
+	long cap;
+	long val;
+} claimed[] = {
+	{ KVM_CAP_CHECK_EXTENSION_VM, 1 },
+	{ KVM_CAP_VM_GPA_BITS, -1 },
+};
+#define KVM_CAP_LIMIT 512
+
+static long claimed_value(long cap)
+{
+	unsigned int i;
+
+	for (i = 0; i < sizeof(claimed) / sizeof(claimed[0]); i++)
+		if (claimed[i].cap == cap)
+			return claimed[i].val;
+	return 0;
+}
+
+FIXTURE(dev) {
+	int fd;
+};
+
+FIXTURE_SETUP(dev)
+{
+	self->fd = rvhv_open_dev(O_RDWR);
+	ASSERT_GE(self->fd, 0) TH_LOG("open %s: %s", rvhv_dev_path(),
+				      strerror(errno));
+}
+
+FIXTURE_TEARDOWN(dev)
+{
+	close(self->fd);
+}
+
+TEST(device_node)
+{
+	struct stat st;
+
+	ASSERT_EQ(0, stat("/dev/rvhv", &st));
+	EXPECT_TRUE(S_ISCHR(st.st_mode));
+	EXPECT_EQ(0660, st.st_mode & 0777);
+}
+
+TEST_F(dev, api_version)
+{
+	EXPECT_EQ(KVM_API_VERSION, ioctl(self->fd, KVM_GET_API_VERSION, 0));
+	EXPECT_EQ(-1, ioctl(self->fd, KVM_GET_API_VERSION, 1));
+	EXPECT_EQ(EINVAL, errno);
+}
+
+TEST(api_version_readonly_fd)
+{
+	int fd = rvhv_open_dev(O_RDONLY);
+
+	ASSERT_GE(fd, 0);
+	EXPECT_EQ(KVM_API_VERSION, ioctl(fd, KVM_GET_API_VERSION, 0));
+	EXPECT_EQ(1, ioctl(fd, KVM_CHECK_EXTENSION,
+			   KVM_CAP_CHECK_EXTENSION_VM));
+	close(fd);
+}
+
+TEST_F(dev, vcpu_mmap_size)
+{
+	long sz = ioctl(self->fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+
+	EXPECT_GE(sz, (long)sizeof(struct kvm_run));
+	EXPECT_EQ(0, sz % getpagesize());
+	EXPECT_EQ(-1, ioctl(self->fd, KVM_GET_VCPU_MMAP_SIZE, 1));
+	EXPECT_EQ(EINVAL, errno);
+}
+
+TEST_F(dev, unknown_ioctls)
+{
+	EXPECT_EQ(-1, ioctl(self->fd, _IO(KVMIO, 0xff), 0));
+	EXPECT_EQ(ENOTTY, errno);
+	EXPECT_EQ(-1, ioctl(self->fd, KVM_S390_ENABLE_SIE, 0));
+	EXPECT_EQ(ENOTTY, errno);
+	EXPECT_EQ(-1, ioctl(self->fd, _IO(RVHVIO, 0x7f), 0));
+	EXPECT_EQ(ENOTTY, errno);
+}
+
+/* Capabilities: only what is implemented, same answer on system and VM fd. */
+TEST_F(dev, check_extension_truthful)
+{
+	struct rvhv_host_features f;
+	int vm = ioctl(self->fd, KVM_CREATE_VM, 0);
+	long cap;
+
+	ASSERT_GE(vm, 0);
+	ASSERT_EQ(0, ioctl(self->fd, RVHV_GET_HOST_FEATURES, &f));
+	for (cap = 0; cap < KVM_CAP_LIMIT; cap++) {
+		long want = claimed_value(cap);
+		long got = ioctl(self->fd, KVM_CHECK_EXTENSION, cap);
+		long got_vm = ioctl(vm, KVM_CHECK_EXTENSION, cap);
+
+		if (cap == KVM_CAP_VM_GPA_BITS)
+			want = f.gpa_bits;
+		EXPECT_EQ(want, got) TH_LOG("cap %ld", cap);
+		EXPECT_EQ(want, got_vm) TH_LOG("cap %ld on VM fd", cap);
+	}
+	EXPECT_EQ(0, ioctl(self->fd, KVM_CHECK_EXTENSION, -1L));
+	EXPECT_EQ(0, ioctl(self->fd, KVM_CHECK_EXTENSION, 1L << 40));
+	EXPECT_EQ(1, ioctl(self->fd, KVM_CHECK_EXTENSION,
+			   RVHV_CAP_HOST_FEATURES));
+	EXPECT_EQ(0, ioctl(self->fd, KVM_CHECK_EXTENSION,
+			   RVHV_CAP_HOST_FEATURES + 1));
+	close(vm);
+}
+
+TEST_F(dev, host_features)
+{
+	struct rvhv_host_features f;
+	const char *txt;
+	unsigned int i;
+
+	memset(&f, 0xa5, sizeof(f));
+	ASSERT_EQ(0, ioctl(self->fd, RVHV_GET_HOST_FEATURES, &f));
+	EXPECT_TRUE(f.flags & RVHV_HOST_H);
+	/* The test bed's QEMU 7.2 implements Sstc and all three modes. */
+	EXPECT_TRUE(f.flags & RVHV_HOST_SSTC);
+	EXPECT_EQ(RVHV_GSTAGE_SV39X4 | RVHV_GSTAGE_SV48X4 | RVHV_GSTAGE_SV57X4,
+		  f.gstage_modes);
+	EXPECT_EQ(10, f.gstage_mode);
+	EXPECT_EQ(59, f.gpa_bits);
+	EXPECT_LE(f.vmid_bits, 14);
+	EXPECT_LE(f.vmid_bits_used, f.vmid_bits);
+	for (i = 0; i < 5; i++)
+		EXPECT_EQ(0, f.reserved[i]);
+	EXPECT_EQ(-1, ioctl(self->fd, RVHV_GET_HOST_FEATURES, NULL));
+	EXPECT_EQ(EFAULT, errno);
+
+	txt = rvhv_read_file(RVHV_DEBUGFS "features");
+	ASSERT_NE(NULL, txt);
+	EXPECT_EQ(f.gpa_bits, rvhv_field(txt, "gpa_bits"));
+	EXPECT_EQ(f.vmid_bits, rvhv_field(txt, "vmid_bits"));
+	EXPECT_NE(NULL, strstr(txt, "gstage_mode: sv57x4"));
+}
+
+TEST_F(dev, create_vm)
+{
+	char link[64], target[64];
+	ssize_t n;
+	int vm;
+
+	vm = ioctl(self->fd, KVM_CREATE_VM, 0);
+	ASSERT_GE(vm, 0);
+	EXPECT_TRUE(fcntl(vm, F_GETFD) & FD_CLOEXEC);
+	EXPECT_EQ(O_RDWR, fcntl(vm, F_GETFL) & O_ACCMODE);
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", vm);
+	n = readlink(link, target, sizeof(target) - 1);
+	ASSERT_GT(n, 0);
+	target[n] = '\0';
+	EXPECT_STREQ("anon_inode:rvhv-vm", target);
+	EXPECT_EQ(-1, ioctl(vm, _IO(KVMIO, 0xff), 0));
+	EXPECT_EQ(ENOTTY, errno);
+	/* The VM fd is not a system fd. */
+	EXPECT_EQ(-1, ioctl(vm, KVM_GET_API_VERSION, 0));
+	EXPECT_EQ(ENOTTY, errno);
+	EXPECT_EQ(0, close(vm));
+}
+
+TEST_F(dev, create_vm_bad_type)
+{
+	EXPECT_EQ(-1, ioctl(self->fd, KVM_CREATE_VM, 1));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, ioctl(self->fd, KVM_CREATE_VM, ~0UL));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, ioctl(self->fd, KVM_CREATE_VM, 1UL << 8));
+	EXPECT_EQ(EINVAL, errno);
+}
+
+/* A VM belongs to the address space that created it. */
+TEST_F(dev, vm_foreign_mm)
+{
+	int vm = ioctl(self->fd, KVM_CREATE_VM, 0);
+	int status;
+	pid_t pid;
+
+	ASSERT_GE(vm, 0);
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (!pid) {
+		if (ioctl(vm, KVM_CHECK_EXTENSION, KVM_CAP_VM_GPA_BITS) != -1)
+			_exit(1);
+		_exit(errno == EIO ? 0 : 2);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	/* Still usable by its owner. */
+	EXPECT_LT(0, ioctl(vm, KVM_CHECK_EXTENSION, KVM_CAP_VM_GPA_BITS));
+	close(vm);
+}
+
+static long nr_vms(void)
+{
+	const char *txt = rvhv_read_file(RVHV_DEBUGFS "vms");
+
+	return txt ? rvhv_field(txt, "vms") : -1;
+}
+
+/* Many VMs, created and closed: nothing stays behind. */
+TEST_F(dev, vm_lifecycle_many)
+{
+	enum { N = 500 };
+	static int vms[N];
+	long before = nr_vms();
+	int i;
+
+	ASSERT_GE(before, 0);
+	for (i = 0; i < N; i++) {
+		vms[i] = ioctl(self->fd, KVM_CREATE_VM, 0);
+		ASSERT_GE(vms[i], 0) TH_LOG("VM %d: %s", i, strerror(errno));
+	}
+	EXPECT_EQ(before + N, nr_vms());
+	for (i = 0; i < N; i++)
+		ASSERT_EQ(0, close(vms[i]));
+	EXPECT_EQ(before, nr_vms());
+}
+
+/* Running out of fds fails cleanly and leaks nothing. */
+TEST_F(dev, vm_fd_exhaustion)
+{
+	struct rlimit rl = { 32, 32 };
+	long before = nr_vms();
+	int fds[64], n = 0, i;
+
+	ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &rl));
+	for (;;) {
+		int vm = ioctl(self->fd, KVM_CREATE_VM, 0);
+
+		if (vm < 0) {
+			EXPECT_EQ(EMFILE, errno);
+			break;
+		}
+		ASSERT_LT(n, 64);
+		fds[n++] = vm;
+	}
+	EXPECT_GT(n, 20);
+	/* Free one fd so that debugfs can be read. */
+	close(fds[--n]);
+	EXPECT_EQ(before + n, nr_vms());
+	for (i = 0; i < n; i++)
+		close(fds[i]);
+	EXPECT_EQ(before, nr_vms());
+}
+
+/* Closing /dev/rvhv does not take its VMs with it. */
+TEST(vm_outlives_dev_fd)
+{
+	int fd = rvhv_open_dev(O_RDWR);
+	int vm;
+
+	ASSERT_GE(fd, 0);
+	vm = ioctl(fd, KVM_CREATE_VM, 0);
+	ASSERT_GE(vm, 0);
+	close(fd);
+	EXPECT_EQ(1, ioctl(vm, KVM_CHECK_EXTENSION,
+			   KVM_CAP_CHECK_EXTENSION_VM));
+	close(vm);
+}
+
+/* Every online hart carries rvhv's hypervisor set-up. */
+TEST(percpu_setup)
+{
+	char want[256], line[256];
+	const char *txt = rvhv_read_file(RVHV_DEBUGFS "cpus");
+	const char *p, *exp;
+	long online = sysconf(_SC_NPROCESSORS_ONLN);
+	int ncpu = 0;
+
+	ASSERT_NE(NULL, txt);
+	exp = strstr(txt, "expected ");
+	ASSERT_NE(NULL, exp);
+	snprintf(want, sizeof(want), "%.*s", (int)strcspn(exp + 9, "\n"),
+		 exp + 9);
+	for (p = txt; (p = strstr(p, "cpu")) && p < exp; p++) {
+		snprintf(line, sizeof(line), "%.*s", (int)strcspn(p, "\n"), p);
+		if (strncmp(line, "cpu", 3) || line[3] < '0' || line[3] > '9')
+			continue;
+		ncpu++;
+		EXPECT_NE(NULL, strstr(line, "enabled=1")) TH_LOG("%s", line);
+		EXPECT_NE(NULL, strstr(line, want)) TH_LOG("%s vs %s", line,
+							   want);
+		p += strlen(line) - 1;
+	}
+	EXPECT_EQ(online, ncpu);
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,97 @@
+#!/bin/bash
+# make check: install what is missing, build everything, run every test
+# (host-side checks, then the selftests inside QEMU), and end with
+# "N passed, N failed, N skipped".  Exits non-zero on any failure.
+set -uo pipefail
+. "$(dirname "$0")/common.sh"
+
+passed=0 failed=0 skipped=0
+t0=$SECONDS
+
+count() {	# count KIND WHAT
+	echo "$1 $2"
+	case $1 in
+	PASS) passed=$((passed + 1)) ;;
+	FAIL) failed=$((failed + 1)) ;;
+	SKIP) skipped=$((skipped + 1)) ;;
+	esac
+}
+
+# A host-side check: PASS when the command succeeds and its log has no line
+# matching the pattern (if one is given).
+host_check() {	# host_check NAME LOG PATTERN CMD...
+	local name=$1 log=$2 pat=$3
+	shift 3
+	if "$@" > "$log" 2>&1 && { [ -z "$pat" ] || ! grep -Eq "$pat" "$log"; }; then
+		count PASS "host: $name"
+	else
+		count FAIL "host: $name (see $log)"
+		[ -z "$pat" ] || grep -E "$pat" "$log" | head -20
+		tail -5 "$log"
+	fi
+}
+
+# Results of a QEMU boot, as parsed from its console log.
+boot_results() {	# boot_results LOG
+	local line
+	while read -r line; do
+		case $line in
+		RESULT*) ;;
+		PASS*) count PASS "qemu: ${line#PASS }" ;;
+		FAIL*) count FAIL "qemu: ${line#FAIL }" ;;
+		SKIP*) count SKIP "qemu: ${line#SKIP }" ;;
+		esac
+	done < <(awk -f "$top/tools/testbed/parse-results.awk" "$1")
+}
+
+echo "== host checks"
+rm -rf "$out/selftests" "$out/init" "$top/rvhv.ko"
+host_check "rvhv.ko builds with W=1, no warnings" "$out/build.log" \
+	'warning:|error:' make -C "$KDIR" M="$top" W=1 modules
+host_check "sparse (C=2) clean" "$out/sparse.log" \
+	'warning:|error:' make -C "$KDIR" M="$top" W=1 C=2 CHECK="$top/tools/testbed/sparse.sh" modules
+host_check "checkpatch --no-tree -f clean" "$out/checkpatch.log" '' \
+	make -s checkpatch KDIR="$KDIR"
+host_check "selftests build" "$out/selftests-build.log" 'warning:|error:' \
+	make -C selftests KSRC="$KSRC" KHDR="$KHDR" OUT="$out/selftests"
+host_check "test host userspace builds" "$out/host-tools.log" \
+	'warning:|error:' build_host_tools
+
+if [ ! -f "$top/rvhv.ko" ] || [ ! -x "$out/init" ]; then
+	count FAIL "qemu: not run, the build failed"
+else
+	tests=$(make -s -C selftests print-tests)
+	list=$out/tests.list
+	files=("/lib/modules/rvhv.ko=$top/rvhv.ko"
+	       "/lib/modules/kvm.ko=$KDIR/arch/riscv/kvm/kvm.ko"
+	       "/bin/rvhv-info=$out/rvhv-info"
+	       "/tests/list=$list"
+	       "/tests/list-noh=$out/tests-noh.list"
+	       "/tests/noh_test=$out/selftests/noh_test")
+	: > "$list"
+	for t in $tests; do
+		echo "$t 300" >> "$list"
+		files+=("/tests/$t=$out/selftests/$t")
+	done
+	echo "noh_test 60" > "$out/tests-noh.list"
+	rm -f "$out/check.cpio"
+	host_check "initramfs packs" "$out/initramfs.log" '' \
+		"$top/tools/testbed/mkinitramfs.sh" "$out/check.cpio" \
+		"$out/init" "${files[@]}"
+
+	echo "== QEMU: selftests on the test host (H extension)"
+	RVHV_TIMEOUT=${RVHV_TIMEOUT:-1800} \
+		"$top/tools/testbed/run-qemu.sh" check "$out/check.cpio" \
+		"$out/qemu-check.log" > "$out/qemu-check.out"
+	boot_results "$out/qemu-check.log"
+
+	echo "== QEMU: a host without the H extension"
+	RVHV_CPU=rv64,h=false RVHV_TIMEOUT=300 \
+		"$top/tools/testbed/run-qemu.sh" noh "$out/check.cpio" \
+		"$out/qemu-noh.log" > "$out/qemu-noh.out"
+	boot_results "$out/qemu-noh.log"
+fi
+
+echo "== done in $((SECONDS - t0))s; logs in $out"
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" = 0 ]
