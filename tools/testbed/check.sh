@@ -73,6 +73,10 @@ else
 		echo "$t 300" >> "$list"
 		files+=("/tests/$t=$out/selftests/$t")
 	done
+	# The same programs against kvm.ko: the ABI's reference.
+	for t in $(make -s -C selftests print-kvm-tests); do
+		echo "$t 300 kvm" >> "$list"
+	done
 	echo "noh_test 60" > "$out/tests-noh.list"
 	rm -f "$out/check.cpio"
 	host_check "initramfs packs" "$out/initramfs.log" '' \

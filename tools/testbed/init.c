@@ -5,9 +5,11 @@
  * It mounts the pseudo file systems, loads rvhv.ko, then runs the job named
  * on the kernel command line by rvhv.job=:
  *
- *   check  run every program listed in /tests/list (one "name timeout-s"
- *          per line) with a time limit, framing each program's output with
- *          RVHV-BEGIN / RVHV-END lines that the host-side parser reads
+ *   check  run every program listed in /tests/list (one "name timeout-s
+ *          [kvm]" per line) with a time limit, framing each program's
+ *          output with RVHV-BEGIN / RVHV-END lines that the host-side
+ *          parser reads.  "kvm" runs the program against /dev/kvm
+ *          (RVHV_DEV=/dev/kvm, kvm.ko loaded first) and labels it name@kvm.
  *   run    the main job: /bin/rvhv-info (later: a guest)
  *   noh    for a host without the H extension: only /tests/noh
  *
@@ -137,9 +139,9 @@ static int run_prog(char *const argv[], int timeout)
 
 static void run_list(const char *list)
 {
-	char line[512], name[256];
+	char line[512], name[256], dev[16];
 	FILE *f = fopen(list, "r");
-	int timeout;
+	int timeout, n;
 
 	if (!f) {
 		say("RVHV-ERROR %s: %s\n", list, strerror(errno));
@@ -151,9 +153,20 @@ static void run_list(const char *list)
 		double t0;
 		int st;
 
-		if (line[0] == '#' || sscanf(line, "%255s %d", name, &timeout) != 2)
+		n = sscanf(line, "%255s %d %15s", name, &timeout, dev);
+		if (line[0] == '#' || n < 2)
 			continue;
 		snprintf(path, sizeof(path), "/tests/%s", name);
+		if (n == 3 && !strcmp(dev, "kvm")) {
+			int r = load_module("/lib/modules/kvm.ko", "");
+
+			if (r && r != -EEXIST)
+				say("RVHV-ERROR insmod kvm.ko: %s\n", strerror(-r));
+			setenv("RVHV_DEV", "/dev/kvm", 1);
+			strcat(name, "@kvm");
+		} else {
+			unsetenv("RVHV_DEV");
+		}
 		say("RVHV-BEGIN %s\n", name);
 		t0 = now();
 		st = run_prog(argv, timeout);
