@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * rvhv: SBI calls from the guest (ecall from VS-mode).
+ *
+ * The dispatch: find the extension of a7, check that this vCPU has it
+ * enabled, run its handler, write a0/a1 and step over the ecall, or leave
+ * for userspace.  The extensions themselves are in vcpu/sbi_*.c.
+ *
+ * The observable behaviour is that of kvm.ko in Linux 6.12
+ * (arch/riscv/kvm/vcpu_sbi.c, kvm_riscv_vcpu_sbi_ecall()):
+ *  - an unknown or disabled extension: a0 = SBI_ERR_NOT_SUPPORTED, a1 = 0,
+ *    pc += 4, in the kernel (never an exit);
+ *  - a call handled in the kernel: a0 = error, a1 = value (legacy v0.1
+ *    calls leave a1 alone), pc += 4;
+ *  - an exit to userspace leaves a0, a1 and pc alone; a forwarded call
+ *    (KVM_EXIT_RISCV_SBI) is completed on the next KVM_RUN by
+ *    rvhv_sbi_complete(), a system event (KVM_EXIT_SYSTEM_EVENT) is not.
+ */
+#include <linux/kvm.h>
+#include <asm/sbi.h>
+
+#include "rvhv_int.h"
+#include "vcpu/sbi.h"
+
+/* Every extension rvhv implements, by KVM_RISCV_SBI_EXT_* id. */
+static const struct rvhv_sbi_ext *const rvhv_sbi_exts[KVM_RISCV_SBI_EXT_MAX] = {
+	[KVM_RISCV_SBI_EXT_V01]		 = &rvhv_sbi_ext_v01,
+	[KVM_RISCV_SBI_EXT_TIME]	 = &rvhv_sbi_ext_time,
+	[KVM_RISCV_SBI_EXT_SRST]	 = &rvhv_sbi_ext_srst,
+	[KVM_RISCV_SBI_EXT_EXPERIMENTAL] = &rvhv_sbi_ext_experimental,
+	[KVM_RISCV_SBI_EXT_VENDOR]	 = &rvhv_sbi_ext_vendor,
+	[KVM_RISCV_SBI_EXT_DBCN]	 = &rvhv_sbi_ext_dbcn,
+};
+
+/* The extension an SBI extension id belongs to: a switch, no search. */
+static const struct rvhv_sbi_ext *rvhv_sbi_lookup(unsigned long eid)
+{
+	switch (eid) {
+	case SBI_EXT_BASE:
+		return &rvhv_sbi_ext_base;
+	case SBI_EXT_EXPERIMENTAL_START ... SBI_EXT_EXPERIMENTAL_END:
+		return &rvhv_sbi_ext_experimental;
+	case SBI_EXT_TIME:
+		return &rvhv_sbi_ext_time;
+	case RVHV_SBI_V01_SET_TIMER ... RVHV_SBI_V01_SHUTDOWN:
+		return &rvhv_sbi_ext_v01;
+	case SBI_EXT_SRST:
+		return &rvhv_sbi_ext_srst;
+	case SBI_EXT_DBCN:
+		return &rvhv_sbi_ext_dbcn;
+	case SBI_EXT_VENDOR_START ... SBI_EXT_VENDOR_END:
+		return &rvhv_sbi_ext_vendor;
+	default:
+		return NULL;
+	}
+}
+
+const struct rvhv_sbi_ext *rvhv_sbi_find_enabled(struct rvhv_vcpu *vcpu,
+						 unsigned long eid)
+{
+	const struct rvhv_sbi_ext *ext = rvhv_sbi_lookup(eid);
+
+	/*
+	 * vcpu->sbi_ext only ever holds available extensions (ONE_REG
+	 * refuses the others), so the bit is the whole test.
+	 */
+	if (ext && ext->kvm_ext != RVHV_SBI_EXT_ALWAYS &&
+	    !test_bit(ext->kvm_ext, vcpu->sbi_ext))
+		return NULL;
+	return ext;
+}
+
+int rvhv_sbi_ecall(struct rvhv_vcpu *vcpu)
+{
+	unsigned long *gpr = vcpu->ctx.gpr;
+	const struct rvhv_sbi_ext *ext;
+	struct rvhv_sbi_ret ret = { };
+	int rc;
+
+	ext = rvhv_sbi_find_enabled(vcpu, gpr[RVHV_REG_A7]);
+	if (unlikely(!ext)) {
+		gpr[RVHV_REG_A0] = SBI_ERR_NOT_SUPPORTED;
+		gpr[RVHV_REG_A1] = 0;
+		goto done;
+	}
+
+	rc = ext->handler(vcpu, &ret);
+	if (unlikely(rc < 0))
+		return rc;
+	if (ret.uexit) {
+		vcpu->stat.sbi_user++;
+		return 0;
+	}
+
+	gpr[RVHV_REG_A0] = ret.error;
+	if (!ext->legacy)
+		gpr[RVHV_REG_A1] = ret.value;
+done:
+	gpr[RVHV_REG_PC] += 4;	/* ecall has no compressed form */
+	vcpu->stat.sbi_kernel++;
+	return 1;
+}
+
+/*
+ * Called by KVM_RUN when vcpu->pending == RVHV_PENDING_SBI.  Like kvm.ko
+ * (kvm_riscv_vcpu_sbi_return()), only if run->exit_reason still says
+ * KVM_EXIT_RISCV_SBI: userspace that rewrote it gets the ecall executed
+ * again instead.  The caller clears vcpu->pending, so this runs once.
+ */
+void rvhv_sbi_complete(struct rvhv_vcpu *vcpu)
+{
+	struct kvm_run *run = vcpu->run;
+	unsigned long *gpr = vcpu->ctx.gpr;
+
+	if (READ_ONCE(run->exit_reason) != KVM_EXIT_RISCV_SBI)
+		return;
+	gpr[RVHV_REG_A0] = READ_ONCE(run->riscv_sbi.ret[0]);
+	gpr[RVHV_REG_A1] = READ_ONCE(run->riscv_sbi.ret[1]);
+	gpr[RVHV_REG_PC] += 4;
+}
+
+bool rvhv_sbi_ext_available(unsigned int kvm_ext)
+{
+	const struct rvhv_sbi_ext *ext;
+
+	if (kvm_ext >= KVM_RISCV_SBI_EXT_MAX)
+		return false;
+	ext = rvhv_sbi_exts[kvm_ext];
+	return ext && (!ext->available || ext->available());
+}
+
+bool rvhv_sbi_ext_default_on(unsigned int kvm_ext)
+{
+	return rvhv_sbi_ext_available(kvm_ext) &&
+	       !rvhv_sbi_exts[kvm_ext]->default_off;
+}

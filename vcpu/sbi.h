@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * rvhv: the SBI extensions a guest reaches by ecall from VS-mode.
+ *
+ * One file per extension (vcpu/sbi_*.c) defines a struct rvhv_sbi_ext;
+ * vcpu/sbi.c finds it by extension id and runs its handler.
+ */
+#ifndef _RVHV_VCPU_SBI_H
+#define _RVHV_VCPU_SBI_H
+
+#include <linux/types.h>
+
+struct rvhv_vcpu;
+
+/*
+ * SBI BASE get_impl_id: rvhv's SBI implementation id.  Not (yet) in the
+ * SBI specification's registry of implementation ids, which hands them out
+ * from 0 upwards (0 BBL, 1 OpenSBI, 2 Xvisor, 3 KVM, ... 11 bhyve): rvhv
+ * takes "RVHV" in ASCII, far above any sequential assignment.
+ */
+#define RVHV_SBI_IMPL_ID	0x52564856UL
+/* get_impl_version: rvhv's SBI implementation 0.1, as major << 16 | minor. */
+#define RVHV_SBI_IMPL_VERSION	((0UL << 16) | 1UL)
+/* get_spec_version: SBI 2.0, as KVM in Linux 6.12 reports. */
+#define RVHV_SBI_SPEC_MAJOR	2UL
+#define RVHV_SBI_SPEC_MINOR	0UL
+
+/**
+ * struct rvhv_sbi_ret - what an extension's handler decided
+ * @error: SBI error for the guest's a0
+ * @value: value for the guest's a1 (not written for legacy extensions)
+ * @uexit: exit to userspace: vcpu->run is filled in (and vcpu->pending
+ *	set, for a forwarded call); a0, a1 and the pc are left alone
+ */
+struct rvhv_sbi_ret {
+	unsigned long error;
+	unsigned long value;
+	bool uexit;
+};
+
+/*
+ * Legacy SBI v0.1 extension ids.  <asm/sbi.h> declares them only for
+ * kernels built with CONFIG_RISCV_SBI_V01; these are the same values.
+ */
+enum rvhv_sbi_v01_eid {
+	RVHV_SBI_V01_SET_TIMER = 0x0,
+	RVHV_SBI_V01_CONSOLE_PUTCHAR = 0x1,
+	RVHV_SBI_V01_CONSOLE_GETCHAR = 0x2,
+	RVHV_SBI_V01_CLEAR_IPI = 0x3,
+	RVHV_SBI_V01_SEND_IPI = 0x4,
+	RVHV_SBI_V01_REMOTE_FENCE_I = 0x5,
+	RVHV_SBI_V01_REMOTE_SFENCE_VMA = 0x6,
+	RVHV_SBI_V01_REMOTE_SFENCE_VMA_ASID = 0x7,
+	RVHV_SBI_V01_SHUTDOWN = 0x8,
+};
+
+/* rvhv_sbi_ext.kvm_ext of an extension that cannot be disabled (BASE) */
+#define RVHV_SBI_EXT_ALWAYS	(-1)
+
+/**
+ * struct rvhv_sbi_ext - one SBI extension (or range of extension ids)
+ * @kvm_ext: its KVM_RISCV_SBI_EXT_* id (the vcpu->sbi_ext bit that enables
+ *	it), or RVHV_SBI_EXT_ALWAYS
+ * @default_off: a new vCPU has it disabled (userspace enables it through
+ *	ONE_REG), as KVM's default_disabled
+ * @legacy: SBI v0.1 calling convention: only a0 is written back, a1 is
+ *	left as the guest had it
+ * @available: NULL when always available, else whether the host can
+ *	offer it (fixed after module init)
+ * @handler: handle the call in vcpu->ctx.gpr; returns 0 or, only for a
+ *	host failure, a negative errno that aborts KVM_RUN.  Runs with the
+ *	vCPU loaded and preemption enabled: it may use the guest's live
+ *	CSRs with single CSR instructions, but must not sleep in between.
+ */
+struct rvhv_sbi_ext {
+	int kvm_ext;
+	bool default_off;
+	bool legacy;
+	bool (*available)(void);
+	int (*handler)(struct rvhv_vcpu *vcpu, struct rvhv_sbi_ret *ret);
+};
+
+extern const struct rvhv_sbi_ext rvhv_sbi_ext_base;	/* sbi_base.c */
+extern const struct rvhv_sbi_ext rvhv_sbi_ext_time;	/* sbi_time.c */
+extern const struct rvhv_sbi_ext rvhv_sbi_ext_srst;	/* sbi_srst.c */
+extern const struct rvhv_sbi_ext rvhv_sbi_ext_v01;	/* sbi_legacy.c */
+extern const struct rvhv_sbi_ext rvhv_sbi_ext_dbcn;	/* sbi_forward.c */
+extern const struct rvhv_sbi_ext rvhv_sbi_ext_experimental;
+extern const struct rvhv_sbi_ext rvhv_sbi_ext_vendor;
+
+/* sbi.c: the extension an id belongs to, if this vCPU has it enabled. */
+const struct rvhv_sbi_ext *rvhv_sbi_find_enabled(struct rvhv_vcpu *vcpu,
+						 unsigned long eid);
+
+/* sbi_forward.c: exit to userspace with KVM_EXIT_RISCV_SBI for this call. */
+void rvhv_sbi_forward(struct rvhv_vcpu *vcpu, struct rvhv_sbi_ret *ret);
+
+/* sbi_srst.c: exit to userspace with KVM_EXIT_SYSTEM_EVENT. */
+void rvhv_sbi_system_event(struct rvhv_vcpu *vcpu, struct rvhv_sbi_ret *ret,
+			   u32 type, u64 reason);
+
+/* sbi_time.c: program the guest's timer (TIME and legacy set_timer). */
+unsigned long rvhv_sbi_set_timer(struct rvhv_vcpu *vcpu, u64 next);
+
+#endif /* _RVHV_VCPU_SBI_H */

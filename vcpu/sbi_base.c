@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * rvhv: SBI BASE extension (0x10), always present.
+ *
+ * As kvm.ko 6.12 (arch/riscv/kvm/vcpu_sbi_base.c) except for the
+ * implementation id and version, which are rvhv's (vcpu/sbi.h):
+ *   get_spec_version   2.0 (major << 24 | minor)
+ *   get_impl_id        RVHV_SBI_IMPL_ID
+ *   get_impl_version   RVHV_SBI_IMPL_VERSION
+ *   probe_extension    an id in the experimental or vendor range: forwarded
+ *                      to userspace (KVM_EXIT_RISCV_SBI with extension 0x10,
+ *                      function 3), which answers; any other id: 1 when
+ *                      this vCPU implements and has enabled it, else 0
+ *   get_mvendorid...   ONE_REG CONFIG mvendorid, marchid, mimpid
+ *   other functions    SBI_ERR_NOT_SUPPORTED
+ */
+#include <asm/sbi.h>
+
+#include "rvhv_int.h"
+#include "vcpu/sbi.h"
+
+static int rvhv_sbi_base(struct rvhv_vcpu *vcpu, struct rvhv_sbi_ret *ret)
+{
+	unsigned long *gpr = vcpu->ctx.gpr;
+	unsigned long a0 = gpr[RVHV_REG_A0];
+
+	switch (gpr[RVHV_REG_A6]) {
+	case SBI_EXT_BASE_GET_SPEC_VERSION:
+		ret->value = (RVHV_SBI_SPEC_MAJOR << SBI_SPEC_VERSION_MAJOR_SHIFT) |
+			     RVHV_SBI_SPEC_MINOR;
+		break;
+	case SBI_EXT_BASE_GET_IMP_ID:
+		ret->value = RVHV_SBI_IMPL_ID;
+		break;
+	case SBI_EXT_BASE_GET_IMP_VERSION:
+		ret->value = RVHV_SBI_IMPL_VERSION;
+		break;
+	case SBI_EXT_BASE_PROBE_EXT:
+		/*
+		 * Userspace implements those ranges, so it answers for them,
+		 * whether or not the range is enabled (as kvm.ko).
+		 */
+		if ((a0 >= SBI_EXT_EXPERIMENTAL_START &&
+		     a0 <= SBI_EXT_EXPERIMENTAL_END) ||
+		    (a0 >= SBI_EXT_VENDOR_START && a0 <= SBI_EXT_VENDOR_END))
+			rvhv_sbi_forward(vcpu, ret);
+		else
+			ret->value = !!rvhv_sbi_find_enabled(vcpu, a0);
+		break;
+	case SBI_EXT_BASE_GET_MVENDORID:
+		ret->value = vcpu->mvendorid;
+		break;
+	case SBI_EXT_BASE_GET_MARCHID:
+		ret->value = vcpu->marchid;
+		break;
+	case SBI_EXT_BASE_GET_MIMPID:
+		ret->value = vcpu->mimpid;
+		break;
+	default:
+		ret->error = SBI_ERR_NOT_SUPPORTED;
+		break;
+	}
+	return 0;
+}
+
+const struct rvhv_sbi_ext rvhv_sbi_ext_base = {
+	.kvm_ext = RVHV_SBI_EXT_ALWAYS,
+	.handler = rvhv_sbi_base,
+};
