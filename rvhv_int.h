@@ -5,14 +5,33 @@
 #ifndef _RVHV_INT_H
 #define _RVHV_INT_H
 
+#include <linux/kvm.h>
 #include <linux/list.h>
 #include <linux/mm_types.h>
 #include <linux/mutex.h>
+#include <linux/preempt.h>
 #include <linux/types.h>
 #include <linux/rvhv.h>
+#include <asm/ptrace.h>
+
+#include "mmu/mmu.h"
 
 /* KVM_GET_API_VERSION: the KVM ABI rvhv speaks. */
 #define RVHV_API_VERSION	12
+
+/*
+ * Exceptions a guest takes itself, without a trip through HS-mode: the ones
+ * its own kernel handles and rvhv never needs to see.  Everything else
+ * (guest-page faults, virtual instructions, ecalls from VS) comes to rvhv.
+ */
+#define RVHV_HEDELEG	(BIT(EXC_INST_MISALIGNED) | BIT(EXC_BREAKPOINT) | \
+			 BIT(EXC_SYSCALL) | BIT(EXC_INST_PAGE_FAULT) | \
+			 BIT(EXC_LOAD_PAGE_FAULT) | BIT(EXC_STORE_PAGE_FAULT))
+/* VS-level interrupts go to VS-mode. */
+#define RVHV_HIDELEG	(BIT(IRQ_VS_SOFT) | BIT(IRQ_VS_TIMER) | \
+			 BIT(IRQ_VS_EXT))
+/* A guest reads only the time counter directly; the rest traps. */
+#define RVHV_HCOUNTEREN	BIT(1)
 
 /**
  * struct rvhv_host - what rvhv found on the host, fixed after module init
@@ -40,20 +59,186 @@ struct rvhv_vmid {
 	unsigned long vmid;
 };
 
+/* vCPU ids are below this (KVM_CAP_MAX_VCPU_ID and KVM_CAP_MAX_VCPUS). */
+#define RVHV_MAX_VCPUS		64
+
 /**
  * struct rvhv_vm - one virtual machine (a VM fd)
  * @mm: the address space of the process that created the VM; VM ioctls
  *	from any other address space fail with -EIO, as KVM's do.  Pinned
  *	with mmgrab() for the VM's life.
  * @vmid: see struct rvhv_vmid
+ * @mmu: memslots and G-stage page tables (mmu/mmu.h)
+ * @lock: serialises vCPU creation (writes of @vcpus and @nr_vcpus)
+ * @vcpus: vCPUs by id; an entry, once set, stays until the VM is freed, so
+ *	readers may use READ_ONCE() without @lock
+ * @nr_vcpus: how many vCPUs exist
+ * @time_delta: guest time minus host time (htimedelta), the same for all
+ *	vCPUs of the VM
+ * @users: references: the VM fd and each vCPU fd hold one
  * @list: entry on rvhv_vms, protected by rvhv_vms_lock
  * @pid: tgid of the creator, for debugfs
  */
 struct rvhv_vm {
 	struct mm_struct *mm;
 	struct rvhv_vmid vmid;
+	struct rvhv_mmu mmu;
+	struct mutex lock;
+	struct rvhv_vcpu *vcpus[RVHV_MAX_VCPUS];
+	unsigned int nr_vcpus;
+	u64 time_delta;
+	refcount_t users;
 	struct list_head list;
 	pid_t pid;
+};
+
+/**
+ * struct rvhv_guest_ctx - what the world switch (trap/switch.S) saves and
+ * loads.  Offsets used by the assembly are in trap/offsets.h and checked
+ * against this layout at build time (trap/offsets.c).
+ * @gpr: guest x1..x31 in gpr[1..31]; gpr[0] holds the guest pc (sepc).
+ *	Same layout as struct user_regs_struct, so ONE_REG CORE maps 1:1.
+ * @sstatus: HS sstatus while the guest runs (SPP = guest mode, SPIE, FS)
+ * @hstatus: hstatus while the guest runs (SPV = 1, SPVP, VTW, ...)
+ * @scounteren: the guest's scounteren (swapped with the host's)
+ * @senvcfg: the guest's senvcfg (swapped with the host's)
+ * @host_gpr: host ra, sp, gp, tp, s0..s11, saved by the switch
+ * @host_sstatus: host sstatus, restored on the way out
+ * @host_hstatus: host hstatus
+ * @host_stvec: host stvec
+ * @host_sscratch: host sscratch
+ * @host_scounteren: host scounteren
+ * @host_senvcfg: host senvcfg
+ * @scause: trap cause of the last exit
+ * @stval: its stval
+ * @htval: its htval (guest physical address >> 2 for guest-page faults)
+ * @htinst: its htinst (transformed instruction, or 0)
+ */
+struct rvhv_guest_ctx {
+	unsigned long gpr[32];
+	unsigned long sstatus;
+	unsigned long hstatus;
+	unsigned long scounteren;
+	unsigned long senvcfg;
+	unsigned long host_gpr[16];
+	unsigned long host_sstatus;
+	unsigned long host_hstatus;
+	unsigned long host_stvec;
+	unsigned long host_sscratch;
+	unsigned long host_scounteren;
+	unsigned long host_senvcfg;
+	unsigned long scause;
+	unsigned long stval;
+	unsigned long htval;
+	unsigned long htinst;
+};
+
+/* Register numbers in rvhv_guest_ctx.gpr (0 is the pc). */
+#define RVHV_REG_PC	0
+#define RVHV_REG_A0	10
+#define RVHV_REG_A1	11
+#define RVHV_REG_A6	16
+#define RVHV_REG_A7	17
+
+/**
+ * struct rvhv_vs_csr - the guest's VS-level CSRs.  Live in the hardware
+ * while the vCPU is loaded on a hart (inside KVM_RUN, between vcpu_load and
+ * vcpu_put); the copy here is current whenever it is not, which is always
+ * the case for the other vCPU ioctls (they take vcpu->mutex, which KVM_RUN
+ * holds throughout).
+ */
+struct rvhv_vs_csr {
+	unsigned long vsstatus;
+	unsigned long vsie;
+	unsigned long vstvec;
+	unsigned long vsscratch;
+	unsigned long vsepc;
+	unsigned long vscause;
+	unsigned long vstval;
+	unsigned long hvip;
+	unsigned long vsatp;
+	unsigned long henvcfg;
+	u64 vstimecmp;
+};
+
+/* Why the last KVM_RUN exit needs completing on the next KVM_RUN. */
+enum rvhv_pending {
+	RVHV_PENDING_NONE,
+	RVHV_PENDING_MMIO_LOAD,	/* write run->mmio.data into a register */
+	RVHV_PENDING_MMIO_STORE,	/* only advance the pc */
+	RVHV_PENDING_SBI,	/* a0/a1 from run->riscv_sbi.ret, pc += 4 */
+	RVHV_PENDING_CSR,	/* rd from run->riscv_csr.ret_value, pc += 4 */
+};
+
+/**
+ * struct rvhv_vcpu - one virtual hart (a vCPU fd)
+ * @vm: the VM (the vCPU holds a reference on it)
+ * @id: vcpu_id given to KVM_CREATE_VCPU
+ * @run: the page shared with userspace (mmap of the vCPU fd)
+ * @mutex: serialises the vCPU's ioctls; KVM_RUN holds it throughout
+ * @pn: preempt notifier: vcpu_load/vcpu_put when the KVM_RUN thread is
+ *	scheduled in and out
+ * @cpu: host CPU the vCPU is loaded on, -1 when not loaded
+ * @last_cpu: host CPU it last ran on (to flush stale TLB entries after a
+ *	migration)
+ * @hgatp: the hgatp value this vCPU last wrote on its hart
+ * @ran: KVM_RUN has run the guest once: ISA_EXT is locked from then on
+ * @ctx: registers the world switch uses
+ * @csr: VS-level CSRs (see struct rvhv_vs_csr)
+ * @fp: guest F/D state, switched lazily using sstatus.FS
+ * @host_fp: the KVM_RUN thread's own F/D state while the guest's is live
+ * @timer_state: ONE_REG TIMER state (KVM_RISCV_TIMER_STATE_ON/OFF); the
+ *	compare value is csr.vstimecmp
+ * @isa_ext: KVM_RISCV_ISA_EXT_* enabled for this vCPU
+ * @sbi_ext: KVM_RISCV_SBI_EXT_* enabled for this vCPU
+ * @mvendorid: ONE_REG CONFIG mvendorid (what SBI BASE reports)
+ * @marchid: ONE_REG CONFIG marchid
+ * @mimpid: ONE_REG CONFIG mimpid
+ * @pending: what the next KVM_RUN completes first
+ * @mmio_rd: destination register of a pending MMIO load or CSR read
+ * @mmio_len: its width in bytes
+ * @mmio_signed: sign-extend it
+ * @insn_len: length (2 or 4) of the instruction being emulated
+ * @stat: exit counters
+ *
+ * All of it is protected by @mutex, except what the world switch and the
+ * preempt notifier touch, which only the thread holding @mutex runs.
+ */
+struct rvhv_vcpu {
+	struct rvhv_vm *vm;
+	unsigned int id;
+	struct kvm_run *run;
+	struct mutex mutex;
+	struct preempt_notifier pn;
+	int cpu;
+	int last_cpu;
+	unsigned long hgatp;
+	bool ran;
+	struct rvhv_guest_ctx ctx;
+	struct rvhv_vs_csr csr;
+	union __riscv_fp_state fp;
+	union __riscv_fp_state host_fp;
+	unsigned long timer_state;
+	DECLARE_BITMAP(isa_ext, KVM_RISCV_ISA_EXT_MAX);
+	DECLARE_BITMAP(sbi_ext, KVM_RISCV_SBI_EXT_MAX);
+	unsigned long mvendorid;
+	unsigned long marchid;
+	unsigned long mimpid;
+	enum rvhv_pending pending;
+	unsigned int mmio_rd;
+	unsigned int mmio_len;
+	bool mmio_signed;
+	unsigned int insn_len;
+	struct {
+		u64 exits;
+		u64 mmio;
+		u64 sbi_kernel;
+		u64 sbi_user;
+		u64 gstage_faults;
+		u64 virtual_insn;
+		u64 redirected;
+		u64 signal;
+	} stat;
 };
 
 /* rvhv_vm.c */
@@ -62,6 +247,41 @@ extern struct mutex rvhv_vms_lock;
 extern atomic_t rvhv_nr_vms;
 int rvhv_create_vm(unsigned long type);
 long rvhv_check_extension(struct rvhv_vm *vm, long cap);
+void rvhv_vm_put(struct rvhv_vm *vm);
+
+/* vcpu/vcpu.c */
+int rvhv_create_vcpu(struct rvhv_vm *vm, unsigned long id);
+void rvhv_vcpu_free(struct rvhv_vcpu *vcpu);
+/* Guest time (rdtime as the guest sees it). */
+u64 rvhv_guest_time(struct rvhv_vm *vm);
+
+/*
+ * vcpu/onereg.c: ONE_REG and KVM_GET_REG_LIST.  Called with vcpu->mutex
+ * held and the vCPU not loaded (its CSRs are in vcpu->csr).
+ */
+void rvhv_vcpu_config_init(struct rvhv_vcpu *vcpu);
+int rvhv_get_one_reg(struct rvhv_vcpu *vcpu, const struct kvm_one_reg *reg);
+int rvhv_set_one_reg(struct rvhv_vcpu *vcpu, const struct kvm_one_reg *reg);
+int rvhv_get_reg_list(struct rvhv_vcpu *vcpu,
+		      struct kvm_reg_list __user *list);
+
+/*
+ * vcpu/sbi.c: SBI calls from the guest (ecall from VS-mode).
+ * rvhv_sbi_ecall() returns 1 when the call was handled in the kernel
+ * (a0/a1 set, pc advanced: re-enter the guest), 0 when it must exit to
+ * userspace (vcpu->run filled in, vcpu->pending set), or a negative errno
+ * for KVM_RUN.
+ */
+int rvhv_sbi_ecall(struct rvhv_vcpu *vcpu);
+/* Complete a forwarded SBI call from run->riscv_sbi.ret (next KVM_RUN). */
+void rvhv_sbi_complete(struct rvhv_vcpu *vcpu);
+/* Is the KVM_RISCV_SBI_EXT_* extension implemented by rvhv at all? */
+bool rvhv_sbi_ext_available(unsigned int kvm_ext);
+/* Is it enabled by default for a new vCPU? */
+bool rvhv_sbi_ext_default_on(unsigned int kvm_ext);
+
+/* Is the KVM_RISCV_ISA_EXT_* extension offered to guests (host has it)? */
+bool rvhv_isa_ext_available(unsigned int kvm_ext);
 
 /* mmu/vmid.c */
 void rvhv_vmid_detect(void);

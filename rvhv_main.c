@@ -26,20 +26,6 @@
 
 struct rvhv_host rvhv_host __ro_after_init;
 
-/*
- * Exceptions a guest takes itself, without a trip through HS-mode: the ones
- * its own kernel handles and rvhv never needs to see.  Everything else
- * (guest-page faults, virtual instructions, ecalls from VS) comes to rvhv.
- */
-#define RVHV_HEDELEG	(BIT(EXC_INST_MISALIGNED) | BIT(EXC_BREAKPOINT) | \
-			 BIT(EXC_SYSCALL) | BIT(EXC_INST_PAGE_FAULT) | \
-			 BIT(EXC_LOAD_PAGE_FAULT) | BIT(EXC_STORE_PAGE_FAULT))
-/* VS-level interrupts go to VS-mode. */
-#define RVHV_HIDELEG	(BIT(IRQ_VS_SOFT) | BIT(IRQ_VS_TIMER) | \
-			 BIT(IRQ_VS_EXT))
-/* A guest reads only the time counter directly; the rest traps. */
-#define RVHV_HCOUNTEREN	BIT(1)
-
 /**
  * struct rvhv_cpu - per-CPU hypervisor state of this hart
  * @enabled: rvhv's set-up is in place on this hart
@@ -325,10 +311,13 @@ static int __init rvhv_init(void)
 	if (ret)
 		return ret;
 
+	preempt_notifier_inc();
 	ret = cpuhp_setup_state(CPUHP_AP_ONLINE_DYN, "rvhv:online",
 				rvhv_cpu_online, rvhv_cpu_offline);
-	if (ret < 0)
+	if (ret < 0) {
+		preempt_notifier_dec();
 		return ret;
+	}
 	rvhv_cpuhp_state = ret;
 
 	rvhv_debugfs = debugfs_create_dir("rvhv", NULL);
@@ -342,6 +331,7 @@ static int __init rvhv_init(void)
 	if (ret) {
 		debugfs_remove_recursive(rvhv_debugfs);
 		cpuhp_remove_state(rvhv_cpuhp_state);
+		preempt_notifier_dec();
 		return ret;
 	}
 
@@ -359,6 +349,7 @@ static void __exit rvhv_exit(void)
 	misc_deregister(&rvhv_dev);
 	debugfs_remove_recursive(rvhv_debugfs);
 	cpuhp_remove_state(rvhv_cpuhp_state);
+	preempt_notifier_dec();
 }
 
 module_init(rvhv_init);

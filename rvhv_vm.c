@@ -8,6 +8,7 @@
 #include <linux/kvm.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
+#include <linux/uaccess.h>
 
 #include "rvhv_int.h"
 
@@ -28,24 +29,65 @@ long rvhv_check_extension(struct rvhv_vm *vm, long cap)
 	switch (cap) {
 	case KVM_CAP_CHECK_EXTENSION_VM:
 	case RVHV_CAP_HOST_FEATURES:
+	case KVM_CAP_ONE_REG:
+	case KVM_CAP_IMMEDIATE_EXIT:
 		return 1;
 	case KVM_CAP_VM_GPA_BITS:
 		return rvhv_host.feat.gpa_bits;
+	case KVM_CAP_NR_VCPUS:
+		return min_t(long, num_online_cpus(), RVHV_MAX_VCPUS);
+	case KVM_CAP_MAX_VCPUS:
+	case KVM_CAP_MAX_VCPU_ID:
+		return RVHV_MAX_VCPUS;
 	}
 	return 0;
 }
 
-static int rvhv_vm_release(struct inode *inode, struct file *filp)
+/**
+ * rvhv_vm_put() - drop a reference; the last one frees the VM
+ * @vm: the VM
+ *
+ * The VM fd and every vCPU fd hold a reference, so no ioctl can be running
+ * on the VM or its vCPUs when it is freed.
+ */
+void rvhv_vm_put(struct rvhv_vm *vm)
 {
-	struct rvhv_vm *vm = filp->private_data;
+	unsigned int i;
+
+	if (!refcount_dec_and_test(&vm->users))
+		return;
 
 	mutex_lock(&rvhv_vms_lock);
 	list_del(&vm->list);
 	mutex_unlock(&rvhv_vms_lock);
 	atomic_dec(&rvhv_nr_vms);
+
+	for (i = 0; i < RVHV_MAX_VCPUS; i++)
+		if (vm->vcpus[i])
+			rvhv_vcpu_free(vm->vcpus[i]);
+	rvhv_mmu_destroy(vm);
 	mmdrop(vm->mm);
 	kfree(vm);
+}
+
+static int rvhv_vm_release(struct inode *inode, struct file *filp)
+{
+	rvhv_vm_put(filp->private_data);
 	return 0;
+}
+
+static long rvhv_vm_set_memory(struct rvhv_vm *vm, unsigned int ioctl,
+			       void __user *argp)
+{
+	struct kvm_userspace_memory_region2 mem = { 0 };
+	unsigned long size;
+
+	/* The first ioctl's struct is a prefix of the second's. */
+	size = ioctl == KVM_SET_USER_MEMORY_REGION ?
+		sizeof(struct kvm_userspace_memory_region) : sizeof(mem);
+	if (copy_from_user(&mem, argp, size))
+		return -EFAULT;
+	return rvhv_set_user_memory_region(vm, &mem);
 }
 
 static long rvhv_vm_ioctl(struct file *filp, unsigned int ioctl,
@@ -60,6 +102,11 @@ static long rvhv_vm_ioctl(struct file *filp, unsigned int ioctl,
 	switch (ioctl) {
 	case KVM_CHECK_EXTENSION:
 		return rvhv_check_extension(vm, arg);
+	case KVM_CREATE_VCPU:
+		return rvhv_create_vcpu(vm, arg);
+	case KVM_SET_USER_MEMORY_REGION:
+	case KVM_SET_USER_MEMORY_REGION2:
+		return rvhv_vm_set_memory(vm, ioctl, (void __user *)arg);
 	}
 	return -ENOTTY;
 }
@@ -92,7 +139,12 @@ int rvhv_create_vm(unsigned long type)
 	vm->mm = current->mm;
 	mmgrab(vm->mm);
 	vm->pid = task_tgid_nr(current);
+	mutex_init(&vm->lock);
+	refcount_set(&vm->users, 1);
 	rvhv_vmid_update(&vm->vmid);
+	fd = rvhv_mmu_init(vm);
+	if (fd)
+		goto err_mm;
 
 	fd = get_unused_fd_flags(O_CLOEXEC);
 	if (fd < 0)
@@ -114,6 +166,8 @@ int rvhv_create_vm(unsigned long type)
 	return fd;
 
 err_free:
+	rvhv_mmu_destroy(vm);
+err_mm:
 	mmdrop(vm->mm);
 	kfree(vm);
 	return fd;

@@ -24,6 +24,11 @@ static const struct {
 } claimed[] = {
 	{ KVM_CAP_CHECK_EXTENSION_VM, 1 },
 	{ KVM_CAP_VM_GPA_BITS, -1 },
+	{ KVM_CAP_ONE_REG, 1 },
+	{ KVM_CAP_IMMEDIATE_EXIT, 1 },
+	{ KVM_CAP_NR_VCPUS, -1 },
+	{ KVM_CAP_MAX_VCPUS, 64 },
+	{ KVM_CAP_MAX_VCPU_ID, 64 },
 };
 #define KVM_CAP_LIMIT 512
 
@@ -116,6 +121,8 @@ TEST_F(dev, check_extension_truthful)
 
 		if (cap == KVM_CAP_VM_GPA_BITS)
 			want = f.gpa_bits;
+		if (cap == KVM_CAP_NR_VCPUS)
+			want = sysconf(_SC_NPROCESSORS_ONLN);
 		EXPECT_EQ(want, got) TH_LOG("cap %ld", cap);
 		EXPECT_EQ(want, got_vm) TH_LOG("cap %ld on VM fd", cap);
 	}

@@ -1,0 +1,228 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What to do after the guest traps to HS-mode: the exit dispatch, traps
+ * handed back to the guest, virtual-instruction traps, G-stage faults.
+ */
+#include <linux/kvm.h>
+#include <linux/sched.h>
+#include <asm/csr.h>
+#include <asm/insn-def.h>
+
+#include "offsets.h"
+#include "trap.h"
+
+/* The world switch's offsets must match the C layout (trap/offsets.h). */
+#define CTX_OFF(f)	offsetof(struct rvhv_guest_ctx, f)
+static_assert(CTX_OFF(gpr[31]) == RVHV_CTX_GPR(31));
+static_assert(CTX_OFF(sstatus) == RVHV_CTX_SSTATUS);
+static_assert(CTX_OFF(hstatus) == RVHV_CTX_HSTATUS);
+static_assert(CTX_OFF(scounteren) == RVHV_CTX_SCOUNTEREN);
+static_assert(CTX_OFF(senvcfg) == RVHV_CTX_SENVCFG);
+static_assert(CTX_OFF(host_gpr[0]) == RVHV_CTX_HOST_GPR(0));
+static_assert(CTX_OFF(host_gpr[15]) == RVHV_CTX_HOST_GPR(15));
+static_assert(CTX_OFF(host_sstatus) == RVHV_CTX_HOST_SSTATUS);
+static_assert(CTX_OFF(host_hstatus) == RVHV_CTX_HOST_HSTATUS);
+static_assert(CTX_OFF(host_stvec) == RVHV_CTX_HOST_STVEC);
+static_assert(CTX_OFF(host_sscratch) == RVHV_CTX_HOST_SSCRATCH);
+static_assert(CTX_OFF(host_scounteren) == RVHV_CTX_HOST_SCOUNTEREN);
+static_assert(CTX_OFF(host_senvcfg) == RVHV_CTX_HOST_SENVCFG);
+static_assert(CTX_OFF(scause) == RVHV_CTX_SCAUSE);
+static_assert(CTX_OFF(stval) == RVHV_CTX_STVAL);
+static_assert(CTX_OFF(htval) == RVHV_CTX_HTVAL);
+static_assert(CTX_OFF(htinst) == RVHV_CTX_HTINST);
+static_assert(sizeof(struct rvhv_guest_ctx) == RVHV_CTX_SIZE);
+static_assert(offsetof(struct rvhv_utrap, scause) == RVHV_UTRAP_SCAUSE);
+static_assert(offsetof(struct rvhv_utrap, stval) == RVHV_UTRAP_STVAL);
+static_assert(offsetof(struct rvhv_utrap, htval) == RVHV_UTRAP_HTVAL);
+static_assert(offsetof(struct rvhv_utrap, htinst) == RVHV_UTRAP_HTINST);
+
+#define INSN_WFI		0x10500073UL
+#define INSN_OPCODE_SYSTEM	0x73
+
+/*
+ * Flush this hart's TLB entries of the vCPU's VMID, both stages (hgatp
+ * already holds the VMID).  Without VMIDs, flush every guest entry.
+ */
+void rvhv_local_tlb_flush(struct rvhv_vcpu *vcpu)
+{
+	unsigned long vmid = READ_ONCE(vcpu->vm->vmid.vmid);
+
+	if (rvhv_host.feat.vmid_bits_used)
+		asm volatile(HFENCE_GVMA(zero, %0) : : "r" (vmid) : "memory");
+	else
+		asm volatile(HFENCE_GVMA(zero, zero) : : : "memory");
+	asm volatile(HFENCE_VVMA(zero, zero) : : : "memory");
+}
+
+/*
+ * Make the guest take a trap as if the hart had delivered it to VS-mode:
+ * vsepc/vscause/vstval set, vsstatus.SPP/SPIE/SIE updated, pc at vstvec.
+ * The vCPU is loaded, so the VS CSRs are live in the hart.
+ */
+void rvhv_redirect_trap(struct rvhv_vcpu *vcpu, unsigned long scause,
+			unsigned long stval)
+{
+	struct rvhv_guest_ctx *ctx = &vcpu->ctx;
+	unsigned long vsstatus;
+
+	preempt_disable();
+	vsstatus = csr_read(CSR_VSSTATUS);
+	vsstatus &= ~(SR_SPP | SR_SPIE);
+	if (ctx->sstatus & SR_SPP)
+		vsstatus |= SR_SPP;
+	if (vsstatus & SR_SIE)
+		vsstatus |= SR_SPIE;
+	vsstatus &= ~SR_SIE;
+	csr_write(CSR_VSSTATUS, vsstatus);
+	csr_write(CSR_VSCAUSE, scause);
+	csr_write(CSR_VSTVAL, stval);
+	csr_write(CSR_VSEPC, ctx->gpr[RVHV_REG_PC]);
+	ctx->gpr[RVHV_REG_PC] = csr_read(CSR_VSTVEC) & ~3UL;
+	preempt_enable();
+	/* The guest handles its traps in (virtual) supervisor mode. */
+	ctx->sstatus |= SR_SPP;
+	vcpu->stat.redirected++;
+}
+
+static unsigned long rvhv_gpr(struct rvhv_vcpu *vcpu, unsigned int r)
+{
+	return r ? vcpu->ctx.gpr[r] : 0;
+}
+
+/*
+ * A CSR instruction the guest may not execute itself: userspace emulates
+ * it (KVM_EXIT_RISCV_CSR), as kvm.ko does for CSRs it does not know.
+ */
+static int rvhv_csr_exit(struct rvhv_vcpu *vcpu, unsigned long insn)
+{
+	struct kvm_run *run = vcpu->run;
+	unsigned int funct3 = (insn >> 12) & 7;
+	unsigned int rs1 = (insn >> 15) & 0x1f;
+	unsigned long src = funct3 & 4 ? rs1 : rvhv_gpr(vcpu, rs1);
+	unsigned long new_value, write_mask;
+
+	switch (funct3 & 3) {
+	case 1:		/* csrrw(i) */
+		new_value = src;
+		write_mask = -1UL;
+		break;
+	case 2:		/* csrrs(i) */
+		new_value = -1UL;
+		write_mask = src;
+		break;
+	case 3:		/* csrrc(i) */
+		new_value = 0;
+		write_mask = src;
+		break;
+	default:
+		rvhv_redirect_trap(vcpu, EXC_INST_ILLEGAL, insn);
+		return 1;
+	}
+	run->exit_reason = KVM_EXIT_RISCV_CSR;
+	run->riscv_csr.csr_num = insn >> 20;
+	run->riscv_csr.new_value = new_value;
+	run->riscv_csr.write_mask = write_mask;
+	run->riscv_csr.ret_value = 0;
+	vcpu->mmio_rd = (insn >> 7) & 0x1f;
+	vcpu->pending = RVHV_PENDING_CSR;
+	return 0;
+}
+
+void rvhv_csr_complete(struct rvhv_vcpu *vcpu)
+{
+	if (vcpu->mmio_rd)
+		vcpu->ctx.gpr[vcpu->mmio_rd] = vcpu->run->riscv_csr.ret_value;
+	vcpu->ctx.gpr[RVHV_REG_PC] += 4;
+}
+
+static int rvhv_virtual_insn(struct rvhv_vcpu *vcpu)
+{
+	unsigned long insn = vcpu->ctx.stval;
+	int ret;
+
+	vcpu->stat.virtual_insn++;
+	if (!insn) {
+		ret = rvhv_read_guest_insn(vcpu, &insn);
+		if (ret)
+			return ret < 0 ? ret : 1;
+	}
+	if ((insn & 3) != 3) {
+		/* No compressed instruction raises this trap. */
+		rvhv_redirect_trap(vcpu, EXC_INST_ILLEGAL, insn);
+		return 1;
+	}
+	if (insn == INSN_WFI) {
+		vcpu->ctx.gpr[RVHV_REG_PC] += 4;
+		return 1;
+	}
+	if ((insn & 0x7f) == INSN_OPCODE_SYSTEM && ((insn >> 12) & 3))
+		return rvhv_csr_exit(vcpu, insn);
+	rvhv_redirect_trap(vcpu, EXC_INST_ILLEGAL, insn);
+	return 1;
+}
+
+static int rvhv_gstage_exit(struct rvhv_vcpu *vcpu)
+{
+	struct rvhv_guest_ctx *ctx = &vcpu->ctx;
+	unsigned long gpa = (ctx->htval << 2) | (ctx->stval & 3);
+	bool write = ctx->scause == EXC_STORE_GUEST_PAGE_FAULT;
+	bool exec = ctx->scause == EXC_INST_GUEST_PAGE_FAULT;
+	int ret;
+
+	vcpu->stat.gstage_faults++;
+	ret = rvhv_gstage_fault(vcpu, gpa, write, exec);
+	if (ret != RVHV_FAULT_MMIO)
+		return ret ? ret : 1;
+	/* Code cannot run from MMIO; kvm.ko fails KVM_RUN the same way. */
+	if (exec)
+		return -EOPNOTSUPP;
+	return rvhv_mmio_exit(vcpu, gpa, write);
+}
+
+/**
+ * rvhv_handle_exit() - deal with the trap that ended the last guest entry
+ * @vcpu: the vCPU, loaded, preemptible
+ *
+ * Return: 1 to re-enter the guest, 0 to return to userspace with
+ * vcpu->run filled in, or a negative errno for KVM_RUN.
+ */
+int rvhv_handle_exit(struct rvhv_vcpu *vcpu)
+{
+	struct rvhv_guest_ctx *ctx = &vcpu->ctx;
+
+	/* A host interrupt: it was taken when interrupts came back on. */
+	if (ctx->scause & CAUSE_IRQ_FLAG)
+		return 1;
+
+	switch (ctx->scause) {
+	case EXC_INST_GUEST_PAGE_FAULT:
+	case EXC_LOAD_GUEST_PAGE_FAULT:
+	case EXC_STORE_GUEST_PAGE_FAULT:
+		return rvhv_gstage_exit(vcpu);
+	case EXC_SUPERVISOR_SYSCALL:
+		return rvhv_sbi_ecall(vcpu);
+	case EXC_VIRTUAL_INST_FAULT:
+		return rvhv_virtual_insn(vcpu);
+	case EXC_INST_MISALIGNED:
+	case EXC_INST_ACCESS:
+	case EXC_INST_ILLEGAL:
+	case EXC_BREAKPOINT:
+	case EXC_LOAD_MISALIGNED:
+	case EXC_LOAD_ACCESS:
+	case EXC_STORE_MISALIGNED:
+	case EXC_STORE_ACCESS:
+	case EXC_SYSCALL:
+	case EXC_INST_PAGE_FAULT:
+	case EXC_LOAD_PAGE_FAULT:
+	case EXC_STORE_PAGE_FAULT:
+		/* The guest's own: let its kernel handle it. */
+		rvhv_redirect_trap(vcpu, ctx->scause, ctx->stval);
+		return 1;
+	}
+	vcpu->run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
+	vcpu->run->internal.suberror = KVM_INTERNAL_ERROR_EMULATION;
+	vcpu->run->internal.ndata = 2;
+	vcpu->run->internal.data[0] = ctx->scause;
+	vcpu->run->internal.data[1] = ctx->stval;
+	return 0;
+}

@@ -1,0 +1,200 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * MMIO emulation: decode the load or store that touched a GPA outside
+ * every memslot, hand it to userspace as KVM_EXIT_MMIO, and complete it
+ * on the next KVM_RUN.
+ */
+#include <linux/kvm.h>
+#include <linux/irqflags.h>
+#include <linux/unaligned.h>
+#include <asm/csr.h>
+
+#include "trap.h"
+
+/* One decoded guest load or store. */
+struct rvhv_access {
+	unsigned int len;	/* bytes accessed */
+	unsigned int reg;	/* rd of a load, rs2 of a store */
+	unsigned int insn_len;	/* 2 or 4 */
+	bool is_signed;		/* a load that sign-extends */
+	bool is_store;
+};
+
+/**
+ * rvhv_read_guest_insn() - fetch the instruction at the guest's pc
+ * @vcpu: the vCPU, loaded
+ * @insn: the instruction (16 or 32 bits)
+ *
+ * Reads with HLVX, through both translation stages, as the guest's own
+ * fetch did.  Return: 0, or 1 if the read faulted (the mapping went away
+ * meanwhile: re-enter the guest and let it trap again).
+ */
+int rvhv_read_guest_insn(struct rvhv_vcpu *vcpu, unsigned long *insn)
+{
+	struct rvhv_utrap utrap = { 0 };
+	unsigned long flags, hstatus;
+
+	local_irq_save(flags);
+	hstatus = csr_swap(CSR_HSTATUS, vcpu->ctx.hstatus);
+	*insn = rvhv_unpriv_read_insn(vcpu->ctx.gpr[RVHV_REG_PC], &utrap);
+	csr_write(CSR_HSTATUS, hstatus);
+	local_irq_restore(flags);
+	return utrap.scause ? 1 : 0;
+}
+
+static bool rvhv_decode_32(u32 insn, struct rvhv_access *a)
+{
+	unsigned int funct3 = (insn >> 12) & 7;
+
+	a->insn_len = 4;
+	switch (insn & 0x7f) {
+	case 0x03:		/* lb lh lw ld lbu lhu lwu */
+		if (funct3 == 7)
+			return false;
+		a->is_store = false;
+		a->len = 1 << (funct3 & 3);
+		a->is_signed = !(funct3 & 4);
+		a->reg = (insn >> 7) & 0x1f;
+		return true;
+	case 0x23:		/* sb sh sw sd */
+		if (funct3 > 3)
+			return false;
+		a->is_store = true;
+		a->len = 1 << funct3;
+		a->reg = (insn >> 20) & 0x1f;
+		return true;
+	}
+	return false;
+}
+
+static bool rvhv_decode_16(u16 insn, struct rvhv_access *a)
+{
+	unsigned int op = ((insn >> 13) << 2) | (insn & 3);
+
+	a->insn_len = 2;
+	a->is_signed = true;
+	switch (op) {
+	case (2 << 2) | 0:	/* c.lw */
+	case (3 << 2) | 0:	/* c.ld */
+		a->is_store = false;
+		a->len = op == ((2 << 2) | 0) ? 4 : 8;
+		a->reg = 8 + ((insn >> 2) & 7);
+		return true;
+	case (6 << 2) | 0:	/* c.sw */
+	case (7 << 2) | 0:	/* c.sd */
+		a->is_store = true;
+		a->len = op == ((6 << 2) | 0) ? 4 : 8;
+		a->reg = 8 + ((insn >> 2) & 7);
+		return true;
+	case (2 << 2) | 2:	/* c.lwsp */
+	case (3 << 2) | 2:	/* c.ldsp */
+		a->is_store = false;
+		a->len = op == ((2 << 2) | 2) ? 4 : 8;
+		a->reg = (insn >> 7) & 0x1f;
+		return a->reg != 0;
+	case (6 << 2) | 2:	/* c.swsp */
+	case (7 << 2) | 2:	/* c.sdsp */
+		a->is_store = true;
+		a->len = op == ((6 << 2) | 2) ? 4 : 8;
+		a->reg = (insn >> 2) & 0x1f;
+		return true;
+	}
+	return false;
+}
+
+/*
+ * Find the access: from htinst when the hart gives a transformed
+ * instruction (bit 0 set; bit 1 clear means it was compressed), otherwise
+ * by reading the instruction itself.  Return: 0, 1 to retry the guest, or
+ * -EOPNOTSUPP for an instruction rvhv cannot emulate.
+ */
+static int rvhv_decode_access(struct rvhv_vcpu *vcpu, struct rvhv_access *a)
+{
+	unsigned long htinst = vcpu->ctx.htinst;
+	unsigned long insn;
+	int ret;
+
+	if (htinst & 1) {
+		if (!rvhv_decode_32(htinst | 2, a))
+			return -EOPNOTSUPP;
+		if (!(htinst & 2))
+			a->insn_len = 2;
+		return 0;
+	}
+	ret = rvhv_read_guest_insn(vcpu, &insn);
+	if (ret)
+		return ret;
+	if ((insn & 3) == 3)
+		return rvhv_decode_32(insn, a) ? 0 : -EOPNOTSUPP;
+	return rvhv_decode_16(insn, a) ? 0 : -EOPNOTSUPP;
+}
+
+/**
+ * rvhv_mmio_exit() - a load or store at @gpa, outside every memslot
+ * @vcpu: the vCPU, loaded
+ * @gpa: guest physical address
+ * @write: a store (from the trap cause)
+ *
+ * Return: 0 with KVM_EXIT_MMIO in vcpu->run, 1 to re-enter the guest, or a
+ * negative errno for KVM_RUN.
+ */
+int rvhv_mmio_exit(struct rvhv_vcpu *vcpu, unsigned long gpa, bool write)
+{
+	struct kvm_run *run = vcpu->run;
+	struct rvhv_access a;
+	u64 val;
+	int ret;
+
+	ret = rvhv_decode_access(vcpu, &a);
+	if (ret)
+		return ret;
+	if (a.is_store != write)
+		return -EOPNOTSUPP;
+
+	run->exit_reason = KVM_EXIT_MMIO;
+	run->mmio.phys_addr = gpa;
+	run->mmio.len = a.len;
+	run->mmio.is_write = write;
+	if (write) {
+		val = a.reg ? vcpu->ctx.gpr[a.reg] : 0;
+		memcpy(run->mmio.data, &val, a.len);	/* little-endian */
+		vcpu->pending = RVHV_PENDING_MMIO_STORE;
+	} else {
+		memset(run->mmio.data, 0, sizeof(run->mmio.data));
+		vcpu->pending = RVHV_PENDING_MMIO_LOAD;
+	}
+	vcpu->mmio_rd = a.reg;
+	vcpu->mmio_len = a.len;
+	vcpu->mmio_signed = a.is_signed;
+	vcpu->insn_len = a.insn_len;
+	vcpu->stat.mmio++;
+	return 0;
+}
+
+/* Next KVM_RUN: the loaded value into rd, then past the instruction. */
+void rvhv_mmio_complete(struct rvhv_vcpu *vcpu)
+{
+	const u8 *data = vcpu->run->mmio.data;
+	unsigned long val;
+
+	if (vcpu->pending == RVHV_PENDING_MMIO_LOAD && vcpu->mmio_rd) {
+		switch (vcpu->mmio_len) {
+		case 1:
+			val = vcpu->mmio_signed ? (long)(s8)data[0] : data[0];
+			break;
+		case 2:
+			val = vcpu->mmio_signed ? (long)(s16)get_unaligned_le16(data)
+						: get_unaligned_le16(data);
+			break;
+		case 4:
+			val = vcpu->mmio_signed ? (long)(s32)get_unaligned_le32(data)
+						: get_unaligned_le32(data);
+			break;
+		default:
+			val = get_unaligned_le64(data);
+			break;
+		}
+		vcpu->ctx.gpr[vcpu->mmio_rd] = val;
+	}
+	vcpu->ctx.gpr[RVHV_REG_PC] += vcpu->insn_len;
+}

@@ -1,0 +1,400 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The vCPU: creation, its fd (ioctls, mmap of struct kvm_run), vcpu_load /
+ * vcpu_put driven by preempt notifiers, and the KVM_RUN loop.
+ */
+#include <linux/anon_inodes.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <asm/csr.h>
+#include <asm/insn-def.h>
+#include <asm/timex.h>
+
+#include "../rvhv_int.h"
+#include "../trap/trap.h"
+
+/* hstatus bits a vCPU runs with (VSXL etc. come from the host's value). */
+#define RVHV_HSTATUS_GUEST	(HSTATUS_SPV | HSTATUS_SPVP | HSTATUS_VTW)
+
+u64 rvhv_guest_time(struct rvhv_vm *vm)
+{
+	return get_cycles64() + READ_ONCE(vm->time_delta);
+}
+
+static struct rvhv_vcpu *pn_to_vcpu(struct preempt_notifier *pn)
+{
+	return container_of(pn, struct rvhv_vcpu, pn);
+}
+
+/*
+ * kvm.ko zeroes the delegation CSRs when it unloads; put rvhv's back.  A
+ * read and compare on each vcpu_load, nothing on the exit path.
+ */
+static void rvhv_assert_delegation(void)
+{
+	if (unlikely(csr_read(CSR_HEDELEG) != RVHV_HEDELEG ||
+		     csr_read(CSR_HIDELEG) != RVHV_HIDELEG)) {
+		csr_write(CSR_HEDELEG, RVHV_HEDELEG);
+		csr_write(CSR_HIDELEG, RVHV_HIDELEG);
+		csr_write(CSR_HCOUNTEREN, RVHV_HCOUNTEREN);
+	}
+}
+
+/* Load the vCPU's state into this hart.  Preemption is disabled. */
+static void rvhv_vcpu_load(struct rvhv_vcpu *vcpu, int cpu)
+{
+	struct rvhv_vs_csr *csr = &vcpu->csr;
+	struct rvhv_vm *vm = vcpu->vm;
+
+	rvhv_assert_delegation();
+	csr_write(CSR_VSSTATUS, csr->vsstatus);
+	csr_write(CSR_VSIE, csr->vsie);
+	csr_write(CSR_VSTVEC, csr->vstvec);
+	csr_write(CSR_VSSCRATCH, csr->vsscratch);
+	csr_write(CSR_VSEPC, csr->vsepc);
+	csr_write(CSR_VSCAUSE, csr->vscause);
+	csr_write(CSR_VSTVAL, csr->vstval);
+	csr_write(CSR_HVIP, csr->hvip);
+	csr_write(CSR_VSATP, csr->vsatp);
+	csr_write(CSR_HENVCFG, csr->henvcfg);
+	csr_write(CSR_HTIMEDELTA, READ_ONCE(vm->time_delta));
+	if (rvhv_host.feat.flags & RVHV_HOST_SSTC)
+		csr_write(CSR_VSTIMECMP, csr->vstimecmp);
+
+	vcpu->hgatp = rvhv_vcpu_hgatp(vcpu);
+	csr_write(CSR_HGATP, vcpu->hgatp);
+	/*
+	 * TLB entries this VMID left on this hart when the vCPU last ran
+	 * here may be stale: the guest's own sfence.vma and rvhv's G-stage
+	 * fences ran elsewhere meanwhile.  Without VMIDs, another VM's
+	 * entries may be here too.
+	 */
+	if (vcpu->last_cpu != cpu || !rvhv_host.feat.vmid_bits_used)
+		rvhv_local_tlb_flush(vcpu);
+
+	if ((vcpu->ctx.sstatus & SR_FS) != SR_FS_OFF) {
+		rvhv_fp_save(&vcpu->host_fp);
+		rvhv_fp_restore(&vcpu->fp);
+	}
+	vcpu->cpu = cpu;
+}
+
+/* Save the vCPU's state from this hart.  Preemption is disabled. */
+static void rvhv_vcpu_put(struct rvhv_vcpu *vcpu)
+{
+	struct rvhv_vs_csr *csr = &vcpu->csr;
+
+	if ((vcpu->ctx.sstatus & SR_FS) != SR_FS_OFF) {
+		if ((vcpu->ctx.sstatus & SR_FS) == SR_FS_DIRTY) {
+			rvhv_fp_save(&vcpu->fp);
+			vcpu->ctx.sstatus &= ~SR_FS;
+			vcpu->ctx.sstatus |= SR_FS_CLEAN;
+		}
+		rvhv_fp_restore(&vcpu->host_fp);
+	}
+
+	csr->vsstatus = csr_read(CSR_VSSTATUS);
+	csr->vsie = csr_read(CSR_VSIE);
+	csr->vstvec = csr_read(CSR_VSTVEC);
+	csr->vsscratch = csr_read(CSR_VSSCRATCH);
+	csr->vsepc = csr_read(CSR_VSEPC);
+	csr->vscause = csr_read(CSR_VSCAUSE);
+	csr->vstval = csr_read(CSR_VSTVAL);
+	csr->hvip = csr_read(CSR_HVIP);
+	csr->vsatp = csr_read(CSR_VSATP);
+	if (rvhv_host.feat.flags & RVHV_HOST_SSTC) {
+		csr->vstimecmp = csr_read(CSR_VSTIMECMP);
+		/* Nothing of the guest's may fire on the host. */
+		csr_write(CSR_VSTIMECMP, -1UL);
+	}
+	/* No guest interrupt may stay pending in hardware. */
+	csr_write(CSR_VSIE, 0);
+	csr_write(CSR_HVIP, 0);
+	csr_write(CSR_HGATP, 0);
+	vcpu->last_cpu = vcpu->cpu;
+	vcpu->cpu = -1;
+}
+
+static void rvhv_sched_in(struct preempt_notifier *pn, int cpu)
+{
+	rvhv_vcpu_load(pn_to_vcpu(pn), cpu);
+}
+
+static void rvhv_sched_out(struct preempt_notifier *pn,
+			   struct task_struct *next)
+{
+	rvhv_vcpu_put(pn_to_vcpu(pn));
+}
+
+static struct preempt_ops rvhv_preempt_ops = {
+	.sched_in = rvhv_sched_in,
+	.sched_out = rvhv_sched_out,
+};
+
+/* Finish what the last exit to userspace left open. */
+static void rvhv_complete_pending(struct rvhv_vcpu *vcpu)
+{
+	switch (vcpu->pending) {
+	case RVHV_PENDING_NONE:
+		return;
+	case RVHV_PENDING_MMIO_LOAD:
+	case RVHV_PENDING_MMIO_STORE:
+		rvhv_mmio_complete(vcpu);
+		break;
+	case RVHV_PENDING_SBI:
+		rvhv_sbi_complete(vcpu);
+		break;
+	case RVHV_PENDING_CSR:
+		rvhv_csr_complete(vcpu);
+		break;
+	}
+	vcpu->pending = RVHV_PENDING_NONE;
+}
+
+/*
+ * Enter the guest once.  Returns false (with interrupts enabled and
+ * nothing run) when something must be dealt with first.
+ */
+static bool rvhv_enter_guest(struct rvhv_vcpu *vcpu)
+{
+	struct rvhv_vm *vm = vcpu->vm;
+	unsigned long hgatp;
+
+	local_irq_disable();
+	if (unlikely(signal_pending(current) || need_resched() ||
+		     READ_ONCE(vm->vmid.generation) != rvhv_vmid_generation())) {
+		local_irq_enable();
+		return false;
+	}
+	hgatp = rvhv_vcpu_hgatp(vcpu);
+	if (unlikely(hgatp != vcpu->hgatp)) {
+		vcpu->hgatp = hgatp;
+		csr_write(CSR_HGATP, hgatp);
+	}
+	rvhv_switch_to(&vcpu->ctx);
+	local_irq_enable();
+	return true;
+}
+
+/*
+ * henvcfg for the extensions the vCPU was given; ONE_REG ISA_EXT is locked
+ * from the first KVM_RUN on, so this is computed once.
+ */
+static void rvhv_vcpu_setup_config(struct rvhv_vcpu *vcpu)
+{
+	unsigned long henvcfg = 0;
+
+	if (test_bit(KVM_RISCV_ISA_EXT_SSTC, vcpu->isa_ext))
+		henvcfg |= ENVCFG_STCE;
+	if (test_bit(KVM_RISCV_ISA_EXT_SVPBMT, vcpu->isa_ext))
+		henvcfg |= ENVCFG_PBMTE;
+	if (test_bit(KVM_RISCV_ISA_EXT_ZICBOM, vcpu->isa_ext))
+		henvcfg |= ENVCFG_CBIE | ENVCFG_CBCFE;
+	if (test_bit(KVM_RISCV_ISA_EXT_ZICBOZ, vcpu->isa_ext))
+		henvcfg |= ENVCFG_CBZE;
+	vcpu->csr.henvcfg = henvcfg;
+}
+
+static int rvhv_vcpu_run(struct rvhv_vcpu *vcpu)
+{
+	struct kvm_run *run = vcpu->run;
+	int ret;
+
+	rvhv_complete_pending(vcpu);
+	if (READ_ONCE(run->immediate_exit__unsafe))
+		return -EINTR;
+
+	if (!vcpu->ran)
+		rvhv_vcpu_setup_config(vcpu);
+
+	preempt_disable();
+	preempt_notifier_register(&vcpu->pn);
+	rvhv_vcpu_load(vcpu, smp_processor_id());
+	preempt_enable();
+	vcpu->ran = true;
+
+	run->exit_reason = KVM_EXIT_UNKNOWN;
+	for (;;) {
+		if (signal_pending(current)) {
+			run->exit_reason = KVM_EXIT_INTR;
+			vcpu->stat.signal++;
+			ret = -EINTR;
+			break;
+		}
+		cond_resched();
+		rvhv_vmid_update(&vcpu->vm->vmid);
+		if (!rvhv_enter_guest(vcpu))
+			continue;
+		vcpu->stat.exits++;
+		ret = rvhv_handle_exit(vcpu);
+		if (ret <= 0)
+			break;
+	}
+
+	preempt_disable();
+	rvhv_vcpu_put(vcpu);
+	preempt_notifier_unregister(&vcpu->pn);
+	preempt_enable();
+	return ret;
+}
+
+static long rvhv_vcpu_ioctl(struct file *filp, unsigned int ioctl,
+			    unsigned long arg)
+{
+	struct rvhv_vcpu *vcpu = filp->private_data;
+	void __user *argp = (void __user *)arg;
+	struct kvm_one_reg reg;
+	long ret;
+
+	if (vcpu->vm->mm != current->mm)
+		return -EIO;
+
+	if (mutex_lock_interruptible(&vcpu->mutex))
+		return -EINTR;
+	switch (ioctl) {
+	case KVM_RUN:
+		ret = arg ? -EINVAL : rvhv_vcpu_run(vcpu);
+		break;
+	case KVM_GET_ONE_REG:
+	case KVM_SET_ONE_REG:
+		ret = -EFAULT;
+		if (copy_from_user(&reg, argp, sizeof(reg)))
+			break;
+		if (ioctl == KVM_GET_ONE_REG)
+			ret = rvhv_get_one_reg(vcpu, &reg);
+		else
+			ret = rvhv_set_one_reg(vcpu, &reg);
+		break;
+	case KVM_GET_REG_LIST:
+		ret = rvhv_get_reg_list(vcpu, argp);
+		break;
+	default:
+		ret = -ENOTTY;
+	}
+	mutex_unlock(&vcpu->mutex);
+	return ret;
+}
+
+static vm_fault_t rvhv_vcpu_fault(struct vm_fault *vmf)
+{
+	struct rvhv_vcpu *vcpu = vmf->vma->vm_file->private_data;
+	struct page *page;
+
+	if (vmf->pgoff != 0)
+		return VM_FAULT_SIGBUS;
+	page = virt_to_page(vcpu->run);
+	get_page(page);
+	vmf->page = page;
+	return 0;
+}
+
+static const struct vm_operations_struct rvhv_vcpu_vm_ops = {
+	.fault = rvhv_vcpu_fault,
+};
+
+static int rvhv_vcpu_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	vma->vm_ops = &rvhv_vcpu_vm_ops;
+	return 0;
+}
+
+static int rvhv_vcpu_release(struct inode *inode, struct file *filp)
+{
+	struct rvhv_vcpu *vcpu = filp->private_data;
+
+	rvhv_vm_put(vcpu->vm);
+	return 0;
+}
+
+static const struct file_operations rvhv_vcpu_fops = {
+	.owner		= THIS_MODULE,
+	.release	= rvhv_vcpu_release,
+	.unlocked_ioctl	= rvhv_vcpu_ioctl,
+	.mmap		= rvhv_vcpu_mmap,
+	.llseek		= noop_llseek,
+};
+
+/* Reset state: what a hart looks like before anyone sets its registers. */
+static void rvhv_vcpu_reset(struct rvhv_vcpu *vcpu)
+{
+	unsigned long host_hstatus = csr_read(CSR_HSTATUS);
+
+	memset(&vcpu->ctx, 0, sizeof(vcpu->ctx));
+	memset(&vcpu->csr, 0, sizeof(vcpu->csr));
+	memset(&vcpu->fp, 0, sizeof(vcpu->fp));
+	vcpu->ctx.sstatus = SR_SPP | SR_SPIE;
+	if (test_bit(KVM_RISCV_ISA_EXT_F, vcpu->isa_ext) ||
+	    test_bit(KVM_RISCV_ISA_EXT_D, vcpu->isa_ext))
+		vcpu->ctx.sstatus |= SR_FS_INITIAL;
+	vcpu->ctx.hstatus = (host_hstatus & HSTATUS_VSXL) | RVHV_HSTATUS_GUEST;
+	vcpu->csr.vstimecmp = -1UL;
+	vcpu->timer_state = KVM_RISCV_TIMER_STATE_OFF;
+	vcpu->pending = RVHV_PENDING_NONE;
+}
+
+/* Free a vCPU whose fd is gone (the VM is being freed). */
+void rvhv_vcpu_free(struct rvhv_vcpu *vcpu)
+{
+	free_page((unsigned long)vcpu->run);
+	kfree(vcpu);
+}
+
+/**
+ * rvhv_create_vcpu() - KVM_CREATE_VCPU
+ * @vm: the VM
+ * @id: the vCPU id, below KVM_CAP_MAX_VCPU_ID
+ *
+ * Return: the vCPU fd, or a negative errno.
+ */
+int rvhv_create_vcpu(struct rvhv_vm *vm, unsigned long id)
+{
+	struct rvhv_vcpu *vcpu;
+	char name[32];
+	int fd;
+
+	if (id >= RVHV_MAX_VCPUS)
+		return -EINVAL;
+
+	vcpu = kzalloc(sizeof(*vcpu), GFP_KERNEL_ACCOUNT);
+	if (!vcpu)
+		return -ENOMEM;
+	vcpu->run = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+	if (!vcpu->run) {
+		kfree(vcpu);
+		return -ENOMEM;
+	}
+	vcpu->vm = vm;
+	vcpu->id = id;
+	vcpu->cpu = -1;
+	vcpu->last_cpu = -1;
+	mutex_init(&vcpu->mutex);
+	preempt_notifier_init(&vcpu->pn, &rvhv_preempt_ops);
+	rvhv_vcpu_config_init(vcpu);
+	rvhv_vcpu_reset(vcpu);
+
+	mutex_lock(&vm->lock);
+	if (vm->vcpus[id]) {
+		fd = -EEXIST;
+		goto err_unlock;
+	}
+	snprintf(name, sizeof(name), "rvhv-vcpu:%lu", id);
+	refcount_inc(&vm->users);
+	fd = anon_inode_getfd(name, &rvhv_vcpu_fops, vcpu, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		refcount_dec(&vm->users);
+		goto err_unlock;
+	}
+	WRITE_ONCE(vm->vcpus[id], vcpu);
+	vm->nr_vcpus++;
+	mutex_unlock(&vm->lock);
+	return fd;
+
+err_unlock:
+	mutex_unlock(&vm->lock);
+	rvhv_vcpu_free(vcpu);
+	return fd;
+}
