@@ -331,6 +331,8 @@ static void rvhv_vcpu_reset(struct rvhv_vcpu *vcpu)
 	    test_bit(KVM_RISCV_ISA_EXT_D, vcpu->isa_ext))
 		vcpu->ctx.sstatus |= SR_FS_INITIAL;
 	vcpu->ctx.hstatus = (host_hstatus & HSTATUS_VSXL) | RVHV_HSTATUS_GUEST;
+	/* The guest's U-mode may read cycle, time and instret (as kvm.ko). */
+	vcpu->ctx.scounteren = 7;
 	vcpu->csr.vstimecmp = -1UL;
 	vcpu->timer_state = KVM_RISCV_TIMER_STATE_OFF;
 	vcpu->pending = RVHV_PENDING_NONE;

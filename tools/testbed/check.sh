@@ -5,7 +5,8 @@
 #
 # For development, RVHV_ONLY="prog prog@kvm ..." builds the same way but
 # runs only those programs in QEMU (prog@kvm: against kvm.ko), skipping
-# the host-side checks and the no-H boot.
+# the host-side checks and the no-H boot.  RVHV_OUT=dir keeps the build
+# products and logs there instead of build/ (for parallel runs).
 set -uo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -59,8 +60,14 @@ if [ -z "${RVHV_ONLY:-}" ]; then
 	host_check "checkpatch --no-tree -f clean" "$out/checkpatch.log" '' \
 		make -s checkpatch KDIR="$KDIR"
 fi
+only_targets=()
+for t in ${RVHV_ONLY:-}; do
+	only_targets+=("$out/selftests/${t%@kvm}")
+done
+[ -z "${RVHV_ONLY:-}" ] || only_targets+=("$out/selftests/noh_test")
 host_check "selftests build" "$out/selftests-build.log" 'warning:|error:' \
-	make -C selftests KSRC="$KSRC" KHDR="$KHDR" OUT="$out/selftests"
+	make -C selftests KSRC="$KSRC" KHDR="$KHDR" OUT="$out/selftests" \
+	"${only_targets[@]}"
 host_check "test host userspace builds" "$out/host-tools.log" \
 	'warning:|error:' build_host_tools
 

@@ -1,7 +1,7 @@
 # Sourced by check.sh and run.sh: set up the tools, the kernel and the
 # module, and build the userspace pieces the QEMU test host runs.
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-out=$top/build
+out=${RVHV_OUT:-$top/build}
 mkdir -p "$out"
 cd "$top"
 
