@@ -5,12 +5,15 @@
 #ifndef _RVHV_INT_H
 #define _RVHV_INT_H
 
+#include <linux/cpumask.h>
+#include <linux/hrtimer.h>
 #include <linux/kvm.h>
 #include <linux/list.h>
 #include <linux/mm_types.h>
 #include <linux/mutex.h>
 #include <linux/preempt.h>
 #include <linux/types.h>
+#include <linux/wait.h>
 #include <linux/rvhv.h>
 #include <asm/ptrace.h>
 
@@ -59,6 +62,9 @@ struct rvhv_vmid {
 	unsigned long vmid;
 };
 
+/* Size of a vCPU's coalesced console buffer (see rvhv_vcpu.console_buf). */
+#define RVHV_CONSOLE_BUF	256
+
 /* vCPU ids are below this (KVM_CAP_MAX_VCPU_ID and KVM_CAP_MAX_VCPUS). */
 #define RVHV_MAX_VCPUS		64
 
@@ -76,6 +82,10 @@ struct rvhv_vmid {
  * @time_delta: guest time minus host time (htimedelta), the same for all
  *	vCPUs of the VM
  * @users: references: the VM fd and each vCPU fd hold one
+ * @ran_on: host CPUs any of the VM's vCPUs has run on since boot (set at
+ *	vcpu_load, never cleared): where remote fences must reach
+ * @caps: rvhv capabilities the VMM enabled (KVM_ENABLE_CAP), RVHV_VM_CAP_*
+ *	bits; set before the first KVM_RUN, read locklessly after
  * @list: entry on rvhv_vms, protected by rvhv_vms_lock
  * @pid: tgid of the creator, for debugfs
  */
@@ -88,9 +98,15 @@ struct rvhv_vm {
 	unsigned int nr_vcpus;
 	u64 time_delta;
 	refcount_t users;
+	cpumask_t ran_on;
+	unsigned long caps;
 	struct list_head list;
 	pid_t pid;
 };
+
+/* struct rvhv_vm.caps */
+#define RVHV_VM_CAP_SBI_BATCH		BIT(0)
+#define RVHV_VM_CAP_CONSOLE_COALESCE	BIT(1)
 
 /**
  * struct rvhv_guest_ctx - what the world switch (trap/switch.S) saves and
@@ -161,6 +177,18 @@ struct rvhv_vs_csr {
 	u64 vstimecmp;
 };
 
+/* struct rvhv_vcpu.mode */
+enum rvhv_vcpu_mode {
+	RVHV_OUTSIDE_GUEST,
+	RVHV_IN_GUEST,
+};
+
+/* struct rvhv_vcpu.requests: work for the vCPU's own thread */
+enum rvhv_request {
+	RVHV_REQ_STOP,		/* mp_state became STOPPED: block */
+	RVHV_REQ_START,		/* HSM hart_start: reset to start_pc/a1 */
+};
+
 /* Why the last KVM_RUN exit needs completing on the next KVM_RUN. */
 enum rvhv_pending {
 	RVHV_PENDING_NONE,
@@ -199,10 +227,32 @@ enum rvhv_pending {
  * @mmio_len: its width in bytes
  * @mmio_signed: sign-extend it
  * @insn_len: length (2 or 4) of the instruction being emulated
+ * @mode: RVHV_IN_GUEST while the world switch may be in the guest (set
+ *	with interrupts off); a kick sends an IPI then
+ * @requests: RVHV_REQ_* bits, set by other threads, consumed by the
+ *	vCPU's thread before it enters the guest
+ * @irq_pending: VS interrupt bits (hvip positions) to be raised ...
+ * @irq_pending_mask: ... or lowered, on the next guest entry: set by
+ *	KVM_INTERRUPT, IPIs and the software timer from any thread (atomic
+ *	bit operations), applied to hvip by the vCPU's thread
+ * @wait: the vCPU's thread sleeps here in WFI or while stopped
+ * @halted: the guest executed WFI (or HSM retentive suspend): block until
+ *	an interrupt it enabled is pending
+ * @timer: hrtimer that wakes a halted vCPU at its vstimecmp deadline, or
+ *	(without Sstc) raises VSTIP at the SBI set_timer deadline
+ * @timer_next: the software timer's deadline in guest time (no Sstc)
+ * @mp_lock: protects @mp_state, @start_pc, @start_a1 (HSM from any vCPU)
+ * @mp_state: KVM_MP_STATE_RUNNABLE or KVM_MP_STATE_STOPPED
+ * @start_pc: HSM hart_start address, applied by RVHV_REQ_START
+ * @start_a1: HSM hart_start opaque value (guest a1)
+ * @console_len: bytes in @console_buf
+ * @console_buf: legacy console output coalesced in the kernel (when the
+ *	VMM enabled RVHV_CAP_CONSOLE_COALESCE), handed over in one exit
  * @stat: exit counters
  *
- * All of it is protected by @mutex, except what the world switch and the
- * preempt notifier touch, which only the thread holding @mutex runs.
+ * Unless said otherwise above, all of it is protected by @mutex, except
+ * what the world switch and the preempt notifier touch, which only the
+ * thread holding @mutex runs.
  */
 struct rvhv_vcpu {
 	struct rvhv_vm *vm;
@@ -229,6 +279,20 @@ struct rvhv_vcpu {
 	unsigned int mmio_len;
 	bool mmio_signed;
 	unsigned int insn_len;
+	int mode;
+	unsigned long requests;
+	unsigned long irq_pending;
+	unsigned long irq_pending_mask;
+	struct wait_queue_head wait;
+	bool halted;
+	struct hrtimer timer;
+	u64 timer_next;
+	spinlock_t mp_lock;
+	unsigned int mp_state;
+	unsigned long start_pc;
+	unsigned long start_a1;
+	unsigned int console_len;
+	char console_buf[RVHV_CONSOLE_BUF];
 	struct {
 		u64 exits;
 		u64 mmio;
@@ -238,6 +302,8 @@ struct rvhv_vcpu {
 		u64 virtual_insn;
 		u64 redirected;
 		u64 signal;
+		u64 wfi;
+		u64 halt_wakeup;
 	} stat;
 };
 
@@ -252,6 +318,51 @@ void rvhv_vm_put(struct rvhv_vm *vm);
 /* vcpu/vcpu.c */
 int rvhv_create_vcpu(struct rvhv_vm *vm, unsigned long id);
 void rvhv_vcpu_free(struct rvhv_vcpu *vcpu);
+/* The vCPU with this id (the guest's hartid), or NULL. */
+struct rvhv_vcpu *rvhv_vm_vcpu(struct rvhv_vm *vm, unsigned long hartid);
+/*
+ * Make the vCPU notice new work: wake it from WFI or a stop, or push it
+ * out of the guest with an IPI.  Any thread, any context but NMI.
+ */
+void rvhv_vcpu_kick(struct rvhv_vcpu *vcpu);
+/* Raise or lower a VS interrupt (IRQ_VS_SOFT/TIMER/EXT) and kick. */
+void rvhv_vcpu_set_irq(struct rvhv_vcpu *vcpu, unsigned int irq, bool level);
+/*
+ * HSM: start a stopped vCPU at @pc with a0 = its hartid, a1 = @a1.
+ * Returns 0, or -EALREADY if it is not stopped.
+ */
+int rvhv_vcpu_hart_start(struct rvhv_vcpu *vcpu, unsigned long pc,
+			 unsigned long a1);
+/* Stop a vCPU (itself, or another: SRST); it blocks in KVM_RUN. */
+void rvhv_vcpu_stop(struct rvhv_vcpu *vcpu);
+/* Is it stopped (HSM hart_get_status)? */
+bool rvhv_vcpu_stopped(struct rvhv_vcpu *vcpu);
+/*
+ * From an exit handler of the vCPU's own thread: behave as WFI (block until
+ * an enabled interrupt is pending) before re-entering the guest.
+ */
+void rvhv_vcpu_halt(struct rvhv_vcpu *vcpu);
+
+/* vcpu/timer.c: the guest timer without Sstc, and WFI wake-ups. */
+extern bool rvhv_use_sstc;
+void rvhv_timer_setup(void);
+void rvhv_timer_init(struct rvhv_vcpu *vcpu);
+/* SBI set_timer: program the guest's timer (either kind); an SBI error. */
+long rvhv_timer_set(struct rvhv_vcpu *vcpu, u64 next);
+/* Arm / cancel the wake-up of a halted vCPU at its timer deadline. */
+void rvhv_timer_arm_wakeup(struct rvhv_vcpu *vcpu);
+void rvhv_timer_cancel_wakeup(struct rvhv_vcpu *vcpu);
+
+/*
+ * mmu/fence.c: SBI RFENCE for a VM, done on every host CPU the VM's vCPUs
+ * have run on, before returning.  @start/@size as in the SBI spec (size
+ * -1UL, or start 0 and size 0: everything).
+ */
+void rvhv_fence_i(struct rvhv_vm *vm);
+void rvhv_fence_vvma(struct rvhv_vm *vm, unsigned long start,
+		     unsigned long size);
+void rvhv_fence_vvma_asid(struct rvhv_vm *vm, unsigned long start,
+			  unsigned long size, unsigned long asid);
 /* Guest time (rdtime as the guest sees it). */
 u64 rvhv_guest_time(struct rvhv_vm *vm);
 
@@ -279,6 +390,14 @@ void rvhv_sbi_complete(struct rvhv_vcpu *vcpu);
 bool rvhv_sbi_ext_available(unsigned int kvm_ext);
 /* Is it enabled by default for a new vCPU? */
 bool rvhv_sbi_ext_default_on(unsigned int kvm_ext);
+
+/*
+ * vcpu/console.c: coalesced legacy console output.  Called by KVM_RUN
+ * when an exit to userspace is due: if bytes are buffered, turn this exit
+ * into the console exit instead (the other one will recur: the guest
+ * instruction behind it has not completed).  Returns true if it did.
+ */
+bool rvhv_console_flush_exit(struct rvhv_vcpu *vcpu);
 
 /* Is the KVM_RISCV_ISA_EXT_* extension offered to guests (host has it)? */
 bool rvhv_isa_ext_available(unsigned int kvm_ext);

@@ -164,6 +164,7 @@ static int rvhv_detect(void)
 	}
 	rvhv_vmid_detect();
 	rvhv_vmid_init();
+	rvhv_timer_setup();
 	return 0;
 }
 

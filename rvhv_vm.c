@@ -31,6 +31,8 @@ long rvhv_check_extension(struct rvhv_vm *vm, long cap)
 	case RVHV_CAP_HOST_FEATURES:
 	case KVM_CAP_ONE_REG:
 	case KVM_CAP_IMMEDIATE_EXIT:
+	case KVM_CAP_MP_STATE:
+	case KVM_CAP_ENABLE_CAP_VM:
 		return 1;
 	case KVM_CAP_VM_GPA_BITS:
 		return rvhv_host.feat.gpa_bits;
@@ -90,6 +92,34 @@ static long rvhv_vm_set_memory(struct rvhv_vm *vm, unsigned int ioctl,
 	return rvhv_set_user_memory_region(vm, &mem);
 }
 
+/* KVM_ENABLE_CAP on the VM fd: rvhv's own opt-in features. */
+static long rvhv_vm_enable_cap(struct rvhv_vm *vm, void __user *argp)
+{
+	struct kvm_enable_cap cap;
+	unsigned long bit;
+
+	if (copy_from_user(&cap, argp, sizeof(cap)))
+		return -EFAULT;
+	if (cap.flags || cap.args[0] > 1 || cap.args[1] || cap.args[2] ||
+	    cap.args[3])
+		return -EINVAL;
+	switch (cap.cap) {
+	case RVHV_CAP_SBI_BATCH:
+		bit = RVHV_VM_CAP_SBI_BATCH;
+		break;
+	case RVHV_CAP_CONSOLE_COALESCE:
+		bit = RVHV_VM_CAP_CONSOLE_COALESCE;
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (cap.args[0])
+		set_bit(__ffs(bit), &vm->caps);
+	else
+		clear_bit(__ffs(bit), &vm->caps);
+	return 0;
+}
+
 static long rvhv_vm_ioctl(struct file *filp, unsigned int ioctl,
 			  unsigned long arg)
 {
@@ -104,6 +134,8 @@ static long rvhv_vm_ioctl(struct file *filp, unsigned int ioctl,
 		return rvhv_check_extension(vm, arg);
 	case KVM_CREATE_VCPU:
 		return rvhv_create_vcpu(vm, arg);
+	case KVM_ENABLE_CAP:
+		return rvhv_vm_enable_cap(vm, (void __user *)arg);
 	case KVM_SET_USER_MEMORY_REGION:
 	case KVM_SET_USER_MEMORY_REGION2:
 		return rvhv_vm_set_memory(vm, ioctl, (void __user *)arg);

@@ -153,6 +153,8 @@ static int rvhv_virtual_insn(struct rvhv_vcpu *vcpu)
 	}
 	if (insn == INSN_WFI) {
 		vcpu->ctx.gpr[RVHV_REG_PC] += 4;
+		vcpu->stat.wfi++;
+		rvhv_vcpu_halt(vcpu);
 		return 1;
 	}
 	if ((insn & 0x7f) == INSN_OPCODE_SYSTEM && ((insn >> 12) & 3))

@@ -10,6 +10,7 @@
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <asm/cacheflush.h>
 #include <asm/csr.h>
 #include <asm/insn-def.h>
 #include <asm/timex.h>
@@ -24,6 +25,9 @@ u64 rvhv_guest_time(struct rvhv_vm *vm)
 {
 	return get_cycles64() + READ_ONCE(vm->time_delta);
 }
+
+static void rvhv_vcpu_reset(struct rvhv_vcpu *vcpu);
+static void rvhv_vcpu_setup_config(struct rvhv_vcpu *vcpu);
 
 static struct rvhv_vcpu *pn_to_vcpu(struct preempt_notifier *pn)
 {
@@ -62,7 +66,7 @@ static void rvhv_vcpu_load(struct rvhv_vcpu *vcpu, int cpu)
 	csr_write(CSR_VSATP, csr->vsatp);
 	csr_write(CSR_HENVCFG, csr->henvcfg);
 	csr_write(CSR_HTIMEDELTA, READ_ONCE(vm->time_delta));
-	if (rvhv_host.feat.flags & RVHV_HOST_SSTC)
+	if (rvhv_use_sstc)
 		csr_write(CSR_VSTIMECMP, csr->vstimecmp);
 
 	vcpu->hgatp = rvhv_vcpu_hgatp(vcpu);
@@ -75,6 +79,12 @@ static void rvhv_vcpu_load(struct rvhv_vcpu *vcpu, int cpu)
 	 */
 	if (vcpu->last_cpu != cpu || !rvhv_host.feat.vmid_bits_used)
 		rvhv_local_tlb_flush(vcpu);
+	/* Code the guest wrote and fenced on another hart. */
+	if (vcpu->last_cpu != cpu) {
+		local_flush_icache_all();
+		if (!cpumask_test_cpu(cpu, &vm->ran_on))
+			cpumask_set_cpu(cpu, &vm->ran_on);
+	}
 
 	if ((vcpu->ctx.sstatus & SR_FS) != SR_FS_OFF) {
 		rvhv_fp_save(&vcpu->host_fp);
@@ -106,7 +116,7 @@ static void rvhv_vcpu_put(struct rvhv_vcpu *vcpu)
 	csr->vstval = csr_read(CSR_VSTVAL);
 	csr->hvip = csr_read(CSR_HVIP);
 	csr->vsatp = csr_read(CSR_VSATP);
-	if (rvhv_host.feat.flags & RVHV_HOST_SSTC) {
+	if (rvhv_use_sstc) {
 		csr->vstimecmp = csr_read(CSR_VSTIMECMP);
 		/* Nothing of the guest's may fire on the host. */
 		csr_write(CSR_VSTIMECMP, -1UL);
@@ -134,6 +144,162 @@ static struct preempt_ops rvhv_preempt_ops = {
 	.sched_in = rvhv_sched_in,
 	.sched_out = rvhv_sched_out,
 };
+
+struct rvhv_vcpu *rvhv_vm_vcpu(struct rvhv_vm *vm, unsigned long hartid)
+{
+	if (hartid >= RVHV_MAX_VCPUS)
+		return NULL;
+	return READ_ONCE(vm->vcpus[hartid]);
+}
+
+void rvhv_vcpu_kick(struct rvhv_vcpu *vcpu)
+{
+	int cpu;
+
+	wake_up_interruptible(&vcpu->wait);
+	/* Pairs with the barrier in rvhv_enter_guest(). */
+	smp_mb();
+	if (READ_ONCE(vcpu->mode) == RVHV_IN_GUEST) {
+		cpu = READ_ONCE(vcpu->cpu);
+		if (cpu >= 0 && cpu != raw_smp_processor_id())
+			arch_smp_send_reschedule(cpu);
+	}
+}
+
+void rvhv_vcpu_set_irq(struct rvhv_vcpu *vcpu, unsigned int irq, bool level)
+{
+	if (level)
+		set_bit(irq, &vcpu->irq_pending);
+	else
+		clear_bit(irq, &vcpu->irq_pending);
+	smp_mb__before_atomic();
+	set_bit(irq, &vcpu->irq_pending_mask);
+	rvhv_vcpu_kick(vcpu);
+}
+
+/* Apply raised/lowered VS interrupts to hvip.  The vCPU is loaded. */
+static void rvhv_vcpu_sync_irqs(struct rvhv_vcpu *vcpu)
+{
+	unsigned long mask, val;
+
+	if (!READ_ONCE(vcpu->irq_pending_mask))
+		return;
+	mask = xchg(&vcpu->irq_pending_mask, 0);
+	val = READ_ONCE(vcpu->irq_pending) & mask;
+	csr_clear(CSR_HVIP, mask & ~val);
+	csr_set(CSR_HVIP, val);
+}
+
+int rvhv_vcpu_hart_start(struct rvhv_vcpu *vcpu, unsigned long pc,
+			 unsigned long a1)
+{
+	spin_lock(&vcpu->mp_lock);
+	if (vcpu->mp_state != KVM_MP_STATE_STOPPED) {
+		spin_unlock(&vcpu->mp_lock);
+		return -EALREADY;
+	}
+	vcpu->start_pc = pc;
+	vcpu->start_a1 = a1;
+	vcpu->mp_state = KVM_MP_STATE_RUNNABLE;
+	set_bit(RVHV_REQ_START, &vcpu->requests);
+	spin_unlock(&vcpu->mp_lock);
+	rvhv_vcpu_kick(vcpu);
+	return 0;
+}
+
+void rvhv_vcpu_stop(struct rvhv_vcpu *vcpu)
+{
+	spin_lock(&vcpu->mp_lock);
+	vcpu->mp_state = KVM_MP_STATE_STOPPED;
+	clear_bit(RVHV_REQ_START, &vcpu->requests);
+	set_bit(RVHV_REQ_STOP, &vcpu->requests);
+	spin_unlock(&vcpu->mp_lock);
+	rvhv_vcpu_kick(vcpu);
+}
+
+bool rvhv_vcpu_stopped(struct rvhv_vcpu *vcpu)
+{
+	return READ_ONCE(vcpu->mp_state) == KVM_MP_STATE_STOPPED;
+}
+
+void rvhv_vcpu_halt(struct rvhv_vcpu *vcpu)
+{
+	vcpu->halted = true;
+}
+
+/*
+ * Is an interrupt the guest enabled (in vsie) pending?  This is what ends
+ * WFI.  The vCPU is loaded: hip shows VSTIP from vstimecmp too.
+ */
+static bool rvhv_vcpu_irq_ready(struct rvhv_vcpu *vcpu)
+{
+	unsigned long pending;
+
+	preempt_disable();
+	rvhv_vcpu_sync_irqs(vcpu);
+	pending = (csr_read(CSR_HIP) >> VSIP_TO_HVIP_SHIFT) &
+		  csr_read(CSR_VSIE);
+	preempt_enable();
+	return pending & (IE_SIE | IE_TIE | IE_EIE);
+}
+
+/* May the vCPU go (back) into the guest, rather than sleep? */
+static bool rvhv_vcpu_runnable(struct rvhv_vcpu *vcpu)
+{
+	if (test_bit(RVHV_REQ_START, &vcpu->requests))
+		return true;
+	if (rvhv_vcpu_stopped(vcpu))
+		return false;
+	return !vcpu->halted || test_bit(RVHV_REQ_STOP, &vcpu->requests) ||
+	       rvhv_vcpu_irq_ready(vcpu);
+}
+
+/*
+ * Sleep while stopped or halted in WFI, until there is something to do or
+ * a signal.  Never spins: the wait queue is woken by kicks (interrupts
+ * raised, hart_start) and, for a halted vCPU, by its timer.
+ */
+static void rvhv_vcpu_block(struct rvhv_vcpu *vcpu)
+{
+	DEFINE_WAIT(wait);
+
+	if (vcpu->halted)
+		rvhv_timer_arm_wakeup(vcpu);
+	for (;;) {
+		prepare_to_wait(&vcpu->wait, &wait, TASK_INTERRUPTIBLE);
+		if (rvhv_vcpu_runnable(vcpu) || signal_pending(current))
+			break;
+		schedule();
+	}
+	finish_wait(&vcpu->wait, &wait);
+	rvhv_timer_cancel_wakeup(vcpu);
+	if (vcpu->halted && rvhv_vcpu_irq_ready(vcpu)) {
+		vcpu->halted = false;
+		vcpu->stat.halt_wakeup++;
+	}
+}
+
+/* HSM hart_start reached this vCPU: reset it to the start state. */
+static void rvhv_vcpu_apply_start(struct rvhv_vcpu *vcpu)
+{
+	unsigned long pc, a1;
+
+	spin_lock(&vcpu->mp_lock);
+	pc = vcpu->start_pc;
+	a1 = vcpu->start_a1;
+	clear_bit(RVHV_REQ_START, &vcpu->requests);
+	spin_unlock(&vcpu->mp_lock);
+
+	preempt_disable();
+	rvhv_vcpu_put(vcpu);
+	rvhv_vcpu_reset(vcpu);
+	rvhv_vcpu_setup_config(vcpu);
+	vcpu->ctx.gpr[RVHV_REG_PC] = pc;
+	vcpu->ctx.gpr[RVHV_REG_A0] = vcpu->id;
+	vcpu->ctx.gpr[RVHV_REG_A1] = a1;
+	rvhv_vcpu_load(vcpu, smp_processor_id());
+	preempt_enable();
+}
 
 /* Finish what the last exit to userspace left open. */
 static void rvhv_complete_pending(struct rvhv_vcpu *vcpu)
@@ -165,17 +331,24 @@ static bool rvhv_enter_guest(struct rvhv_vcpu *vcpu)
 	unsigned long hgatp;
 
 	local_irq_disable();
+	WRITE_ONCE(vcpu->mode, RVHV_IN_GUEST);
+	/* Pairs with the barrier in rvhv_vcpu_kick(). */
+	smp_mb();
 	if (unlikely(signal_pending(current) || need_resched() ||
+		     READ_ONCE(vcpu->requests) ||
 		     READ_ONCE(vm->vmid.generation) != rvhv_vmid_generation())) {
+		WRITE_ONCE(vcpu->mode, RVHV_OUTSIDE_GUEST);
 		local_irq_enable();
 		return false;
 	}
+	rvhv_vcpu_sync_irqs(vcpu);
 	hgatp = rvhv_vcpu_hgatp(vcpu);
 	if (unlikely(hgatp != vcpu->hgatp)) {
 		vcpu->hgatp = hgatp;
 		csr_write(CSR_HGATP, hgatp);
 	}
 	rvhv_switch_to(&vcpu->ctx);
+	WRITE_ONCE(vcpu->mode, RVHV_OUTSIDE_GUEST);
 	local_irq_enable();
 	return true;
 }
@@ -225,14 +398,28 @@ static int rvhv_vcpu_run(struct rvhv_vcpu *vcpu)
 			ret = -EINTR;
 			break;
 		}
+		if (unlikely(READ_ONCE(vcpu->requests))) {
+			if (test_bit(RVHV_REQ_START, &vcpu->requests))
+				rvhv_vcpu_apply_start(vcpu);
+			if (test_and_clear_bit(RVHV_REQ_STOP, &vcpu->requests))
+				vcpu->halted = false;
+		}
+		if (unlikely(vcpu->halted || rvhv_vcpu_stopped(vcpu))) {
+			rvhv_vcpu_block(vcpu);
+			continue;
+		}
 		cond_resched();
 		rvhv_vmid_update(&vcpu->vm->vmid);
 		if (!rvhv_enter_guest(vcpu))
 			continue;
 		vcpu->stat.exits++;
 		ret = rvhv_handle_exit(vcpu);
-		if (ret <= 0)
-			break;
+		if (ret > 0)
+			continue;
+		/* Coalesced console output goes out before any other exit. */
+		if (!ret && rvhv_console_flush_exit(vcpu))
+			vcpu->pending = RVHV_PENDING_NONE;
+		break;
 	}
 
 	preempt_disable();
@@ -240,6 +427,48 @@ static int rvhv_vcpu_run(struct rvhv_vcpu *vcpu)
 	preempt_notifier_unregister(&vcpu->pn);
 	preempt_enable();
 	return ret;
+}
+
+/* KVM_INTERRUPT: the guest's external interrupt line (VSEIP). */
+static long rvhv_vcpu_interrupt(struct rvhv_vcpu *vcpu, void __user *argp)
+{
+	struct kvm_interrupt irq;
+
+	if (copy_from_user(&irq, argp, sizeof(irq)))
+		return -EFAULT;
+	if (irq.irq == KVM_INTERRUPT_SET)
+		rvhv_vcpu_set_irq(vcpu, IRQ_VS_EXT, true);
+	else if (irq.irq == KVM_INTERRUPT_UNSET)
+		rvhv_vcpu_set_irq(vcpu, IRQ_VS_EXT, false);
+	else
+		return -EINVAL;
+	return 0;
+}
+
+static long rvhv_vcpu_mp_state(struct rvhv_vcpu *vcpu, unsigned int ioctl,
+			       void __user *argp)
+{
+	struct kvm_mp_state mp;
+
+	if (ioctl == KVM_GET_MP_STATE) {
+		mp.mp_state = READ_ONCE(vcpu->mp_state);
+		return copy_to_user(argp, &mp, sizeof(mp)) ? -EFAULT : 0;
+	}
+	if (copy_from_user(&mp, argp, sizeof(mp)))
+		return -EFAULT;
+	switch (mp.mp_state) {
+	case KVM_MP_STATE_RUNNABLE:
+		/* Runs on from its registers as they are: no reset. */
+		spin_lock(&vcpu->mp_lock);
+		WRITE_ONCE(vcpu->mp_state, KVM_MP_STATE_RUNNABLE);
+		spin_unlock(&vcpu->mp_lock);
+		rvhv_vcpu_kick(vcpu);
+		return 0;
+	case KVM_MP_STATE_STOPPED:
+		rvhv_vcpu_stop(vcpu);
+		return 0;
+	}
+	return -EINVAL;
 }
 
 static long rvhv_vcpu_ioctl(struct file *filp, unsigned int ioctl,
@@ -253,9 +482,17 @@ static long rvhv_vcpu_ioctl(struct file *filp, unsigned int ioctl,
 	if (vcpu->vm->mm != current->mm)
 		return -EIO;
 
+	/* Not serialised with KVM_RUN: I/O threads raise interrupts. */
+	if (ioctl == KVM_INTERRUPT)
+		return rvhv_vcpu_interrupt(vcpu, argp);
+
 	if (mutex_lock_interruptible(&vcpu->mutex))
 		return -EINTR;
 	switch (ioctl) {
+	case KVM_GET_MP_STATE:
+	case KVM_SET_MP_STATE:
+		ret = rvhv_vcpu_mp_state(vcpu, ioctl, argp);
+		break;
 	case KVM_RUN:
 		ret = arg ? -EINVAL : rvhv_vcpu_run(vcpu);
 		break;
@@ -336,11 +573,17 @@ static void rvhv_vcpu_reset(struct rvhv_vcpu *vcpu)
 	vcpu->csr.vstimecmp = -1UL;
 	vcpu->timer_state = KVM_RISCV_TIMER_STATE_OFF;
 	vcpu->pending = RVHV_PENDING_NONE;
+	vcpu->halted = false;
+	vcpu->irq_pending = 0;
+	vcpu->irq_pending_mask = 0;
+	if (!rvhv_use_sstc)
+		hrtimer_cancel(&vcpu->timer);
 }
 
 /* Free a vCPU whose fd is gone (the VM is being freed). */
 void rvhv_vcpu_free(struct rvhv_vcpu *vcpu)
 {
+	hrtimer_cancel(&vcpu->timer);
 	free_page((unsigned long)vcpu->run);
 	kfree(vcpu);
 }
@@ -375,6 +618,9 @@ int rvhv_create_vcpu(struct rvhv_vm *vm, unsigned long id)
 	vcpu->last_cpu = -1;
 	mutex_init(&vcpu->mutex);
 	preempt_notifier_init(&vcpu->pn, &rvhv_preempt_ops);
+	init_waitqueue_head(&vcpu->wait);
+	spin_lock_init(&vcpu->mp_lock);
+	rvhv_timer_init(vcpu);
 	rvhv_vcpu_config_init(vcpu);
 	rvhv_vcpu_reset(vcpu);
 
@@ -383,6 +629,9 @@ int rvhv_create_vcpu(struct rvhv_vm *vm, unsigned long id)
 		fd = -EEXIST;
 		goto err_unlock;
 	}
+	/* As with kvm.ko: only the first vCPU starts; HSM starts the rest. */
+	vcpu->mp_state = vm->nr_vcpus ? KVM_MP_STATE_STOPPED :
+					KVM_MP_STATE_RUNNABLE;
 	snprintf(name, sizeof(name), "rvhv-vcpu:%lu", id);
 	refcount_inc(&vm->users);
 	fd = anon_inode_getfd(name, &rvhv_vcpu_fops, vcpu, O_RDWR | O_CLOEXEC);

@@ -20,6 +20,10 @@
 #define RVHV_CAP_BASE		0x52560000
 /* RVHV_GET_HOST_FEATURES works; returns 1. */
 #define RVHV_CAP_HOST_FEATURES	(RVHV_CAP_BASE + 0)
+/* The SBI batch extension; enable with KVM_ENABLE_CAP on the VM fd. */
+#define RVHV_CAP_SBI_BATCH	(RVHV_CAP_BASE + 1)
+/* Coalesced legacy console output; enable with KVM_ENABLE_CAP (VM fd). */
+#define RVHV_CAP_CONSOLE_COALESCE (RVHV_CAP_BASE + 2)
 
 /* struct rvhv_host_features.flags */
 #define RVHV_HOST_H		(1U << 0)	/* hypervisor extension */
