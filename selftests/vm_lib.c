@@ -1,0 +1,571 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vm_lib: create VMs and vCPUs on /dev/rvhv (or $RVHV_DEV), load the guest
+ * payload, run it and serve its ucalls.  See vm_lib.h.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "vm_lib.h"
+
+#define KSFT_FAIL 1
+
+/* The payload, embedded by guest_blob.S. */
+extern const char guest_blob[], guest_blob_end[];
+
+void vm_fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fprintf(stderr, "# vm_lib: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n");
+	fflush(stderr);
+	exit(KSFT_FAIL);
+}
+
+bool dev_is_kvm(void)
+{
+	const char *p = rvhv_dev_path();
+	size_t n = strlen(p);
+
+	return n >= 3 && !strcmp(p + n - 3, "kvm");
+}
+
+const char *exit_reason_str(unsigned int reason)
+{
+	static char buf[32];
+
+	switch (reason) {
+	case KVM_EXIT_UNKNOWN: return "KVM_EXIT_UNKNOWN";
+	case KVM_EXIT_DEBUG: return "KVM_EXIT_DEBUG";
+	case KVM_EXIT_MMIO: return "KVM_EXIT_MMIO";
+	case KVM_EXIT_SHUTDOWN: return "KVM_EXIT_SHUTDOWN";
+	case KVM_EXIT_FAIL_ENTRY: return "KVM_EXIT_FAIL_ENTRY";
+	case KVM_EXIT_INTR: return "KVM_EXIT_INTR";
+	case KVM_EXIT_INTERNAL_ERROR: return "KVM_EXIT_INTERNAL_ERROR";
+	case KVM_EXIT_SYSTEM_EVENT: return "KVM_EXIT_SYSTEM_EVENT";
+	case KVM_EXIT_RISCV_SBI: return "KVM_EXIT_RISCV_SBI";
+	case KVM_EXIT_RISCV_CSR: return "KVM_EXIT_RISCV_CSR";
+	case KVM_EXIT_MEMORY_FAULT: return "KVM_EXIT_MEMORY_FAULT";
+	}
+	snprintf(buf, sizeof(buf), "exit %u", reason);
+	return buf;
+}
+
+int vm_dev_open(void)
+{
+	int fd = rvhv_open_dev(O_RDWR);
+
+	if (fd < 0)
+		vm_fail("open %s: %s", rvhv_dev_path(), strerror(errno));
+	return fd;
+}
+
+struct vm *vm_create_empty(void)
+{
+	struct vm *vm = calloc(1, sizeof(*vm));
+
+	if (!vm)
+		vm_fail("out of memory");
+	vm->dev_fd = vm_dev_open();
+	vm->fd = ioctl(vm->dev_fd, KVM_CREATE_VM, 0);
+	if (vm->fd < 0)
+		vm_fail("KVM_CREATE_VM: %s", strerror(errno));
+	vm->run_size = ioctl(vm->dev_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (vm->run_size < (long)sizeof(struct kvm_run))
+		vm_fail("KVM_GET_VCPU_MMAP_SIZE: %ld (%s)", vm->run_size,
+			strerror(errno));
+	return vm;
+}
+
+struct vm *vm_create(void)
+{
+	struct vm *vm = vm_create_empty();
+	size_t len = guest_blob_end - guest_blob;
+
+	if (len > GUEST_DATA - GUEST_BASE)
+		vm_fail("guest payload of %zu bytes does not fit", len);
+	vm->ram = vm_add_mem(vm, 0, GUEST_BASE, GUEST_RAM_SIZE, 0);
+	memcpy(vm->ram, guest_blob, len);
+	return vm;
+}
+
+void vm_free(struct vm *vm)
+{
+	int i;
+
+	close(vm->fd);
+	close(vm->dev_fd);
+	for (i = 0; i < VM_MAX_SLOTS; i++)
+		if (vm->slots[i].used && vm->slots[i].hva)
+			munmap(vm->slots[i].hva, vm->slots[i].size);
+	free(vm);
+}
+
+long vm_check_cap(struct vm *vm, long cap)
+{
+	long r = ioctl(vm->fd, KVM_CHECK_EXTENSION, cap);
+
+	if (r < 0)
+		vm_fail("KVM_CHECK_EXTENSION(%ld): %s", cap, strerror(errno));
+	return r;
+}
+
+void *vm_alloc(size_t size, size_t align)
+{
+	size_t len = size + (align > PAGE_SIZE_4K ? align : 0);
+	char *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uintptr_t start, end;
+
+	if (p == MAP_FAILED)
+		vm_fail("mmap %zu bytes: %s", len, strerror(errno));
+	if (align <= PAGE_SIZE_4K)
+		return p;
+	/* Trim to an aligned [start, start + size). */
+	start = ((uintptr_t)p + align - 1) & ~(align - 1);
+	end = start + size;
+	if (start > (uintptr_t)p)
+		munmap(p, start - (uintptr_t)p);
+	if ((uintptr_t)p + len > end)
+		munmap((void *)end, (uintptr_t)p + len - end);
+	return (void *)start;
+}
+
+static void track_slot(struct vm *vm, uint32_t slot, uint32_t flags,
+		       uint64_t gpa, uint64_t size, void *hva)
+{
+	struct vm_slot *s, *free_s = NULL;
+	int i;
+
+	for (i = 0; i < VM_MAX_SLOTS; i++) {
+		s = &vm->slots[i];
+		if (s->used && s->slot == slot)
+			break;
+		if (!s->used && !free_s)
+			free_s = s;
+	}
+	if (i == VM_MAX_SLOTS)
+		s = free_s;
+	if (!s)
+		return;		/* only lookups suffer */
+	if (!size) {
+		s->used = false;
+		return;
+	}
+	*s = (struct vm_slot){ true, slot, flags, gpa, size, hva };
+}
+
+int vm_set_region_try(struct vm *vm, uint32_t slot, uint32_t flags,
+		      uint64_t gpa, uint64_t size, void *hva)
+{
+	struct kvm_userspace_memory_region r = {
+		.slot = slot,
+		.flags = flags,
+		.guest_phys_addr = gpa,
+		.memory_size = size,
+		.userspace_addr = (uintptr_t)hva,
+	};
+
+	if (ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION, &r))
+		return -errno;
+	track_slot(vm, slot, flags, gpa, size, hva);
+	return 0;
+}
+
+int vm_set_region2_try(struct vm *vm, uint32_t slot, uint32_t flags,
+		       uint64_t gpa, uint64_t size, void *hva)
+{
+	struct kvm_userspace_memory_region2 r = {
+		.slot = slot,
+		.flags = flags,
+		.guest_phys_addr = gpa,
+		.memory_size = size,
+		.userspace_addr = (uintptr_t)hva,
+	};
+
+	if (ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION2, &r))
+		return -errno;
+	track_slot(vm, slot, flags, gpa, size, hva);
+	return 0;
+}
+
+void vm_set_region(struct vm *vm, uint32_t slot, uint32_t flags,
+		   uint64_t gpa, uint64_t size, void *hva)
+{
+	int r = vm_set_region_try(vm, slot, flags, gpa, size, hva);
+
+	if (r)
+		vm_fail("KVM_SET_USER_MEMORY_REGION slot %u gpa 0x%llx size 0x%llx: %s",
+			slot, (unsigned long long)gpa,
+			(unsigned long long)size, strerror(-r));
+}
+
+void *vm_add_mem(struct vm *vm, uint32_t slot, uint64_t gpa, uint64_t size,
+		 uint32_t flags)
+{
+	void *p = vm_alloc(size, PAGE_SIZE_4K);
+
+	vm_set_region(vm, slot, flags, gpa, size, p);
+	return p;
+}
+
+void *vm_gpa2hva(struct vm *vm, uint64_t gpa)
+{
+	int i;
+
+	for (i = 0; i < VM_MAX_SLOTS; i++) {
+		struct vm_slot *s = &vm->slots[i];
+
+		if (s->used && gpa >= s->gpa && gpa - s->gpa < s->size)
+			return (char *)s->hva + (gpa - s->gpa);
+	}
+	vm_fail("no memslot holds GPA 0x%llx", (unsigned long long)gpa);
+}
+
+int vcpu_create_try(struct vm *vm, unsigned long id)
+{
+	int fd = ioctl(vm->fd, KVM_CREATE_VCPU, id);
+
+	return fd < 0 ? -errno : fd;
+}
+
+struct vcpu *vcpu_create(struct vm *vm, unsigned int id)
+{
+	struct vcpu *vcpu = calloc(1, sizeof(*vcpu));
+
+	if (!vcpu)
+		vm_fail("out of memory");
+	vcpu->vm = vm;
+	vcpu->id = id;
+	vcpu->fd = vcpu_create_try(vm, id);
+	if (vcpu->fd < 0)
+		vm_fail("KVM_CREATE_VCPU %u: %s", id, strerror(-vcpu->fd));
+	vcpu->run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE,
+			 MAP_SHARED, vcpu->fd, 0);
+	if (vcpu->run == MAP_FAILED)
+		vm_fail("mmap of the vCPU's kvm_run: %s", strerror(errno));
+	return vcpu;
+}
+
+void vcpu_free(struct vcpu *vcpu)
+{
+	munmap(vcpu->run, vcpu->vm->run_size);
+	close(vcpu->fd);
+	free(vcpu);
+}
+
+int vcpu_get_reg_try(struct vcpu *vcpu, uint64_t id, void *val)
+{
+	struct kvm_one_reg reg = { .id = id, .addr = (uintptr_t)val };
+
+	return ioctl(vcpu->fd, KVM_GET_ONE_REG, &reg) ? -errno : 0;
+}
+
+int vcpu_set_reg_try(struct vcpu *vcpu, uint64_t id, const void *val)
+{
+	struct kvm_one_reg reg = { .id = id, .addr = (uintptr_t)val };
+
+	return ioctl(vcpu->fd, KVM_SET_ONE_REG, &reg) ? -errno : 0;
+}
+
+uint64_t vcpu_get_reg(struct vcpu *vcpu, uint64_t id)
+{
+	uint64_t v = 0;
+	uint32_t v32 = 0;
+	int r;
+
+	if (KVM_REG_SIZE(id) == 4) {
+		r = vcpu_get_reg_try(vcpu, id, &v32);
+		v = v32;
+	} else if (KVM_REG_SIZE(id) == 8) {
+		r = vcpu_get_reg_try(vcpu, id, &v);
+	} else {
+		vm_fail("vcpu_get_reg: register 0x%llx is not 4 or 8 bytes",
+			(unsigned long long)id);
+	}
+	if (r)
+		vm_fail("KVM_GET_ONE_REG 0x%llx: %s", (unsigned long long)id,
+			strerror(-r));
+	return v;
+}
+
+void vcpu_set_reg(struct vcpu *vcpu, uint64_t id, uint64_t val)
+{
+	uint32_t v32 = val;
+	int r;
+
+	if (KVM_REG_SIZE(id) == 4)
+		r = vcpu_set_reg_try(vcpu, id, &v32);
+	else if (KVM_REG_SIZE(id) == 8)
+		r = vcpu_set_reg_try(vcpu, id, &val);
+	else
+		vm_fail("vcpu_set_reg: register 0x%llx is not 4 or 8 bytes",
+			(unsigned long long)id);
+	if (r)
+		vm_fail("KVM_SET_ONE_REG 0x%llx = 0x%llx: %s",
+			(unsigned long long)id, (unsigned long long)val,
+			strerror(-r));
+}
+
+int vcpu_get_reg_list(struct vcpu *vcpu, uint64_t **list)
+{
+	struct kvm_reg_list probe = { .n = 0 }, *l;
+	int n;
+
+	if (!ioctl(vcpu->fd, KVM_GET_REG_LIST, &probe) || errno != E2BIG)
+		vm_fail("KVM_GET_REG_LIST with n = 0: want E2BIG, got %s",
+			strerror(errno));
+	n = probe.n;
+	l = calloc(1, sizeof(*l) + n * sizeof(uint64_t));
+	if (!l)
+		vm_fail("out of memory");
+	l->n = n;
+	if (ioctl(vcpu->fd, KVM_GET_REG_LIST, l))
+		vm_fail("KVM_GET_REG_LIST with n = %d: %s", n, strerror(errno));
+	*list = malloc(n * sizeof(uint64_t));
+	if (!*list)
+		vm_fail("out of memory");
+	memcpy(*list, l->reg, n * sizeof(uint64_t));
+	free(l);
+	return n;
+}
+
+/*
+ * KVM completes a pending MMIO load or forwarded SBI call (rd or a0/a1
+ * written, sepc advanced) at the start of the next KVM_RUN, whatever pc
+ * userspace set meanwhile.  Complete it now, with immediate_exit, so that
+ * the registers set next are the ones the guest starts with.
+ */
+static void vcpu_complete_pending(struct vcpu *vcpu)
+{
+	struct kvm_run *run = vcpu->run;
+	int r;
+
+	if (run->exit_reason != KVM_EXIT_MMIO &&
+	    run->exit_reason != KVM_EXIT_RISCV_SBI &&
+	    run->exit_reason != KVM_EXIT_RISCV_CSR)
+		return;
+	run->immediate_exit = 1;
+	r = vcpu_run_try(vcpu);
+	run->immediate_exit = 0;
+	if (r != -EINTR)
+		vcpu_fail(vcpu, "KVM_RUN with immediate_exit: %s",
+			  strerror(-r));
+}
+
+void vcpu_start(struct vcpu *vcpu, uint64_t fn, uint64_t arg0, uint64_t arg1)
+{
+	vcpu_complete_pending(vcpu);
+	vcpu_set_reg(vcpu, CORE_PC, GUEST_ENTRY);
+	vcpu_set_reg(vcpu, CORE_A0, arg0);
+	vcpu_set_reg(vcpu, CORE_A1, arg1);
+	vcpu_set_reg(vcpu, CORE_A2, fn);
+	vcpu_set_reg(vcpu, CORE_MODE, KVM_RISCV_MODE_S);
+}
+
+int vcpu_run_try(struct vcpu *vcpu)
+{
+	return ioctl(vcpu->fd, KVM_RUN, 0) ? -errno : 0;
+}
+
+void vcpu_run(struct vcpu *vcpu)
+{
+	int r = vcpu_run_try(vcpu);
+
+	if (r)
+		vcpu_fail(vcpu, "KVM_RUN: %s", strerror(-r));
+}
+
+static void print_reg(struct vcpu *vcpu, const char *name, uint64_t id)
+{
+	uint64_t v;
+
+	if (vcpu_get_reg_try(vcpu, id, &v))
+		fprintf(stderr, "#   %-8s (unreadable: %s)\n", name,
+			strerror(errno));
+	else
+		fprintf(stderr, "#   %-8s 0x%llx\n", name,
+			(unsigned long long)v);
+}
+
+void vcpu_dump(struct vcpu *vcpu, const char *why)
+{
+	struct kvm_run *run = vcpu->run;
+
+	fflush(stdout);
+	fprintf(stderr, "# vCPU %u: %s\n", vcpu->id, why);
+	fprintf(stderr, "#   exit_reason %s (%u)\n",
+		exit_reason_str(run->exit_reason), run->exit_reason);
+	switch (run->exit_reason) {
+	case KVM_EXIT_MMIO:
+		fprintf(stderr, "#   mmio %s phys_addr 0x%llx len %u\n",
+			run->mmio.is_write ? "write" : "read",
+			(unsigned long long)run->mmio.phys_addr,
+			run->mmio.len);
+		break;
+	case KVM_EXIT_RISCV_SBI:
+		fprintf(stderr,
+			"#   sbi ext 0x%lx fid %lu args 0x%lx 0x%lx 0x%lx 0x%lx\n",
+			run->riscv_sbi.extension_id,
+			run->riscv_sbi.function_id, run->riscv_sbi.args[0],
+			run->riscv_sbi.args[1], run->riscv_sbi.args[2],
+			run->riscv_sbi.args[3]);
+		break;
+	case KVM_EXIT_SYSTEM_EVENT:
+		fprintf(stderr, "#   system_event type %u ndata %u\n",
+			run->system_event.type, run->system_event.ndata);
+		break;
+	case KVM_EXIT_INTERNAL_ERROR:
+		fprintf(stderr, "#   internal error suberror %u\n",
+			run->internal.suberror);
+		break;
+	}
+	print_reg(vcpu, "pc", CORE_PC);
+	print_reg(vcpu, "ra", CORE_RA);
+	print_reg(vcpu, "sp", CORE_SP);
+	print_reg(vcpu, "a0", CORE_A0);
+	print_reg(vcpu, "mode", CORE_MODE);
+	/* The guest's own trap CSRs: the last trap it took itself. */
+	print_reg(vcpu, "scause", RISCV_CSR_REG(scause));
+	print_reg(vcpu, "sepc", RISCV_CSR_REG(sepc));
+	print_reg(vcpu, "stval", RISCV_CSR_REG(stval));
+	print_reg(vcpu, "stvec", RISCV_CSR_REG(stvec));
+	fflush(stderr);
+}
+
+void vcpu_fail(struct vcpu *vcpu, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	vcpu_dump(vcpu, buf);
+	vm_fail("%s", buf);
+}
+
+/* A NUL-terminated string of the guest, for messages. */
+static const char *guest_str(struct vm *vm, unsigned long gpa)
+{
+	int i;
+
+	for (i = 0; i < VM_MAX_SLOTS; i++) {
+		struct vm_slot *s = &vm->slots[i];
+
+		if (s->used && gpa >= s->gpa && gpa - s->gpa < s->size) {
+			const char *p = (char *)s->hva + (gpa - s->gpa);
+
+			if (memchr(p, 0, s->size - (gpa - s->gpa)))
+				return p;
+		}
+	}
+	return "?";
+}
+
+bool vcpu_is_ucall(struct vcpu *vcpu, struct ucall *uc)
+{
+	struct kvm_run *run = vcpu->run;
+	int i;
+
+	if (run->exit_reason != KVM_EXIT_RISCV_SBI ||
+	    run->riscv_sbi.extension_id != UCALL_EXT)
+		return false;
+	if (uc) {
+		uc->fid = run->riscv_sbi.function_id;
+		for (i = 0; i < 6; i++)
+			uc->args[i] = run->riscv_sbi.args[i];
+		uc->pc = 0;
+		vcpu_get_reg_try(vcpu, CORE_PC, &uc->pc);
+	}
+	return true;
+}
+
+void vcpu_ucall_reply(struct vcpu *vcpu, long error, long value)
+{
+	vcpu->run->riscv_sbi.ret[0] = error;
+	vcpu->run->riscv_sbi.ret[1] = value;
+}
+
+static void ucall_check(struct vcpu *vcpu, struct ucall *uc)
+{
+	switch (uc->fid) {
+	case UCALL_ASSERT:
+		vcpu_fail(vcpu,
+			  "guest assertion failed at %s:%lu: %s (0x%lx, 0x%lx)",
+			  guest_str(vcpu->vm, uc->args[1]), uc->args[0],
+			  guest_str(vcpu->vm, uc->args[2]), uc->args[3],
+			  uc->args[4]);
+	case UCALL_TRAP:
+		vcpu_fail(vcpu,
+			  "unexpected guest trap: scause 0x%lx sepc 0x%lx stval 0x%lx",
+			  uc->args[0], uc->args[1], uc->args[2]);
+	}
+	vcpu_ucall_reply(vcpu, SBI_SUCCESS, 0);
+}
+
+int vcpu_ucall_try(struct vcpu *vcpu, struct ucall *uc)
+{
+	struct ucall tmp;
+	int r;
+
+	if (!uc)
+		uc = &tmp;
+	r = vcpu_run_try(vcpu);
+	if (r)
+		return r;
+	if (!vcpu_is_ucall(vcpu, uc))
+		return 1;
+	ucall_check(vcpu, uc);
+	return 0;
+}
+
+unsigned long vcpu_ucall(struct vcpu *vcpu, struct ucall *uc)
+{
+	struct ucall tmp;
+	int r;
+
+	if (!uc)
+		uc = &tmp;
+	r = vcpu_ucall_try(vcpu, uc);
+	if (r < 0)
+		vcpu_fail(vcpu, "KVM_RUN: %s (waiting for a ucall)",
+			  strerror(-r));
+	if (r > 0)
+		vcpu_fail(vcpu, "unexpected exit %s (waiting for a ucall)",
+			  exit_reason_str(vcpu->run->exit_reason));
+	return uc->fid;
+}
+
+void vcpu_expect_ucall(struct vcpu *vcpu, unsigned long fid,
+		       struct ucall *uc)
+{
+	struct ucall tmp;
+
+	if (!uc)
+		uc = &tmp;
+	if (vcpu_ucall(vcpu, uc) != fid)
+		vcpu_fail(vcpu, "ucall %lu (a0 0x%lx) where %lu was expected",
+			  uc->fid, uc->args[0], fid);
+}
+
+unsigned long vcpu_run_to_done(struct vcpu *vcpu)
+{
+	struct ucall uc;
+
+	while (vcpu_ucall(vcpu, &uc) != UCALL_DONE)
+		;
+	return uc.args[0];
+}

@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * vm_lib: the userspace side of "a vCPU runs a guest", for selftests that
+ * hold /dev/rvhv (or $RVHV_DEV, e.g. /dev/kvm) to KVM's RISC-V ABI.
+ *
+ * Functions named *_try return 0 or -errno and never fail the test; the
+ * others fail it (vm_fail: a "# " line on stderr, then exit(KSFT_FAIL)),
+ * so a test body reads as a list of steps.  All guest-side definitions are
+ * in guest/ucall_abi.h and guest/guest.h.
+ */
+#ifndef VM_LIB_H
+#define VM_LIB_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stddef.h>
+#include <linux/kvm.h>
+
+#include "guest/ucall_abi.h"
+#include "guest_syms.h"		/* generated: GSYM_<function> addresses */
+#include "rvhv_util.h"
+
+/* Guest physical address of a guest payload function. */
+#define GUEST_FN(name)		GSYM_##name
+
+#define PAGE_SIZE_4K		4096UL
+
+/* ONE_REG ids (64-bit host: every unsigned long register is U64). */
+#define RISCV_REG(type, idx)	(KVM_REG_RISCV | KVM_REG_SIZE_U64 | (type) | \
+				 (uint64_t)(idx))
+#define RISCV_CONFIG_REG(name)	RISCV_REG(KVM_REG_RISCV_CONFIG, \
+					  KVM_REG_RISCV_CONFIG_REG(name))
+#define RISCV_CORE_REG(name)	RISCV_REG(KVM_REG_RISCV_CORE, \
+					  KVM_REG_RISCV_CORE_REG(name))
+#define RISCV_GPR(n)		RISCV_REG(KVM_REG_RISCV_CORE, (n))	/* x1..x31 */
+#define RISCV_CSR_REG(name)	RISCV_REG(KVM_REG_RISCV_CSR | \
+					  KVM_REG_RISCV_CSR_GENERAL, \
+					  KVM_REG_RISCV_CSR_REG(name))
+#define RISCV_TIMER_REG(name)	RISCV_REG(KVM_REG_RISCV_TIMER, \
+					  KVM_REG_RISCV_TIMER_REG(name))
+#define RISCV_FP_F_REG(i)	(KVM_REG_RISCV | KVM_REG_SIZE_U32 | \
+				 KVM_REG_RISCV_FP_F | (uint64_t)(i))
+#define RISCV_FP_D_REG(i)	RISCV_REG(KVM_REG_RISCV_FP_D, (i))
+#define RISCV_FP_D_FCSR		(KVM_REG_RISCV | KVM_REG_SIZE_U32 | \
+				 KVM_REG_RISCV_FP_D | 32)
+#define RISCV_ISA_EXT_REG(i)	RISCV_REG(KVM_REG_RISCV_ISA_EXT | \
+					  KVM_REG_RISCV_ISA_SINGLE, (i))
+#define RISCV_SBI_EXT_REG(i)	RISCV_REG(KVM_REG_RISCV_SBI_EXT | \
+					  KVM_REG_RISCV_SBI_SINGLE, (i))
+
+#define CORE_PC			RISCV_CORE_REG(regs.pc)
+#define CORE_RA			RISCV_CORE_REG(regs.ra)
+#define CORE_SP			RISCV_CORE_REG(regs.sp)
+#define CORE_A0			RISCV_CORE_REG(regs.a0)
+#define CORE_A1			RISCV_CORE_REG(regs.a1)
+#define CORE_A2			RISCV_CORE_REG(regs.a2)
+#define CORE_MODE		RISCV_CORE_REG(mode)
+
+#define VM_MAX_SLOTS		32
+
+struct vm_slot {
+	bool used;
+	uint32_t slot;
+	uint32_t flags;
+	uint64_t gpa;
+	uint64_t size;
+	void *hva;
+};
+
+struct vm {
+	int dev_fd;
+	int fd;
+	long run_size;			/* KVM_GET_VCPU_MMAP_SIZE */
+	void *ram;			/* host address of slot 0 (GUEST_BASE) */
+	struct vm_slot slots[VM_MAX_SLOTS];
+};
+
+struct vcpu {
+	struct vm *vm;
+	int fd;
+	unsigned int id;
+	struct kvm_run *run;
+};
+
+struct ucall {
+	unsigned long fid;		/* UCALL_* */
+	unsigned long args[6];		/* guest a0..a5 */
+	unsigned long pc;		/* guest pc of the ECALL */
+};
+
+/* Failing the test */
+void vm_fail(const char *fmt, ...)
+	__attribute__((noreturn, format(printf, 1, 2)));
+#define VM_CHECK(cond, fmt, ...) do {					\
+	if (!(cond))							\
+		vm_fail("%s:%d: %s: " fmt, __FILE__, __LINE__, #cond,	\
+			##__VA_ARGS__);					\
+} while (0)
+
+/* True when the device under test is kvm.ko's /dev/kvm. */
+bool dev_is_kvm(void);
+const char *exit_reason_str(unsigned int reason);
+
+/* VMs and memory */
+int vm_dev_open(void);
+struct vm *vm_create_empty(void);	/* no memory */
+struct vm *vm_create(void);		/* + slot 0 with the guest payload */
+void vm_free(struct vm *vm);
+long vm_check_cap(struct vm *vm, long cap);
+void *vm_alloc(size_t size, size_t align);	/* anonymous, fatal */
+int vm_set_region_try(struct vm *vm, uint32_t slot, uint32_t flags,
+		      uint64_t gpa, uint64_t size, void *hva);
+int vm_set_region2_try(struct vm *vm, uint32_t slot, uint32_t flags,
+		       uint64_t gpa, uint64_t size, void *hva);
+void vm_set_region(struct vm *vm, uint32_t slot, uint32_t flags,
+		   uint64_t gpa, uint64_t size, void *hva);
+void *vm_add_mem(struct vm *vm, uint32_t slot, uint64_t gpa, uint64_t size,
+		 uint32_t flags);
+void *vm_gpa2hva(struct vm *vm, uint64_t gpa);
+#define GUEST_DATA_HVA(vm, type, off) \
+	((volatile type *)vm_gpa2hva((vm), GUEST_DATA + (off)))
+
+/* vCPUs */
+int vcpu_create_try(struct vm *vm, unsigned long id);	/* fd or -errno */
+struct vcpu *vcpu_create(struct vm *vm, unsigned int id);
+void vcpu_free(struct vcpu *vcpu);
+int vcpu_get_reg_try(struct vcpu *vcpu, uint64_t id, void *val);
+int vcpu_set_reg_try(struct vcpu *vcpu, uint64_t id, const void *val);
+uint64_t vcpu_get_reg(struct vcpu *vcpu, uint64_t id);	/* 4 or 8 bytes */
+void vcpu_set_reg(struct vcpu *vcpu, uint64_t id, uint64_t val);
+int vcpu_get_reg_list(struct vcpu *vcpu, uint64_t **list);	/* count */
+
+/*
+ * Point the vCPU at the guest payload: pc = GUEST_ENTRY, a0/a1 = args,
+ * a2 = fn (a GUEST_FN()), mode S.  A pending exit (MMIO, SBI) is completed
+ * first with an immediate_exit KVM_RUN, or KVM would apply it to the new pc.
+ */
+void vcpu_start(struct vcpu *vcpu, uint64_t fn, uint64_t arg0,
+		uint64_t arg1);
+
+/* One KVM_RUN: 0 or -errno. */
+int vcpu_run_try(struct vcpu *vcpu);
+/* One KVM_RUN that must succeed. */
+void vcpu_run(struct vcpu *vcpu);
+
+/*
+ * Run until the next ucall and return its UCALL_* id.  Any other exit,
+ * a KVM_RUN error, a guest assertion (UCALL_ASSERT) or an unexpected guest
+ * trap (UCALL_TRAP) fails the test with the details.  The ucall's answer
+ * defaults to ret[0] = 0 (SBI_SUCCESS), ret[1] = 0; vcpu_ucall_reply()
+ * changes it before the next KVM_RUN.
+ */
+unsigned long vcpu_ucall(struct vcpu *vcpu, struct ucall *uc);
+/* The same, but the ucall must be fid. */
+void vcpu_expect_ucall(struct vcpu *vcpu, unsigned long fid,
+		       struct ucall *uc);
+void vcpu_ucall_reply(struct vcpu *vcpu, long error, long value);
+/*
+ * One KVM_RUN: -errno if it fails, 0 if it ended in a ucall (handled as by
+ * vcpu_ucall(): assertions and traps fail the test), 1 for any other exit,
+ * left to the caller.
+ */
+int vcpu_ucall_try(struct vcpu *vcpu, struct ucall *uc);
+/* Run to UCALL_DONE (SYNC and REPORT are answered and skipped). */
+unsigned long vcpu_run_to_done(struct vcpu *vcpu);
+/* True if the last exit was a ucall; fills uc. */
+bool vcpu_is_ucall(struct vcpu *vcpu, struct ucall *uc);
+
+/* Print the vCPU's exit and guest state (pc, scause, ...) on stderr. */
+void vcpu_dump(struct vcpu *vcpu, const char *why);
+/* Fail the test, with vcpu_dump(). */
+void vcpu_fail(struct vcpu *vcpu, const char *fmt, ...)
+	__attribute__((noreturn, format(printf, 2, 3)));
+
+#endif /* VM_LIB_H */
