@@ -1,0 +1,590 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Guest memory: KVM_SET_USER_MEMORY_REGION(2) and its validation, and what
+ * a guest sees when the VMM's memory changes under it (munmap,
+ * MADV_DONTNEED, mprotect, THP, userfaultfd, fork).  Held to kvm.ko.
+ */
+#define _GNU_SOURCE
+#include <poll.h>
+#include <pthread.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <linux/userfaultfd.h>
+
+#include "kselftest_harness.h"
+#include "vm_lib.h"
+
+#define PG	4096UL
+#define SLOT1	1
+
+/* guest_cmd_loop driving (see guest/ucall_abi.h) */
+struct cmd_vm {
+	struct vm *vm;
+	struct vcpu *vcpu;
+};
+
+static void cmd_start(struct cmd_vm *c)
+{
+	c->vm = vm_create();
+	c->vcpu = vcpu_create(c->vm, 0);
+	vcpu_start(c->vcpu, GUEST_FN(guest_cmd_loop), 0, 0);
+	vcpu_expect_ucall(c->vcpu, UCALL_SYNC, NULL);
+}
+
+/*
+ * Run until the command's REPORT: 0 (result in *res), -errno if KVM_RUN
+ * failed (the guest is still at the access), 1 if it exited otherwise
+ * (MMIO): complete that and call cmd_continue().
+ */
+static int cmd_continue(struct cmd_vm *c, uint64_t *res)
+{
+	struct ucall uc;
+	int r = vcpu_ucall_try(c->vcpu, &uc);
+
+	if (r)
+		return r;
+	if (uc.fid != UCALL_REPORT)
+		vcpu_fail(c->vcpu, "ucall %lu, not a REPORT", uc.fid);
+	if (res)
+		*res = uc.args[1];
+	return 0;
+}
+
+static int cmd(struct cmd_vm *c, unsigned long op, uint64_t addr,
+	       uint64_t val, uint64_t n, uint64_t *res)
+{
+	volatile struct guest_cmd *gc = vm_gpa2hva(c->vm, GUEST_CMD);
+
+	gc->op = op;
+	gc->addr = addr;
+	gc->val = val;
+	gc->n = n;
+	return cmd_continue(c, res);
+}
+
+/* A command that must complete without exits. */
+static uint64_t cmd_ok(struct cmd_vm *c, unsigned long op, uint64_t addr,
+		       uint64_t val, uint64_t n)
+{
+	uint64_t res = 0;
+	int r = cmd(c, op, addr, val, n, &res);
+
+	if (r < 0)
+		vcpu_fail(c->vcpu, "command %lu at 0x%llx: KVM_RUN: %s", op,
+			  (unsigned long long)addr, strerror(-r));
+	if (r > 0)
+		vcpu_fail(c->vcpu, "command %lu at 0x%llx: exit %s", op,
+			  (unsigned long long)addr,
+			  exit_reason_str(c->vcpu->run->exit_reason));
+	return res;
+}
+
+typedef int (*set_region_fn)(struct vm *vm, uint32_t slot, uint32_t flags,
+			     uint64_t gpa, uint64_t size, void *hva);
+
+/*
+ * KVM's rules, in the order KVM checks them (virt/kvm/kvm_main.c and
+ * arch/riscv/kvm/mmu.c of 6.12), for both ioctls.
+ */
+static void check_region_rules(struct __test_metadata *_metadata,
+			       set_region_fn set, const char *name)
+{
+	struct vm *vm = vm_create_empty();
+	long nslots = vm_check_cap(vm, KVM_CAP_NR_MEMSLOTS);
+	long gpa_bits = vm_check_cap(vm, KVM_CAP_VM_GPA_BITS);
+	const uint64_t M = 0x100000;
+	char *mem = vm_alloc(4 * M, M);
+	char *ro = vm_alloc(M, PG);
+	uint64_t top;
+
+	TH_LOG("%s: KVM_CAP_NR_MEMSLOTS %ld, KVM_CAP_VM_GPA_BITS %ld", name,
+	       nslots, gpa_bits);
+	ASSERT_GT(nslots, 0);
+	ASSERT_GT(gpa_bits, 32);
+	top = 1ULL << gpa_bits;
+
+	/* Sizes, addresses and flags */
+	EXPECT_EQ(-EINVAL, set(vm, 0, 0, M + 1, M, mem));
+	EXPECT_EQ(-EINVAL, set(vm, 0, 0, M + 0x800, M, mem));
+	EXPECT_EQ(-EINVAL, set(vm, 0, 0, M, M + 1, mem));
+	EXPECT_EQ(-EINVAL, set(vm, 0, 0, M, M, mem + 8));
+	EXPECT_EQ(-EINVAL, set(vm, 0, 0, -PG, 2 * PG, mem));
+	EXPECT_EQ(-EINVAL, set(vm, 0, 1U << 3, M, M, mem));
+	EXPECT_EQ(-EINVAL, set(vm, 0, 0xff, M, M, mem));
+	/* No guest_memfd on riscv (and never through the old ioctl). */
+	EXPECT_EQ(-EINVAL, set(vm, 0, KVM_MEM_GUEST_MEMFD, M, M, mem));
+	/* A kernel address is not the VMM's memory. */
+	EXPECT_EQ(-EINVAL, set(vm, 0, 0, M, M,
+			       (void *)0xffffffd800000000UL));
+	/* Slot ids: below KVM_CAP_NR_MEMSLOTS, address space 0 only. */
+	EXPECT_EQ(-EINVAL, set(vm, nslots, 0, M, M, mem));
+	EXPECT_EQ(-EINVAL, set(vm, 0xffff, 0, M, M, mem));
+	EXPECT_EQ(-EINVAL, set(vm, 1U << 16, 0, M, M, mem));
+	/* Deleting what does not exist. */
+	EXPECT_EQ(-EINVAL, set(vm, 0, 0, M, 0, mem));
+	/* Beyond the guest physical address space (riscv: EFAULT), even
+	 * ending exactly at its top. */
+	EXPECT_EQ(-EFAULT, set(vm, 0, 0, top, M, mem));
+	EXPECT_EQ(-EFAULT, set(vm, 0, 0, top - M, M, mem));
+	EXPECT_EQ(0, set(vm, 0, 0, top - 2 * M, M, mem));
+	EXPECT_EQ(0, set(vm, 0, 0, top - 2 * M, 0, mem));
+	/* A writable slot over read-only memory: EPERM; read-only: fine. */
+	ASSERT_EQ(0, mprotect(ro, M, PROT_READ));
+	EXPECT_EQ(-EPERM, set(vm, 0, 0, M, M, ro));
+	EXPECT_EQ(0, set(vm, 0, KVM_MEM_READONLY, M, M, ro));
+	EXPECT_EQ(0, set(vm, 0, KVM_MEM_READONLY, M, 0, ro));
+
+	/* Create, overlap, modify */
+	EXPECT_EQ(0, set(vm, 0, 0, M, 2 * M, mem));
+	EXPECT_EQ(0, set(vm, 0, 0, M, 2 * M, mem));		/* no change */
+	EXPECT_EQ(-EEXIST, set(vm, 1, 0, 2 * M, 2 * M, mem + 2 * M));
+	EXPECT_EQ(-EEXIST, set(vm, 1, 0, M, 2 * M, mem + 2 * M));
+	EXPECT_EQ(-EEXIST, set(vm, 1, 0, 0, 2 * M, mem + 2 * M));
+	EXPECT_EQ(-EEXIST, set(vm, 1, 0, 2 * M - PG, PG, mem + 2 * M));
+	EXPECT_EQ(0, set(vm, 1, 0, 3 * M, M, mem + 2 * M));	/* adjacent */
+	EXPECT_EQ(0, set(vm, nslots - 1, 0, 8 * M, M, mem + 3 * M));
+	/* An existing slot's size, address and READONLY cannot change. */
+	EXPECT_EQ(-EINVAL, set(vm, 0, 0, M, M, mem));
+	EXPECT_EQ(-EINVAL, set(vm, 0, 0, M, 2 * M, mem + M));
+	EXPECT_EQ(-EINVAL, set(vm, 0, KVM_MEM_READONLY, M, 2 * M, mem));
+	/* Its flags can (dirty logging), and it can move. */
+	EXPECT_EQ(0, set(vm, 0, KVM_MEM_LOG_DIRTY_PAGES, M, 2 * M, mem));
+	EXPECT_EQ(0, set(vm, 0, 0, M, 2 * M, mem));
+	EXPECT_EQ(-EEXIST, set(vm, 0, 0, 2 * M, 2 * M, mem));	/* onto 1 */
+	EXPECT_EQ(0, set(vm, 0, 0, 16 * M, 2 * M, mem));
+	EXPECT_EQ(0, set(vm, 1, 0, M, M, mem + 2 * M));	/* room again */
+	/* Delete */
+	EXPECT_EQ(0, set(vm, 0, 0, 16 * M, 0, mem));
+	EXPECT_EQ(-EINVAL, set(vm, 0, 0, 16 * M, 0, mem));
+	EXPECT_EQ(0, set(vm, 0, 0, 16 * M, 2 * M, mem));	/* again */
+	vm_free(vm);
+	munmap(mem, 4 * M);
+	munmap(ro, M);
+}
+
+TEST(set_user_memory_region)
+{
+	check_region_rules(_metadata, vm_set_region_try,
+			   "KVM_SET_USER_MEMORY_REGION");
+}
+
+TEST(set_user_memory_region2)
+{
+	struct vm *vm = vm_create_empty();
+
+	ASSERT_EQ(1, vm_check_cap(vm, KVM_CAP_USER_MEMORY2));
+	ASSERT_EQ(1, vm_check_cap(vm, KVM_CAP_READONLY_MEM));
+	vm_free(vm);
+	check_region_rules(_metadata, vm_set_region2_try,
+			   "KVM_SET_USER_MEMORY_REGION2");
+}
+
+/* What the VMM writes the guest reads, and the other way round. */
+TEST(guest_and_vmm_share_memory)
+{
+	struct cmd_vm c;
+	unsigned long n = 16, i, sum = 0;
+	volatile uint64_t *mem;
+
+	cmd_start(&c);
+	mem = vm_add_mem(c.vm, SLOT1, GUEST_EXTRA, n * PG, 0);
+	for (i = 0; i < n; i++) {
+		mem[i * PG / 8] = 1000 + i * i;
+		sum += 1000 + i * i;
+	}
+	EXPECT_EQ(sum, cmd_ok(&c, CMD_SUM_PAGES, GUEST_EXTRA, 0, n));
+	cmd_ok(&c, CMD_FILL_PAGES, GUEST_EXTRA, 0xabc000, n);
+	for (i = 0; i < n; i++)
+		EXPECT_EQ(0xabc000 + i, mem[i * PG / 8]);
+	/* And the VMM's later writes are seen by the mapped guest. */
+	mem[3 * PG / 8] = 0x5151;
+	EXPECT_EQ(0x5151, cmd_ok(&c, CMD_READ64, GUEST_EXTRA + 3 * PG, 0, 0));
+}
+
+static void expect_mmio_read(struct __test_metadata *_metadata,
+			     struct cmd_vm *c, uint64_t gpa, uint64_t data)
+{
+	struct kvm_run *run = c->vcpu->run;
+	uint64_t res = 0;
+
+	ASSERT_EQ(1, cmd(c, CMD_READ64, gpa, 0, 0, &res));
+	ASSERT_EQ(KVM_EXIT_MMIO, run->exit_reason);
+	EXPECT_EQ(gpa, run->mmio.phys_addr);
+	EXPECT_EQ(8, run->mmio.len);
+	EXPECT_EQ(0, run->mmio.is_write);
+	memcpy(run->mmio.data, &data, 8);
+	ASSERT_EQ(0, cmd_continue(c, &res));
+	EXPECT_EQ(data, res);
+}
+
+/* Guest physical addresses no slot covers are MMIO. */
+TEST(unbacked_gpa_is_mmio)
+{
+	struct cmd_vm c;
+	struct kvm_run *run;
+	uint64_t res;
+
+	cmd_start(&c);
+	run = c.vcpu->run;
+	vm_add_mem(c.vm, SLOT1, GUEST_EXTRA + 2 * PG, PG, 0);
+	expect_mmio_read(_metadata, &c, GUEST_MMIO_BASE + 0x18, 0x1122);
+	expect_mmio_read(_metadata, &c, 0, 0x77);
+	expect_mmio_read(_metadata, &c, GUEST_BASE + GUEST_RAM_SIZE, 0x99);
+	expect_mmio_read(_metadata, &c, GUEST_EXTRA + PG, 1);	/* hole */
+	expect_mmio_read(_metadata, &c, GUEST_EXTRA + 3 * PG + 8, 2);
+	EXPECT_EQ(0, cmd_ok(&c, CMD_READ64, GUEST_EXTRA + 2 * PG, 0, 0));
+
+	ASSERT_EQ(1, cmd(&c, CMD_WRITE64, GUEST_MMIO_BASE + 0x20,
+			 0x0102030405060708UL, 0, &res));
+	ASSERT_EQ(KVM_EXIT_MMIO, run->exit_reason);
+	EXPECT_EQ(GUEST_MMIO_BASE + 0x20, run->mmio.phys_addr);
+	EXPECT_EQ(8, run->mmio.len);
+	EXPECT_EQ(1, run->mmio.is_write);
+	EXPECT_EQ(0x0102030405060708UL, *(uint64_t *)run->mmio.data);
+	EXPECT_EQ(0, cmd_continue(&c, &res));
+}
+
+/* Deleting a slot makes its GPAs MMIO; a slot can be re-created or moved. */
+TEST(delete_and_move_slot)
+{
+	struct cmd_vm c;
+	const uint64_t other = GUEST_EXTRA + 0x100000;
+	volatile uint64_t *mem;
+
+	cmd_start(&c);
+	mem = vm_add_mem(c.vm, SLOT1, GUEST_EXTRA, 4 * PG, 0);
+	mem[0] = 0x1234;
+	EXPECT_EQ(0x1234, cmd_ok(&c, CMD_READ64, GUEST_EXTRA, 0, 0));
+
+	vm_set_region(c.vm, SLOT1, 0, GUEST_EXTRA, 0, (void *)mem);
+	expect_mmio_read(_metadata, &c, GUEST_EXTRA, 0xabcd);
+
+	/* The same memory, re-created elsewhere */
+	vm_set_region(c.vm, SLOT1, 0, other, 4 * PG, (void *)mem);
+	EXPECT_EQ(0x1234, cmd_ok(&c, CMD_READ64, other, 0, 0));
+	expect_mmio_read(_metadata, &c, GUEST_EXTRA, 0xef);
+
+	/* Moved back (same slot, size and memory, new GPA) */
+	vm_set_region(c.vm, SLOT1, 0, GUEST_EXTRA, 4 * PG, (void *)mem);
+	EXPECT_EQ(0x1234, cmd_ok(&c, CMD_READ64, GUEST_EXTRA, 0, 0));
+	expect_mmio_read(_metadata, &c, other, 0x42);
+	cmd_ok(&c, CMD_WRITE64, GUEST_EXTRA + 8, 0x600d, 0);
+	EXPECT_EQ(0x600d, mem[1]);
+}
+
+/* KVM_MEM_READONLY: reads see the memory, writes are MMIO exits. */
+TEST(readonly_slot)
+{
+	struct cmd_vm c;
+	struct kvm_run *run;
+	volatile uint64_t *mem;
+	uint64_t res;
+	int i;
+
+	cmd_start(&c);
+	run = c.vcpu->run;
+	mem = vm_add_mem(c.vm, SLOT1, GUEST_EXTRA, 2 * PG, KVM_MEM_READONLY);
+	mem[0] = 0x5555;
+	mem[PG / 8] = 0x6666;
+	/* Page 0 read first (mapped read-only), page 1 written cold. */
+	EXPECT_EQ(0x5555, cmd_ok(&c, CMD_READ64, GUEST_EXTRA, 0, 0));
+	for (i = 0; i < 2; i++) {
+		uint64_t gpa = GUEST_EXTRA + i * PG + 16;
+
+		ASSERT_EQ(1, cmd(&c, CMD_WRITE64, gpa, 0xdead0 + i, 0, &res));
+		ASSERT_EQ(KVM_EXIT_MMIO, run->exit_reason)
+			vcpu_dump(c.vcpu, "write to a read-only slot");
+		EXPECT_EQ(gpa, run->mmio.phys_addr);
+		EXPECT_EQ(8, run->mmio.len);
+		EXPECT_EQ(1, run->mmio.is_write);
+		EXPECT_EQ(0xdead0 + i, *(uint64_t *)run->mmio.data);
+		EXPECT_EQ(0, cmd_continue(&c, &res));
+		EXPECT_EQ(0, mem[i * PG / 8 + 2]);
+	}
+	EXPECT_EQ(0x6666, cmd_ok(&c, CMD_READ64, GUEST_EXTRA + PG, 0, 0));
+}
+
+/*
+ * The VMM unmaps guest memory: KVM_RUN fails with EFAULT, for a page the
+ * guest had mapped as well as for a fresh one, and works again once
+ * something is mapped there.
+ */
+TEST(munmap_gives_efault)
+{
+	struct cmd_vm c;
+	volatile uint64_t *mem;
+	void *again;
+	uint64_t res;
+	int r;
+
+	cmd_start(&c);
+	mem = vm_add_mem(c.vm, SLOT1, GUEST_EXTRA, 2 * PG, 0);
+	mem[0] = 7;
+	EXPECT_EQ(7, cmd_ok(&c, CMD_READ64, GUEST_EXTRA, 0, 0));
+	ASSERT_EQ(0, munmap((void *)mem, 2 * PG));
+
+	r = cmd(&c, CMD_READ64, GUEST_EXTRA, 0, 0, &res);
+	EXPECT_EQ(-EFAULT, r) TH_LOG("mapped page: %d", r);
+	TH_LOG("exit_reason after EFAULT: %s",
+	       exit_reason_str(c.vcpu->run->exit_reason));
+	/* Retrying without a fix fails the same way. */
+	EXPECT_EQ(-EFAULT, cmd_continue(&c, &res));
+	again = mmap((void *)mem, 2 * PG, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	ASSERT_EQ((void *)mem, again);
+	EXPECT_EQ(0, cmd_continue(&c, &res));		/* the read, of 0 */
+	EXPECT_EQ(0, res);
+
+	/* A page the guest never touched */
+	ASSERT_EQ(0, munmap((void *)mem, 2 * PG));
+	r = cmd(&c, CMD_WRITE64, GUEST_EXTRA + PG, 1, 0, &res);
+	EXPECT_EQ(-EFAULT, r) TH_LOG("fresh page: %d", r);
+	again = mmap((void *)mem, 2 * PG, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	ASSERT_EQ((void *)mem, again);
+	EXPECT_EQ(0, cmd_continue(&c, &res));		/* the write */
+	EXPECT_EQ(1, mem[PG / 8]);
+	EXPECT_EQ(0, cmd_ok(&c, CMD_READ64, GUEST_EXTRA, 0, 0));
+}
+
+/* MADV_DONTNEED: the guest then sees a fresh zero page, and shares it. */
+TEST(dontneed_gives_zero_page)
+{
+	struct cmd_vm c;
+	volatile uint64_t *mem;
+
+	cmd_start(&c);
+	mem = vm_add_mem(c.vm, SLOT1, GUEST_EXTRA, 4 * PG, 0);
+	mem[0] = 0x1111;
+	mem[PG / 8] = 0x2222;
+	EXPECT_EQ(0x1111 + 0x2222, cmd_ok(&c, CMD_SUM_PAGES, GUEST_EXTRA, 0, 2));
+	ASSERT_EQ(0, madvise((void *)mem, 4 * PG, MADV_DONTNEED));
+	EXPECT_EQ(0, cmd_ok(&c, CMD_SUM_PAGES, GUEST_EXTRA, 0, 4));
+	cmd_ok(&c, CMD_WRITE64, GUEST_EXTRA + 8, 0x3333, 0);
+	EXPECT_EQ(0x3333, mem[1]);
+	mem[2] = 0x4444;
+	EXPECT_EQ(0x4444, cmd_ok(&c, CMD_READ64, GUEST_EXTRA + 16, 0, 0));
+}
+
+/*
+ * mprotect(PROT_READ) after the slot was created: guest reads work,
+ * guest writes make KVM_RUN fail with EFAULT until the VMM makes the
+ * memory writable again; then the same write completes.
+ */
+TEST(mprotect_read_only)
+{
+	struct cmd_vm c;
+	volatile uint64_t *mem;
+	uint64_t res;
+
+	cmd_start(&c);
+	mem = vm_add_mem(c.vm, SLOT1, GUEST_EXTRA, 2 * PG, 0);
+	mem[0] = 0x10;
+	mem[PG / 8] = 0x20;
+	cmd_ok(&c, CMD_WRITE64, GUEST_EXTRA, 0x11, 0);	/* mapped writable */
+	ASSERT_EQ(0, mprotect((void *)mem, 2 * PG, PROT_READ));
+	EXPECT_EQ(0x11, cmd_ok(&c, CMD_READ64, GUEST_EXTRA, 0, 0));
+	EXPECT_EQ(0x20, cmd_ok(&c, CMD_READ64, GUEST_EXTRA + PG, 0, 0));
+	EXPECT_EQ(-EFAULT, cmd(&c, CMD_WRITE64, GUEST_EXTRA, 0x12, 0, &res));
+	EXPECT_EQ(0x11, mem[0]);
+	EXPECT_EQ(-EFAULT, cmd_continue(&c, &res));
+	ASSERT_EQ(0, mprotect((void *)mem, 2 * PG, PROT_READ | PROT_WRITE));
+	EXPECT_EQ(0, cmd_continue(&c, &res));
+	EXPECT_EQ(0x12, mem[0]);
+}
+
+static long anon_huge_kb(void *addr)
+{
+	FILE *f = fopen("/proc/self/smaps", "r");
+	char line[256];
+	unsigned long lo, hi;
+	int in = 0;
+	long kb = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2) {
+			in = (uintptr_t)addr >= lo && (uintptr_t)addr < hi;
+			continue;
+		}
+		if (in && sscanf(line, "AnonHugePages: %ld kB", &kb) == 1)
+			break;
+	}
+	fclose(f);
+	return kb;
+}
+
+/* A 2 MiB aligned slot backed by transparent huge pages. */
+TEST(thp_backed_slot)
+{
+	const uint64_t M2 = 0x200000;
+	unsigned long n = 2 * M2 / PG, i, sum = 0;
+	volatile uint64_t *mem;
+	struct cmd_vm c;
+	long kb;
+
+	cmd_start(&c);
+	mem = vm_alloc(2 * M2, M2);
+	ASSERT_EQ(0, madvise((void *)mem, 2 * M2, MADV_HUGEPAGE));
+	for (i = 0; i < n; i++) {
+		mem[i * PG / 8] = i * 3;
+		sum += i * 3;
+	}
+	kb = anon_huge_kb((void *)mem);
+	TH_LOG("AnonHugePages before the guest: %ld kB", kb);
+	if (kb < 2048)
+		SKIP(return, "no THP for the region (%ld kB)", kb);
+	vm_set_region(c.vm, SLOT1, 0, GUEST_EXTRA, 2 * M2, (void *)mem);
+	EXPECT_EQ(sum, cmd_ok(&c, CMD_SUM_PAGES, GUEST_EXTRA, 0, n));
+	cmd_ok(&c, CMD_FILL_PAGES, GUEST_EXTRA, 0x7000000, n);
+	for (i = 0; i < n; i++)
+		if (mem[i * PG / 8] != 0x7000000 + i)
+			break;
+	EXPECT_EQ(n, i);
+	TH_LOG("AnonHugePages after the guest: %ld kB",
+	       anon_huge_kb((void *)mem));
+}
+
+struct uffd_server {
+	int uffd;
+	volatile int stop;
+	int faults;
+	int errors;
+	char *base;
+};
+
+#define UFFD_VALUE(page)	(0xfeed000000UL + (page))
+
+static void *uffd_thread(void *arg)
+{
+	struct uffd_server *s = arg;
+	uint64_t *page = vm_alloc(PG, PG);
+
+	while (!s->stop) {
+		struct pollfd pfd = { .fd = s->uffd, .events = POLLIN };
+		struct uffd_msg msg;
+		struct uffdio_copy copy;
+		unsigned long addr, idx, i;
+
+		if (poll(&pfd, 1, 50) <= 0)
+			continue;
+		if (read(s->uffd, &msg, sizeof(msg)) != sizeof(msg))
+			continue;
+		if (msg.event != UFFD_EVENT_PAGEFAULT) {
+			s->errors++;
+			continue;
+		}
+		addr = msg.arg.pagefault.address & ~(PG - 1);
+		idx = (addr - (uintptr_t)s->base) / PG;
+		for (i = 0; i < PG / 8; i++)
+			page[i] = UFFD_VALUE(idx) + i;
+		copy = (struct uffdio_copy){
+			.dst = addr, .src = (uintptr_t)page, .len = PG,
+		};
+		if (ioctl(s->uffd, UFFDIO_COPY, &copy) && errno != EEXIST)
+			s->errors++;
+		s->faults++;
+	}
+	munmap(page, PG);
+	return NULL;
+}
+
+/* Guest memory served by a userfaultfd handler (UFFDIO_COPY). */
+TEST(userfaultfd_backed_slot)
+{
+	unsigned long n = 16, i, sum = 0;
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg;
+	struct uffd_server s = { 0 };
+	struct cmd_vm c;
+	pthread_t thr;
+
+	cmd_start(&c);
+	s.uffd = syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	ASSERT_GE(s.uffd, 0) TH_LOG("userfaultfd: %s", strerror(errno));
+	ASSERT_EQ(0, ioctl(s.uffd, UFFDIO_API, &api));
+	s.base = vm_alloc(n * PG, PG);
+	reg = (struct uffdio_register){
+		.range = { .start = (uintptr_t)s.base, .len = n * PG },
+		.mode = UFFDIO_REGISTER_MODE_MISSING,
+	};
+	ASSERT_EQ(0, ioctl(s.uffd, UFFDIO_REGISTER, &reg));
+	vm_set_region(c.vm, SLOT1, 0, GUEST_EXTRA, n * PG, s.base);
+	ASSERT_EQ(0, pthread_create(&thr, NULL, uffd_thread, &s));
+
+	for (i = 0; i < n; i++)
+		sum += UFFD_VALUE(i);
+	EXPECT_EQ(sum, cmd_ok(&c, CMD_SUM_PAGES, GUEST_EXTRA, 0, n));
+	EXPECT_EQ(UFFD_VALUE(5) + 3,
+		  cmd_ok(&c, CMD_READ64, GUEST_EXTRA + 5 * PG + 24, 0, 0));
+	s.stop = 1;
+	pthread_join(thr, NULL);
+	EXPECT_EQ(n, s.faults);
+	EXPECT_EQ(0, s.errors);
+	/* The VMM sees what the guest saw. */
+	EXPECT_EQ(UFFD_VALUE(7) + 1, ((uint64_t *)s.base)[7 * PG / 8 + 1]);
+	close(s.uffd);
+}
+
+/*
+ * fork(): the child gets a copy-on-write snapshot of guest memory.  The
+ * guest's later writes must not reach the child, nor the child's writes
+ * the guest (the G-stage mapping must follow the parent's COW break).
+ */
+TEST(fork_cow)
+{
+	int to_child[2], to_parent[2], status;
+	volatile uint64_t *mem;
+	struct cmd_vm c;
+	char b = 0;
+	pid_t pid;
+
+	cmd_start(&c);
+	mem = vm_add_mem(c.vm, SLOT1, GUEST_EXTRA, 2 * PG, 0);
+	mem[0] = 0x1111;
+	mem[PG / 8] = 0xaaaa;
+	EXPECT_EQ(0x1111, cmd_ok(&c, CMD_READ64, GUEST_EXTRA, 0, 0));
+	cmd_ok(&c, CMD_WRITE64, GUEST_EXTRA + PG, 0xbbbb, 0);	/* mapped rw */
+	ASSERT_EQ(0, pipe(to_child));
+	ASSERT_EQ(0, pipe(to_parent));
+
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		int bad = 0;
+
+		/* Wait for the guest's writes, check, write our own. */
+		if (read(to_child[0], &b, 1) != 1)
+			_exit(10);
+		if (mem[0] != 0x1111)
+			bad |= 1;
+		if (mem[PG / 8] != 0xbbbb)
+			bad |= 2;
+		mem[0] = 0x3333;
+		mem[PG / 8] = 0x4444;
+		if (write(to_parent[1], &b, 1) != 1)
+			bad |= 4;
+		/* The VM is the parent's. */
+		if (ioctl(c.vm->fd, KVM_CHECK_EXTENSION, KVM_CAP_USER_MEMORY) != -1 ||
+		    errno != EIO)
+			bad |= 8;
+		_exit(bad);
+	}
+	cmd_ok(&c, CMD_WRITE64, GUEST_EXTRA, 0x2222, 0);
+	cmd_ok(&c, CMD_WRITE64, GUEST_EXTRA + PG, 0xcccc, 0);
+	EXPECT_EQ(0x2222, mem[0]);
+	EXPECT_EQ(0xcccc, mem[PG / 8]);
+	ASSERT_EQ(1, write(to_child[1], &b, 1));
+	ASSERT_EQ(1, read(to_parent[0], &b, 1));
+	EXPECT_EQ(0x2222, cmd_ok(&c, CMD_READ64, GUEST_EXTRA, 0, 0));
+	EXPECT_EQ(0xcccc, cmd_ok(&c, CMD_READ64, GUEST_EXTRA + PG, 0, 0));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status)) TH_LOG("child saw: bits 0x%x",
+						 WEXITSTATUS(status));
+}
+
+TEST_HARNESS_MAIN
