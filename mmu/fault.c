@@ -1,0 +1,198 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * G-stage faults: map the VMM's page behind a guest physical address.
+ *
+ * The fault is served in the KVM_RUN thread, whose mm is the VM's:
+ *
+ * 1. Under rvhv_mmu.lock: find the memslot (none: MMIO; a write to a
+ *    read-only slot: MMIO), return at once if the translation is already
+ *    there (another vCPU, or a stale TLB entry), and sample invalidate_seq.
+ * 2. Without locks: get the host page with GUP, which faults it in with
+ *    the VMA's permissions, breaks COW on a write, and waits for
+ *    userfaultfd.  A write fault (or a read fault whose page the host
+ *    already maps writable) maps it writable; anything else read-only, and
+ *    a later write fault upgrades it.
+ * 3. Under rvhv_mmu.lock: if an MMU-notifier invalidation started or
+ *    finished since step 1, give up (the guest faults again).  Otherwise
+ *    the host's page tables for this address cannot change before we drop
+ *    the lock, so we may check whether the host maps the surrounding 2 MiB
+ *    with one leaf (THP or hugetlb) and install a 2 MiB or 4 KiB leaf.
+ * 4. Drop the page reference: from now on the notifier keeps the mapping
+ *    honest.
+ */
+#include <linux/mm.h>
+#include <linux/pgtable.h>
+#include <linux/sched/mm.h>
+
+#include "mmu_int.h"
+
+/* Could [gpa & PMD_MASK, + 2 MiB) be one leaf, as far as the slot goes? */
+static bool rvhv_slot_allows_2m(const struct rvhv_memslot *s, u64 gpa,
+				unsigned long hva)
+{
+	u64 start = s->base_gfn << PAGE_SHIFT;
+	u64 end = start + (s->npages << PAGE_SHIFT);
+	u64 base = gpa & ~(u64)(PMD_SIZE - 1);
+
+	if ((gpa ^ hva) & (PMD_SIZE - 1))
+		return false;
+	return base >= start && base + PMD_SIZE <= end;
+}
+
+/*
+ * Does the host map the 2 MiB block around @hva with a single PMD or PUD
+ * leaf?  If so, return its first frame and whether it is writable.  A
+ * lockless walk like GUP-fast's: interrupts off keep the tables from being
+ * freed (riscv frees them after an RCU grace period / IPI).
+ */
+static bool rvhv_host_block(struct mm_struct *mm, unsigned long hva,
+			    unsigned long *pfn, bool *writable)
+{
+	unsigned long flags;
+	bool ret = false;
+	pgd_t pgd;
+	p4d_t p4d;
+	pud_t pud;
+	pmd_t pmd;
+
+	local_irq_save(flags);
+	pgd = pgdp_get(pgd_offset(mm, hva));
+	if (pgtable_l5_enabled) {
+		if (!pgd_present(pgd) || (pgd_val(pgd) & _PAGE_LEAF))
+			goto out;
+		p4d = p4dp_get(pgd_pgtable(pgd) + p4d_index(hva));
+	} else {
+		p4d = __p4d(pgd_val(pgd));
+	}
+	if (pgtable_l4_enabled) {
+		if (!p4d_present(p4d) || (p4d_val(p4d) & _PAGE_LEAF))
+			goto out;
+		pud = pudp_get(p4d_pgtable(p4d) + pud_index(hva));
+	} else {
+		pud = __pud(p4d_val(p4d));
+	}
+	if (!pud_present(pud))
+		goto out;
+	if (pud_leaf(pud)) {
+		*pfn = pud_pfn(pud) +
+		       ((hva & ~PUD_MASK & PMD_MASK) >> PAGE_SHIFT);
+		*writable = pud_write(pud);
+		ret = true;
+		goto out;
+	}
+	pmd = pmdp_get_lockless(pud_pgtable(pud) + pmd_index(hva));
+	if (!pmd_leaf(pmd))
+		goto out;
+	*pfn = pmd_pfn(pmd);
+	*writable = pmd_write(pmd);
+	ret = true;
+out:
+	local_irq_restore(flags);
+	return ret;
+}
+
+/* GUP's error to KVM_RUN's. */
+static int rvhv_gup_errno(long n)
+{
+	switch (n) {
+	case -EINTR:
+	case -ERESTARTSYS:
+		return -EINTR;
+	case -ENOMEM:
+		return -ENOMEM;
+	}
+	return -EFAULT;
+}
+
+int rvhv_gstage_fault(struct rvhv_vcpu *vcpu, unsigned long gpa, bool write,
+		      bool exec)
+{
+	struct rvhv_vm *vm = vcpu->vm;
+	struct rvhv_mmu *mmu = &vm->mmu;
+	u64 gfn = gpa >> PAGE_SHIFT;
+	unsigned long seq, hva, pte, pfn, bpfn;
+	bool writable, bwritable, try_2m, flush = false;
+	struct rvhv_memslot slot, *s;
+	struct page *page;
+	long n;
+	int ret;
+
+	/* 1: the slot, and whether there is anything to do. */
+	spin_lock(&mmu->lock);
+	if (mmu->dead) {
+		spin_unlock(&mmu->lock);
+		return -EFAULT;
+	}
+	s = rvhv_find_memslot(mmu, gfn);
+	if (!s || (write && (s->flags & KVM_MEM_READONLY))) {
+		spin_unlock(&mmu->lock);
+		return RVHV_FAULT_MMIO;
+	}
+	slot = *s;
+	if (rvhv_gstage_lookup(mmu, gpa, &pte) &&
+	    (!write || (pte & _PAGE_WRITE))) {
+		rvhv_gstage_flush_local(vm, gpa);
+		spin_unlock(&mmu->lock);
+		return 0;
+	}
+	seq = mmu->invalidate_seq;
+	spin_unlock(&mmu->lock);
+
+	/* GUP works on current->mm. */
+	if (current->mm != vm->mm)
+		return -EFAULT;
+
+	/* 2: the host page. */
+	hva = slot.userspace_addr + ((gfn - slot.base_gfn) << PAGE_SHIFT);
+	writable = write;
+	if (!write && !(slot.flags & KVM_MEM_READONLY) &&
+	    get_user_page_fast_only(hva, FOLL_WRITE, &page)) {
+		writable = true;
+	} else {
+		n = get_user_pages_unlocked(hva, 1, &page,
+					    (write ? FOLL_WRITE : 0) |
+					    FOLL_HWPOISON | FOLL_INTERRUPTIBLE);
+		if (n != 1)
+			return rvhv_gup_errno(n);
+	}
+
+	ret = rvhv_gstage_cache_topup(mmu);
+	if (ret)
+		goto out_put;
+	/* The guest may write it without the host seeing a write fault. */
+	if (writable)
+		set_page_dirty_lock(page);
+	pfn = page_to_pfn(page);
+	try_2m = rvhv_slot_allows_2m(&slot, gpa, hva);
+
+	/* 3: install, unless an invalidation got in the way. */
+	spin_lock(&mmu->lock);
+	if (mmu->dead) {
+		ret = -EFAULT;
+		goto out_unlock;
+	}
+	if (mmu->invalidate_in_progress || mmu->invalidate_seq != seq)
+		goto out_unlock;	/* ret == 0: the guest faults again */
+
+	ret = -EEXIST;
+	if (try_2m && rvhv_host_block(vm->mm, hva, &bpfn, &bwritable) &&
+	    bpfn + ((hva & ~PMD_MASK) >> PAGE_SHIFT) == pfn &&
+	    (bwritable || !writable))
+		ret = rvhv_gstage_map(mmu, gpa & PMD_MASK, bpfn,
+				      RVHV_GSTAGE_LEVEL_2M, writable, &flush);
+	if (ret == -EEXIST)
+		ret = rvhv_gstage_map(mmu, gpa & PAGE_MASK, pfn,
+				      RVHV_GSTAGE_LEVEL_4K, writable, &flush);
+	if (!ret)
+		rvhv_gstage_flush_local(vm, gpa);
+	else if (ret == -ENOMEM)
+		ret = 0;	/* a racing fault took the spare tables: retry */
+out_unlock:
+	spin_unlock(&mmu->lock);
+	if (flush)
+		rvhv_gstage_flush_vm(vm);
+out_put:
+	/* 4 */
+	put_page(page);
+	return ret;
+}

@@ -1,0 +1,380 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * G-stage page tables and G-stage TLB fences.
+ *
+ * The tables use the widest mode hgatp accepts (rvhv_host.hgatp_mode):
+ * Sv39x4, Sv48x4 or Sv57x4, i.e. 3, 4 or 5 levels.  The root has 2048
+ * entries (two extra GPA bits), so it is 16 KiB and 16 KiB aligned; every
+ * other table is one 4 KiB page of 512 entries.  Leaves are 4 KiB or, where
+ * the host maps the memory with a PMD or PUD leaf, 2 MiB.  Every leaf has
+ * U set (the G-stage treats every access as a U-mode one) and A set, and D
+ * set when it is writable, so that the hardware never has to update them.
+ *
+ * All changes are made under rvhv_mmu.lock.  Tables freed by an unmap are
+ * collected on a list and freed only after the G-stage TLBs of every hart
+ * have been fenced (rvhv_gstage_finish()), so no hart can still be walking
+ * them.
+ */
+#include <linux/gfp.h>
+#include <linux/mm.h>
+#include <linux/smp.h>
+#include <asm/insn-def.h>
+#include <asm/pgtable.h>
+
+#include "mmu_int.h"
+
+#define GS_PTRS			512	/* entries of a non-root table */
+#define GS_ROOT_PTRS		2048	/* entries of the root table */
+#define GS_ROOT_ORDER		2	/* the root is 16 KiB */
+#define GS_PTE_PPN		GENMASK_ULL(53, _PAGE_PFN_SHIFT)
+
+static inline unsigned int gs_shift(unsigned int level)
+{
+	return PAGE_SHIFT + 9 * level;
+}
+
+static inline unsigned long gs_index(const struct rvhv_mmu *mmu, u64 gpa,
+				     unsigned int level)
+{
+	unsigned long n = level == mmu->levels - 1 ? GS_ROOT_PTRS : GS_PTRS;
+
+	return (gpa >> gs_shift(level)) & (n - 1);
+}
+
+/* End of the guest physical address space the tables cover. */
+static inline u64 gs_gpa_end(const struct rvhv_mmu *mmu)
+{
+	return 1ULL << (gs_shift(mmu->levels - 1) + 11);
+}
+
+static inline bool gs_present(unsigned long pte)
+{
+	return pte & _PAGE_PRESENT;
+}
+
+static inline bool gs_leaf(unsigned long pte)
+{
+	return pte & _PAGE_LEAF;
+}
+
+static inline unsigned long gs_pfn(unsigned long pte)
+{
+	return (pte & GS_PTE_PPN) >> _PAGE_PFN_SHIFT;
+}
+
+static inline unsigned long *gs_table(unsigned long pte)
+{
+	return pfn_to_virt(gs_pfn(pte));
+}
+
+int rvhv_gstage_init(struct rvhv_mmu *mmu)
+{
+	struct page *root;
+
+	switch (rvhv_host.hgatp_mode) {
+	case HGATP_MODE_SV39X4:
+		mmu->levels = 3;
+		break;
+	case HGATP_MODE_SV48X4:
+		mmu->levels = 4;
+		break;
+	case HGATP_MODE_SV57X4:
+		mmu->levels = 5;
+		break;
+	default:
+		return -ENODEV;
+	}
+
+	/* Buddy allocations are naturally aligned: 16 KiB aligned. */
+	root = alloc_pages(GFP_KERNEL_ACCOUNT | __GFP_ZERO, GS_ROOT_ORDER);
+	if (!root)
+		return -ENOMEM;
+	mmu->pgd = page_address(root);
+	mmu->pgd_phys = page_to_phys(root);
+	return 0;
+}
+
+unsigned long rvhv_mmu_root_ppn(struct rvhv_vm *vm)
+{
+	return vm->mmu.pgd_phys >> PAGE_SHIFT;
+}
+
+/*
+ * Make sure the fault path will find enough spare table pages for one
+ * 4 KiB mapping.  Allocates outside rvhv_mmu.lock; may sleep.
+ */
+int rvhv_gstage_cache_topup(struct rvhv_mmu *mmu)
+{
+	unsigned int need = mmu->levels - 1;
+	struct page *page;
+
+	for (;;) {
+		spin_lock(&mmu->lock);
+		if (mmu->cache_nr >= need) {
+			spin_unlock(&mmu->lock);
+			return 0;
+		}
+		spin_unlock(&mmu->lock);
+
+		page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+		if (!page)
+			return -ENOMEM;
+
+		spin_lock(&mmu->lock);
+		if (mmu->cache_nr < RVHV_PT_CACHE) {
+			mmu->cache[mmu->cache_nr++] = page;
+			page = NULL;
+		}
+		spin_unlock(&mmu->lock);
+		if (page)
+			__free_page(page);
+	}
+}
+
+/**
+ * rvhv_gstage_map() - install a leaf
+ * @mmu: the VM's MMU
+ * @gpa: guest physical address (aligned to the leaf size)
+ * @pfn: host frame (aligned to the leaf size)
+ * @level: RVHV_GSTAGE_LEVEL_4K or RVHV_GSTAGE_LEVEL_2M
+ * @writable: map it writable
+ * @flush: set when a valid translation was changed so that other harts'
+ *	TLBs must be fenced (rvhv_gstage_finish())
+ *
+ * Intermediate tables come from the page cache (rvhv_gstage_cache_topup()).
+ * A larger leaf on the way is replaced by a table.
+ *
+ * Context: rvhv_mmu.lock held.
+ * Return: 0; -ENOMEM when the page cache ran dry (refill and retry);
+ * -EEXIST when a table already exists where a 2 MiB leaf was asked for
+ * (map 4 KiB instead).
+ */
+int rvhv_gstage_map(struct rvhv_mmu *mmu, u64 gpa, unsigned long pfn,
+		    unsigned int level, bool writable, bool *flush)
+{
+	unsigned long *table = mmu->pgd;
+	unsigned long *ptep, pte, new;
+	unsigned int l;
+
+	lockdep_assert_held(&mmu->lock);
+
+	for (l = mmu->levels - 1; l > level; l--) {
+		ptep = &table[gs_index(mmu, gpa, l)];
+		pte = READ_ONCE(*ptep);
+		if (!gs_present(pte) || gs_leaf(pte)) {
+			struct page *page;
+
+			if (!mmu->cache_nr)
+				return -ENOMEM;
+			if (gs_present(pte))
+				*flush = true;
+			page = mmu->cache[--mmu->cache_nr];
+			mmu->cache[mmu->cache_nr] = NULL;
+			mmu->nr_pt_pages++;
+			pte = (page_to_pfn(page) << _PAGE_PFN_SHIFT) | _PAGE_TABLE;
+			/* The zeroed table before the pointer to it. */
+			smp_wmb();
+			WRITE_ONCE(*ptep, pte);
+		}
+		table = gs_table(pte);
+	}
+
+	ptep = &table[gs_index(mmu, gpa, level)];
+	pte = READ_ONCE(*ptep);
+	if (gs_present(pte) && !gs_leaf(pte))
+		return -EEXIST;
+
+	new = (pfn << _PAGE_PFN_SHIFT) | _PAGE_PRESENT | _PAGE_READ |
+	      _PAGE_EXEC | _PAGE_USER | _PAGE_ACCESSED;
+	if (writable)
+		new |= _PAGE_WRITE | _PAGE_DIRTY;
+	if (gs_present(pte) &&
+	    (gs_pfn(pte) != pfn || ((pte & _PAGE_WRITE) && !writable)))
+		*flush = true;
+	WRITE_ONCE(*ptep, new);
+	return 0;
+}
+
+/*
+ * Look up the leaf mapping @gpa.
+ * Context: rvhv_mmu.lock held.
+ */
+bool rvhv_gstage_lookup(struct rvhv_mmu *mmu, u64 gpa, unsigned long *leaf)
+{
+	unsigned long *table = mmu->pgd;
+	unsigned long pte;
+	int l;
+
+	lockdep_assert_held(&mmu->lock);
+
+	if (gpa >= gs_gpa_end(mmu))
+		return false;
+	for (l = mmu->levels - 1; l >= 0; l--) {
+		pte = READ_ONCE(table[gs_index(mmu, gpa, l)]);
+		if (!gs_present(pte))
+			return false;
+		if (gs_leaf(pte) || !l) {
+			*leaf = pte;
+			return true;
+		}
+		table = gs_table(pte);
+	}
+	return false;
+}
+
+/* Queue a table (at @level) and every table below it for freeing. */
+static void gs_free_table(struct rvhv_mmu *mmu, unsigned long *table,
+			  unsigned int level, struct list_head *freed)
+{
+	struct page *page = virt_to_page(table);
+	unsigned long pte;
+	unsigned int i;
+
+	if (level) {
+		for (i = 0; i < GS_PTRS; i++) {
+			pte = READ_ONCE(table[i]);
+			if (gs_present(pte) && !gs_leaf(pte))
+				gs_free_table(mmu, gs_table(pte), level - 1,
+					      freed);
+		}
+	}
+	list_add(&page->lru, freed);
+	mmu->nr_pt_pages--;
+}
+
+static bool gs_unmap(struct rvhv_mmu *mmu, unsigned long *table,
+		     unsigned int level, u64 start, u64 end,
+		     struct list_head *freed)
+{
+	u64 span = 1ULL << gs_shift(level);
+	bool flush = false;
+	u64 addr, base, next;
+	unsigned long *ptep, pte;
+
+	for (addr = start; addr < end; addr = next) {
+		base = addr & ~(span - 1);
+		next = min(base + span, end);
+		ptep = &table[gs_index(mmu, addr, level)];
+		pte = READ_ONCE(*ptep);
+		if (!gs_present(pte))
+			continue;
+		flush = true;
+		if (gs_leaf(pte) || !level) {
+			/* A larger leaf goes whole, even if partly covered. */
+			WRITE_ONCE(*ptep, 0);
+		} else if (addr == base && next == base + span) {
+			WRITE_ONCE(*ptep, 0);
+			gs_free_table(mmu, gs_table(pte), level - 1, freed);
+		} else {
+			gs_unmap(mmu, gs_table(pte), level - 1, addr, next,
+				 freed);
+		}
+	}
+	return flush;
+}
+
+/**
+ * rvhv_gstage_unmap() - remove every translation of [@start, @end)
+ * @mmu: the VM's MMU
+ * @start: first guest physical address
+ * @end: end of the range (exclusive)
+ * @freed: tables no longer used are added here (page->lru)
+ *
+ * Tables entirely inside the range are unlinked and queued on @freed.  The
+ * caller must call rvhv_gstage_finish() after dropping the lock.
+ *
+ * Context: rvhv_mmu.lock held.
+ * Return: true if anything was unmapped (the TLBs must be fenced).
+ */
+bool rvhv_gstage_unmap(struct rvhv_mmu *mmu, u64 start, u64 end,
+		       struct list_head *freed)
+{
+	lockdep_assert_held(&mmu->lock);
+
+	end = min(end, gs_gpa_end(mmu));
+	if (start >= end)
+		return false;
+	return gs_unmap(mmu, mmu->pgd, mmu->levels - 1, start, end, freed);
+}
+
+/* HFENCE.GVMA's operands are pinned to a0/a1 to name them in the macro. */
+static void gs_hfence_vmid(void *info)
+{
+	register unsigned long vmid asm("a1") = (unsigned long)info;
+
+	asm volatile(HFENCE_GVMA(zero, a1) : : "r" (vmid) : "memory");
+}
+
+/*
+ * Fence the VM's G-stage translations on every hart.  A hart running one
+ * of the VM's vCPUs is interrupted and fences on its way back to the guest.
+ * If the VMID read here is stale, a VMID rollover has flushed every hart
+ * since it was current.
+ *
+ * Context: process context, interrupts enabled, no spinlock held.
+ */
+void rvhv_gstage_flush_vm(struct rvhv_vm *vm)
+{
+	unsigned long vmid;
+
+	/* The PTE updates before the VMID read (vs rvhv_vmid_update()). */
+	smp_mb();
+	vmid = READ_ONCE(vm->vmid.vmid);
+	on_each_cpu(gs_hfence_vmid, (void *)vmid, 1);
+}
+
+/*
+ * Fence one guest page on this hart after installing its translation (the
+ * hardware may have cached the invalid entry).  Preemption disabled.
+ */
+void rvhv_gstage_flush_local(struct rvhv_vm *vm, u64 gpa)
+{
+	register unsigned long vmid asm("a1") = READ_ONCE(vm->vmid.vmid);
+	register unsigned long addr asm("a0") = gpa >> 2;
+
+	asm volatile(HFENCE_GVMA(a0, a1) : : "r" (addr), "r" (vmid)
+		     : "memory");
+}
+
+/*
+ * After rvhv_gstage_unmap() (lock dropped): fence every hart if anything
+ * was unmapped, then free the tables that were unlinked.
+ */
+void rvhv_gstage_finish(struct rvhv_vm *vm, bool flush,
+			struct list_head *freed)
+{
+	struct page *page, *tmp;
+
+	if (flush || !list_empty(freed))
+		rvhv_gstage_flush_vm(vm);
+	list_for_each_entry_safe(page, tmp, freed, lru) {
+		list_del(&page->lru);
+		__free_page(page);
+	}
+}
+
+/* Free every table, the root and the page cache (VM destruction). */
+void rvhv_gstage_free(struct rvhv_vm *vm)
+{
+	struct rvhv_mmu *mmu = &vm->mmu;
+	LIST_HEAD(freed);
+	bool flush;
+	unsigned int i;
+
+	if (!mmu->pgd)
+		return;
+
+	spin_lock(&mmu->lock);
+	flush = rvhv_gstage_unmap(mmu, 0, gs_gpa_end(mmu), &freed);
+	spin_unlock(&mmu->lock);
+	rvhv_gstage_finish(vm, flush, &freed);
+	WARN_ON_ONCE(mmu->nr_pt_pages);
+
+	free_pages((unsigned long)mmu->pgd, GS_ROOT_ORDER);
+	mmu->pgd = NULL;
+	mmu->pgd_phys = 0;
+
+	for (i = 0; i < mmu->cache_nr; i++)
+		__free_page(mmu->cache[i]);
+	mmu->cache_nr = 0;
+}

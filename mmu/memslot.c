@@ -1,0 +1,389 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Memslots: KVM_SET_USER_MEMORY_REGION(2), lookups, and guest memory copies
+ * through the VMM's mapping.
+ *
+ * A VM has up to RVHV_NR_MEMSLOTS slots, in one address space.  They are
+ * kept twice: by id, and sorted by guest frame for binary search.  Both
+ * arrays are changed under rvhv_mmu.slots_lock (which serialises updates
+ * and covers the checks against the VMM's VMAs) and rvhv_mmu.lock (which
+ * the fault path and the MMU notifier use to read them).  Deleting or
+ * moving a slot unmaps its old guest range and bumps invalidate_seq under
+ * rvhv_mmu.lock, so a fault that looked up the old slot does not install
+ * its translation.
+ */
+#include <linux/mm.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "mmu_int.h"
+
+/*
+ * The memslot containing guest frame @gfn, or NULL.
+ * Context: rvhv_mmu.lock or rvhv_mmu.slots_lock held.
+ */
+struct rvhv_memslot *rvhv_find_memslot(struct rvhv_mmu *mmu, u64 gfn)
+{
+	unsigned int lo = 0, hi = mmu->nr_slots, mid;
+	struct rvhv_memslot *s;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		s = mmu->sorted[mid];
+		if (gfn < s->base_gfn)
+			hi = mid;
+		else if (gfn - s->base_gfn >= s->npages)
+			lo = mid + 1;
+		else
+			return s;
+	}
+	return NULL;
+}
+
+/* Insert @s into mmu->sorted.  Both locks held. */
+static void rvhv_sorted_insert(struct rvhv_mmu *mmu, struct rvhv_memslot *s)
+{
+	unsigned int i = 0;
+
+	while (i < mmu->nr_slots && mmu->sorted[i]->base_gfn < s->base_gfn)
+		i++;
+	memmove(&mmu->sorted[i + 1], &mmu->sorted[i],
+		(mmu->nr_slots - i) * sizeof(*mmu->sorted));
+	mmu->sorted[i] = s;
+	mmu->nr_slots++;
+}
+
+/* Remove @s from mmu->sorted.  Both locks held. */
+static void rvhv_sorted_remove(struct rvhv_mmu *mmu, struct rvhv_memslot *s)
+{
+	unsigned int i;
+
+	for (i = 0; i < mmu->nr_slots; i++)
+		if (mmu->sorted[i] == s)
+			break;
+	if (WARN_ON_ONCE(i == mmu->nr_slots))
+		return;
+	mmu->nr_slots--;
+	memmove(&mmu->sorted[i], &mmu->sorted[i + 1],
+		(mmu->nr_slots - i) * sizeof(*mmu->sorted));
+	mmu->sorted[mmu->nr_slots] = NULL;
+}
+
+/* Does [gfn, gfn + npages) overlap a slot other than @id? */
+static bool rvhv_slot_overlaps(struct rvhv_mmu *mmu, u16 id, u64 gfn,
+			       u64 npages)
+{
+	struct rvhv_memslot *s;
+	unsigned int i;
+
+	for (i = 0; i < mmu->nr_slots; i++) {
+		s = mmu->sorted[i];
+		if (s->id != id && gfn < s->base_gfn + s->npages &&
+		    s->base_gfn < gfn + npages)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * As KVM: a writable slot may not cover a VMA without VM_WRITE (-EPERM).
+ * Holes between VMAs are allowed (faults on them fail later).
+ */
+static int rvhv_check_vmas(struct mm_struct *mm, unsigned long hva,
+			   unsigned long size, bool writable)
+{
+	unsigned long end = hva + size;
+	struct vm_area_struct *vma;
+	int ret = 0;
+
+	if (!writable)
+		return 0;
+
+	mmap_read_lock(mm);
+	while (hva < end) {
+		vma = find_vma(mm, hva);
+		if (!vma || vma->vm_start >= end)
+			break;
+		if (!(vma->vm_flags & VM_WRITE)) {
+			ret = -EPERM;
+			break;
+		}
+		hva = vma->vm_end;
+	}
+	mmap_read_unlock(mm);
+	return ret;
+}
+
+/*
+ * Take a slot's old guest range out of the G-stage and make racing faults
+ * retry.  The caller fences and frees the tables (rvhv_gstage_finish())
+ * after dropping rvhv_mmu.lock.
+ */
+static void rvhv_slot_zap_locked(struct rvhv_vm *vm, u64 gfn, u64 npages,
+				 struct list_head *freed, bool *flush)
+{
+	struct rvhv_mmu *mmu = &vm->mmu;
+
+	lockdep_assert_held(&mmu->lock);
+	mmu->invalidate_seq++;
+	*flush |= rvhv_gstage_unmap(mmu, gfn << PAGE_SHIFT,
+				    (gfn + npages) << PAGE_SHIFT, freed);
+}
+
+static int rvhv_delete_slot(struct rvhv_vm *vm, struct rvhv_memslot *old)
+{
+	struct rvhv_mmu *mmu = &vm->mmu;
+	LIST_HEAD(freed);
+	bool flush = false;
+
+	spin_lock(&mmu->lock);
+	rvhv_sorted_remove(mmu, old);
+	mmu->slots[old->id] = NULL;
+	rvhv_slot_zap_locked(vm, old->base_gfn, old->npages, &freed, &flush);
+	spin_unlock(&mmu->lock);
+	rvhv_gstage_finish(vm, flush, &freed);
+	kfree(old);
+	return 0;
+}
+
+static int rvhv_move_slot(struct rvhv_vm *vm, struct rvhv_memslot *old,
+			  u64 base_gfn, u32 flags)
+{
+	struct rvhv_mmu *mmu = &vm->mmu;
+	u64 old_gfn = old->base_gfn;
+	LIST_HEAD(freed);
+	bool flush = false;
+
+	spin_lock(&mmu->lock);
+	rvhv_sorted_remove(mmu, old);
+	old->base_gfn = base_gfn;
+	old->flags = flags;
+	rvhv_sorted_insert(mmu, old);
+	rvhv_slot_zap_locked(vm, old_gfn, old->npages, &freed, &flush);
+	spin_unlock(&mmu->lock);
+	rvhv_gstage_finish(vm, flush, &freed);
+	return 0;
+}
+
+static long rvhv_set_memslot_locked(struct rvhv_vm *vm,
+				    const struct kvm_userspace_memory_region2 *mem)
+{
+	struct rvhv_mmu *mmu = &vm->mmu;
+	u16 id = (u16)mem->slot;
+	struct rvhv_memslot *old = mmu->slots[id], *new;
+	u64 base_gfn = mem->guest_phys_addr >> PAGE_SHIFT;
+	u64 npages = mem->memory_size >> PAGE_SHIFT;
+	bool move = false;
+	int ret;
+
+	lockdep_assert_held(&mmu->slots_lock);
+
+	if (!mem->memory_size) {
+		if (!old)
+			return -EINVAL;
+		return rvhv_delete_slot(vm, old);
+	}
+
+	if (old) {
+		if (mem->userspace_addr != old->userspace_addr ||
+		    npages != old->npages ||
+		    ((mem->flags ^ old->flags) & KVM_MEM_READONLY))
+			return -EINVAL;
+		if (base_gfn == old->base_gfn)
+			return 0;	/* nothing else can change */
+		move = true;
+	}
+
+	if (rvhv_slot_overlaps(mmu, id, base_gfn, npages))
+		return -EEXIST;
+
+	/* As KVM's riscv port: the slot must end below the top GPA. */
+	if (base_gfn + npages >= (1ULL << rvhv_host.feat.gpa_bits) >> PAGE_SHIFT)
+		return -EFAULT;
+
+	ret = rvhv_check_vmas(vm->mm, mem->userspace_addr, mem->memory_size,
+			      !(mem->flags & KVM_MEM_READONLY));
+	if (ret)
+		return ret;
+
+	if (move)
+		return rvhv_move_slot(vm, old, base_gfn, mem->flags);
+
+	new = kzalloc(sizeof(*new), GFP_KERNEL_ACCOUNT);
+	if (!new)
+		return -ENOMEM;
+	new->base_gfn = base_gfn;
+	new->npages = npages;
+	new->userspace_addr = mem->userspace_addr;
+	new->flags = mem->flags;
+	new->id = id;
+
+	/* Nothing is mapped in a range no slot covered: no zap needed. */
+	spin_lock(&mmu->lock);
+	mmu->slots[id] = new;
+	rvhv_sorted_insert(mmu, new);
+	spin_unlock(&mmu->lock);
+	return 0;
+}
+
+/**
+ * rvhv_set_user_memory_region() - KVM_SET_USER_MEMORY_REGION(2)
+ * @vm: the VM
+ * @mem: the request (for the v1 ioctl: the v1 struct in a zeroed v2 one)
+ *
+ * Create, move, or delete (memory_size 0) a slot, with KVM's checks and
+ * errnos.  The userspace_addr, size and KVM_MEM_READONLY of an existing
+ * slot cannot change: delete and re-create it to resize.
+ *
+ * Context: process context, current->mm == vm->mm.
+ * Return: 0 or a negative errno.
+ */
+long rvhv_set_user_memory_region(struct rvhv_vm *vm,
+				 const struct kvm_userspace_memory_region2 *mem)
+{
+	struct rvhv_mmu *mmu = &vm->mmu;
+	unsigned int as_id = mem->slot >> 16;
+	u16 id = (u16)mem->slot;
+	long ret;
+
+	/* No dirty logging, no guest_memfd. */
+	if (mem->flags & ~KVM_MEM_READONLY)
+		return -EINVAL;
+	if (mem->memory_size & (PAGE_SIZE - 1))
+		return -EINVAL;
+	if (mem->guest_phys_addr & (PAGE_SIZE - 1))
+		return -EINVAL;
+	if ((mem->userspace_addr & (PAGE_SIZE - 1)) ||
+	    mem->userspace_addr != untagged_addr(mem->userspace_addr) ||
+	    !access_ok((void __user *)(unsigned long)mem->userspace_addr,
+		       mem->memory_size))
+		return -EINVAL;
+	if (as_id || id >= RVHV_NR_MEMSLOTS)
+		return -EINVAL;
+	if (mem->guest_phys_addr + mem->memory_size < mem->guest_phys_addr)
+		return -EINVAL;
+	if ((mem->memory_size >> PAGE_SHIFT) > RVHV_MEM_MAX_NR_PAGES)
+		return -EINVAL;
+	if (current->mm != vm->mm)
+		return -EIO;
+
+	mutex_lock(&mmu->slots_lock);
+	ret = rvhv_set_memslot_locked(vm, mem);
+	mutex_unlock(&mmu->slots_lock);
+	return ret;
+}
+
+/*
+ * Resolve [gpa, gpa + len) to a VMM address: the whole range must be in
+ * one slot (writable for @write).
+ */
+static int rvhv_gpa_to_hva(struct rvhv_vm *vm, unsigned long gpa,
+			   unsigned long len, bool write, unsigned long *hva)
+{
+	struct rvhv_mmu *mmu = &vm->mmu;
+	struct rvhv_memslot *s;
+	int ret = -EFAULT;
+	u64 end;
+
+	if (current->mm != vm->mm)
+		return -EFAULT;
+	if (check_add_overflow((u64)gpa, (u64)len, &end))
+		return -EFAULT;
+
+	spin_lock(&mmu->lock);
+	s = rvhv_find_memslot(mmu, gpa >> PAGE_SHIFT);
+	if (s && end <= (s->base_gfn + s->npages) << PAGE_SHIFT &&
+	    !(write && (s->flags & KVM_MEM_READONLY))) {
+		*hva = s->userspace_addr + (gpa - (s->base_gfn << PAGE_SHIFT));
+		ret = 0;
+	}
+	spin_unlock(&mmu->lock);
+	return ret;
+}
+
+int rvhv_read_guest(struct rvhv_vm *vm, unsigned long gpa, void *data,
+		    unsigned long len)
+{
+	unsigned long hva;
+	int ret;
+
+	if (!len)
+		return 0;
+	ret = rvhv_gpa_to_hva(vm, gpa, len, false, &hva);
+	if (ret)
+		return ret;
+	if (copy_from_user(data, (const void __user *)hva, len))
+		return -EFAULT;
+	return 0;
+}
+
+int rvhv_write_guest(struct rvhv_vm *vm, unsigned long gpa, const void *data,
+		     unsigned long len)
+{
+	unsigned long hva;
+	int ret;
+
+	if (!len)
+		return 0;
+	ret = rvhv_gpa_to_hva(vm, gpa, len, true, &hva);
+	if (ret)
+		return ret;
+	if (copy_to_user((void __user *)hva, data, len))
+		return -EFAULT;
+	return 0;
+}
+
+int rvhv_mmu_init(struct rvhv_vm *vm)
+{
+	struct rvhv_mmu *mmu = &vm->mmu;
+	int ret;
+
+	mutex_init(&mmu->slots_lock);
+	spin_lock_init(&mmu->lock);
+
+	ret = -ENOMEM;
+	mmu->slots = kcalloc(RVHV_NR_MEMSLOTS, sizeof(*mmu->slots),
+			     GFP_KERNEL_ACCOUNT);
+	mmu->sorted = kcalloc(RVHV_NR_MEMSLOTS, sizeof(*mmu->sorted),
+			      GFP_KERNEL_ACCOUNT);
+	if (!mmu->slots || !mmu->sorted)
+		goto err;
+
+	ret = rvhv_gstage_init(mmu);
+	if (ret)
+		goto err;
+
+	ret = rvhv_mmu_notifier_register(vm);
+	if (ret)
+		goto err;
+	return 0;
+
+err:
+	rvhv_gstage_free(vm);
+	kfree(mmu->slots);
+	kfree(mmu->sorted);
+	mmu->slots = NULL;
+	mmu->sorted = NULL;
+	return ret;
+}
+
+void rvhv_mmu_destroy(struct rvhv_vm *vm)
+{
+	struct rvhv_mmu *mmu = &vm->mmu;
+	unsigned int i;
+
+	/* After this no notifier callback runs or is running. */
+	rvhv_mmu_notifier_unregister(vm);
+	rvhv_gstage_free(vm);
+
+	if (mmu->slots) {
+		for (i = 0; i < RVHV_NR_MEMSLOTS; i++)
+			kfree(mmu->slots[i]);
+	}
+	kfree(mmu->slots);
+	kfree(mmu->sorted);
+	mmu->slots = NULL;
+	mmu->sorted = NULL;
+	mmu->nr_slots = 0;
+}

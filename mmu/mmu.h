@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * rvhv guest memory: memslots, G-stage page tables, G-stage faults, MMU
+ * notifiers and G-stage TLB fences.
+ */
+#ifndef _RVHV_MMU_H
+#define _RVHV_MMU_H
+
+#include <linux/kvm.h>
+#include <linux/mmu_notifier.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+
+struct rvhv_vm;
+struct rvhv_vcpu;
+struct page;
+
+/*
+ * Memslot ids are 0 .. RVHV_NR_MEMSLOTS - 1 (KVM_CAP_NR_MEMSLOTS), in
+ * address space 0 only (KVM_CAP_MULTI_ADDRESS_SPACE: 1).
+ */
+#define RVHV_NR_MEMSLOTS	512
+/* Largest memslot, in pages (KVM's KVM_MEM_MAX_NR_PAGES). */
+#define RVHV_MEM_MAX_NR_PAGES	((1UL << 31) - 1)
+/* Spare page-table pages a VM keeps for the fault path (Sv57x4 needs 4). */
+#define RVHV_PT_CACHE		4
+
+/**
+ * struct rvhv_memslot - one memslot (KVM_SET_USER_MEMORY_REGION)
+ * @base_gfn: first guest frame
+ * @npages: size in pages (never 0: a deleted slot is freed)
+ * @userspace_addr: VMM address of @base_gfn, page aligned
+ * @flags: KVM_MEM_READONLY or 0
+ * @id: slot id
+ *
+ * Written under both rvhv_mmu.slots_lock and rvhv_mmu.lock; read under
+ * either.
+ */
+struct rvhv_memslot {
+	u64 base_gfn;
+	u64 npages;
+	unsigned long userspace_addr;
+	u32 flags;
+	u16 id;
+};
+
+/**
+ * struct rvhv_mmu - a VM's guest physical memory (embedded in rvhv_vm)
+ * @slots_lock: serialises memslot updates (KVM_SET_USER_MEMORY_REGION*).
+ *	A sleeping lock: taken outside @lock and outside the mmap lock.
+ * @lock: spinlock protecting everything below it except @mn: the memslot
+ *	arrays, the G-stage page tables, the invalidation counters, the page
+ *	cache and @dead.  Never taken with interrupts disabled, never held
+ *	across anything that sleeps or allocates, nor across the TLB-fence
+ *	IPIs.  Order: slots_lock -> mmap lock -> lock.
+ * @slots: memslots by id (RVHV_NR_MEMSLOTS entries, NULL when unused)
+ * @sorted: the @nr_slots memslots in use, by ascending base_gfn
+ * @nr_slots: how many memslots are in use
+ * @pgd: G-stage root page table (16 KiB, 16 KiB aligned)
+ * @pgd_phys: its physical address, for hgatp (fixed after init)
+ * @levels: G-stage levels: 3 (Sv39x4), 4 (Sv48x4) or 5 (Sv57x4)
+ * @invalidate_seq: bumped at the end of every MMU-notifier invalidation
+ *	and on every memslot delete/move; a fault that sampled it before
+ *	looking up the host page installs its PTE only if it is unchanged
+ * @invalidate_in_progress: MMU-notifier invalidations started and not yet
+ *	ended; no PTE is installed while it is non-zero
+ * @cache: spare zeroed page-table pages, filled outside @lock by the fault
+ *	path and consumed under it
+ * @cache_nr: how many of @cache are filled
+ * @nr_pt_pages: page-table pages below the root (for debugging)
+ * @dead: the VMM's address space has gone (notifier .release): nothing is
+ *	mapped and faults fail with -EFAULT
+ * @mn: MMU notifier on the VM's mm
+ * @mn_registered: @mn is registered (set at init, cleared at destroy;
+ *	only accessed by init and destroy)
+ */
+struct rvhv_mmu {
+	struct mutex slots_lock;
+	spinlock_t lock;
+	struct rvhv_memslot **slots;
+	struct rvhv_memslot **sorted;
+	unsigned int nr_slots;
+	unsigned long *pgd;
+	unsigned long pgd_phys;
+	unsigned int levels;
+	unsigned long invalidate_seq;
+	unsigned long invalidate_in_progress;
+	struct page *cache[RVHV_PT_CACHE];
+	unsigned int cache_nr;
+	unsigned long nr_pt_pages;
+	bool dead;
+	struct mmu_notifier mn;
+	bool mn_registered;
+};
+
+/*
+ * At VM creation, in the creating process (vm->mm == current->mm), after
+ * vm->mm is set.  On failure everything is undone (calling
+ * rvhv_mmu_destroy() afterwards is harmless but not needed).
+ */
+int rvhv_mmu_init(struct rvhv_vm *vm);
+/*
+ * When the VM is freed (its mm may already have exited), before the VM's
+ * mmdrop(vm->mm).  Process context; sleeps.
+ */
+void rvhv_mmu_destroy(struct rvhv_vm *vm);
+
+/*
+ * KVM_SET_USER_MEMORY_REGION and KVM_SET_USER_MEMORY_REGION2.  For the
+ * former, copy struct kvm_userspace_memory_region into a zeroed
+ * struct kvm_userspace_memory_region2.  Called from the VM ioctl, with
+ * current->mm == vm->mm.  Returns 0 or the errno KVM gives.
+ */
+long rvhv_set_user_memory_region(struct rvhv_vm *vm,
+				 const struct kvm_userspace_memory_region2 *mem);
+
+/* Physical page number of the G-stage root, for hgatp.PPN. */
+unsigned long rvhv_mmu_root_ppn(struct rvhv_vm *vm);
+
+/* rvhv_gstage_fault(): the GPA is not in a memslot: emulate it as MMIO. */
+#define RVHV_FAULT_MMIO		1
+
+/*
+ * A guest-page fault at @gpa.  Called from KVM_RUN in process context,
+ * preemptible, vCPU loaded; may sleep.  Returns 0 when the page is now
+ * mapped (re-enter the guest; it may also be 0 when an invalidation raced
+ * with the fault, and the guest simply faults again), RVHV_FAULT_MMIO
+ * when @gpa is outside every memslot or is a write to a read-only one, or
+ * a negative errno for KVM_RUN (-EFAULT when the VMM's mapping is gone or
+ * forbids the access, -EINTR when a signal interrupted waiting for the
+ * page, e.g. on userfaultfd, -ENOMEM).
+ */
+int rvhv_gstage_fault(struct rvhv_vcpu *vcpu, unsigned long gpa, bool write,
+		      bool exec);
+
+/*
+ * Copy to/from guest physical memory through the VMM's mapping.  Process
+ * context in the VMM (current->mm == vm->mm); may sleep.  -EFAULT when
+ * the range is not inside one memslot (or, for writes, the slot is
+ * read-only) or the VMM's memory faults.
+ */
+int rvhv_read_guest(struct rvhv_vm *vm, unsigned long gpa, void *data,
+		    unsigned long len);
+int rvhv_write_guest(struct rvhv_vm *vm, unsigned long gpa, const void *data,
+		     unsigned long len);
+
+#endif /* _RVHV_MMU_H */
