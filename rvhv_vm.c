@@ -33,7 +33,14 @@ long rvhv_check_extension(struct rvhv_vm *vm, long cap)
 	case KVM_CAP_IMMEDIATE_EXIT:
 	case KVM_CAP_MP_STATE:
 	case KVM_CAP_ENABLE_CAP_VM:
+	case KVM_CAP_USER_MEMORY:
+	case KVM_CAP_USER_MEMORY2:
+	case KVM_CAP_READONLY_MEM:
+	case KVM_CAP_SYNC_MMU:
+	case KVM_CAP_MULTI_ADDRESS_SPACE:
 		return 1;
+	case KVM_CAP_NR_MEMSLOTS:
+		return RVHV_NR_MEMSLOTS;
 	case KVM_CAP_VM_GPA_BITS:
 		return rvhv_host.feat.gpa_bits;
 	case KVM_CAP_NR_VCPUS:

@@ -31,25 +31,28 @@ static void rvhv_local_fence_i(void *unused)
 static void rvhv_local_fence_vvma(void *arg)
 {
 	const struct rvhv_fence *f = arg;
-	unsigned long hgatp, va, end;
+	/* Fixed registers: checkpatch cannot parse "%0" in the macros. */
+	register unsigned long va asm("a0");
+	register unsigned long asid asm("a1") = f->asid;
+	unsigned long hgatp, end;
 
 	hgatp = csr_swap(CSR_HGATP, (f->vmid << HGATP_VMID_SHIFT) & HGATP_VMID);
 	if (f->size == -1UL || f->size > RVHV_FENCE_MAX_PAGES * PAGE_SIZE ||
 	    (!f->start && !f->size)) {
 		if (f->use_asid)
-			asm volatile(HFENCE_VVMA(zero, %0)
-				     : : "r" (f->asid) : "memory");
+			asm volatile(HFENCE_VVMA(zero, a1)
+				     : : "r" (asid) : "memory");
 		else
 			asm volatile(HFENCE_VVMA(zero, zero) : : : "memory");
 	} else {
 		end = f->start + f->size;
 		for (va = f->start & PAGE_MASK; va < end; va += PAGE_SIZE) {
 			if (f->use_asid)
-				asm volatile(HFENCE_VVMA(%0, %1)
-					     : : "r" (va), "r" (f->asid)
+				asm volatile(HFENCE_VVMA(a0, a1)
+					     : : "r" (va), "r" (asid)
 					     : "memory");
 			else
-				asm volatile(HFENCE_VVMA(%0, zero)
+				asm volatile(HFENCE_VVMA(a0, zero)
 					     : : "r" (va) : "memory");
 		}
 	}

@@ -45,10 +45,11 @@ static_assert(offsetof(struct rvhv_utrap, htinst) == RVHV_UTRAP_HTINST);
  */
 void rvhv_local_tlb_flush(struct rvhv_vcpu *vcpu)
 {
-	unsigned long vmid = READ_ONCE(vcpu->vm->vmid.vmid);
+	/* A fixed register: checkpatch cannot parse "%0" in the macro. */
+	register unsigned long vmid asm("a1") = READ_ONCE(vcpu->vm->vmid.vmid);
 
 	if (rvhv_host.feat.vmid_bits_used)
-		asm volatile(HFENCE_GVMA(zero, %0) : : "r" (vmid) : "memory");
+		asm volatile(HFENCE_GVMA(zero, a1) : : "r" (vmid) : "memory");
 	else
 		asm volatile(HFENCE_GVMA(zero, zero) : : : "memory");
 	asm volatile(HFENCE_VVMA(zero, zero) : : : "memory");
@@ -173,6 +174,8 @@ static int rvhv_gstage_exit(struct rvhv_vcpu *vcpu)
 
 	vcpu->stat.gstage_faults++;
 	ret = rvhv_gstage_fault(vcpu, gpa, write, exec);
+	if (ret == -EINTR)	/* a signal while waiting for the page */
+		vcpu->run->exit_reason = KVM_EXIT_INTR;
 	if (ret != RVHV_FAULT_MMIO)
 		return ret ? ret : 1;
 	/* Code cannot run from MMIO; kvm.ko fails KVM_RUN the same way. */

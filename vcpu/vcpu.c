@@ -172,6 +172,7 @@ void rvhv_vcpu_set_irq(struct rvhv_vcpu *vcpu, unsigned int irq, bool level)
 		set_bit(irq, &vcpu->irq_pending);
 	else
 		clear_bit(irq, &vcpu->irq_pending);
+	/* The level is visible before the change is (rvhv_vcpu_sync_irqs). */
 	smp_mb__before_atomic();
 	set_bit(irq, &vcpu->irq_pending_mask);
 	rvhv_vcpu_kick(vcpu);
