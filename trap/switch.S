@@ -229,3 +229,25 @@ SYM_FUNC_START(rvhv_unpriv_read_insn)
 	mv	a0, zero
 	sret
 SYM_FUNC_END(rvhv_unpriv_read_insn)
+
+/*
+ * unsigned long rvhv_unpriv_read_ulong(unsigned long addr,
+ *					struct rvhv_utrap *utrap)
+ *
+ * Read the 64-bit value at guest virtual address @addr with HLV.D (as a
+ * guest load at hstatus.SPVP's privilege: VS-stage and G-stage
+ * translation).  Interrupts must be off, hstatus the guest's.  If the
+ * access traps, the trap is recorded in @utrap (scause != 0) and 0
+ * returned.
+ */
+SYM_FUNC_START(rvhv_unpriv_read_ulong)
+	la	t0, .Lutrap
+	csrrw	t0, CSR_STVEC, t0
+	mv	t3, a0
+	mv	a0, zero
+	sd	zero, RVHV_UTRAP_SCAUSE(a1)
+	/* hlv.d a0, (t3): 0110110 00000 rs1 100 rd 1110011 */
+	.insn r 0x73, 0x4, 0x36, a0, t3, x0
+	csrw	CSR_STVEC, t0
+	ret
+SYM_FUNC_END(rvhv_unpriv_read_ulong)

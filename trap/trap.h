@@ -9,7 +9,7 @@
 
 #include "../rvhv_int.h"
 
-/* Where an unprivileged guest access trapped (rvhv_unpriv_read_insn). */
+/* Where an unprivileged guest access trapped (rvhv_unpriv_read_*). */
 struct rvhv_utrap {
 	unsigned long sepc;
 	unsigned long scause;
@@ -22,6 +22,8 @@ struct rvhv_utrap {
 void rvhv_switch_to(struct rvhv_guest_ctx *ctx);
 unsigned long rvhv_unpriv_read_insn(unsigned long addr,
 				    struct rvhv_utrap *utrap);
+unsigned long rvhv_unpriv_read_ulong(unsigned long addr,
+				     struct rvhv_utrap *utrap);
 
 /* vcpu/fp.S */
 void rvhv_fp_save(union __riscv_fp_state *fp);
