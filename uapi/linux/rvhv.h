@@ -20,6 +20,17 @@
 #define RVHV_CAP_BASE		0x52560000
 /* RVHV_GET_HOST_FEATURES works; returns 1. */
 #define RVHV_CAP_HOST_FEATURES	(RVHV_CAP_BASE + 0)
+/*
+ * SBI batching (RVHV_SBI_EXT below); returns 1.  Off for a VM until the
+ * VMM turns it on with KVM_ENABLE_CAP on the VM fd, before the first
+ * KVM_RUN.
+ */
+#define RVHV_CAP_SBI_BATCH	(RVHV_CAP_BASE + 1)
+/*
+ * Coalesced legacy console output (RVHV_SBI_CONSOLE_OUTPUT below);
+ * returns 1.  Off for a VM until enabled with KVM_ENABLE_CAP on the VM fd.
+ */
+#define RVHV_CAP_CONSOLE_COALESCE	(RVHV_CAP_BASE + 2)
 /* The SBI batch extension; enable with KVM_ENABLE_CAP on the VM fd. */
 #define RVHV_CAP_SBI_BATCH	(RVHV_CAP_BASE + 1)
 /* Coalesced legacy console output; enable with KVM_ENABLE_CAP (VM fd). */
@@ -58,5 +69,96 @@ struct rvhv_host_features {
 
 /* On /dev/rvhv: fill in a struct rvhv_host_features. */
 #define RVHV_GET_HOST_FEATURES	_IOR(RVHVIO, 0x00, struct rvhv_host_features)
+
+/*
+ * rvhv's own SBI extension, in the SBI firmware-specific extension space
+ * (0x0A000000-0x0AFFFFFF): "RVH" in ASCII.  A guest sees it (BASE
+ * probe_extension answers 1) only when the VMM enabled
+ * RVHV_CAP_SBI_BATCH; otherwise it is an unknown extension
+ * (SBI_ERR_NOT_SUPPORTED).
+ */
+#define RVHV_SBI_EXT		0x0A525648
+
+/*
+ * Function RVHV_SBI_BATCH: run several SBI calls with one ecall.
+ *   a0 = guest physical address of an array of struct
+ *        rvhv_sbi_batch_entry, 8-byte aligned, wholly inside one writable
+ *        memslot
+ *   a1 = number of entries, 1..RVHV_SBI_BATCH_MAX
+ * Returns a0 = SBI_SUCCESS (0), a1 = number of entries completed, with
+ * each completed entry's error and value written back.  Entries run in
+ * order, each exactly as if the guest had issued it by ecall (same
+ * extension/function checks and answers, a0..a5 = args[], a6 = fid,
+ * a7 = eid); an unknown or disabled extension completes with
+ * SBI_ERR_NOT_SUPPORTED as a single ecall would.  Legacy v0.1 entries
+ * complete with value 0 (v0.1 calls return no value).
+ *
+ * The batch stops, before running it, at the first entry that a single
+ * ecall could not complete inside the kernel: anything forwarded to the
+ * VMM (DBCN, experimental and vendor ranges, legacy console, BASE
+ * probe_extension of an experimental or vendor id), SRST and legacy
+ * shutdown, HSM hart_stop and hart_suspend, and the legacy calls that
+ * read a hart mask from guest virtual memory (send_ipi and the remote
+ * fences, ids 4-7).  a1 then tells the guest where to continue; it issues
+ * the rest itself (singly, or in a new batch after the stopping entry).
+ * An entry that names RVHV_SBI_EXT itself (no nesting) completes with
+ * error SBI_ERR_DENIED, value 0, without running, and the batch goes on.
+ *
+ * Errors, with nothing run and a1 = 0:
+ *   SBI_ERR_INVALID_PARAM    count 0 or above RVHV_SBI_BATCH_MAX
+ *   SBI_ERR_INVALID_ADDRESS  a0 not 8-byte aligned, or the array not
+ *                            wholly inside one memslot, or the slot (or
+ *                            the VMM's mapping of it) not writable
+ * After running entries: SBI_ERR_FAILED (-1) with a1 = entries completed if
+ * the results could not be written back (the VMM changed the memslot
+ * meanwhile); their results are then lost.
+ * The array belongs to the kernel for the duration of the call: it is
+ * read once at the start and written back (all completed entries, whole)
+ * at the end.  The pc advances past the batch ecall once, never per entry.
+ */
+#define RVHV_SBI_BATCH		0
+#define RVHV_SBI_BATCH_MAX	64
+
+/**
+ * struct rvhv_sbi_batch_entry - one call of an RVHV_SBI_BATCH (80 bytes,
+ * little-endian, 8-byte aligned; no padding)
+ * @eid: offset 0: SBI extension id (a7)
+ * @fid: offset 8: SBI function id (a6)
+ * @args: offset 16: a0..a5
+ * @error: offset 64: out: the SBI error the call returned (a0)
+ * @value: offset 72: out: the value it returned (a1)
+ */
+struct rvhv_sbi_batch_entry {
+	__u64 eid;
+	__u64 fid;
+	__u64 args[6];
+	__s64 error;
+	__u64 value;
+};
+
+/*
+ * Coalesced legacy console (RVHV_CAP_CONSOLE_COALESCE).  Each legacy SBI
+ * v0.1 console_putchar (extension 0x01) appends its byte to a per-vCPU
+ * buffer of RVHV_CONSOLE_MAX bytes and returns to the guest in the kernel
+ * (a0 = 0), with no exit.  The buffered bytes reach the VMM as one exit:
+ *   exit_reason         KVM_EXIT_RISCV_SBI
+ *   riscv_sbi.extension_id  RVHV_SBI_EXT
+ *   riscv_sbi.function_id   RVHV_SBI_CONSOLE_OUTPUT
+ *   riscv_sbi.args[0]   byte offset of the bytes inside the vCPU's mmap
+ *                       (struct kvm_run page): always RVHV_CONSOLE_OFFSET
+ *   riscv_sbi.args[1]   their number, 1..RVHV_CONSOLE_MAX
+ *   riscv_sbi.args[2..5]  0
+ * The exit comes when the byte just written is '\n' or the buffer became
+ * full (that putchar is already complete), and in place of any other exit
+ * to userspace while bytes are buffered (a forwarded SBI call, MMIO, CSR,
+ * system event...): that other exit is not lost, the guest re-executes
+ * the instruction behind it after the next KVM_RUN and it recurs.  There
+ * is nothing to complete: riscv_sbi.ret[] is ignored.  Bytes still
+ * buffered when the vCPU is destroyed are lost.  Legacy console_getchar
+ * stays forwarded as before (any buffered output goes out first).
+ */
+#define RVHV_SBI_CONSOLE_OUTPUT	0x100
+#define RVHV_CONSOLE_OFFSET	3072
+#define RVHV_CONSOLE_MAX	256
 
 #endif /* _UAPI_LINUX_RVHV_H */
