@@ -14,7 +14,11 @@
  *    calls leave a1 alone), pc += 4;
  *  - an exit to userspace leaves a0, a1 and pc alone; a forwarded call
  *    (KVM_EXIT_RISCV_SBI) is completed on the next KVM_RUN by
- *    rvhv_sbi_complete(), a system event (KVM_EXIT_SYSTEM_EVENT) is not.
+ *    rvhv_sbi_complete(), a system event (KVM_EXIT_SYSTEM_EVENT) is not;
+ *  - a legacy call whose hart mask read trapped: the trap goes to the
+ *    guest, pc at its vector, a0/a1 untouched.
+ * rvhv's own extension (RVHV_SBI_EXT, sbi_batch.c) exists for the guest
+ * only when the VMM enabled it (vm->caps).
  */
 #include <linux/kvm.h>
 #include <asm/sbi.h>
@@ -26,6 +30,9 @@
 static const struct rvhv_sbi_ext *const rvhv_sbi_exts[KVM_RISCV_SBI_EXT_MAX] = {
 	[KVM_RISCV_SBI_EXT_V01]		 = &rvhv_sbi_ext_v01,
 	[KVM_RISCV_SBI_EXT_TIME]	 = &rvhv_sbi_ext_time,
+	[KVM_RISCV_SBI_EXT_IPI]		 = &rvhv_sbi_ext_ipi,
+	[KVM_RISCV_SBI_EXT_RFENCE]	 = &rvhv_sbi_ext_rfence,
+	[KVM_RISCV_SBI_EXT_HSM]		 = &rvhv_sbi_ext_hsm,
 	[KVM_RISCV_SBI_EXT_SRST]	 = &rvhv_sbi_ext_srst,
 	[KVM_RISCV_SBI_EXT_EXPERIMENTAL] = &rvhv_sbi_ext_experimental,
 	[KVM_RISCV_SBI_EXT_VENDOR]	 = &rvhv_sbi_ext_vendor,
@@ -42,6 +49,12 @@ static const struct rvhv_sbi_ext *rvhv_sbi_lookup(unsigned long eid)
 		return &rvhv_sbi_ext_experimental;
 	case SBI_EXT_TIME:
 		return &rvhv_sbi_ext_time;
+	case SBI_EXT_IPI:
+		return &rvhv_sbi_ext_ipi;
+	case SBI_EXT_RFENCE:
+		return &rvhv_sbi_ext_rfence;
+	case SBI_EXT_HSM:
+		return &rvhv_sbi_ext_hsm;
 	case RVHV_SBI_V01_SET_TIMER ... RVHV_SBI_V01_SHUTDOWN:
 		return &rvhv_sbi_ext_v01;
 	case SBI_EXT_SRST:
@@ -50,6 +63,8 @@ static const struct rvhv_sbi_ext *rvhv_sbi_lookup(unsigned long eid)
 		return &rvhv_sbi_ext_dbcn;
 	case SBI_EXT_VENDOR_START ... SBI_EXT_VENDOR_END:
 		return &rvhv_sbi_ext_vendor;
+	case RVHV_SBI_EXT:
+		return &rvhv_sbi_ext_rvhv;
 	default:
 		return NULL;
 	}
@@ -64,10 +79,49 @@ const struct rvhv_sbi_ext *rvhv_sbi_find_enabled(struct rvhv_vcpu *vcpu,
 	 * vcpu->sbi_ext only ever holds available extensions (ONE_REG
 	 * refuses the others), so the bit is the whole test.
 	 */
-	if (ext && ext->kvm_ext != RVHV_SBI_EXT_ALWAYS &&
+	if (!ext)
+		return NULL;
+	if (ext->kvm_ext != RVHV_SBI_EXT_ALWAYS &&
 	    !test_bit(ext->kvm_ext, vcpu->sbi_ext))
 		return NULL;
+	if (ext->vm_cap && !(READ_ONCE(vcpu->vm->caps) & ext->vm_cap))
+		return NULL;
 	return ext;
+}
+
+bool rvhv_sbi_batchable_always(struct rvhv_vcpu *vcpu)
+{
+	return true;
+}
+
+static_assert(RVHV_MAX_VCPUS <= BITS_PER_LONG);
+
+long rvhv_sbi_hart_mask(struct rvhv_vcpu *vcpu, unsigned long hmask,
+			unsigned long hbase, unsigned long *targets)
+{
+	struct rvhv_vm *vm = vcpu->vm;
+	unsigned long bit, id, out = 0;
+	long err = SBI_SUCCESS;
+
+	if (hbase == -1UL) {
+		for (id = 0; id < RVHV_MAX_VCPUS; id++)
+			if (rvhv_vm_vcpu(vm, id))
+				out |= BIT(id);
+		*targets = out;
+		return SBI_SUCCESS;
+	}
+	for_each_set_bit(bit, &hmask, BITS_PER_LONG) {
+		id = hbase + bit;
+		/* id < hbase: the sum wrapped around; no such hart. */
+		if (id < hbase || id >= RVHV_MAX_VCPUS ||
+		    !rvhv_vm_vcpu(vm, id)) {
+			err = SBI_ERR_INVALID_PARAM;
+			continue;
+		}
+		out |= BIT(id);
+	}
+	*targets = out;
+	return err;
 }
 
 int rvhv_sbi_ecall(struct rvhv_vcpu *vcpu)
@@ -90,6 +144,10 @@ int rvhv_sbi_ecall(struct rvhv_vcpu *vcpu)
 	if (ret.uexit) {
 		vcpu->stat.sbi_user++;
 		return 0;
+	}
+	if (ret.keep_pc) {
+		vcpu->stat.sbi_kernel++;
+		return 1;
 	}
 
 	gpr[RVHV_REG_A0] = ret.error;

@@ -31,11 +31,16 @@ struct rvhv_vcpu;
  * @value: value for the guest's a1 (not written for legacy extensions)
  * @uexit: exit to userspace: vcpu->run is filled in (and vcpu->pending
  *	set, for a forwarded call); a0, a1 and the pc are left alone
+ *	(the handler may have completed the call itself: console.c)
+ * @keep_pc: re-enter the guest with a0, a1 and the pc as the handler left
+ *	them: a trap was redirected to the guest, or the ecall is to be
+ *	executed again
  */
 struct rvhv_sbi_ret {
 	unsigned long error;
 	unsigned long value;
 	bool uexit;
+	bool keep_pc;
 };
 
 /*
@@ -65,8 +70,12 @@ enum rvhv_sbi_v01_eid {
  *	ONE_REG), as KVM's default_disabled
  * @legacy: SBI v0.1 calling convention: only a0 is written back, a1 is
  *	left as the guest had it
+ * @vm_cap: RVHV_VM_CAP_* bit the VMM must have enabled for the VM, or 0
  * @available: NULL when always available, else whether the host can
  *	offer it (fixed after module init)
+ * @batchable: may the call now in vcpu->ctx.gpr (a0..a7) run inside an
+ *	RVHV_SBI_BATCH?  Only if it completes in the kernel, without an exit,
+ *	a stop, a halt or a trap redirected to the guest.  NULL: never.
  * @handler: handle the call in vcpu->ctx.gpr; returns 0 or, only for a
  *	host failure, a negative errno that aborts KVM_RUN.  Runs with the
  *	vCPU loaded and preemption enabled: it may use the guest's live
@@ -76,7 +85,9 @@ struct rvhv_sbi_ext {
 	int kvm_ext;
 	bool default_off;
 	bool legacy;
+	unsigned long vm_cap;
 	bool (*available)(void);
+	bool (*batchable)(struct rvhv_vcpu *vcpu);
 	int (*handler)(struct rvhv_vcpu *vcpu, struct rvhv_sbi_ret *ret);
 };
 
@@ -84,6 +95,10 @@ extern const struct rvhv_sbi_ext rvhv_sbi_ext_base;	/* sbi_base.c */
 extern const struct rvhv_sbi_ext rvhv_sbi_ext_time;	/* sbi_time.c */
 extern const struct rvhv_sbi_ext rvhv_sbi_ext_srst;	/* sbi_srst.c */
 extern const struct rvhv_sbi_ext rvhv_sbi_ext_v01;	/* sbi_legacy.c */
+extern const struct rvhv_sbi_ext rvhv_sbi_ext_hsm;	/* sbi_hsm.c */
+extern const struct rvhv_sbi_ext rvhv_sbi_ext_ipi;	/* sbi_ipi.c */
+extern const struct rvhv_sbi_ext rvhv_sbi_ext_rfence;	/* sbi_ipi.c */
+extern const struct rvhv_sbi_ext rvhv_sbi_ext_rvhv;	/* sbi_batch.c */
 extern const struct rvhv_sbi_ext rvhv_sbi_ext_dbcn;	/* sbi_forward.c */
 extern const struct rvhv_sbi_ext rvhv_sbi_ext_experimental;
 extern const struct rvhv_sbi_ext rvhv_sbi_ext_vendor;
@@ -92,6 +107,18 @@ extern const struct rvhv_sbi_ext rvhv_sbi_ext_vendor;
 const struct rvhv_sbi_ext *rvhv_sbi_find_enabled(struct rvhv_vcpu *vcpu,
 						 unsigned long eid);
 
+/* sbi.c: rvhv_sbi_ext.batchable for extensions whose every call is. */
+bool rvhv_sbi_batchable_always(struct rvhv_vcpu *vcpu);
+
+/*
+ * sbi.c: the vCPUs named by an SBI hart mask, as a bitmap of vCPU ids
+ * (RVHV_MAX_VCPUS fits in a long).  @hbase == -1UL names every vCPU.
+ * Returns SBI_SUCCESS, or SBI_ERR_INVALID_PARAM when a bit of @hmask names
+ * no vCPU (*targets then holds the others).
+ */
+long rvhv_sbi_hart_mask(struct rvhv_vcpu *vcpu, unsigned long hmask,
+			unsigned long hbase, unsigned long *targets);
+
 /* sbi_forward.c: exit to userspace with KVM_EXIT_RISCV_SBI for this call. */
 void rvhv_sbi_forward(struct rvhv_vcpu *vcpu, struct rvhv_sbi_ret *ret);
 
@@ -99,7 +126,13 @@ void rvhv_sbi_forward(struct rvhv_vcpu *vcpu, struct rvhv_sbi_ret *ret);
 void rvhv_sbi_system_event(struct rvhv_vcpu *vcpu, struct rvhv_sbi_ret *ret,
 			   u32 type, u64 reason);
 
-/* sbi_time.c: program the guest's timer (TIME and legacy set_timer). */
-unsigned long rvhv_sbi_set_timer(struct rvhv_vcpu *vcpu, u64 next);
+/* sbi_ipi.c: raise VSSIP on each vCPU of a bitmap of vCPU ids. */
+void rvhv_sbi_send_ipis(struct rvhv_vcpu *vcpu, unsigned long targets);
+
+/*
+ * console.c: legacy console_putchar, coalesced when the VMM enabled
+ * RVHV_CAP_CONSOLE_COALESCE, forwarded otherwise.
+ */
+void rvhv_console_putchar(struct rvhv_vcpu *vcpu, struct rvhv_sbi_ret *ret);
 
 #endif /* _RVHV_VCPU_SBI_H */

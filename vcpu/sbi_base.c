@@ -11,6 +11,10 @@
  *                      to userspace (KVM_EXIT_RISCV_SBI with extension 0x10,
  *                      function 3), which answers; any other id: 1 when
  *                      this vCPU implements and has enabled it, else 0
+ *                      (TIME, IPI, RFENCE, HSM, SRST, v0.1 by their
+ *                      ONE_REG SBI_EXT bits; DBCN likewise, off by
+ *                      default; rvhv's RVHV_SBI_EXT when the VMM enabled
+ *                      RVHV_CAP_SBI_BATCH)
  *   get_mvendorid...   ONE_REG CONFIG mvendorid, marchid, mimpid
  *   other functions    SBI_ERR_NOT_SUPPORTED
  */
@@ -18,6 +22,14 @@
 
 #include "rvhv_int.h"
 #include "vcpu/sbi.h"
+
+/* Userspace answers probe_extension for these ranges (as kvm.ko). */
+static bool rvhv_sbi_probe_forwarded(unsigned long eid)
+{
+	return (eid >= SBI_EXT_EXPERIMENTAL_START &&
+		eid <= SBI_EXT_EXPERIMENTAL_END) ||
+	       (eid >= SBI_EXT_VENDOR_START && eid <= SBI_EXT_VENDOR_END);
+}
 
 static int rvhv_sbi_base(struct rvhv_vcpu *vcpu, struct rvhv_sbi_ret *ret)
 {
@@ -40,9 +52,7 @@ static int rvhv_sbi_base(struct rvhv_vcpu *vcpu, struct rvhv_sbi_ret *ret)
 		 * Userspace implements those ranges, so it answers for them,
 		 * whether or not the range is enabled (as kvm.ko).
 		 */
-		if ((a0 >= SBI_EXT_EXPERIMENTAL_START &&
-		     a0 <= SBI_EXT_EXPERIMENTAL_END) ||
-		    (a0 >= SBI_EXT_VENDOR_START && a0 <= SBI_EXT_VENDOR_END))
+		if (rvhv_sbi_probe_forwarded(a0))
 			rvhv_sbi_forward(vcpu, ret);
 		else
 			ret->value = !!rvhv_sbi_find_enabled(vcpu, a0);
@@ -63,7 +73,17 @@ static int rvhv_sbi_base(struct rvhv_vcpu *vcpu, struct rvhv_sbi_ret *ret)
 	return 0;
 }
 
+/* In a batch: all but a forwarded probe_extension. */
+static bool rvhv_sbi_base_batchable(struct rvhv_vcpu *vcpu)
+{
+	unsigned long *gpr = vcpu->ctx.gpr;
+
+	return gpr[RVHV_REG_A6] != SBI_EXT_BASE_PROBE_EXT ||
+	       !rvhv_sbi_probe_forwarded(gpr[RVHV_REG_A0]);
+}
+
 const struct rvhv_sbi_ext rvhv_sbi_ext_base = {
 	.kvm_ext = RVHV_SBI_EXT_ALWAYS,
+	.batchable = rvhv_sbi_base_batchable,
 	.handler = rvhv_sbi_base,
 };

@@ -10,20 +10,21 @@
  *     type 1, 2 (cold, warm reboot)      KVM_EXIT_SYSTEM_EVENT, type
  *                                        KVM_SYSTEM_EVENT_RESET
  *     with ndata = 1, data[0] = reason (any value; not checked), the
- *     rest of run->system_event zero.  pc is not advanced and nothing is
- *     completed on the next KVM_RUN: the ecall stays the current
- *     instruction.
+ *     rest of run->system_event zero.  Before the exit every vCPU of the
+ *     VM, the caller included, is stopped (KVM_MP_STATE_STOPPED) and
+ *     kicked, so none runs on; a later KVM_RUN of any of them blocks
+ *     until the VMM makes it runnable again (KVM_SET_MP_STATE) or an HSM
+ *     hart_start starts it.  pc is not advanced and nothing is completed
+ *     on the next KVM_RUN: the ecall stays the current instruction.
  *     any other type                     SBI_ERR_NOT_SUPPORTED (kvm.ko's
  *                                        answer; the SBI spec would say
  *                                        SBI_ERR_INVALID_PARAM for a
  *                                        reserved type)
  *   other functions                      SBI_ERR_NOT_SUPPORTED
- *
- * Not done here: kvm.ko also marks every vCPU of the VM stopped
- * (KVM_MP_STATE_STOPPED) and kicks them out of the guest, so that none
- * runs on after the event.  That comes with multi-vCPU support (HSM and
- * mp_state); until then a KVM_RUN after the event re-executes the ecall
- * and exits again.
+ * With coalesced console output buffered (console.c), the console exit
+ * comes first and the ecall is executed again on the next KVM_RUN.
+ * The legacy v0.1 shutdown (sbi_legacy.c) is the same event.  None of
+ * it may run inside an RVHV_SBI_BATCH (no .batchable).
  */
 #include <linux/string.h>
 #include <asm/sbi.h>
@@ -35,6 +36,25 @@ void rvhv_sbi_system_event(struct rvhv_vcpu *vcpu, struct rvhv_sbi_ret *ret,
 			   u32 type, u64 reason)
 {
 	struct kvm_run *run = vcpu->run;
+	struct rvhv_vcpu *other;
+	unsigned long id;
+
+	/*
+	 * Coalesced console output first: that exit goes out instead, and
+	 * the guest re-executes the ecall (nothing stopped yet, or the
+	 * event would never recur).
+	 */
+	if (rvhv_console_flush_exit(vcpu)) {
+		ret->uexit = true;
+		return;
+	}
+
+	/* As kvm.ko: all of them, the caller too. */
+	for (id = 0; id < RVHV_MAX_VCPUS; id++) {
+		other = rvhv_vm_vcpu(vcpu->vm, id);
+		if (other)
+			rvhv_vcpu_stop(other);
+	}
 
 	memset(&run->system_event, 0, sizeof(run->system_event));
 	run->system_event.type = type;

@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * rvhv: rvhv's own SBI extension RVHV_SBI_EXT: RVHV_SBI_BATCH.
+ *
+ * The ABI (ids, struct rvhv_sbi_batch_entry, errors, which calls stop a
+ * batch) is described in uapi/linux/rvhv.h.  The extension exists for a
+ * guest only when the VMM enabled RVHV_CAP_SBI_BATCH (vm->caps, checked
+ * by rvhv_sbi_find_enabled()); otherwise its id is unknown
+ * (SBI_ERR_NOT_SUPPORTED, probe_extension 0).
+ *
+ * Each entry runs through the extension's own handler exactly as a single
+ * ecall would: the entry's eid, fid and args are loaded into the vCPU's
+ * a0..a7, the handler runs, its error/value are taken, and a0..a7 are put
+ * back.  The pc is never touched per entry.  Before an entry runs, its
+ * extension's .batchable must say it completes in the kernel; the first
+ * one that would not (exit, stop, halt, trap into the guest) ends the
+ * batch, unrun.  Every entry run counts in vcpu->stat.sbi_kernel, as the
+ * batch call itself does.
+ */
+#include <linux/kvm.h>
+#include <linux/overflow.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <asm/sbi.h>
+
+#include "rvhv_int.h"
+#include "vcpu/sbi.h"
+
+static_assert(sizeof(struct rvhv_sbi_batch_entry) == 80);
+static_assert(offsetof(struct rvhv_sbi_batch_entry, error) == 64);
+
+/*
+ * Run one entry.  Returns true when it was run (or completed without
+ * running: unknown extension, nesting), false when the batch must stop
+ * before it.  A negative errno from a handler (a host failure) goes to
+ * *rc.
+ */
+static bool rvhv_batch_one(struct rvhv_vcpu *vcpu,
+			   struct rvhv_sbi_batch_entry *e, int *rc)
+{
+	unsigned long *gpr = vcpu->ctx.gpr;
+	unsigned long saved[8];
+	const struct rvhv_sbi_ext *ext;
+	struct rvhv_sbi_ret ret = { };
+	unsigned int i;
+	bool ok = true;
+
+	e->value = 0;
+	if (e->eid == RVHV_SBI_EXT) {
+		/* No nesting, and no other function of ours in a batch. */
+		e->error = SBI_ERR_DENIED;
+		return true;
+	}
+	ext = rvhv_sbi_find_enabled(vcpu, e->eid);
+	if (!ext) {
+		e->error = SBI_ERR_NOT_SUPPORTED;
+		vcpu->stat.sbi_kernel++;
+		return true;
+	}
+
+	memcpy(saved, &gpr[RVHV_REG_A0], sizeof(saved));
+	for (i = 0; i < ARRAY_SIZE(e->args); i++)
+		gpr[RVHV_REG_A0 + i] = e->args[i];
+	gpr[RVHV_REG_A6] = e->fid;
+	gpr[RVHV_REG_A7] = e->eid;
+
+	if (!ext->batchable || !ext->batchable(vcpu)) {
+		ok = false;
+		goto restore;
+	}
+	*rc = ext->handler(vcpu, &ret);
+	/* .batchable promised neither; never let either half-happen. */
+	WARN_ON_ONCE(ret.uexit || ret.keep_pc);
+	e->error = ret.error;
+	e->value = ext->legacy ? 0 : ret.value;
+	vcpu->stat.sbi_kernel++;
+restore:
+	memcpy(&gpr[RVHV_REG_A0], saved, sizeof(saved));
+	return ok;
+}
+
+static void rvhv_sbi_batch(struct rvhv_vcpu *vcpu, struct rvhv_sbi_ret *ret,
+			   int *rc)
+{
+	unsigned long *gpr = vcpu->ctx.gpr;
+	unsigned long gpa = gpr[RVHV_REG_A0];
+	unsigned long count = gpr[RVHV_REG_A1];
+	struct rvhv_sbi_batch_entry *ents;
+	unsigned long done, len;
+
+	if (!count || count > RVHV_SBI_BATCH_MAX) {
+		ret->error = SBI_ERR_INVALID_PARAM;
+		return;
+	}
+	len = count * sizeof(*ents);
+	if (!IS_ALIGNED(gpa, 8) || gpa + len < gpa) {
+		ret->error = SBI_ERR_INVALID_ADDRESS;
+		return;
+	}
+
+	ents = kmalloc(len, GFP_KERNEL_ACCOUNT);
+	if (!ents) {
+		*rc = -ENOMEM;
+		return;
+	}
+	/*
+	 * Inside one memslot, readable and writable, or nothing runs: read
+	 * it, and write it back unchanged to find out (the guest handed the
+	 * array over for the call's duration).
+	 */
+	if (rvhv_read_guest(vcpu->vm, gpa, ents, len) ||
+	    rvhv_write_guest(vcpu->vm, gpa, ents, len)) {
+		ret->error = SBI_ERR_INVALID_ADDRESS;
+		goto out;
+	}
+
+	for (done = 0; done < count; done++) {
+		if (!rvhv_batch_one(vcpu, &ents[done], rc))
+			break;
+		if (*rc < 0) {
+			done++;
+			break;
+		}
+		cond_resched();
+	}
+
+	if (done && rvhv_write_guest(vcpu->vm, gpa, ents,
+				     done * sizeof(*ents)))
+		ret->error = SBI_ERR_FAILURE;
+	ret->value = done;
+out:
+	kfree(ents);
+}
+
+static int rvhv_sbi_rvhv(struct rvhv_vcpu *vcpu, struct rvhv_sbi_ret *ret)
+{
+	int rc = 0;
+
+	if (vcpu->ctx.gpr[RVHV_REG_A6] == RVHV_SBI_BATCH)
+		rvhv_sbi_batch(vcpu, ret, &rc);
+	else
+		ret->error = SBI_ERR_NOT_SUPPORTED;
+	return rc;
+}
+
+const struct rvhv_sbi_ext rvhv_sbi_ext_rvhv = {
+	.kvm_ext = RVHV_SBI_EXT_ALWAYS,
+	.vm_cap = RVHV_VM_CAP_SBI_BATCH,
+	.handler = rvhv_sbi_rvhv,
+};
