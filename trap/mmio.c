@@ -150,6 +150,9 @@ int rvhv_mmio_exit(struct rvhv_vcpu *vcpu, unsigned long gpa, bool write)
 		return ret;
 	if (a.is_store != write)
 		return -EOPNOTSUPP;
+	/* Misaligned MMIO is not emulated: KVM_RUN fails as with kvm.ko. */
+	if (gpa & (a.len - 1))
+		return -EIO;
 
 	run->exit_reason = KVM_EXIT_MMIO;
 	run->mmio.phys_addr = gpa;
