@@ -66,6 +66,21 @@ struct guest_cmd {
 };
 #endif
 
+/*
+ * guest_sbi_loop: after a first UCALL_SYNC it makes the SBI call the host
+ * left at GUEST_SBI_REQ and answers UCALL_REPORT(0, error, value), again
+ * and again.
+ */
+#define GUEST_SBI_REQ		(GUEST_DATA + 0xe000UL)
+
+#ifndef __ASSEMBLER__
+struct guest_sbi_req {
+	unsigned long ext;
+	unsigned long fid;
+	unsigned long args[6];
+};
+#endif
+
 /* Values guest_fp (vcpu_test) keeps in f0..f31 and fcsr. */
 #define FP_PATTERN(i)	(0x4000000000000000UL + (i) * 0x0101010101010UL + 7)
 #define FP_FCSR		0x45	/* frm = RDN (2), fflags = OF | NX */
