@@ -26,6 +26,9 @@ typedef short s16;
 typedef int s32;
 typedef long s64;
 
+#define __stringify_1(x...)	#x
+#define __stringify(x...)	__stringify_1(x)
+
 #define GUEST_DATA_PTR(type, off)	((volatile type *)(GUEST_DATA + (off)))
 
 struct sbiret {

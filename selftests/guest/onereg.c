@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Guest programs of onereg_test: the guest's view of its registers. */
+#include "guest.h"
+
+long guest_csrs(unsigned long new_sscratch, unsigned long unused);
+long guest_time(unsigned long unused0, unsigned long unused1);
+long guest_fp_regs(unsigned long unused0, unsigned long unused1);
+long guest_fp_trap(unsigned long unused0, unsigned long unused1);
+long guest_gprs(unsigned long unused0, unsigned long unused1);
+
+/* Report sscratch, sie, scounteren; then write sscratch and SYNC. */
+long guest_csrs(unsigned long new_sscratch, unsigned long unused)
+{
+	GUEST_REPORT3(1, csr_read(sscratch), csr_read(sie),
+		      csr_read(scounteren));
+	csr_write(sscratch, new_sscratch);
+	GUEST_SYNC(1);
+	return 0;
+}
+
+/* Report rdtime twice, across a SYNC. */
+long guest_time(unsigned long unused0, unsigned long unused1)
+{
+	unsigned long t = rdtime();
+
+	GUEST_REPORT(1, t);
+	GUEST_REPORT(2, rdtime());
+	return 0;
+}
+
+/* Report f0, f5, f31 and fcsr as the VMM set them; then set f7, SYNC. */
+long guest_fp_regs(unsigned long unused0, unsigned long unused1)
+{
+	unsigned long f0, f5, f31;
+
+	asm volatile("fmv.x.d %0, f0\n fmv.x.d %1, f5\n fmv.x.d %2, f31\n"
+		     : "=r"(f0), "=r"(f5), "=r"(f31));
+	GUEST_REPORT4(1, f0, f5, f31, csr_read(fcsr));
+	asm volatile("fmv.d.x f7, %0" : : "r"(0x4242424242424242UL) : "f7");
+	GUEST_SYNC(1);
+	return 0;
+}
+
+static volatile unsigned long fp_trap_cause, fp_trap_count;
+
+static void fp_trap(struct guest_regs *regs)
+{
+	fp_trap_cause = regs->scause;
+	fp_trap_count++;
+	regs->sepc += insn_len(regs->sepc);
+}
+
+/* One FP instruction; reports (1, traps, scause). */
+long guest_fp_trap(unsigned long unused0, unsigned long unused1)
+{
+	guest_trap_hook = fp_trap;
+	asm volatile("fmv.d.x f1, zero" : : : "f1", "memory");
+	guest_trap_hook = 0;
+	GUEST_REPORT2(1, fp_trap_count, fp_trap_cause);
+	return 0;
+}
+
+/*
+ * Report s2, s3, t3, t6 as the VMM set them (_start does not touch
+ * them), then set s4 = 0x5a5a and SYNC.  In assembly so that the compiler
+ * does not use them first.
+ */
+asm(".text\n"
+    ".globl guest_gprs\n"
+    "guest_gprs:\n"
+    "	addi	sp, sp, -16\n"
+    "	sd	ra, 0(sp)\n"
+    "	li	a0, 1\n"
+    "	mv	a1, s2\n"
+    "	mv	a2, s3\n"
+    "	mv	a3, t3\n"
+    "	mv	a4, t6\n"
+    "	li	a6, " __stringify(UCALL_REPORT) "\n"
+    "	li	a7, " __stringify(UCALL_EXT) "\n"
+    "	ecall\n"
+    "	li	s4, 0x5a5a\n"
+    "	li	a0, 2\n"
+    "	li	a6, " __stringify(UCALL_SYNC) "\n"
+    "	li	a7, " __stringify(UCALL_EXT) "\n"
+    "	ecall\n"
+    "	ld	ra, 0(sp)\n"
+    "	addi	sp, sp, 16\n"
+    "	li	a0, 0\n"
+    "	ret\n");
