@@ -13,7 +13,8 @@
  *                       0x08FFFFFF)
  *   VENDOR              0x09000000-0x09FFFFFF, every call forwarded;
  *                       enabled by default
- * The legacy console (v0.1 putchar, getchar, sbi_legacy.c) and BASE
+ * The legacy console (v0.1 getchar, and putchar unless coalesced by
+ * console.c; sbi_legacy.c) and BASE
  * probe_extension of an experimental or vendor id (sbi_base.c) use the
  * same exit.
  *
