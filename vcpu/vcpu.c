@@ -406,6 +406,11 @@ static int rvhv_vcpu_run(struct rvhv_vcpu *vcpu)
 				vcpu->halted = false;
 		}
 		if (unlikely(vcpu->halted || rvhv_vcpu_stopped(vcpu))) {
+			/* An idle guest's buffered console output goes out. */
+			if (rvhv_console_flush_exit(vcpu)) {
+				ret = 0;
+				break;
+			}
 			rvhv_vcpu_block(vcpu);
 			continue;
 		}
