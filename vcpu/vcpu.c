@@ -378,18 +378,19 @@ static int rvhv_vcpu_run(struct rvhv_vcpu *vcpu)
 	struct kvm_run *run = vcpu->run;
 	int ret;
 
+	/* Configuration is locked from the first KVM_RUN on, as in kvm.ko. */
+	if (!vcpu->ran)
+		rvhv_vcpu_setup_config(vcpu);
+	vcpu->ran = true;
+
 	rvhv_complete_pending(vcpu);
 	if (READ_ONCE(run->immediate_exit__unsafe))
 		return -EINTR;
-
-	if (!vcpu->ran)
-		rvhv_vcpu_setup_config(vcpu);
 
 	preempt_disable();
 	preempt_notifier_register(&vcpu->pn);
 	rvhv_vcpu_load(vcpu, smp_processor_id());
 	preempt_enable();
-	vcpu->ran = true;
 
 	run->exit_reason = KVM_EXIT_UNKNOWN;
 	for (;;) {
