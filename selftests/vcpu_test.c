@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 
 #include "kselftest_harness.h"
@@ -490,12 +491,14 @@ TEST_F_TIMEOUT(slow, fp_survives_preemption, 120)
 	struct vm *vm = vm_create();
 	struct vcpu *vcpu = vcpu_create(vm, 0);
 	struct fp_thrash t = { 0 };
+	struct rusage ru0, ru1;
 	volatile double acc = 0;
 	pthread_t thr;
 	struct ucall uc;
 	int rounds = 8, i, j;
 
 	pin_to_cpu0();
+	getrusage(RUSAGE_THREAD, &ru0);
 	ASSERT_EQ(0, pthread_create(&thr, NULL, fp_thrash_thread, &t));
 	vcpu_start(vcpu, GUEST_FN(guest_fp), rounds, 2000000);
 	for (i = 0; i < rounds; i++) {
@@ -511,9 +514,13 @@ TEST_F_TIMEOUT(slow, fp_survives_preemption, 120)
 			acc = acc * 0.5 + 1.0 / j;
 	}
 	EXPECT_EQ(0, vcpu_run_to_done(vcpu));
+	getrusage(RUSAGE_THREAD, &ru1);
 	t.stop = 1;
 	pthread_join(thr, NULL);
-	TH_LOG("host FP thread: %lu loops", t.loops);
+	TH_LOG("host FP thread: %lu loops; vCPU thread preempted %ld times",
+	       t.loops, ru1.ru_nivcsw - ru0.ru_nivcsw);
+	/* The point of the test: the vCPU thread was preempted meanwhile. */
+	EXPECT_GT(ru1.ru_nivcsw - ru0.ru_nivcsw, 0);
 	EXPECT_EQ(0, t.bad);
 	EXPECT_GT(t.loops, 0);
 	EXPECT_GT(acc, 0);
