@@ -42,6 +42,9 @@ check:
 run:
 	tools/testbed/run.sh run
 
+bench:
+	tools/testbed/bench.sh
+
 clean:
 	$(KBUILD) clean
 	rm -rf build

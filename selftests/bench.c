@@ -1,0 +1,187 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * bench: what a vCPU costs, measured by the guest with rdtime, for the
+ * device in $RVHV_DEV (default /dev/rvhv).  Run under QEMU with
+ * -icount shift=0 (tools/testbed/bench.sh), where one instruction is one
+ * nanosecond of virtual time, so rdtime ticks convert to instructions:
+ *
+ *   null_sbi     an SBI call the hypervisor answers itself
+ *                (BASE get_spec_version), guest to guest
+ *   mmio_exit    a store to a GPA no memslot covers: exit to this
+ *                program (KVM_EXIT_MMIO), back in with KVM_RUN
+ *   first_touch  the guest's first store to a fresh 4 KiB page of a
+ *                memslot (G-stage fault, host page allocation, mapping)
+ *
+ * Each is the median over ROUNDS runs of N operations, less the same
+ * loop without the operation.  For scale, the host's null system call
+ * (getppid) is timed too: the test kernel's debugging options (lockdep,
+ * ...) make every kernel entry expensive.  Output, one line per
+ * operation:
+ *
+ *   RVHV-BENCH <kvm|rvhv> <operation> <instructions per operation|n/a>
+ *
+ * The measurement runs in a child process, so a device that cannot run
+ * guests yet (or crashes the program) gives "n/a" lines, not a failure.
+ */
+#define _GNU_SOURCE
+#include <signal.h>
+#include <time.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include "vm_lib.h"
+
+#define ROUNDS		5
+#define N_SBI		20000
+#define N_MMIO		5000
+#define N_TOUCH		2048
+
+enum { OP_SBI, OP_MMIO, OP_TOUCH, NR_OPS };
+static const char *const op_names[NR_OPS] = {
+	"null_sbi", "mmio_exit", "first_touch",
+};
+
+struct result {
+	double insns[NR_OPS];	/* < 0: not measured */
+	double loop_insns;	/* per iteration of the empty loop */
+};
+
+static double freq;		/* timebase, Hz */
+
+static double ticks_to_insns(double ticks)
+{
+	return ticks * 1e9 / freq;	/* -icount shift=0: 1 insn = 1 ns */
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	return v[n / 2];
+}
+
+/* Run a guest_bench_* program to its report; returns per-op instructions. */
+static double run_one(struct vcpu *vcpu, uint64_t fn, unsigned long n,
+		      unsigned long arg, double *loop)
+{
+	struct kvm_run *run = vcpu->run;
+	struct ucall uc;
+	int r;
+
+	vcpu_start(vcpu, fn, n, arg);
+	for (;;) {
+		r = vcpu_ucall_try(vcpu, &uc);
+		if (r < 0)
+			vcpu_fail(vcpu, "KVM_RUN: %s", strerror(-r));
+		if (r == 0)
+			break;
+		/* MMIO exits of guest_bench_mmio: a store, nothing to do */
+		if (run->exit_reason != KVM_EXIT_MMIO || !run->mmio.is_write)
+			vcpu_fail(vcpu, "unexpected exit");
+	}
+	if (uc.fid != UCALL_REPORT || uc.args[0] != 1)
+		vcpu_fail(vcpu, "ucall %lu, want the report", uc.fid);
+	if (loop)
+		*loop = ticks_to_insns(uc.args[2]) / n;
+	return ticks_to_insns((double)uc.args[1] - (double)uc.args[2]) / n;
+}
+
+static void measure(struct result *res)
+{
+	struct vm *vm = vm_create();
+	struct vcpu *vcpu = vcpu_create(vm, 0);
+	double v[ROUNDS], loops[ROUNDS];
+	int i;
+
+	freq = vcpu_get_reg(vcpu, RISCV_TIMER_REG(frequency));
+	if (!freq)
+		vm_fail("timebase frequency 0");
+
+	for (i = 0; i < ROUNDS; i++)
+		v[i] = run_one(vcpu, GUEST_FN(guest_bench_sbi), N_SBI, 0,
+			       &loops[i]);
+	res->insns[OP_SBI] = median(v, ROUNDS);
+	res->loop_insns = median(loops, ROUNDS);
+
+	for (i = 0; i < ROUNDS; i++)
+		v[i] = run_one(vcpu, GUEST_FN(guest_bench_mmio), N_MMIO,
+			       GUEST_MMIO_BASE, NULL);
+	res->insns[OP_MMIO] = median(v, ROUNDS);
+
+	/* A fresh memslot each round: pages neither side has touched. */
+	for (i = 0; i < ROUNDS; i++) {
+		uint64_t gpa = GUEST_EXTRA + i * 0x1000000UL;
+
+		vm_add_mem(vm, 1 + i, gpa, N_TOUCH * PAGE_SIZE_4K, 0);
+		v[i] = run_one(vcpu, GUEST_FN(guest_bench_touch), N_TOUCH,
+			       gpa, NULL);
+	}
+	res->insns[OP_TOUCH] = median(v, ROUNDS);
+}
+
+/* Host instructions per getppid(), from CLOCK_MONOTONIC (1 ns = 1 insn). */
+static double host_syscall_insns(void)
+{
+	struct timespec t0, t1;
+	int i, n = 20000;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (i = 0; i < n; i++)
+		syscall(SYS_getppid);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return ((t1.tv_sec - t0.tv_sec) * 1e9 +
+		(t1.tv_nsec - t0.tv_nsec)) / n;
+}
+
+int main(void)
+{
+	const char *name = dev_is_kvm() ? "kvm" : "rvhv";
+	struct result res;
+	int fds[2], status, i;
+	ssize_t got = 0;
+	pid_t pid;
+
+	for (i = 0; i < NR_OPS; i++)
+		res.insns[i] = -1;
+	res.loop_insns = -1;
+	if (pipe(fds))
+		return 1;
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		close(fds[0]);
+		alarm(240);
+		measure(&res);
+		if (write(fds[1], &res, sizeof(res)) != sizeof(res))
+			_exit(1);
+		_exit(0);
+	}
+	close(fds[1]);
+	if (pid > 0) {
+		got = read(fds[0], &res, sizeof(res));
+		waitpid(pid, &status, 0);
+	}
+	if (pid < 0 || got != sizeof(res) || !WIFEXITED(status) ||
+	    WEXITSTATUS(status)) {
+		printf("# bench on %s: no result (the measurement failed)\n",
+		       rvhv_dev_path());
+		for (i = 0; i < NR_OPS; i++)
+			res.insns[i] = -1;
+	}
+	printf("# bench on %s: guest loop %.1f insns/iteration (want 3), host getppid() %.0f insns\n",
+	       rvhv_dev_path(), res.loop_insns, host_syscall_insns());
+	for (i = 0; i < NR_OPS; i++) {
+		if (res.insns[i] < 0)
+			printf("RVHV-BENCH %s %s n/a\n", name, op_names[i]);
+		else
+			printf("RVHV-BENCH %s %s %.0f\n", name, op_names[i],
+			       res.insns[i]);
+	}
+	return 0;
+}
