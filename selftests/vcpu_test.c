@@ -64,6 +64,25 @@ TEST(create_vcpu_ids)
 	vm_free(vm);
 }
 
+/*
+ * The VM fd is O_RDWR whatever the device fd's mode (KVM_CREATE_VCPU
+ * needs it), so a VMM with a read-only /dev/kvm fd still gets vCPUs.
+ */
+TEST(vcpu_from_readonly_dev_fd)
+{
+	int dev = rvhv_open_dev(O_RDONLY), vm, fd;
+
+	ASSERT_GE(dev, 0);
+	vm = ioctl(dev, KVM_CREATE_VM, 0);
+	ASSERT_GE(vm, 0) TH_LOG("KVM_CREATE_VM: %s", strerror(errno));
+	EXPECT_EQ(O_RDWR, fcntl(vm, F_GETFL) & O_ACCMODE);
+	fd = ioctl(vm, KVM_CREATE_VCPU, 0);
+	EXPECT_GE(fd, 0) TH_LOG("KVM_CREATE_VCPU: %s", strerror(errno));
+	close(fd);
+	close(vm);
+	close(dev);
+}
+
 static sigjmp_buf sigbus_jmp;
 
 static void sigbus_handler(int sig)
