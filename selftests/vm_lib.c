@@ -10,7 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "vm_lib.h"
@@ -568,4 +570,125 @@ unsigned long vcpu_run_to_done(struct vcpu *vcpu)
 	while (vcpu_ucall(vcpu, &uc) != UCALL_DONE)
 		;
 	return uc.args[0];
+}
+
+static void vcpu_thread_sig(int sig)
+{
+}
+
+static void *vcpu_thread_fn(void *arg)
+{
+	struct vcpu_thread *t = arg;
+	struct ucall uc;
+	int r;
+
+	while (!t->stop) {
+		r = vcpu_ucall_try(t->vcpu, &uc);
+		if (r == -EINTR)
+			continue;
+		if (r < 0)
+			vcpu_fail(t->vcpu, "KVM_RUN: %s", strerror(-r));
+		if (r > 0)
+			vcpu_fail(t->vcpu, "unexpected exit %s",
+				  exit_reason_str(t->vcpu->run->exit_reason));
+		if (uc.fid == UCALL_DONE) {
+			t->ret = uc.args[0];
+			t->done = 1;
+			break;
+		}
+	}
+	return NULL;
+}
+
+void vcpu_thread_start(struct vcpu_thread *t, struct vcpu *vcpu)
+{
+	struct sigaction sa = { .sa_handler = vcpu_thread_sig };
+
+	sigaction(SIGUSR1, &sa, NULL);	/* no SA_RESTART: KVM_RUN -EINTR */
+	t->vcpu = vcpu;
+	t->stop = 0;
+	t->done = 0;
+	if (pthread_create(&t->thr, NULL, vcpu_thread_fn, t))
+		vm_fail("pthread_create failed");
+	t->running = 1;
+}
+
+void vcpu_thread_stop(struct vcpu_thread *t)
+{
+	int i;
+
+	if (!t->running)
+		return;
+	t->stop = 1;
+	for (i = 0; i < 1000; i++) {
+		if (pthread_tryjoin_np(t->thr, NULL) == 0) {
+			t->running = 0;
+			return;
+		}
+		pthread_kill(t->thr, SIGUSR1);
+		usleep(10000);
+	}
+	vm_fail("vCPU %u: its thread does not leave KVM_RUN on a signal",
+		t->vcpu->id);
+}
+
+unsigned long vcpu_thread_join(struct vcpu_thread *t, unsigned int secs)
+{
+	uint64_t end = now_ns() + secs * 1000000000ULL;
+
+	while (!t->done) {
+		if (now_ns() > end) {
+			/* out of KVM_RUN first: ONE_REG waits for it */
+			vcpu_thread_stop(t);
+			vcpu_dump(t->vcpu, "still running");
+			vm_fail("vCPU %u did not finish in %u s", t->vcpu->id,
+				secs);
+		}
+		usleep(5000);
+	}
+	pthread_join(t->thr, NULL);
+	t->running = 0;
+	return t->ret;
+}
+
+uint64_t thread_cpu_ns(pthread_t thr)
+{
+	struct timespec ts;
+	clockid_t cid;
+
+	if (pthread_getcpuclockid(thr, &cid) || clock_gettime(cid, &ts))
+		vm_fail("thread CPU clock: %s", strerror(errno));
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static void *watchdog_fn(void *arg)
+{
+	unsigned int secs = (uintptr_t)arg;
+
+	sleep(secs);
+	vm_fail("watchdog: the test did not finish in %u s", secs);
+}
+
+void vm_watchdog(unsigned int secs)
+{
+	pthread_t thr;
+
+	if (pthread_create(&thr, NULL, watchdog_fn, (void *)(uintptr_t)secs))
+		vm_fail("pthread_create failed");
+	pthread_detach(thr);
+}
+
+int vm_enable_cap_try(struct vm *vm, uint32_t cap, uint64_t arg0)
+{
+	struct kvm_enable_cap c = { .cap = cap, .args = { arg0 } };
+
+	return ioctl(vm->fd, KVM_ENABLE_CAP, &c) ? -errno : 0;
 }

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stddef.h>
+#include <pthread.h>
 #include <linux/kvm.h>
 
 #include "guest/ucall_abi.h"
@@ -171,5 +172,35 @@ void vcpu_dump(struct vcpu *vcpu, const char *why);
 /* Fail the test, with vcpu_dump(). */
 void vcpu_fail(struct vcpu *vcpu, const char *fmt, ...)
 	__attribute__((noreturn, format(printf, 2, 3)));
+
+/*
+ * vCPUs in their own threads.  vcpu_thread_start() runs the vCPU in a new
+ * thread until UCALL_DONE (ret = its value), serving ucalls as
+ * vcpu_ucall() does; guest assertions, traps and unexpected exits fail
+ * the test.  KVM_RUN ending with -EINTR (a signal) is retried unless the
+ * thread is being stopped: vcpu_thread_stop() signals it (SIGUSR1) until
+ * it leaves KVM_RUN and joins it, for a vCPU that never finishes (stopped
+ * by HSM, or sleeping).
+ */
+struct vcpu_thread {
+	struct vcpu *vcpu;
+	pthread_t thr;
+	volatile int stop;
+	volatile int done;		/* UCALL_DONE seen */
+	volatile int running;		/* the thread exists */
+	unsigned long ret;
+};
+
+void vcpu_thread_start(struct vcpu_thread *t, struct vcpu *vcpu);
+void vcpu_thread_stop(struct vcpu_thread *t);
+/* Wait (at most secs seconds, else fail) for UCALL_DONE; its value. */
+unsigned long vcpu_thread_join(struct vcpu_thread *t, unsigned int secs);
+/* CPU time the thread has used so far, in ns. */
+uint64_t thread_cpu_ns(pthread_t thr);
+uint64_t now_ns(void);		/* CLOCK_MONOTONIC */
+/* Fail the test (vm_fail) if it is still running after secs seconds. */
+void vm_watchdog(unsigned int secs);
+/* KVM_ENABLE_CAP on the VM fd: 0 or -errno. */
+int vm_enable_cap_try(struct vm *vm, uint32_t cap, uint64_t arg0);
 
 #endif /* VM_LIB_H */
