@@ -1,0 +1,323 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The guest timer: Sstc (the guest writes stimecmp itself), SBI TIME
+ * set_timer, legacy v0.1 set_timer; interrupts on time whether the vCPU
+ * spins in the guest, sleeps in WFI (using no CPU) or is outside KVM_RUN;
+ * ONE_REG TIMER time/compare/state carrying a running timer to another
+ * VM.  Each test runs twice: with the module as loaded, and (rvhv only)
+ * with rvhv reloaded with sstc=0, where the timer is an hrtimer raising
+ * VSTIP.  The guest side is guest/timer.c.
+ */
+#define _GNU_SOURCE
+#include <signal.h>
+#include <time.h>
+
+#include "kselftest_harness.h"
+#include "smp_lib.h"
+
+#define SSTC_PARAM	"/sys/module/rvhv/parameters/sstc"
+
+static int reload_rvhv(const char *params)
+{
+	int ret = rvhv_unload_module("rvhv");
+
+	if (ret && ret != -ENOENT)
+		return ret;
+	return rvhv_load_module(RVHV_KO, params);
+}
+
+/* rvhv loaded with sstc=0? */
+static bool rvhv_sstc_off(void)
+{
+	const char *p = rvhv_read_file(SSTC_PARAM);
+
+	return p && p[0] == 'N';
+}
+
+FIXTURE(timer) {
+	struct smp_vm s;
+	bool reloaded;
+};
+
+FIXTURE_VARIANT(timer) {
+	bool sstc_off;
+};
+
+FIXTURE_VARIANT_ADD(timer, default) {
+	.sstc_off = false,
+};
+
+FIXTURE_VARIANT_ADD(timer, sstc_off) {
+	.sstc_off = true,
+};
+
+FIXTURE_SETUP(timer)
+{
+	memset(&self->s, 0, sizeof(self->s));
+	self->reloaded = false;
+	if (variant->sstc_off) {
+		if (dev_is_kvm())
+			SKIP(return, "sstc=0 is a parameter of rvhv.ko");
+		ASSERT_EQ(0, reload_rvhv("sstc=0"));
+		self->reloaded = true;
+		ASSERT_TRUE(rvhv_sstc_off());
+	} else if (!dev_is_kvm() && rvhv_sstc_off()) {
+		ASSERT_EQ(0, reload_rvhv(""));	/* an earlier test died */
+	}
+	vm_watchdog(100);
+	smp_vm_create(&self->s, 1);
+}
+
+FIXTURE_TEARDOWN(timer)
+{
+	smp_vm_free(&self->s);
+	if (self->reloaded) {
+		EXPECT_EQ(0, reload_rvhv(""));
+		EXPECT_FALSE(rvhv_sstc_off());
+	}
+}
+
+/* May this guest use the mode?  (SKIPs the test if not.) */
+static bool mode_ok(struct __test_metadata *_metadata, struct smp_vm *s,
+		    unsigned long mode)
+{
+	if (mode == TMODE_SSTC && !vcpu_has_sstc(s->vcpu[0])) {
+		SKIP(return false, "the guest has no Sstc");
+	}
+	if (mode == TMODE_LEGACY && dev_is_kvm()) {
+		/* The test kernel's kvm.ko has no CONFIG_RISCV_SBI_V01. */
+		SKIP(return false, "kvm.ko has no SBI v0.1");
+	}
+	return true;
+}
+
+/*
+ * Sstc: the guest owns stimecmp (no trap).  With sstc=0 rvhv must not
+ * offer Sstc to guests at all: the guest's vstimecmp would not be
+ * switched.
+ */
+TEST_F(timer, sstc_offered)
+{
+	struct smp_vm *s = &self->s;
+
+	if (variant->sstc_off) {
+		EXPECT_FALSE(vcpu_has_sstc(s->vcpu[0]));
+		return;
+	}
+	if (!vcpu_has_sstc(s->vcpu[0]))
+		SKIP(return, "the guest has no Sstc");
+	vcpu_start(s->vcpu[0], GUEST_FN(guest_stimecmp_rw), 0x123456789UL, 0);
+	EXPECT_EQ(0x123456789UL, vcpu_run_to_done(s->vcpu[0]));
+}
+
+/*
+ * n interrupts period_ms apart, each programmed from the last one's
+ * handler: none early, none more than 1 s late, n periods at least.
+ */
+static void ticks(struct __test_metadata *_metadata, struct smp_vm *s,
+		  unsigned long mode, bool use_wfi)
+{
+	const unsigned long n = 10, period_ms = 10;
+	unsigned long took;
+
+	if (!mode_ok(_metadata, s, mode))
+		return;
+	s->sh->arg[0] = period_ms;
+	s->sh->arg[1] = use_wfi;
+	vcpu_start(s->vcpu[0], GUEST_FN(guest_timer_ticks), mode, n);
+	took = vcpu_run_to_done(s->vcpu[0]);
+	TH_LOG("%lu ticks in %lu us, worst %lu us late", s->sh->sti[0],
+	       took * 1000000 / s->freq,
+	       s->sh->sti_late_max[0] * 1000000 / s->freq);
+	EXPECT_GE(s->sh->sti[0], n);
+	EXPECT_LE(s->sh->sti[0], n + 1);
+	EXPECT_EQ(0, s->sh->sti_early[0]);
+	EXPECT_LT(s->sh->sti_late_max[0], s->freq);
+	EXPECT_GE(took, n * period_ms * s->freq / 1000);
+}
+
+TEST_F(timer, sstc_ticks_spin)
+{
+	if (variant->sstc_off)
+		SKIP(return, "no Sstc for guests with sstc=0");
+	ticks(_metadata, &self->s, TMODE_SSTC, false);
+}
+
+TEST_F(timer, sstc_ticks_wfi)
+{
+	if (variant->sstc_off)
+		SKIP(return, "no Sstc for guests with sstc=0");
+	ticks(_metadata, &self->s, TMODE_SSTC, true);
+}
+
+TEST_F(timer, sbi_ticks_spin)
+{
+	ticks(_metadata, &self->s, TMODE_SBI, false);
+}
+
+TEST_F(timer, sbi_ticks_wfi)
+{
+	ticks(_metadata, &self->s, TMODE_SBI, true);
+}
+
+TEST_F(timer, legacy_ticks_wfi)
+{
+	ticks(_metadata, &self->s, TMODE_LEGACY, true);
+}
+
+/*
+ * One interrupt 1 s ahead, the vCPU in WFI meanwhile: it wakes on time
+ * and its thread used (almost) no CPU: it blocked, it did not spin.
+ */
+static void wfi_sleeps(struct __test_metadata *_metadata, struct smp_vm *s,
+		       unsigned long mode)
+{
+	struct timespec a, b;
+	unsigned long took;
+	uint64_t ns;
+
+	if (!mode_ok(_metadata, s, mode))
+		return;
+	s->sh->arg[0] = 1000;
+	s->sh->arg[1] = 1;
+	vcpu_start(s->vcpu[0], GUEST_FN(guest_timer_ticks), mode, 1);
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &a);
+	took = vcpu_run_to_done(s->vcpu[0]);
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &b);
+	ns = (b.tv_sec - a.tv_sec) * 1000000000ULL + b.tv_nsec - a.tv_nsec;
+	TH_LOG("1 s in WFI: %llu us of CPU, woke after %lu us",
+	       (unsigned long long)ns / 1000, took * 1000000 / s->freq);
+	EXPECT_LT(ns, IDLE_CPU_MAX_NS);
+	EXPECT_GE(took, s->freq);
+	EXPECT_LT(took, 3 * s->freq);
+	EXPECT_EQ(0, s->sh->sti_early[0]);
+}
+
+TEST_F(timer, sstc_wfi_sleeps)
+{
+	if (variant->sstc_off)
+		SKIP(return, "no Sstc for guests with sstc=0");
+	wfi_sleeps(_metadata, &self->s, TMODE_SSTC);
+}
+
+TEST_F(timer, sbi_wfi_sleeps)
+{
+	wfi_sleeps(_metadata, &self->s, TMODE_SBI);
+}
+
+/* The deadline passes while the vCPU is outside KVM_RUN. */
+static void outside(struct __test_metadata *_metadata, struct smp_vm *s,
+		    unsigned long mode)
+{
+	struct ucall uc;
+
+	if (!mode_ok(_metadata, s, mode))
+		return;
+	s->sh->arg[0] = 50;
+	vcpu_start(s->vcpu[0], GUEST_FN(guest_timer_outside), mode, 0);
+	vcpu_expect_ucall(s->vcpu[0], UCALL_SYNC, &uc);
+	usleep(300000);
+	vcpu_expect_ucall(s->vcpu[0], UCALL_REPORT, &uc);
+	EXPECT_EQ(1, uc.args[1]);	/* pending: taken at once */
+	EXPECT_LT(uc.args[2], (unsigned long)-1 / 2);	/* not early */
+	EXPECT_EQ(0, vcpu_run_to_done(s->vcpu[0]));
+}
+
+TEST_F(timer, sstc_fires_outside_run)
+{
+	if (variant->sstc_off)
+		SKIP(return, "no Sstc for guests with sstc=0");
+	outside(_metadata, &self->s, TMODE_SSTC);
+}
+
+TEST_F(timer, sbi_fires_outside_run)
+{
+	outside(_metadata, &self->s, TMODE_SBI);
+}
+
+/*
+ * ONE_REG TIMER carries a running timer to another VM (as a VMM's
+ * migration does): the guest arms it 300 ms ahead and leaves; the VMM
+ * reads time, compare and state, gives them to a new VM's vCPU (whose
+ * own clock started at 0) and runs it: the guest's clock continues from
+ * the saved time and the interrupt comes at the deadline, not before.
+ * compare reads the deadline (kvm.ko: the SBI set_timer value, or
+ * vstimecmp with Sstc).  state: with Sstc kvm.ko reads OFF unless the
+ * vCPU is blocked; without Sstc an armed timer reads ON.
+ */
+static void save_restore(struct __test_metadata *_metadata, struct smp_vm *s,
+			 unsigned long mode, bool sstc_off)
+{
+	const uint64_t base = 1ULL << 40;
+	struct smp_vm d;
+	struct ucall uc;
+	uint64_t deadline, t, cmp, state;
+
+	if (!mode_ok(_metadata, s, mode))
+		return;
+	vcpu_set_reg(s->vcpu[0], RISCV_TIMER_REG(time), base);
+	vcpu_start(s->vcpu[0], GUEST_FN(guest_timer_save), mode,
+		   s->freq * 3 / 10);
+	vcpu_expect_ucall(s->vcpu[0], UCALL_REPORT, &uc);
+	deadline = uc.args[1];
+	vcpu_expect_ucall(s->vcpu[0], UCALL_SYNC, &uc);
+	t = vcpu_get_reg(s->vcpu[0], RISCV_TIMER_REG(time));
+	cmp = vcpu_get_reg(s->vcpu[0], RISCV_TIMER_REG(compare));
+	state = vcpu_get_reg(s->vcpu[0], RISCV_TIMER_REG(state));
+	TH_LOG("time 0x%llx compare 0x%llx (deadline 0x%llx) state %llu",
+	       (unsigned long long)t, (unsigned long long)cmp,
+	       (unsigned long long)deadline, (unsigned long long)state);
+	EXPECT_GE(t, base);
+	EXPECT_LT(t, deadline);
+	EXPECT_EQ(deadline, cmp);
+	if (sstc_off)
+		EXPECT_EQ(KVM_RISCV_TIMER_STATE_ON, state);
+
+	smp_vm_create(&d, 1);
+	vcpu_start(d.vcpu[0], GUEST_FN(guest_timer_restored), mode, deadline);
+	vcpu_set_reg(d.vcpu[0], RISCV_TIMER_REG(time), t);
+	vcpu_set_reg(d.vcpu[0], RISCV_TIMER_REG(compare), cmp);
+	if (state == KVM_RISCV_TIMER_STATE_ON)
+		vcpu_set_reg(d.vcpu[0], RISCV_TIMER_REG(state), state);
+	vcpu_expect_ucall(d.vcpu[0], UCALL_REPORT, &uc);
+	TH_LOG("restored: clock 0x%lx, interrupt at 0x%lx", uc.args[1],
+	       uc.args[2]);
+	EXPECT_GE(uc.args[1], t);
+	EXPECT_LT(uc.args[1], t + 10 * s->freq);
+	EXPECT_GE(uc.args[2], deadline);
+	EXPECT_LT(uc.args[2], deadline + 2 * s->freq);
+	EXPECT_EQ(0, vcpu_run_to_done(d.vcpu[0]));	/* none early */
+	smp_vm_free(&d);
+}
+
+TEST_F(timer, sstc_save_restore)
+{
+	if (variant->sstc_off)
+		SKIP(return, "no Sstc for guests with sstc=0");
+	save_restore(_metadata, &self->s, TMODE_SSTC, false);
+}
+
+TEST_F(timer, sbi_save_restore)
+{
+	save_restore(_metadata, &self->s, TMODE_SBI,
+		     variant->sstc_off || !vcpu_has_sstc(self->s.vcpu[0]));
+}
+
+/*
+ * A test that died with rvhv loaded with sstc=0 did not reload it: the
+ * harness' own process (which holds no fd) puts the defaults back.
+ */
+static pid_t main_pid;
+
+static void __attribute__((constructor)) note_pid(void)
+{
+	main_pid = getpid();
+}
+
+static void __attribute__((destructor)) module_defaults(void)
+{
+	if (getpid() == main_pid && !dev_is_kvm() && rvhv_sstc_off())
+		reload_rvhv("");
+}
+
+TEST_HARNESS_MAIN
