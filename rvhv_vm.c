@@ -29,6 +29,8 @@ long rvhv_check_extension(struct rvhv_vm *vm, long cap)
 	switch (cap) {
 	case KVM_CAP_CHECK_EXTENSION_VM:
 	case RVHV_CAP_HOST_FEATURES:
+	case RVHV_CAP_SBI_BATCH:
+	case RVHV_CAP_CONSOLE_COALESCE:
 	case KVM_CAP_ONE_REG:
 	case KVM_CAP_IMMEDIATE_EXIT:
 	case KVM_CAP_MP_STATE:

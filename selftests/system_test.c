@@ -138,8 +138,11 @@ TEST_F(dev, check_extension_truthful)
 	EXPECT_EQ(0, ioctl(self->fd, KVM_CHECK_EXTENSION, 1L << 40));
 	EXPECT_EQ(1, ioctl(self->fd, KVM_CHECK_EXTENSION,
 			   RVHV_CAP_HOST_FEATURES));
+	EXPECT_EQ(1, ioctl(self->fd, KVM_CHECK_EXTENSION, RVHV_CAP_SBI_BATCH));
+	EXPECT_EQ(1, ioctl(self->fd, KVM_CHECK_EXTENSION,
+			   RVHV_CAP_CONSOLE_COALESCE));
 	EXPECT_EQ(0, ioctl(self->fd, KVM_CHECK_EXTENSION,
-			   RVHV_CAP_HOST_FEATURES + 1));
+			   RVHV_CAP_CONSOLE_COALESCE + 1));
 	close(vm);
 }
 

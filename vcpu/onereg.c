@@ -175,6 +175,9 @@ static bool rvhv_isa_ext_on_host(unsigned long ext)
  */
 bool rvhv_isa_ext_available(unsigned int kvm_ext)
 {
+	/* With the module parameter sstc=0 the guest timer is an hrtimer. */
+	if (kvm_ext == KVM_RISCV_ISA_EXT_SSTC && !rvhv_use_sstc)
+		return false;
 	return rvhv_isa_ext_on_host(kvm_ext) &&
 	       (rvhv_isa_exts[kvm_ext].flags & RVHV_ISA_OFFER);
 }
@@ -612,19 +615,19 @@ static int rvhv_get_timer(struct rvhv_vcpu *vcpu,
 /*
  * TIMER state.  KVM: writing ON arms the timer at the compare value and
  * succeeds; any other value cancels it, and cancelling a timer that is
- * not armed is -EINVAL.  On an Sstc host KVM's timer is vstimecmp itself,
- * always live: writing ON changes nothing and state keeps reading OFF.
+ * not armed is -EINVAL.  With Sstc the timer is vstimecmp itself, always
+ * live: writing ON changes nothing and state keeps reading OFF.
  */
 static int rvhv_set_timer_state(struct rvhv_vcpu *vcpu, u64 val)
 {
 	if (val == KVM_RISCV_TIMER_STATE_ON) {
-		if (!riscv_isa_extension_available(NULL, SSTC))
-			vcpu->timer_state = KVM_RISCV_TIMER_STATE_ON;
+		if (!rvhv_use_sstc)
+			rvhv_timer_restore(vcpu, true);
 		return 0;
 	}
 	if (vcpu->timer_state != KVM_RISCV_TIMER_STATE_ON)
 		return -EINVAL;
-	vcpu->timer_state = KVM_RISCV_TIMER_STATE_OFF;
+	rvhv_timer_restore(vcpu, false);
 	return 0;
 }
 

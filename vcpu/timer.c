@@ -48,10 +48,12 @@ static enum hrtimer_restart rvhv_timer_expired(struct hrtimer *t)
 {
 	struct rvhv_vcpu *vcpu = container_of(t, struct rvhv_vcpu, timer);
 
-	if (rvhv_use_sstc)
+	if (rvhv_use_sstc) {
 		rvhv_vcpu_kick(vcpu);	/* a halted vCPU re-checks VSTIP */
-	else
+	} else {
+		WRITE_ONCE(vcpu->timer_state, KVM_RISCV_TIMER_STATE_OFF);
 		rvhv_vcpu_set_irq(vcpu, IRQ_VS_TIMER, true);
+	}
 	return HRTIMER_NORESTART;
 }
 
@@ -77,14 +79,29 @@ long rvhv_timer_set(struct rvhv_vcpu *vcpu, u64 next)
 		rvhv_vcpu_set_irq(vcpu, IRQ_VS_TIMER, false);
 		return SBI_SUCCESS;
 	}
-	hrtimer_cancel(&vcpu->timer);
 	rvhv_vcpu_set_irq(vcpu, IRQ_VS_TIMER, false);
 	vcpu->csr.vstimecmp = next;
-	if (next != U64_MAX)
-		hrtimer_start(&vcpu->timer,
-			      ns_to_ktime(rvhv_timer_delta_ns(vcpu, next)),
-			      HRTIMER_MODE_REL_HARD);
+	rvhv_timer_restore(vcpu, next != U64_MAX);
 	return SBI_SUCCESS;
+}
+
+/**
+ * rvhv_timer_restore() - arm or cancel the software timer (no Sstc)
+ * @vcpu: the vCPU
+ * @on: arm it at vcpu->csr.vstimecmp, or cancel it
+ *
+ * For SBI set_timer and for ONE_REG TIMER state, whose ON/OFF it sets.
+ */
+void rvhv_timer_restore(struct rvhv_vcpu *vcpu, bool on)
+{
+	hrtimer_cancel(&vcpu->timer);
+	WRITE_ONCE(vcpu->timer_state, on ? KVM_RISCV_TIMER_STATE_ON :
+					   KVM_RISCV_TIMER_STATE_OFF);
+	if (on)
+		hrtimer_start(&vcpu->timer,
+			      ns_to_ktime(rvhv_timer_delta_ns(vcpu,
+							      vcpu->csr.vstimecmp)),
+			      HRTIMER_MODE_REL_HARD);
 }
 
 /*

@@ -154,16 +154,18 @@ struct rvhv_vcpu *rvhv_vm_vcpu(struct rvhv_vm *vm, unsigned long hartid)
 
 void rvhv_vcpu_kick(struct rvhv_vcpu *vcpu)
 {
-	int cpu;
+	int cpu, me;
 
 	wake_up_interruptible(&vcpu->wait);
 	/* Pairs with the barrier in rvhv_enter_guest(). */
 	smp_mb();
+	me = get_cpu();
 	if (READ_ONCE(vcpu->mode) == RVHV_IN_GUEST) {
 		cpu = READ_ONCE(vcpu->cpu);
-		if (cpu >= 0 && cpu != raw_smp_processor_id())
+		if (cpu >= 0 && cpu != me)
 			arch_smp_send_reschedule(cpu);
 	}
+	put_cpu();
 }
 
 void rvhv_vcpu_set_irq(struct rvhv_vcpu *vcpu, unsigned int irq, bool level)
