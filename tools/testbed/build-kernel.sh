@@ -1,10 +1,17 @@
 #!/bin/bash
 # Build (or reuse) the riscv64 test host kernel.
 #
+# usage: build-kernel.sh [FRAGMENT]
+#
 # The tree is cached outside the repository under $RVHV_CACHE (default
 # ~/.cache/rvhv), keyed by the linux-source package version and a hash of
 # kernel.config, so a second run costs seconds.  Prints the build
 # directory (usable as KDIR for out-of-tree module builds) on stdout.
+#
+# With FRAGMENT (another config fragment, e.g. the guest kernel's
+# tools/guest/guest-kernel.config), builds only arch/riscv/boot/Image from
+# allnoconfig plus that fragment, cached in its own directory keyed by the
+# fragment's name and hash.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -13,10 +20,18 @@ tarball=/usr/src/linux-source-6.12.tar.xz
 cross=riscv64-linux-gnu-
 jobs=$(nproc)
 
+frag=$here/kernel.config
+host=1
+if [ $# -gt 0 ] && [ "$(readlink -f "$1")" != "$(readlink -f "$frag")" ]; then
+	frag=$(readlink -f "$1")
+	host=0
+fi
+
 ver=$(dpkg-query -W -f='${Version}' linux-source-6.12)
-frag_hash=$(sha256sum "$here/kernel.config" | cut -c1-12)
+frag_hash=$(sha256sum "$frag" | cut -c1-12)
 src=$cache/src/linux-source-6.12-$ver
 obj=$cache/build/linux-$ver-$frag_hash
+[ $host = 1 ] || obj=$cache/build/linux-$ver-$(basename "$frag" .config)-$frag_hash
 
 log() { echo "build-kernel: $*" >&2; }
 
@@ -35,12 +50,16 @@ if [ -f "$obj/.rvhv-built" ]; then
 	exit 0
 fi
 
-log "building in $obj (about 4 minutes cold on 2 cores)"
+if [ $host = 1 ]; then
+	log "building in $obj (about 4 minutes cold on 2 cores)"
+else
+	log "building Image in $obj from $frag"
+fi
 mkdir -p "$obj"
 mk() { make -s -C "$src" O="$obj" ARCH=riscv CROSS_COMPILE=$cross "$@"; }
 mk allnoconfig >&2
 "$src/scripts/kconfig/merge_config.sh" -m -O "$obj" "$obj/.config" \
-	"$here/kernel.config" >&2
+	"$frag" >&2
 mk olddefconfig >&2
 
 # Every line of the fragment must have survived olddefconfig: a silently
@@ -63,9 +82,15 @@ while read -r line; do
 		fi
 		;;
 	esac
-done < "$here/kernel.config"
+done < "$frag"
 [ $missing = 0 ] || { log "config fragment not honoured"; exit 1; }
 
+if [ $host = 0 ]; then
+	mk -j"$jobs" Image >&2
+	touch "$obj/.rvhv-built"
+	echo "$obj"
+	exit 0
+fi
 mk -j"$jobs" Image modules >&2
 mk headers_install INSTALL_HDR_PATH="$obj/usr-headers" >&2
 # KVM's module, for side-by-side runs.
