@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /init of rvhv-run's tiny guest: a greeting, the number of harts the
+ * guest kernel brought up and its uptime, then power off (SBI SRST).
+ * tools/testbed/run.sh and selftests/vmm_test.c look for these lines.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int main(void)
+{
+	char line[256], up[64] = "?";
+	int harts = 0;
+	FILE *f;
+
+	printf("rvhv-guest: hello from the guest\n");
+	fflush(stdout);
+	mkdir("/proc", 0755);
+	mount("proc", "/proc", "proc", 0, NULL);
+	f = fopen("/proc/cpuinfo", "r");
+	if (f) {
+		while (fgets(line, sizeof(line), f))
+			if (!strncmp(line, "processor", 9))
+				harts++;
+		fclose(f);
+	}
+	f = fopen("/proc/uptime", "r");
+	if (f) {
+		if (fscanf(f, "%63s", up) != 1)
+			strcpy(up, "?");
+		fclose(f);
+	}
+	printf("rvhv-guest: harts %d\n", harts);
+	printf("rvhv-guest: uptime %s s\n", up);
+	printf("rvhv-guest: powering off\n");
+	fflush(stdout);
+	sync();
+	reboot(RB_POWER_OFF);
+	perror("rvhv-guest: reboot(RB_POWER_OFF)");
+	for (;;)
+		pause();
+}
