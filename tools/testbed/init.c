@@ -6,11 +6,13 @@
  * on the kernel command line by rvhv.job=:
  *
  *   check  run every program listed in /tests/list (one "name timeout-s
- *          [kvm]" per line) with a time limit, framing each program's
- *          output with RVHV-BEGIN / RVHV-END lines that the host-side
- *          parser reads.  "kvm" runs the program against /dev/kvm
+ *          [kvm|rvhv [args...]]" per line) with a time limit, framing each
+ *          program's output with RVHV-BEGIN / RVHV-END lines that the
+ *          host-side parser reads.  "kvm" runs the program against /dev/kvm
  *          (RVHV_DEV=/dev/kvm, kvm.ko loaded first) and labels it name@kvm.
- *   run    the main job: /bin/rvhv-info (later: a guest)
+ *          A name is a file in /tests unless it is an absolute path.
+ *   run    the main job: the programs of /tests/list-run (rvhv-info, then
+ *          rvhv-run booting a guest)
  *   noh    for a host without the H extension: only /tests/noh
  *
  * and finally powers the machine off.  Any failure to set up is reported on
@@ -149,14 +151,20 @@ static void run_list(const char *list)
 	}
 	while (fgets(line, sizeof(line), f)) {
 		char path[300];
-		char *argv[] = { path, NULL };
+		char *argv[32] = { path, NULL };
 		double t0;
-		int st;
+		int st, off = 0, argc = 1;
 
-		n = sscanf(line, "%255s %d %15s", name, &timeout, dev);
+		n = sscanf(line, "%255s %d %15s %n", name, &timeout, dev, &off);
 		if (line[0] == '#' || n < 2)
 			continue;
-		snprintf(path, sizeof(path), "/tests/%s", name);
+		snprintf(path, sizeof(path), name[0] == '/' ? "%s" : "/tests/%s",
+			 name);
+		/* Arguments after the third field. */
+		for (char *a = off ? strtok(line + off, " \t\n") : NULL;
+		     a && argc < 31; a = strtok(NULL, " \t\n"))
+			argv[argc++] = a;
+		argv[argc] = NULL;
 		if (n == 3 && !strcmp(dev, "kvm")) {
 			int r = load_module("/lib/modules/kvm.ko", "");
 
@@ -214,9 +222,7 @@ int main(void)
 	} else if (!strcmp(job, "bench")) {
 		run_list("/tests/list-bench");
 	} else if (!strcmp(job, "run")) {
-		char *argv[] = { "/bin/rvhv-info", NULL };
-
-		run_prog(argv, 60);
+		run_list("/tests/list-run");
 	} else {
 		say("RVHV-ERROR unknown job %s\n", job);
 	}
