@@ -70,6 +70,17 @@ host_check "selftests build" "$out/selftests-build.log" 'warning:|error:' \
 	"${only_targets[@]}"
 host_check "test host userspace builds" "$out/host-tools.log" \
 	'warning:|error:' build_host_tools
+# rvhv-run and its guest (kernel, initramfs), for vmm_test.
+guest_files=()
+case " ${RVHV_ONLY:-vmm_test} " in
+*" vmm_test "* | *" vmm_test@kvm "*)
+	host_check "rvhv-run and the guest build" "$out/guest-build.log" \
+		'warning:|error:' "$top/tools/guest/build.sh" "$out"
+	guest_files=("/bin/rvhv-run=$out/rvhv-run"
+		     "/lib/guest-Image=$out/guest/Image"
+		     "/lib/guest-initramfs.cpio=$out/guest/initramfs.cpio")
+	;;
+esac
 
 if [ ! -f "$top/rvhv.ko" ] || [ ! -x "$out/init" ]; then
 	count FAIL "qemu: not run, the build failed"
@@ -91,7 +102,8 @@ else
 	       "/bin/rvhv-info=$out/rvhv-info"
 	       "/tests/list=$list"
 	       "/tests/list-noh=$out/tests-noh.list"
-	       "/tests/noh_test=$out/selftests/noh_test")
+	       "/tests/noh_test=$out/selftests/noh_test"
+	       "${guest_files[@]}")
 	: > "$list"
 	for t in $(echo $tests $kvm_tests | tr ' ' '\n' | sort -u); do
 		files+=("/tests/$t=$out/selftests/$t")

@@ -1,0 +1,380 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vmm_test: rvhv-run (tools/rvhv-run) boots the guest kernel with its tiny
+ * initramfs (tools/guest) on the device under test (/dev/rvhv, or
+ * $RVHV_DEV), and refuses bad arguments with a one-line error.
+ *
+ * The test forks and execs /bin/rvhv-run, collects its stdout and stderr
+ * and checks them and its exit status.  The guest's /init prints
+ * "rvhv-guest: hello from the guest" and "rvhv-guest: harts N", then
+ * powers off through SBI SRST: rvhv-run exits 0.
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "rvhv_util.h"
+
+#define VMM		"/bin/rvhv-run"
+#define GUEST_IMAGE	"/lib/guest-Image"
+#define GUEST_INITRD	"/lib/guest-initramfs.cpio"
+#define BOOT_TIMEOUT	240	/* nested TCG: a boot takes tens of seconds */
+#define OUT_MAX		(256 * 1024)
+
+#define EXIT_VMM_ERROR	3
+
+struct vmm_result {
+	int status;		/* wait status; -1: killed at the time limit */
+	double secs;
+	char out[OUT_MAX];	/* stdout and stderr, NUL-terminated */
+	size_t len;
+};
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/*
+ * Run rvhv-run with args (NULL-terminated, without argv[0]).  With
+ * sigint_after > 0, send it SIGINT once that many seconds passed after its
+ * first output.
+ */
+static void run_vmm(struct vmm_result *r, const char *const *args,
+		    int timeout, double sigint_after)
+{
+	const char *argv[40] = { VMM };
+	double t0 = now(), first = 0, deadline = t0 + timeout;
+	bool sent = false;
+	int p[2], i, n = 1;
+	pid_t pid;
+
+	for (i = 0; args[i] && n < 39; i++)
+		argv[n++] = args[i];
+	argv[n] = NULL;
+	memset(r, 0, sizeof(*r));
+	if (pipe2(p, O_CLOEXEC))
+		abort();
+	pid = fork();
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDONLY);
+
+		dup2(null, 0);
+		dup2(p[1], 1);
+		dup2(p[1], 2);
+		execv(VMM, (char **)argv);
+		fprintf(stderr, "exec %s: %s\n", VMM, strerror(errno));
+		_exit(127);
+	}
+	close(p[1]);
+	for (;;) {
+		struct pollfd pfd = { .fd = p[0], .events = POLLIN };
+		double t = now();
+		ssize_t got;
+
+		if (t > deadline) {
+			kill(pid, SIGKILL);
+			break;
+		}
+		if (sigint_after > 0 && first && !sent &&
+		    t > first + sigint_after) {
+			kill(pid, SIGINT);
+			sent = true;
+		}
+		if (poll(&pfd, 1, 100) <= 0)
+			continue;
+		got = read(p[0], r->out + r->len, OUT_MAX - 1 - r->len);
+		if (got <= 0)
+			break;
+		if (!first)
+			first = now();
+		r->len += got;
+		if (r->len >= OUT_MAX - 1)
+			r->len = 0;	/* keep the tail, losing the head */
+	}
+	close(p[0]);
+	waitpid(pid, &r->status, 0);
+	if (now() > deadline)
+		r->status = -1;
+	r->out[r->len] = '\0';
+	r->secs = now() - t0;
+}
+
+/*
+ * The output as "# | " lines of the test log: all of it, or only rvhv-run's
+ * and the guest init's own lines (the guest kernel's log could hold words
+ * the test bed's parser takes for a host kernel splat).
+ */
+static void show(const struct vmm_result *r, bool all)
+{
+	const char *s = r->out, *e;
+	int n;
+
+	while (*s) {
+		e = strchrnul(s, '\n');
+		n = e - s;
+		if (n && s[n - 1] == '\r')
+			n--;
+		if (all || memmem(s, n, "rvhv-run:", 9) ||
+		    memmem(s, n, "rvhv-guest:", 11))
+			printf("# | %.*s\n", n, s);
+		s = *e ? e + 1 : e;
+	}
+}
+
+/* The output has this line (ending in \r\n from the guest's tty, or \n). */
+static bool has_line(const struct vmm_result *r, const char *line)
+{
+	const char *p = r->out;
+	size_t n = strlen(line);
+
+	while ((p = strstr(p, line))) {
+		if ((p == r->out || p[-1] == '\n') &&
+		    (p[n] == '\r' || p[n] == '\n'))
+			return true;
+		p += n;
+	}
+	return false;
+}
+
+static int exit_code(const struct vmm_result *r)
+{
+	if (r->status == -1)
+		return -1000;
+	if (WIFSIGNALED(r->status))
+		return -WTERMSIG(r->status);
+	return WEXITSTATUS(r->status);
+}
+
+FIXTURE(vmm) {
+	char dev_arg[128];
+	char mem_arg[16];
+};
+
+FIXTURE_SETUP(vmm)
+{
+	const char *dev = rvhv_dev_path();
+
+	if (access(dev, R_OK | W_OK))
+		SKIP(return, "%s: %s", dev, strerror(errno));
+	ASSERT_EQ(0, access(VMM, X_OK)) TH_LOG("%s missing", VMM);
+	ASSERT_EQ(0, access(GUEST_IMAGE, R_OK)) TH_LOG("%s missing", GUEST_IMAGE);
+	ASSERT_EQ(0, access(GUEST_INITRD, R_OK));
+	snprintf(self->dev_arg, sizeof(self->dev_arg), "%s", dev);
+}
+
+FIXTURE_TEARDOWN(vmm)
+{
+}
+
+static void boot(struct __test_metadata *_metadata, const char *dev,
+		 const char *cpus)
+{
+	static struct vmm_result r;
+	const char *args[] = { "--dev", dev, "--kernel", GUEST_IMAGE,
+			       "--initrd", GUEST_INITRD, "--cpus", cpus,
+			       "--mem", "128", "--stats", NULL };
+	char want[64];
+
+	run_vmm(&r, args, BOOT_TIMEOUT, 0);
+	snprintf(want, sizeof(want), "rvhv-guest: harts %s", cpus);
+	show(&r, !has_line(&r, want) || exit_code(&r));
+	printf("# boot with %s vCPU(s) on %s: exit %d after %.1fs\n", cpus, dev,
+	       exit_code(&r), r.secs);
+	EXPECT_TRUE(has_line(&r, "rvhv-guest: hello from the guest"));
+	EXPECT_TRUE(has_line(&r, want)) TH_LOG("no '%s' line", want);
+	/* The guest powered off: SRST shutdown, exit status 0. */
+	EXPECT_EQ(0, exit_code(&r));
+}
+
+TEST_F_TIMEOUT(vmm, boot_1cpu, BOOT_TIMEOUT + 30)
+{
+	boot(_metadata, self->dev_arg, "1");
+}
+
+TEST_F_TIMEOUT(vmm, boot_2cpus, BOOT_TIMEOUT + 30)
+{
+	boot(_metadata, self->dev_arg, "2");
+}
+
+/*
+ * Ctrl-C ends a guest that stopped responding: every vCPU is kicked out of
+ * KVM_RUN, exit status 130.  Without an init the guest kernel panics and
+ * spins in the guest (interrupts off) on one hart while the other is
+ * parked; SIGINT comes 3 s after its first output.
+ */
+TEST_F_TIMEOUT(vmm, sigint, 90)
+{
+	static struct vmm_result r;
+	const char *args[] = { "--dev", self->dev_arg, "--kernel", GUEST_IMAGE,
+			       "--initrd", GUEST_INITRD, "--cpus", "2",
+			       "--mem", "128", "--cmdline", "rdinit=/nonexistent",
+			       NULL };
+
+	run_vmm(&r, args, 60, 3.0);
+	show(&r, exit_code(&r) != 130);
+	printf("# SIGINT: exit %d after %.1fs\n", exit_code(&r), r.secs);
+	EXPECT_EQ(130, exit_code(&r));
+	EXPECT_TRUE(has_line(&r, "rvhv-run: SIGINT: guest stopped"));
+}
+
+/* A bad invocation: exit status 3 and exactly one line, "rvhv-run: ...". */
+static void bad(struct __test_metadata *_metadata, const char *const *args,
+		const char *what)
+{
+	static struct vmm_result r;
+	const char *nl;
+
+	run_vmm(&r, args, 30, 0);
+	show(&r, true);
+	EXPECT_EQ(EXIT_VMM_ERROR, exit_code(&r)) TH_LOG("%s", what);
+	EXPECT_EQ(0, strncmp(r.out, "rvhv-run: ", 10)) TH_LOG("%s", what);
+	nl = strchr(r.out, '\n');
+	EXPECT_TRUE(nl && nl[1] == '\0') TH_LOG("%s: not one line", what);
+}
+
+static void write_file(const char *path, const void *buf, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+	if (fd < 0 || write(fd, buf, len) != (ssize_t)len)
+		abort();
+	close(fd);
+}
+
+TEST_F(vmm, bad_arguments)
+{
+	const char *d = self->dev_arg;
+	uint8_t hdr[4096];
+	uint64_t image_size;
+	int fd;
+
+	{
+		const char *a[] = { "--dev", d, NULL };
+
+		bad(_metadata, a, "no --kernel");
+	}
+	{
+		const char *a[] = { "--dev", d, "--kernel", "/nonexistent", NULL };
+
+		bad(_metadata, a, "missing kernel");
+	}
+	{
+		const char *a[] = { "--dev", d, "--kernel", GUEST_IMAGE,
+				    "--initrd", "/nonexistent", NULL };
+
+		bad(_metadata, a, "missing initrd");
+	}
+	{
+		const char *a[] = { "--dev", d, "--kernel", "/tmp/empty", NULL };
+
+		write_file("/tmp/empty", "", 0);
+		bad(_metadata, a, "empty kernel");
+	}
+	{
+		/* A real Image header whose image_size is below the file's. */
+		const char *a[] = { "--dev", d, "--kernel", "/tmp/corrupt-Image",
+				    NULL };
+
+		fd = open(GUEST_IMAGE, O_RDONLY);
+		ASSERT_EQ(sizeof(hdr), read(fd, hdr, sizeof(hdr)));
+		close(fd);
+		image_size = 64;
+		memcpy(hdr + 16, &image_size, 8);
+		write_file("/tmp/corrupt-Image", hdr, sizeof(hdr));
+		bad(_metadata, a, "corrupt Image header");
+	}
+	{
+		/* An ELF file cut short in its header. */
+		const char *a[] = { "--dev", d, "--kernel", "/tmp/short.elf",
+				    NULL };
+
+		write_file("/tmp/short.elf", "\177ELF\2\1\1", 7);
+		bad(_metadata, a, "truncated ELF");
+	}
+	{
+		const char *a[] = { "--dev", d, "--kernel", GUEST_IMAGE,
+				    "--mem", "99999999999999999999", NULL };
+
+		bad(_metadata, a, "--mem out of range");
+	}
+	{
+		/* 512 GiB: in range, but not to be had on the test host. */
+		const char *a[] = { "--dev", d, "--kernel", GUEST_IMAGE,
+				    "--mem", "524288", NULL };
+
+		bad(_metadata, a, "--mem too large to allocate");
+	}
+	{
+		const char *a[] = { "--dev", d, "--kernel", GUEST_IMAGE,
+				    "--mem", "15", NULL };
+
+		bad(_metadata, a, "--mem below the minimum");
+	}
+	{
+		/* An initrd that cannot fit above the kernel in 16 MiB. */
+		const char *a[] = { "--dev", d, "--kernel", GUEST_IMAGE,
+				    "--initrd", "/tmp/big-initrd", "--mem", "16",
+				    NULL };
+		static char big[15 << 20];
+
+		write_file("/tmp/big-initrd", big, sizeof(big));
+		bad(_metadata, a, "--mem too small for the images");
+	}
+	{
+		const char *a[] = { "--dev", d, "--kernel", GUEST_IMAGE,
+				    "--mem", "lots", NULL };
+
+		bad(_metadata, a, "--mem not a number");
+	}
+	{
+		const char *a[] = { "--dev", d, "--kernel", GUEST_IMAGE,
+				    "--cpus", "0", NULL };
+
+		bad(_metadata, a, "--cpus 0");
+	}
+	{
+		const char *a[] = { "--dev", d, "--kernel", GUEST_IMAGE,
+				    "--cpus", "-2", NULL };
+
+		bad(_metadata, a, "--cpus -2");
+	}
+	{
+		const char *a[] = { "--dev", d, "--kernel", GUEST_IMAGE,
+				    "--cpus", "100000", NULL };
+
+		bad(_metadata, a, "--cpus 100000");
+	}
+	{
+		const char *a[] = { "--dev", d, "--kernel", GUEST_IMAGE,
+				    "--cpus", NULL };
+
+		bad(_metadata, a, "--cpus without a value");
+	}
+	{
+		const char *a[] = { "--dev", d, "--kernel", GUEST_IMAGE,
+				    "--frobnicate", NULL };
+
+		bad(_metadata, a, "unknown option");
+	}
+	{
+		const char *a[] = { "--dev", "/nonexistent", "--kernel",
+				    GUEST_IMAGE, NULL };
+
+		bad(_metadata, a, "missing device");
+	}
+}
+
+TEST_HARNESS_MAIN
