@@ -914,7 +914,7 @@ static void parse_args(int argc, char **argv)
 	int c;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
 		switch (c) {
 		case O_KERNEL: opt.kernel = optarg; break;
 		case O_INITRD: opt.initrd = optarg; break;
@@ -937,10 +937,10 @@ static void parse_args(int argc, char **argv)
 		case O_HELP:
 			usage(stdout);
 			exit(0);
+		case ':':
+			die("option %s needs a value (see --help)",
+			    argv[optind - 1]);
 		default:
-			if (optopt)
-				die("option --%s: missing argument or unknown "
-				    "(see --help)", argv[optind - 1] + 2);
 			die("unknown option %s (see --help)", argv[optind - 1]);
 		}
 	}
