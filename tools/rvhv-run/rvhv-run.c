@@ -1024,7 +1024,9 @@ int main(int argc, char **argv)
 
 	/* rvhv's coalesced legacy console, when the device has it. */
 	if (ioctl(vm_fd, KVM_CHECK_EXTENSION, RVHV_CAP_CONSOLE_COALESCE) > 0) {
-		struct kvm_enable_cap cap = { .cap = RVHV_CAP_CONSOLE_COALESCE };
+		struct kvm_enable_cap cap = {
+			.cap = RVHV_CAP_CONSOLE_COALESCE, .args = { 1 },
+		};
 
 		if (ioctl(vm_fd, KVM_ENABLE_CAP, &cap))
 			die("KVM_ENABLE_CAP RVHV_CAP_CONSOLE_COALESCE: %s",
