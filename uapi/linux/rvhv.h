@@ -22,19 +22,16 @@
 #define RVHV_CAP_HOST_FEATURES	(RVHV_CAP_BASE + 0)
 /*
  * SBI batching (RVHV_SBI_EXT below); returns 1.  Off for a VM until the
- * VMM turns it on with KVM_ENABLE_CAP on the VM fd, before the first
- * KVM_RUN.
+ * VMM turns it on with KVM_ENABLE_CAP on the VM fd (args[0] = 1; 0 turns
+ * it off again; other args and flags 0).
  */
 #define RVHV_CAP_SBI_BATCH	(RVHV_CAP_BASE + 1)
 /*
  * Coalesced legacy console output (RVHV_SBI_CONSOLE_OUTPUT below);
- * returns 1.  Off for a VM until enabled with KVM_ENABLE_CAP on the VM fd.
+ * returns 1.  Off for a VM until enabled with KVM_ENABLE_CAP on the VM fd
+ * (as RVHV_CAP_SBI_BATCH).
  */
 #define RVHV_CAP_CONSOLE_COALESCE	(RVHV_CAP_BASE + 2)
-/* The SBI batch extension; enable with KVM_ENABLE_CAP on the VM fd. */
-#define RVHV_CAP_SBI_BATCH	(RVHV_CAP_BASE + 1)
-/* Coalesced legacy console output; enable with KVM_ENABLE_CAP (VM fd). */
-#define RVHV_CAP_CONSOLE_COALESCE (RVHV_CAP_BASE + 2)
 
 /* struct rvhv_host_features.flags */
 #define RVHV_HOST_H		(1U << 0)	/* hypervisor extension */
@@ -54,7 +51,7 @@
  * @gpa_bits: guest physical address bits of that mode
  * @vmid_bits: VMID bits the hardware implements in hgatp (0: none)
  * @vmid_bits_used: VMID bits rvhv allocates from (vmid_bits, or fewer when
- *	the module parameter vmid_bits caps it)
+ *	the module parameter max_vmid_bits caps it)
  * @reserved: zero
  */
 struct rvhv_host_features {
