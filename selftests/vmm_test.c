@@ -210,6 +210,43 @@ TEST_F_TIMEOUT(vmm, boot_2cpus, BOOT_TIMEOUT + 30)
 }
 
 /*
+ * Without DBCN the guest's console is the legacy v0.1 putchar, which rvhv
+ * coalesces into a line per exit (RVHV_CAP_CONSOLE_COALESCE).  The test
+ * host's kvm.ko is built without SBI v0.1, so this is rvhv's alone.
+ */
+TEST_F_TIMEOUT(vmm, legacy_console, BOOT_TIMEOUT + 30)
+{
+	static struct vmm_result r;
+	const char *args[] = { "--dev", self->dev_arg, "--kernel", GUEST_IMAGE,
+			       "--initrd", GUEST_INITRD, "--mem", "128",
+			       "--cpus", "2", "--no-dbcn", "--stats", NULL };
+
+	if (strcmp(self->dev_arg, "/dev/rvhv"))
+		SKIP(return, "the test host's kvm.ko has no SBI v0.1 console");
+	run_vmm(&r, args, BOOT_TIMEOUT, 0);
+	show(&r, !has_line(&r, "rvhv-guest: harts 2") || exit_code(&r));
+	EXPECT_TRUE(has_line(&r, "rvhv-guest: hello from the guest"));
+	EXPECT_TRUE(has_line(&r, "rvhv-guest: harts 2"));
+	EXPECT_NE(NULL, strstr(r.out, "rvhv-console "));
+	EXPECT_EQ(NULL, strstr(r.out, "sbi-putchar "));
+	EXPECT_EQ(0, exit_code(&r));
+}
+
+/* A guest that resets (SRST reboot) ends rvhv-run with exit status 1. */
+TEST_F_TIMEOUT(vmm, reset, BOOT_TIMEOUT + 30)
+{
+	static struct vmm_result r;
+	const char *args[] = { "--dev", self->dev_arg, "--kernel", GUEST_IMAGE,
+			       "--initrd", GUEST_INITRD, "--mem", "128",
+			       "--cmdline", "rvhv-guest.reset", NULL };
+
+	run_vmm(&r, args, BOOT_TIMEOUT, 0);
+	show(&r, exit_code(&r) != 1);
+	EXPECT_TRUE(has_line(&r, "rvhv-guest: resetting"));
+	EXPECT_EQ(1, exit_code(&r));
+}
+
+/*
  * Ctrl-C ends a guest that stopped responding: every vCPU is kicked out of
  * KVM_RUN, exit status 130.  Without an init the guest kernel panics and
  * spins in the guest (interrupts off) on one hart while the other is

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * /init of rvhv-run's tiny guest: a greeting, the number of harts the
- * guest kernel brought up and its uptime, then power off (SBI SRST).
+ * guest kernel brought up and its uptime, then power off (SBI SRST), or
+ * reset when the kernel command line has rvhv-guest.reset.
  * tools/testbed/run.sh and selftests/vmm_test.c look for these lines.
  */
 #include <stdio.h>
@@ -13,8 +14,8 @@
 
 int main(void)
 {
-	char line[256], up[64] = "?";
-	int harts = 0;
+	char line[256], up[64] = "?", cmdline[4096] = "";
+	int harts = 0, reset;
 	FILE *f;
 
 	printf("rvhv-guest: hello from the guest\n");
@@ -34,13 +35,20 @@ int main(void)
 			strcpy(up, "?");
 		fclose(f);
 	}
+	f = fopen("/proc/cmdline", "r");
+	if (f) {
+		if (!fgets(cmdline, sizeof(cmdline), f))
+			cmdline[0] = '\0';
+		fclose(f);
+	}
+	reset = strstr(cmdline, "rvhv-guest.reset") != NULL;
 	printf("rvhv-guest: harts %d\n", harts);
 	printf("rvhv-guest: uptime %s s\n", up);
-	printf("rvhv-guest: powering off\n");
+	printf("rvhv-guest: %s\n", reset ? "resetting" : "powering off");
 	fflush(stdout);
 	sync();
-	reboot(RB_POWER_OFF);
-	perror("rvhv-guest: reboot(RB_POWER_OFF)");
+	reboot(reset ? RB_AUTOBOOT : RB_POWER_OFF);
+	perror("rvhv-guest: reboot");
 	for (;;)
 		pause();
 }
