@@ -232,6 +232,26 @@ TEST_F_TIMEOUT(vmm, legacy_console, BOOT_TIMEOUT + 30)
 	EXPECT_EQ(0, exit_code(&r));
 }
 
+/* The ELF and flat-binary loaders: a bare guest prints a line, shuts down. */
+TEST_F_TIMEOUT(vmm, elf_and_flat, 60)
+{
+	static const char *const kernels[] = { "/lib/guest-hello.elf",
+					       "/lib/guest-hello.bin" };
+	static struct vmm_result r;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		const char *args[] = { "--dev", self->dev_arg, "--kernel",
+				       kernels[i], "--mem", "16", NULL };
+
+		run_vmm(&r, args, 20, 0);
+		show(&r, true);
+		EXPECT_TRUE(has_line(&r, "rvhv-guest: hello from a bare guest"))
+			TH_LOG("%s", kernels[i]);
+		EXPECT_EQ(0, exit_code(&r)) TH_LOG("%s", kernels[i]);
+	}
+}
+
 /* A guest that resets (SRST reboot) ends rvhv-run with exit status 1. */
 TEST_F_TIMEOUT(vmm, reset, BOOT_TIMEOUT + 30)
 {

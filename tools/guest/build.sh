@@ -4,6 +4,7 @@
 #   OUT/guest/Image    the guest kernel (tools/guest/guest-kernel.config,
 #                      built once and cached by build-kernel.sh)
 #   OUT/guest/initramfs.cpio   the tiny initramfs: /init is tools/guest/init.c
+#   OUT/guest/hello.elf, hello.bin   a bare guest (hello.S) as ELF and flat
 #
 # usage: build.sh OUT   (with KDIR, the test host kernel, as set by common.sh)
 set -euo pipefail
@@ -22,3 +23,7 @@ riscv64-linux-gnu-gcc -static -Os -Wall -Wextra -o "$out/guest/init" \
 	"$here/init.c"
 "$top/tools/testbed/mkinitramfs.sh" "$out/guest/initramfs.cpio" \
 	"$out/guest/init"
+riscv64-linux-gnu-gcc -nostdlib -static -Wl,-Ttext=0x80200000 \
+	-Wl,--build-id=none -o "$out/guest/hello.elf" "$here/hello.S"
+riscv64-linux-gnu-objcopy -O binary "$out/guest/hello.elf" \
+	"$out/guest/hello.bin"

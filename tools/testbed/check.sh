@@ -78,7 +78,9 @@ case " ${RVHV_ONLY:-vmm_test} " in
 		'warning:|error:' "$top/tools/guest/build.sh" "$out"
 	guest_files=("/bin/rvhv-run=$out/rvhv-run"
 		     "/lib/guest-Image=$out/guest/Image"
-		     "/lib/guest-initramfs.cpio=$out/guest/initramfs.cpio")
+		     "/lib/guest-initramfs.cpio=$out/guest/initramfs.cpio"
+		     "/lib/guest-hello.elf=$out/guest/hello.elf"
+		     "/lib/guest-hello.bin=$out/guest/hello.bin")
 	;;
 esac
 
