@@ -9,8 +9,10 @@
  *                (BASE get_spec_version), guest to guest
  *   mmio_exit    a store to a GPA no memslot covers: exit to this
  *                program (KVM_EXIT_MMIO), back in with KVM_RUN
- *   first_touch  the guest's first store to a fresh 4 KiB page of a
- *                memslot (G-stage fault, host page allocation, mapping)
+ *   first_touch  the guest's first store to a 4 KiB page of a memslot
+ *                the VMM has written (G-stage fault and mapping)
+ *   first_touch_alloc  the same on a page nobody has touched (the host
+ *                allocates and clears the page as well)
  *
  * Each is the median over ROUNDS runs of N operations, less the same
  * loop without the operation.  For scale, the host's null system call
@@ -36,9 +38,9 @@
 #define N_MMIO		5000
 #define N_TOUCH		2048
 
-enum { OP_SBI, OP_MMIO, OP_TOUCH, NR_OPS };
+enum { OP_SBI, OP_MMIO, OP_TOUCH, OP_TOUCH_ALLOC, NR_OPS };
 static const char *const op_names[NR_OPS] = {
-	"null_sbi", "mmio_exit", "first_touch",
+	"null_sbi", "mmio_exit", "first_touch", "first_touch_alloc",
 };
 
 struct result {
@@ -114,15 +116,29 @@ static void measure(struct result *res)
 			       GUEST_MMIO_BASE, NULL);
 	res->insns[OP_MMIO] = median(v, ROUNDS);
 
-	/* A fresh memslot each round: pages neither side has touched. */
+	/*
+	 * A fresh memslot each round.  first_touch: the VMM has written the
+	 * pages, so the guest's first store costs the G-stage fault and
+	 * mapping only.  first_touch_alloc: nobody has touched them, so the
+	 * host also allocates and clears each page.
+	 */
 	for (i = 0; i < ROUNDS; i++) {
 		uint64_t gpa = GUEST_EXTRA + i * 0x1000000UL;
+		char *p = vm_add_mem(vm, 1 + i, gpa, N_TOUCH * PAGE_SIZE_4K, 0);
 
-		vm_add_mem(vm, 1 + i, gpa, N_TOUCH * PAGE_SIZE_4K, 0);
+		memset(p, 0x5a, N_TOUCH * PAGE_SIZE_4K);
 		v[i] = run_one(vcpu, GUEST_FN(guest_bench_touch), N_TOUCH,
 			       gpa, NULL);
 	}
 	res->insns[OP_TOUCH] = median(v, ROUNDS);
+	for (i = 0; i < ROUNDS; i++) {
+		uint64_t gpa = GUEST_EXTRA + (ROUNDS + i) * 0x1000000UL;
+
+		vm_add_mem(vm, 1 + ROUNDS + i, gpa, N_TOUCH * PAGE_SIZE_4K, 0);
+		v[i] = run_one(vcpu, GUEST_FN(guest_bench_touch), N_TOUCH,
+			       gpa, NULL);
+	}
+	res->insns[OP_TOUCH_ALLOC] = median(v, ROUNDS);
 }
 
 /* Host instructions per getppid(), from CLOCK_MONOTONIC (1 ns = 1 insn). */

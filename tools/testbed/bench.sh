@@ -1,14 +1,43 @@
 #!/bin/bash
-# make bench: boot the test host under QEMU with -icount shift=0 (one
-# instruction = 1 ns of virtual time), on one hart, and run selftests/bench against
+# make bench: boot a host under QEMU with -icount shift=0 (one instruction
+# = 1 ns of virtual time), on one hart, and run selftests/bench against
 # /dev/rvhv and against /dev/kvm (kvm.ko) in the same boot; print, per
 # operation, the instructions each costs and the ratio.  A device that
-# cannot run the benchmark shows "n/a".  The console log is in
-# build/qemu-bench.log (or $RVHV_OUT).
+# cannot run the benchmark shows "n/a".  The console log is
+# build/qemu-bench.log (or in $RVHV_OUT).
+#
+# The kernel: by default the test kernel's configuration without its
+# debugging options (lockdep, atomic-sleep and list debugging, ftrace,
+# ...), built once and cached next to the test kernel.  Those options
+# make every kernel entry cost ~50 times more (a null getppid() is ~18500
+# instructions on the test kernel, ~300 without them) and would weigh
+# lock operations, not work.  RVHV_BENCH_KERNEL=test uses the test kernel.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
-make -s -C "$KDIR" M="$top" modules
+debug_opts='DEBUG_KERNEL|KALLSYMS_ALL|FTRACE|ENABLE_DEFAULT_TRACERS|PROVE_LOCKING|DEBUG_ATOMIC_SLEEP|DEBUG_LIST|DEBUG_OBJECTS|SCHED_DEBUG|DEBUG_PREEMPT|SOFTLOCKUP_DETECTOR|DETECT_HUNG_TASK'
+if [ "${RVHV_BENCH_KERNEL:-lean}" = test ]; then
+	BKDIR=$KDIR
+	kname="test kernel (debugging options on)"
+else
+	# build-kernel.sh builds the kernel.config next to it.
+	tb=$out/bench-kernel
+	mkdir -p "$tb"
+	cp "$top/tools/testbed/build-kernel.sh" "$tb/"
+	grep -v -E "^(# )?CONFIG_($debug_opts)[= ]" \
+		"$top/tools/testbed/kernel.config" > "$tb/kernel.config"
+	BKDIR=$("$tb/build-kernel.sh")
+	kname="lean kernel (test kernel without debugging options)"
+fi
+
+# rvhv.ko for that kernel, built outside the tree (the tree's rvhv.ko
+# belongs to the test kernel).
+mod=$out/bench-module
+rm -rf "$mod"
+mkdir -p "$mod"
+git ls-files -co --exclude-standard | grep -v -e '^selftests/' -e '^tools/' \
+	-e '^Documentation/' -e '^build/' | rsync -a --files-from=- ./ "$mod/"
+make -s -C "$BKDIR" M="$mod" modules
 build_host_tools
 make -s -C selftests KSRC="$KSRC" KHDR="$KHDR" OUT="$out/selftests" \
 	"$out/selftests/bench"
@@ -16,24 +45,29 @@ make -s -C selftests KSRC="$KSRC" KHDR="$KHDR" OUT="$out/selftests" \
 # rvhv first, before kvm.ko is loaded (init loads it for the kvm line).
 list=$out/bench.list
 printf 'bench 900\nbench 900 kvm\n' > "$list"
-"$top/tools/testbed/mkinitramfs.sh" "$out/bench.cpio" "$out/init" \
-	"/lib/modules/rvhv.ko=$top/rvhv.ko" \
-	"/lib/modules/kvm.ko=$KDIR/arch/riscv/kvm/kvm.ko" \
+KDIR=$BKDIR "$top/tools/testbed/mkinitramfs.sh" "$out/bench.cpio" \
+	"$out/init" \
+	"/lib/modules/rvhv.ko=$mod/rvhv.ko" \
+	"/lib/modules/kvm.ko=$BKDIR/arch/riscv/kvm/kvm.ko" \
 	"/tests/bench=$out/selftests/bench" \
 	"/tests/list-bench=$list"
 log=$out/qemu-bench.log
 # One hart: with -icount, QEMU 7.2 does not get a 2-hart host through boot.
-RVHV_SMP=1 RVHV_ICOUNT=1 RVHV_TIMEOUT=${RVHV_TIMEOUT:-1200} \
+KDIR=$BKDIR RVHV_SMP=1 RVHV_ICOUNT=1 RVHV_TIMEOUT=${RVHV_TIMEOUT:-1200} \
 	"$top/tools/testbed/run-qemu.sh" bench "$out/bench.cpio" "$log" \
 	> "$out/qemu-bench.out"
 
+echo "bench: $kname, QEMU -icount shift=0, 1 hart"
 tr -d '\r' < "$log" | awk '
-	/^RVHV-BENCH / { v[$2, $3] = $4; if (!($3 in seen)) { seen[$3] = 1; ops[n++] = $3 } }
+	/^RVHV-BENCH / {
+		v[$2, $3] = $4
+		if (!($3 in seen)) { seen[$3] = 1; ops[n++] = $3 }
+	}
 	/^# bench on / { notes[nn++] = $0 }
 	/^RVHV-DONE/ { done = 1 }
 	/^RVHV-ERROR/ { print "bench: " $0 > "/dev/stderr" }
 	END {
-		printf "%-12s %14s %14s %10s\n", "operation", "kvm.ko insns",
+		printf "%-18s %14s %14s %10s\n", "operation", "kvm.ko insns",
 		       "rvhv insns", "rvhv/kvm"
 		bad = !done || n == 0
 		for (i = 0; i < n; i++) {
@@ -43,7 +77,7 @@ tr -d '\r' < "$log" | awk '
 			ratio = "n/a"
 			if (k != "n/a" && r != "n/a" && k > 0)
 				ratio = sprintf("%.2f", r / k)
-			printf "%-12s %14s %14s %10s\n", ops[i], k, r, ratio
+			printf "%-18s %14s %14s %10s\n", ops[i], k, r, ratio
 			if (k == "n/a") bad = 1
 		}
 		for (i = 0; i < nn; i++)
