@@ -195,7 +195,6 @@ enum rvhv_pending {
 	RVHV_PENDING_MMIO_LOAD,	/* write run->mmio.data into a register */
 	RVHV_PENDING_MMIO_STORE,	/* only advance the pc */
 	RVHV_PENDING_SBI,	/* a0/a1 from run->riscv_sbi.ret, pc += 4 */
-	RVHV_PENDING_CSR,	/* rd from run->riscv_csr.ret_value, pc += 4 */
 };
 
 /**
@@ -223,7 +222,7 @@ enum rvhv_pending {
  * @marchid: ONE_REG CONFIG marchid
  * @mimpid: ONE_REG CONFIG mimpid
  * @pending: what the next KVM_RUN completes first
- * @mmio_rd: destination register of a pending MMIO load or CSR read
+ * @mmio_rd: destination register of a pending MMIO load
  * @mmio_len: its width in bytes
  * @mmio_signed: sign-extend it
  * @insn_len: length (2 or 4) of the instruction being emulated

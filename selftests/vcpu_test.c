@@ -593,4 +593,25 @@ TEST(guest_exception_to_own_vector)
 	vm_free(vm);
 }
 
+/*
+ * A CSR the guest may not access and the hypervisor does not emulate
+ * (hstatus, from VS-mode: a virtual-instruction trap) is an illegal
+ * instruction for the guest, with stval = the instruction and sepc at it,
+ * as with kvm.ko: guests probe CSRs and expect exactly that.
+ */
+TEST(csr_virtual_insn_is_illegal_for_guest)
+{
+	struct vm *vm = vm_create();
+	struct vcpu *vcpu = vcpu_create(vm, 0);
+	unsigned long r;
+
+	vcpu_start(vcpu, GUEST_FN(guest_csr_hstatus), 0, 0);
+	r = vcpu_run_to_done(vcpu);
+	EXPECT_EQ(2, r >> 56);				/* illegal instruction */
+	EXPECT_EQ(0, (r >> 48) & 0xff);			/* sepc at the csrr */
+	EXPECT_EQ(0x600027f3, r & 0xffffffffffffUL);	/* csrr a5, hstatus */
+	vcpu_free(vcpu);
+	vm_free(vm);
+}
+
 TEST_HARNESS_MAIN

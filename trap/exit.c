@@ -37,7 +37,6 @@ static_assert(offsetof(struct rvhv_utrap, htval) == RVHV_UTRAP_HTVAL);
 static_assert(offsetof(struct rvhv_utrap, htinst) == RVHV_UTRAP_HTINST);
 
 #define INSN_WFI		0x10500073UL
-#define INSN_OPCODE_SYSTEM	0x73
 
 /*
  * Flush this hart's TLB entries of the vCPU's VMID, both stages (hgatp
@@ -85,57 +84,6 @@ void rvhv_redirect_trap(struct rvhv_vcpu *vcpu, unsigned long scause,
 	vcpu->stat.redirected++;
 }
 
-static unsigned long rvhv_gpr(struct rvhv_vcpu *vcpu, unsigned int r)
-{
-	return r ? vcpu->ctx.gpr[r] : 0;
-}
-
-/*
- * A CSR instruction the guest may not execute itself: userspace emulates
- * it (KVM_EXIT_RISCV_CSR), as kvm.ko does for CSRs it does not know.
- */
-static int rvhv_csr_exit(struct rvhv_vcpu *vcpu, unsigned long insn)
-{
-	struct kvm_run *run = vcpu->run;
-	unsigned int funct3 = (insn >> 12) & 7;
-	unsigned int rs1 = (insn >> 15) & 0x1f;
-	unsigned long src = funct3 & 4 ? rs1 : rvhv_gpr(vcpu, rs1);
-	unsigned long new_value, write_mask;
-
-	switch (funct3 & 3) {
-	case 1:		/* csrrw(i) */
-		new_value = src;
-		write_mask = -1UL;
-		break;
-	case 2:		/* csrrs(i) */
-		new_value = -1UL;
-		write_mask = src;
-		break;
-	case 3:		/* csrrc(i) */
-		new_value = 0;
-		write_mask = src;
-		break;
-	default:
-		rvhv_redirect_trap(vcpu, EXC_INST_ILLEGAL, insn);
-		return 1;
-	}
-	run->exit_reason = KVM_EXIT_RISCV_CSR;
-	run->riscv_csr.csr_num = insn >> 20;
-	run->riscv_csr.new_value = new_value;
-	run->riscv_csr.write_mask = write_mask;
-	run->riscv_csr.ret_value = 0;
-	vcpu->mmio_rd = (insn >> 7) & 0x1f;
-	vcpu->pending = RVHV_PENDING_CSR;
-	return 0;
-}
-
-void rvhv_csr_complete(struct rvhv_vcpu *vcpu)
-{
-	if (vcpu->mmio_rd)
-		vcpu->ctx.gpr[vcpu->mmio_rd] = vcpu->run->riscv_csr.ret_value;
-	vcpu->ctx.gpr[RVHV_REG_PC] += 4;
-}
-
 static int rvhv_virtual_insn(struct rvhv_vcpu *vcpu)
 {
 	unsigned long insn = vcpu->ctx.stval;
@@ -158,8 +106,11 @@ static int rvhv_virtual_insn(struct rvhv_vcpu *vcpu)
 		rvhv_vcpu_halt(vcpu);
 		return 1;
 	}
-	if ((insn & 0x7f) == INSN_OPCODE_SYSTEM && ((insn >> 12) & 3))
-		return rvhv_csr_exit(vcpu, insn);
+	/*
+	 * Anything else (CSRs rvhv does not emulate: hypervisor CSRs,
+	 * counters the guest may not read, ...) is an illegal instruction
+	 * for the guest, as with kvm.ko: guests probe CSRs that way.
+	 */
 	rvhv_redirect_trap(vcpu, EXC_INST_ILLEGAL, insn);
 	return 1;
 }

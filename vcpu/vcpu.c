@@ -317,9 +317,6 @@ static void rvhv_complete_pending(struct rvhv_vcpu *vcpu)
 	case RVHV_PENDING_SBI:
 		rvhv_sbi_complete(vcpu);
 		break;
-	case RVHV_PENDING_CSR:
-		rvhv_csr_complete(vcpu);
-		break;
 	}
 	vcpu->pending = RVHV_PENDING_NONE;
 }

@@ -8,6 +8,7 @@ long guest_sbi_return(unsigned long unused0, unsigned long unused1);
 long guest_spin(unsigned long flag_gpa, unsigned long unused);
 long guest_fp(unsigned long rounds, unsigned long spin);
 long guest_exceptions(unsigned long unused0, unsigned long unused1);
+long guest_csr_hstatus(unsigned long unused0, unsigned long unused1);
 
 long guest_return(unsigned long a, unsigned long b)
 {
@@ -162,4 +163,27 @@ long guest_exceptions(unsigned long unused0, unsigned long unused1)
 
 	guest_trap_hook = 0;
 	return trap_count;
+}
+
+/*
+ * Access hstatus, a hypervisor CSR VS-mode may not touch (a virtual
+ * instruction trap to the hypervisor): the guest must take an illegal
+ * instruction exception with stval = the instruction.  Returns the
+ * (scause, stval, sepc - address of the csrr) the handler saw, combined:
+ * scause in bits 56..63, sepc offset in 48..55, stval below.
+ */
+long guest_csr_hstatus(unsigned long unused0, unsigned long unused1)
+{
+	unsigned long addr;
+
+	guest_trap_hook = record_trap;
+	asm volatile(".option push\n"
+		     ".option norvc\n"
+		     "lla	%0, 1f\n"
+		     "1: csrr	a5, hstatus\n"
+		     ".option pop\n"
+		     : "=&r"(addr) : : "a5", "memory");
+	guest_trap_hook = 0;
+	return (long)((trap_cause << 56) | ((trap_epc - addr) << 48) |
+		      (trap_tval & 0xffffffffffffUL));
 }
