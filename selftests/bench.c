@@ -13,6 +13,17 @@
  *                the VMM has written (G-stage fault and mapping)
  *   first_touch_alloc  the same on a page nobody has touched (the host
  *                allocates and clears the page as well)
+ *   ipi_roundtrip  two vCPUs of one VM (two threads, which share the
+ *                host's one hart): hart 0 sends an SBI IPI to hart 1,
+ *                asleep in WFI, which takes the interrupt in its trap
+ *                handler and sends one back; hart 0 waits in WFI and takes
+ *                it.  Per round trip.
+ *   timer_irq    the guest arms its timer for now by writing stimecmp
+ *                (Sstc), to the first instruction of its trap handler
+ *   timer_irq_sbi  the same, armed with SBI set_timer
+ *   sbi_single16 16 null SBI calls, one ecall each
+ *   sbi_batch16  the same 16 in one RVHV_SBI_BATCH call (rvhv only,
+ *                RVHV_CAP_SBI_BATCH; n/a on kvm.ko)
  *
  * Each is the median over ROUNDS runs of N operations, less the same
  * loop without the operation.  For scale, the host's null system call
@@ -31,16 +42,24 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
-#include "vm_lib.h"
+#include "smp_lib.h"
 
 #define ROUNDS		5
 #define N_SBI		20000
 #define N_MMIO		5000
 #define N_TOUCH		2048
+#define N_IPI		1000
+#define N_TIMER		5000
+#define N_SBI16		1000	/* times 16 calls */
 
-enum { OP_SBI, OP_MMIO, OP_TOUCH, OP_TOUCH_ALLOC, NR_OPS };
+enum {
+	OP_SBI, OP_MMIO, OP_TOUCH, OP_TOUCH_ALLOC, OP_IPI, OP_TIMER,
+	OP_TIMER_SBI, OP_SINGLE16, OP_BATCH16, NR_OPS
+};
 static const char *const op_names[NR_OPS] = {
 	"null_sbi", "mmio_exit", "first_touch", "first_touch_alloc",
+	"ipi_roundtrip", "timer_irq", "timer_irq_sbi", "sbi_single16",
+	"sbi_batch16",
 };
 
 struct result {
@@ -94,6 +113,64 @@ static double run_one(struct vcpu *vcpu, uint64_t fn, unsigned long n,
 	return ticks_to_insns((double)uc.args[1] - (double)uc.args[2]) / n;
 }
 
+/* The median over ROUNDS runs of fn on vcpu. */
+static double rounds(struct vcpu *vcpu, uint64_t fn, unsigned long n,
+		     unsigned long arg)
+{
+	double v[ROUNDS];
+	int i;
+
+	for (i = 0; i < ROUNDS; i++)
+		v[i] = run_one(vcpu, fn, n, arg, NULL);
+	return median(v, ROUNDS);
+}
+
+/* Two vCPUs, hart 1 in its own thread (started by the guest with HSM). */
+static void measure_ipi(struct result *res)
+{
+	struct smp_vm s;
+
+	smp_vm_create(&s, 2);
+	smp_vm_start_secondaries(&s);
+	res->insns[OP_IPI] = rounds(s.vcpu[0], GUEST_FN(guest_bench_ipi),
+				    N_IPI, 0);
+	smp_vm_free(&s);
+}
+
+static void measure_timer(struct result *res)
+{
+	struct smp_vm s;
+
+	smp_vm_create(&s, 1);
+	if (vcpu_has_sstc(s.vcpu[0]))
+		res->insns[OP_TIMER] = rounds(s.vcpu[0],
+					      GUEST_FN(guest_bench_timer),
+					      N_TIMER, TMODE_SSTC);
+	res->insns[OP_TIMER_SBI] = rounds(s.vcpu[0],
+					  GUEST_FN(guest_bench_timer),
+					  N_TIMER, TMODE_SBI);
+	smp_vm_free(&s);
+}
+
+/* Batches on a VM of their own, the only one with RVHV_CAP_SBI_BATCH. */
+static void measure_batch(struct result *res)
+{
+	struct vm *vm;
+	struct vcpu *vcpu;
+
+	if (dev_is_kvm())
+		return;
+	vm = vm_create();
+	if (vm_enable_cap_try(vm, RVHV_CAP_SBI_BATCH, 1))
+		vm_fail("KVM_ENABLE_CAP(RVHV_CAP_SBI_BATCH): %s",
+			strerror(errno));
+	vcpu = vcpu_create(vm, 0);
+	res->insns[OP_BATCH16] = rounds(vcpu, GUEST_FN(guest_bench_sbi16),
+					N_SBI16, 1);
+	vcpu_free(vcpu);
+	vm_free(vm);
+}
+
 static void measure(struct result *res)
 {
 	struct vm *vm = vm_create();
@@ -139,6 +216,12 @@ static void measure(struct result *res)
 			       gpa, NULL);
 	}
 	res->insns[OP_TOUCH_ALLOC] = median(v, ROUNDS);
+
+	res->insns[OP_SINGLE16] = rounds(vcpu, GUEST_FN(guest_bench_sbi16),
+					 N_SBI16, 0);
+	measure_batch(res);
+	measure_ipi(res);
+	measure_timer(res);
 }
 
 /* Host instructions per getppid(), from CLOCK_MONOTONIC (1 ns = 1 insn). */

@@ -4,11 +4,14 @@
  * reports (1, ticks for the operations, ticks for the same loop without
  * them), so the host can subtract the loop.
  */
-#include "guest.h"
+#include "smp.h"
 
 long guest_bench_sbi(unsigned long n, unsigned long unused);
 long guest_bench_mmio(unsigned long n, unsigned long addr);
 long guest_bench_touch(unsigned long n, unsigned long base);
+long guest_bench_ipi(unsigned long n, unsigned long unused);
+long guest_bench_timer(unsigned long n, unsigned long mode);
+long guest_bench_sbi16(unsigned long n, unsigned long batch);
 
 /* A null SBI call the hypervisor answers itself: BASE get_spec_version. */
 long guest_bench_sbi(unsigned long n, unsigned long unused)
@@ -58,6 +61,220 @@ long guest_bench_touch(unsigned long n, unsigned long base)
 	for (i = 0; i < n; i++)
 		*(volatile unsigned long *)(base + i * 4096) = i;
 	t2 = rdtime();
+	GUEST_REPORT2(1, t1 - t0, t2 - t1);
+	return 0;
+}
+
+/*
+ * The interrupt handler of the programs below (both harts): count the
+ * software interrupt and clear it; timestamp the timer interrupt first
+ * thing, count it and disarm the timer the way it was armed.
+ */
+static void bench_irq(struct guest_regs *regs)
+{
+	unsigned long now = rdtime(), h = smp_hartid(), cause = regs->scause;
+
+	if (cause == (SCAUSE_IRQ | IRQ_S_SOFT)) {
+		csr_clear(sip, SIE_SSIE);
+		SMP->ssi[h]++;
+		return;
+	}
+	if (cause == (SCAUSE_IRQ | IRQ_S_TIMER)) {
+		SMP->sti_time[h] = now;
+		SMP->sti[h]++;
+		if (SMP->tmode[h] == TMODE_SSTC)
+			stimecmp_write(-1UL);
+		else
+			sbi_set_timer(-1UL);
+		return;
+	}
+	for (;;)
+		ucall(UCALL_TRAP, cause, regs->sepc, regs->stval, 0, 0);
+}
+
+/*
+ * Wait in WFI for this hart's software interrupt, then take it (the trap,
+ * bench_irq).  sstatus.SIE is off around the WFI, so an IPI arriving
+ * between the check and the WFI still ends the WFI (pending and enabled
+ * in sie) instead of being taken before it and leaving the hart asleep.
+ */
+static inline void ipi_wait_take(void)
+{
+	while (!(csr_read(sip) & SIE_SSIE))
+		wfi();
+	irq_enable();		/* the trap: a CSR write ends QEMU's block */
+	irq_disable();
+}
+
+/* Hart 1 of guest_bench_ipi: n times, sleep in WFI, take the IPI, answer. */
+static long bench_ipi_echo(unsigned long h, unsigned long opaque)
+{
+	unsigned long n = ((struct smp_start *)opaque)->arg, k, err = 0;
+
+	guest_trap_hook = bench_irq;	/* guest_smp_entry installed its own */
+	csr_set(sie, SIE_SSIE);
+	SMP->guest_flag[1] = 1;
+	for (k = 0; k < n; k++) {
+		ipi_wait_take();
+		err |= sbi_send_ipi(1UL << 0, 0).error;
+	}
+	csr_clear(sie, SIE_SSIE);
+	GUEST_ASSERT_EQ(err, 0);
+	return 0;
+}
+
+/*
+ * IPI round trip between hart 0 and hart 1 of a two-vCPU VM: hart 0 sends
+ * an IPI to hart 1, which sleeps in WFI (the realistic case: an idle
+ * guest kernel), takes the interrupt and sends one back; hart 0 waits for
+ * it in WFI and takes it.  Both take the interrupt in their trap handler.
+ */
+long guest_bench_ipi(unsigned long n, unsigned long unused)
+{
+	unsigned long i, t0, t1, t2, err = 0;
+
+	smp_init();
+	irq_disable();
+	guest_trap_hook = bench_irq;
+	SMP->ssi[0] = SMP->ssi[1] = 0;
+	SMP->guest_flag[1] = 0;
+	csr_clear(sip, SIE_SSIE);
+	csr_set(sie, SIE_SSIE);
+	GUEST_ASSERT_EQ(smp_start_hart(1, bench_ipi_echo, n), 0);
+	WAIT_FOR(SMP->guest_flag[1] == 1, 20);
+	WAIT_FOR(smp_hart_status(1) == SBI_HSM_STATE_SUSPENDED, 20); /* WFI */
+
+	t0 = rdtime();
+	for (i = 0; i < n; i++) {
+		err |= sbi_send_ipi(1UL << 1, 0).error;
+		ipi_wait_take();
+	}
+	t1 = rdtime();
+	for (i = 0; i < n; i++)
+		asm volatile("" : : : "memory");
+	t2 = rdtime();
+	csr_clear(sie, SIE_SSIE);
+	GUEST_ASSERT_EQ(err, 0);
+	GUEST_ASSERT_EQ(SMP->ssi[0], n);
+	WAIT_FOR(smp_hart_status(1) == SBI_HSM_STATE_STOPPED, 20);
+	GUEST_ASSERT_EQ(SMP->ssi[1], n);
+	GUEST_REPORT2(1, t1 - t0, t2 - t1);
+	return 0;
+}
+
+/*
+ * Timer interrupt delivery: n times, arm the timer for now (mode
+ * TMODE_SSTC: write stimecmp; TMODE_SBI: SBI set_timer) and time from
+ * just before arming to bench_irq's first instruction.  The sum of those
+ * intervals is reported with the sum of the same intervals with nothing
+ * in between (two rdtimes).  rdtime ticks are coarse (10 MHz: 100
+ * instructions); a varying delay before each interval spreads its phase
+ * against the tick so the sums average out.
+ */
+long guest_bench_timer(unsigned long n, unsigned long mode)
+{
+	unsigned long i, j, t, sum = 0, base = 0, err = 0;
+
+	smp_init();
+	irq_disable();
+	guest_trap_hook = bench_irq;
+	SMP->tmode[0] = mode;
+	SMP->sti[0] = 0;
+	if (mode == TMODE_SSTC)
+		stimecmp_write(-1UL);
+	else
+		err |= sbi_set_timer(-1UL).error;
+	csr_set(sie, SIE_STIE);
+	irq_enable();
+	for (i = 0; i < n; i++) {
+		for (j = (i * 37) % 97; j; j--)
+			asm volatile("" : : : "memory");
+		t = rdtime();
+		if (mode == TMODE_SSTC)
+			stimecmp_write(t);
+		else
+			err |= sbi_set_timer(t).error;
+		while (SMP->sti[0] == i)
+			;
+		sum += SMP->sti_time[0] - t;
+	}
+	irq_disable();
+	csr_clear(sie, SIE_STIE);
+	for (i = 0; i < n; i++) {
+		for (j = (i * 37) % 97; j; j--)
+			asm volatile("" : : : "memory");
+		t = rdtime();
+		asm volatile("" : : : "memory");
+		base += rdtime() - t;
+	}
+	GUEST_ASSERT_EQ(err, 0);
+	GUEST_ASSERT_EQ(SMP->sti[0], n);
+	GUEST_REPORT2(1, sum, base);
+	return 0;
+}
+
+/* rvhv's batch call, as in uapi/linux/rvhv.h (not usable freestanding). */
+#define RVHV_SBI_EXT		0x0A525648
+#define RVHV_SBI_BATCH		0
+struct bench_batch_entry {
+	unsigned long eid, fid, args[6];
+	long error;
+	unsigned long value;
+};
+_Static_assert(sizeof(struct bench_batch_entry) == 80, "batch entry");
+
+#define SBI16	16
+
+/*
+ * 16 null SBI calls (BASE get_spec_version), n times: batch 0, one ecall
+ * each; batch 1, one RVHV_SBI_BATCH of the 16 (the VMM enabled
+ * RVHV_CAP_SBI_BATCH), its array at BATCH_ARRAY.  Every call's result is
+ * checked.
+ */
+long guest_bench_sbi16(unsigned long n, unsigned long batch)
+{
+	volatile struct bench_batch_entry *e = (void *)BATCH_ARRAY;
+	unsigned long i, j, t0, t1, t2, bad = 0, ver;
+	struct sbiret r;
+
+	r = sbi_ecall(SBI_EXT_BASE, SBI_BASE_GET_SPEC_VERSION, 0, 0, 0, 0, 0, 0);
+	GUEST_ASSERT_EQ(r.error, 0);
+	ver = r.value;
+	for (j = 0; j < SBI16; j++) {
+		e[j].eid = SBI_EXT_BASE;
+		e[j].fid = SBI_BASE_GET_SPEC_VERSION;
+		for (i = 0; i < 6; i++)
+			e[j].args[i] = 0;
+		e[j].error = -100;
+		e[j].value = ~ver;
+	}
+	t0 = rdtime();
+	if (batch) {
+		for (i = 0; i < n; i++) {
+			r = sbi_ecall(RVHV_SBI_EXT, RVHV_SBI_BATCH, BATCH_ARRAY,
+				      SBI16, 0, 0, 0, 0);
+			bad |= r.error | (r.value ^ SBI16);
+		}
+	} else {
+		for (i = 0; i < n; i++)
+			for (j = 0; j < SBI16; j++) {
+				r = sbi_ecall(SBI_EXT_BASE,
+					      SBI_BASE_GET_SPEC_VERSION,
+					      0, 0, 0, 0, 0, 0);
+				bad |= r.error | (r.value ^ ver);
+			}
+	}
+	t1 = rdtime();
+	for (i = 0; i < n; i++)
+		for (j = 0; j < SBI16; j++)
+			asm volatile("" : : : "memory");
+	t2 = rdtime();
+	GUEST_ASSERT_EQ(bad, 0);
+	if (batch)
+		for (j = 0; j < SBI16; j++) {
+			GUEST_ASSERT_EQ(e[j].error, 0);
+			GUEST_ASSERT_EQ(e[j].value, ver);
+		}
 	GUEST_REPORT2(1, t1 - t0, t2 - t1);
 	return 0;
 }
