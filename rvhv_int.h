@@ -244,6 +244,7 @@ enum rvhv_pending {
  * @mp_state: KVM_MP_STATE_RUNNABLE or KVM_MP_STATE_STOPPED
  * @start_pc: HSM hart_start address, applied by RVHV_REQ_START
  * @start_a1: HSM hart_start opaque value (guest a1)
+ * @batch: the guest's RVHV_SBI_BATCH array while rvhv runs it
  * @console_len: bytes in @console_buf
  * @console_buf: legacy console output coalesced in the kernel (when the
  *	VMM enabled RVHV_CAP_CONSOLE_COALESCE), handed over in one exit
@@ -290,6 +291,7 @@ struct rvhv_vcpu {
 	unsigned int mp_state;
 	unsigned long start_pc;
 	unsigned long start_a1;
+	struct rvhv_sbi_batch_entry batch[RVHV_SBI_BATCH_MAX];
 	unsigned int console_len;
 	char console_buf[RVHV_CONSOLE_BUF];
 	struct {

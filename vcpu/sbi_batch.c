@@ -20,7 +20,6 @@
 #include <linux/kvm.h>
 #include <linux/overflow.h>
 #include <linux/sched.h>
-#include <linux/slab.h>
 #include <linux/string.h>
 #include <asm/sbi.h>
 
@@ -36,15 +35,18 @@ static_assert(offsetof(struct rvhv_sbi_batch_entry, error) == 64);
  * before it.  A negative errno from a handler (a host failure) goes to
  * *rc.
  */
+/*
+ * Run one entry as if the guest had issued it by ecall: its arguments go
+ * into a0..a7 (the caller saved the guest's and puts them back).  Returns
+ * false, without running it, for an entry that must stop the batch.
+ */
 static bool rvhv_batch_one(struct rvhv_vcpu *vcpu,
 			   struct rvhv_sbi_batch_entry *e, int *rc)
 {
 	unsigned long *gpr = vcpu->ctx.gpr;
-	unsigned long saved[8];
 	const struct rvhv_sbi_ext *ext;
 	struct rvhv_sbi_ret ret = { };
 	unsigned int i;
-	bool ok = true;
 
 	e->value = 0;
 	if (e->eid == RVHV_SBI_EXT) {
@@ -59,35 +61,50 @@ static bool rvhv_batch_one(struct rvhv_vcpu *vcpu,
 		return true;
 	}
 
-	memcpy(saved, &gpr[RVHV_REG_A0], sizeof(saved));
 	for (i = 0; i < ARRAY_SIZE(e->args); i++)
 		gpr[RVHV_REG_A0 + i] = e->args[i];
 	gpr[RVHV_REG_A6] = e->fid;
 	gpr[RVHV_REG_A7] = e->eid;
 
-	if (!ext->batchable || !ext->batchable(vcpu)) {
-		ok = false;
-		goto restore;
-	}
+	if (!ext->batchable || !ext->batchable(vcpu))
+		return false;
 	*rc = ext->handler(vcpu, &ret);
 	/* .batchable promised neither; never let either half-happen. */
 	WARN_ON_ONCE(ret.uexit || ret.keep_pc);
 	e->error = ret.error;
 	e->value = ext->legacy ? 0 : ret.value;
 	vcpu->stat.sbi_kernel++;
-restore:
-	memcpy(&gpr[RVHV_REG_A0], saved, sizeof(saved));
-	return ok;
+	return true;
+}
+
+/*
+ * Is the whole array writable?  Writing one unchanged word back into each
+ * page it touches finds a read-only slot or mapping without copying the
+ * whole array twice.
+ */
+static bool rvhv_batch_writable(struct rvhv_vcpu *vcpu, unsigned long gpa,
+				unsigned long len)
+{
+	const u8 *buf = (const u8 *)vcpu->batch;
+	unsigned long off = 0;
+
+	while (off < len) {
+		if (rvhv_write_guest(vcpu->vm, gpa + off, buf + off, 8))
+			return false;
+		off = ALIGN(gpa + off + 1, PAGE_SIZE) - gpa;
+		off = ALIGN_DOWN(off, 8);
+	}
+	return !rvhv_write_guest(vcpu->vm, gpa + len - 8, buf + len - 8, 8);
 }
 
 static void rvhv_sbi_batch(struct rvhv_vcpu *vcpu, struct rvhv_sbi_ret *ret,
 			   int *rc)
 {
+	struct rvhv_sbi_batch_entry *ents = vcpu->batch;
 	unsigned long *gpr = vcpu->ctx.gpr;
 	unsigned long gpa = gpr[RVHV_REG_A0];
 	unsigned long count = gpr[RVHV_REG_A1];
-	struct rvhv_sbi_batch_entry *ents;
-	unsigned long done, len;
+	unsigned long saved[8], done, len;
 
 	if (!count || count > RVHV_SBI_BATCH_MAX) {
 		ret->error = SBI_ERR_INVALID_PARAM;
@@ -98,23 +115,17 @@ static void rvhv_sbi_batch(struct rvhv_vcpu *vcpu, struct rvhv_sbi_ret *ret,
 		ret->error = SBI_ERR_INVALID_ADDRESS;
 		return;
 	}
-
-	ents = kmalloc(len, GFP_KERNEL_ACCOUNT);
-	if (!ents) {
-		*rc = -ENOMEM;
-		return;
-	}
 	/*
-	 * Inside one memslot, readable and writable, or nothing runs: read
-	 * it, and write it back unchanged to find out (the guest handed the
-	 * array over for the call's duration).
+	 * Inside one memslot, readable and writable, or nothing runs (the
+	 * guest handed the array over for the call's duration).
 	 */
 	if (rvhv_read_guest(vcpu->vm, gpa, ents, len) ||
-	    rvhv_write_guest(vcpu->vm, gpa, ents, len)) {
+	    !rvhv_batch_writable(vcpu, gpa, len)) {
 		ret->error = SBI_ERR_INVALID_ADDRESS;
-		goto out;
+		return;
 	}
 
+	memcpy(saved, &gpr[RVHV_REG_A0], sizeof(saved));
 	for (done = 0; done < count; done++) {
 		if (!rvhv_batch_one(vcpu, &ents[done], rc))
 			break;
@@ -122,15 +133,15 @@ static void rvhv_sbi_batch(struct rvhv_vcpu *vcpu, struct rvhv_sbi_ret *ret,
 			done++;
 			break;
 		}
-		cond_resched();
+		if ((done & 15) == 15)
+			cond_resched();
 	}
+	memcpy(&gpr[RVHV_REG_A0], saved, sizeof(saved));
 
 	if (done && rvhv_write_guest(vcpu->vm, gpa, ents,
 				     done * sizeof(*ents)))
 		ret->error = SBI_ERR_FAILURE;
 	ret->value = done;
-out:
-	kfree(ents);
 }
 
 static int rvhv_sbi_rvhv(struct rvhv_vcpu *vcpu, struct rvhv_sbi_ret *ret)
