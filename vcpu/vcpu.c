@@ -342,6 +342,10 @@ static bool rvhv_enter_guest(struct rvhv_vcpu *vcpu)
 		return false;
 	}
 	rvhv_vcpu_sync_irqs(vcpu);
+	/*
+	 * Another vCPU of the VM may have taken it a new VMID (a new
+	 * generation): every vCPU checks what its hart has in hgatp.
+	 */
 	hgatp = rvhv_vcpu_hgatp(vcpu);
 	if (unlikely(hgatp != vcpu->hgatp)) {
 		vcpu->hgatp = hgatp;
@@ -422,9 +426,12 @@ static int rvhv_vcpu_run(struct rvhv_vcpu *vcpu)
 		ret = rvhv_handle_exit(vcpu);
 		if (ret > 0)
 			continue;
-		/* Coalesced console output goes out before any other exit. */
-		if (!ret && rvhv_console_flush_exit(vcpu))
-			vcpu->pending = RVHV_PENDING_NONE;
+		/*
+		 * Coalesced console output goes out before any other exit
+		 * (which drops that exit's pending completion: it recurs).
+		 */
+		if (!ret)
+			rvhv_console_flush_exit(vcpu);
 		break;
 	}
 
