@@ -15,6 +15,7 @@
 #include <linux/types.h>
 #include <linux/wait.h>
 #include <linux/rvhv.h>
+#include <asm/csr.h>
 #include <asm/ptrace.h>
 
 #include "mmu/mmu.h"
@@ -35,6 +36,14 @@
 			 BIT(IRQ_VS_EXT))
 /* A guest reads only the time counter directly; the rest traps. */
 #define RVHV_HCOUNTEREN	BIT(1)
+
+/* Program this hart's delegation for rvhv's guests (the three above). */
+static inline void rvhv_write_delegation(void)
+{
+	csr_write(CSR_HEDELEG, RVHV_HEDELEG);
+	csr_write(CSR_HIDELEG, RVHV_HIDELEG);
+	csr_write(CSR_HCOUNTEREN, RVHV_HCOUNTEREN);
+}
 
 /**
  * struct rvhv_host - what rvhv found on the host, fixed after module init

@@ -62,9 +62,7 @@ static int rvhv_cpu_online(unsigned int cpu)
 	c->saved_hcounteren = csr_read(CSR_HCOUNTEREN);
 	c->saved_henvcfg = csr_read(CSR_HENVCFG);
 
-	csr_write(CSR_HEDELEG, RVHV_HEDELEG);
-	csr_write(CSR_HIDELEG, RVHV_HIDELEG);
-	csr_write(CSR_HCOUNTEREN, RVHV_HCOUNTEREN);
+	rvhv_write_delegation();
 	csr_write(CSR_HENVCFG, 0);
 	csr_write(CSR_HVIP, 0);
 	c->enabled = true;

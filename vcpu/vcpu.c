@@ -41,11 +41,8 @@ static struct rvhv_vcpu *pn_to_vcpu(struct preempt_notifier *pn)
 static void rvhv_assert_delegation(void)
 {
 	if (unlikely(csr_read(CSR_HEDELEG) != RVHV_HEDELEG ||
-		     csr_read(CSR_HIDELEG) != RVHV_HIDELEG)) {
-		csr_write(CSR_HEDELEG, RVHV_HEDELEG);
-		csr_write(CSR_HIDELEG, RVHV_HIDELEG);
-		csr_write(CSR_HCOUNTEREN, RVHV_HCOUNTEREN);
-	}
+		     csr_read(CSR_HIDELEG) != RVHV_HIDELEG))
+		rvhv_write_delegation();
 }
 
 /* Load the vCPU's state into this hart.  Preemption is disabled. */
