@@ -7,6 +7,9 @@
 # runs only those programs in QEMU (prog@kvm: against kvm.ko), skipping
 # the host-side checks and the no-H boot.  RVHV_OUT=dir keeps the build
 # products and logs there instead of build/ (for parallel runs).
+# RVHV_TEST_TIMEOUT (default 300) is each program's limit in seconds;
+# RVHV_FUZZ_SEED and RVHV_FUZZ_OPS go to fuzz_test (see make fuzz);
+# RVHV_TEST_ENV="NAME=VALUE ..." to every program in QEMU.
 set -uo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -110,12 +113,27 @@ else
 	for t in $(echo $tests $kvm_tests | tr ' ' '\n' | sort -u); do
 		files+=("/tests/$t=$out/selftests/$t")
 	done
+	# fuzz_test takes its seed and length from the host's environment
+	# (make fuzz sets them; make check runs the short fixed-seed form).
+	# RVHV_TEST_ENV="NAME=VALUE ..." goes to every program.
+	fuzz_env="env:RVHV_FUZZ_SEED=${RVHV_FUZZ_SEED:-1} env:RVHV_FUZZ_OPS=${RVHV_FUZZ_OPS:-20000}"
+	test_env=""
+	for e in ${RVHV_TEST_ENV:-}; do
+		test_env+=" env:$e"
+	done
+	limit=${RVHV_TEST_TIMEOUT:-300}
 	for t in $tests; do
-		echo "$t 300" >> "$list"
+		case $t in
+		fuzz_test) echo "$t $limit rvhv $fuzz_env$test_env" ;;
+		*) echo "$t $limit rvhv$test_env" ;;
+		esac >> "$list"
 	done
 	# The same programs against kvm.ko: the ABI's reference.
 	for t in $kvm_tests; do
-		echo "$t 300 kvm" >> "$list"
+		case $t in
+		fuzz_test) echo "$t $limit kvm $fuzz_env$test_env" ;;
+		*) echo "$t $limit kvm$test_env" ;;
+		esac >> "$list"
 	done
 	echo "noh_test 60" > "$out/tests-noh.list"
 	rm -f "$out/check.cpio"

@@ -15,7 +15,7 @@ BEGIN { passed = failed = skipped = 0; prog = ""; done = 0 }
 { sub(/\r$/, "") }
 
 # Kernel splats: lockdep, sleeping-in-atomic, oopses, list corruption, ...
-/BUG: |WARNING: |Oops|Kernel panic|Unable to handle kernel|kernel BUG|circular locking|recursive locking|inconsistent lock state|suspicious RCU usage|blocked for more than|soft lockup|list_add corruption|list_del corruption|refcount_t: |UBSAN:|Call Trace:/ {
+/BUG: |WARNING: |Oops|Kernel panic|Unable to handle kernel|kernel BUG|circular locking|recursive locking|inconsistent lock state|suspicious RCU usage|blocked for more than|soft lockup|detected stalls? on CPU|list_add corruption|list_del corruption|refcount_t: |UBSAN:|Call Trace:/ {
 	fail("kernel: " $0)
 }
 
