@@ -5,6 +5,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -691,4 +692,69 @@ int vm_enable_cap_try(struct vm *vm, uint32_t cap, uint64_t arg0)
 	struct kvm_enable_cap c = { .cap = cap, .args = { arg0 } };
 
 	return ioctl(vm->fd, KVM_ENABLE_CAP, &c) ? -errno : 0;
+}
+
+struct cpu_probe {
+	int cpu;
+	volatile int woke;
+};
+
+static void *cpu_probe_fn(void *arg)
+{
+	struct cpu_probe *p = arg;
+	struct timespec ts = { 0, 1000000 };
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(p->cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set)) {
+		p->woke = 1;	/* offline: nothing to check */
+		return NULL;
+	}
+	nanosleep(&ts, NULL);
+	p->woke = 1;
+	return NULL;
+}
+
+int host_wedged_cpu(unsigned int secs)
+{
+	int ncpus = sysconf(_SC_NPROCESSORS_CONF), cpu, bad = -1;
+	struct cpu_probe *probes = calloc(ncpus, sizeof(*probes));
+	pthread_t *thr = calloc(ncpus, sizeof(*thr));
+	uint64_t end = now_ns() + secs * 1000000000ULL;
+
+	if (!probes || !thr)
+		vm_fail("out of memory");
+	for (cpu = 0; cpu < ncpus; cpu++) {
+		probes[cpu].cpu = cpu;
+		if (pthread_create(&thr[cpu], NULL, cpu_probe_fn, &probes[cpu]))
+			vm_fail("pthread_create failed");
+	}
+	for (cpu = 0; cpu < ncpus; cpu++) {
+		while (!probes[cpu].woke && now_ns() < end)
+			usleep(1000);
+		if (!probes[cpu].woke) {
+			bad = cpu;
+			break;
+		}
+		pthread_join(thr[cpu], NULL);
+	}
+	/* A stuck thread keeps its probe: leak both on purpose then. */
+	if (bad < 0) {
+		free(probes);
+		free(thr);
+	}
+	return bad;
+}
+
+const char *testbed_qemu(void)
+{
+	return getenv("RVHV_QEMU");
+}
+
+bool testbed_avoid_csr_bugs(void)
+{
+	const char *force = getenv("RVHV_QEMU_BUGS");
+
+	return dev_is_kvm() && testbed_qemu() && !(force && !strcmp(force, "1"));
 }

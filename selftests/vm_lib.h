@@ -200,6 +200,32 @@ uint64_t thread_cpu_ns(pthread_t thr);
 uint64_t now_ns(void);		/* CLOCK_MONOTONIC */
 /* Fail the test (vm_fail) if it is still running after secs seconds. */
 void vm_watchdog(unsigned int secs);
+/*
+ * Does every online host CPU still take timer interrupts?  A thread pinned
+ * to each CPU sleeps 1 ms; all must wake within secs seconds.  Returns -1
+ * when they did, else the first CPU that did not (its thread is left
+ * behind).  A wedged CPU is what a VMM must never be able to cause.
+ */
+int host_wedged_cpu(unsigned int secs);
+/*
+ * The QEMU version the test host runs under ($RVHV_QEMU, from /init), or
+ * NULL on other hardware.  For the few inputs that hit a known QEMU
+ * defect on kvm.ko (Documentation/rvhv.rst, "Test-bed limitations").
+ */
+const char *testbed_qemu(void);
+/*
+ * On QEMU, an HS-mode write of vsatp with an unsupported MODE aborts QEMU,
+ * and vsstatus bits that sstatus does not have end up in the hart's
+ * mstatus.  rvhv keeps both CSRs WARL in software; kvm.ko writes what the
+ * VMM gives.  True when the device under test cannot be given such values
+ * on this test bed (kvm.ko under QEMU, unless RVHV_QEMU_BUGS=1 asks for
+ * the reproducer).
+ */
+bool testbed_avoid_csr_bugs(void);
+/* The sstatus bits a VMM may set on kvm.ko under QEMU (see above). */
+#define SSTATUS_SAFE_BITS	(0x2UL | 0x20UL | 0x100UL | 0x6000UL | \
+				 0x40000UL | 0x80000UL)
+
 /* KVM_ENABLE_CAP on the VM fd: 0 or -errno. */
 int vm_enable_cap_try(struct vm *vm, uint32_t cap, uint64_t arg0);
 

@@ -498,7 +498,49 @@ static unsigned long *rvhv_csr_ptr(struct rvhv_vcpu *vcpu, unsigned long num)
 }
 
 /*
+ * What a VMM may write into the guest's sstatus (vsstatus): the fields
+ * sstatus has on a hart that runs the guest.  vsstatus is WARL: on
+ * hardware, bits that sstatus does not have (M-level fields such as MPRV,
+ * TSR, TW, TVM, MIE, MPP, SXL), read-only ones (SD, XS), the big-endian
+ * bit and fields of extensions rvhv does not give guests (VS: no vector
+ * state switch) read back as zero, and UXL as the only XLEN the hart
+ * runs in U-mode, 64.  rvhv keeps that behaviour in software rather than
+ * trusting the CSR: QEMU (7.2 and 10) stores every bit written to vsstatus
+ * and ORs the M-level ones into the hart's mstatus on the next entry to
+ * VS-mode, where they stay after the guest exits; TSR, TW or MPRV there
+ * wedge the host CPU (Documentation/rvhv.rst, "Test-bed limitations").
+ */
+#define RVHV_SR_MXR		_AC(0x00080000, UL)	/* not in <asm/csr.h> */
+#define RVHV_VSSTATUS_WRITABLE	(SR_SIE | SR_SPIE | SR_SPP | SR_FS | SR_SUM | \
+				 RVHV_SR_MXR)
+
+static unsigned long rvhv_vsstatus_warl(unsigned long val)
+{
+	return (val & RVHV_VSSTATUS_WRITABLE) | SR_UXL_64;
+}
+
+/*
+ * Is @val a vsatp the hart accepts?  Its MODE must be Bare or a
+ * translation mode the hart implements (Sv39 up to the host's own
+ * satp_mode: Sv57 implies Sv48 implies Sv39).  As for satp, a write with
+ * any other MODE has no effect.  (QEMU does not check vsatp writes from
+ * HS-mode and aborts on the guest's first translation with such a mode.)
+ */
+static bool rvhv_vsatp_mode_ok(unsigned long val)
+{
+	unsigned long mode = val >> SATP_MODE_SHIFT;
+
+	return mode == 0 ||
+	       (mode >= (SATP_MODE_39 >> SATP_MODE_SHIFT) &&
+		mode <= (satp_mode >> SATP_MODE_SHIFT));
+}
+
+/*
  * Read (@write false) or write the CSR register @num of subtype @subtype.
+ *
+ * Writes keep the WARL behaviour of the hardware: sstatus and satp as
+ * said above, scounteren is 32 bits wide.  Everything else is stored as
+ * written (the guest's own CSR accesses are WARL in hardware anyway).
  *
  * sip is the guest's view of hvip: the VS-level bits of hvip (VSSIP,
  * VSTIP, VSEIP) shifted down to SSIP, STIP, SEIP, plus whatever hvip
@@ -532,10 +574,24 @@ static int rvhv_access_csr(struct rvhv_vcpu *vcpu, unsigned long subtype,
 		p = rvhv_csr_ptr(vcpu, num);
 		if (!p)
 			return -ENOENT;
-		if (write)
-			*p = *val;
-		else
+		if (!write) {
 			*val = *p;
+			return 0;
+		}
+		switch (num) {
+		case KVM_REG_RISCV_CSR_REG(sstatus):
+			*p = rvhv_vsstatus_warl(*val);
+			break;
+		case KVM_REG_RISCV_CSR_REG(satp):
+			if (rvhv_vsatp_mode_ok(*val))
+				*p = *val;
+			break;
+		case KVM_REG_RISCV_CSR_REG(scounteren):
+			*p = (u32)*val;
+			break;
+		default:
+			*p = *val;
+		}
 		return 0;
 	case KVM_REG_RISCV_CSR_AIA:
 		if (num >= RVHV_NR_AIA_CSR)

@@ -7,6 +7,7 @@ long guest_time(unsigned long unused0, unsigned long unused1);
 long guest_fp_regs(unsigned long unused0, unsigned long unused1);
 long guest_fp_trap(unsigned long unused0, unsigned long unused1);
 long guest_gprs(unsigned long unused0, unsigned long unused1);
+long guest_status(unsigned long spins, unsigned long unused);
 
 /* Report sscratch, sie, scounteren; then write sscratch and SYNC. */
 long guest_csrs(unsigned long new_sscratch, unsigned long unused)
@@ -87,3 +88,14 @@ asm(".text\n"
     "	addi	sp, sp, 16\n"
     "	li	a0, 0\n"
     "	ret\n");
+
+/* Report sstatus and satp, spin a while (timer and fences may come), done. */
+long guest_status(unsigned long spins, unsigned long unused)
+{
+	volatile unsigned long n;
+
+	GUEST_REPORT2(1, csr_read(sstatus), csr_read(satp));
+	for (n = 0; n < spins; n++)
+		;
+	return 0;
+}
