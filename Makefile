@@ -6,6 +6,9 @@
 #   make            rvhv.ko, against the cached test kernel (built if missing)
 #   make check      every test, inside QEMU; ends with "N passed, N failed"
 #   make run        the main job: boot the test host, load rvhv, show it
+#   make fuzz       the long hostile-VMM run: fuzz_test (10^6 operations from
+#                   a random seed, RVHV_FUZZ_SEED/RVHV_FUZZ_OPS to choose)
+#                   and wedge_test, on rvhv, inside QEMU
 #   make sparse     sparse (C=2) over the module
 #   make checkpatch checkpatch.pl --no-tree -f over the module's sources
 #   make kernel     build (or find) the cached test kernel; prints its path
@@ -22,7 +25,7 @@ KBUILD = $(MAKE) -C $(KDIR) M=$(CURDIR) W=1
 SOURCES = $(shell git ls-files -co --exclude-standard -- '*.[chS]' | \
 	    grep -v -e '^selftests/' -e '^tools/')
 
-.PHONY: all modules clean check run bench sparse checkpatch kernel
+.PHONY: all modules clean check run bench fuzz sparse checkpatch kernel
 
 all modules:
 	$(KBUILD) modules
@@ -41,6 +44,13 @@ check:
 
 run:
 	tools/testbed/run.sh run
+
+fuzz:
+	RVHV_ONLY="fuzz_test wedge_test" \
+	RVHV_FUZZ_SEED=$${RVHV_FUZZ_SEED:-random} \
+	RVHV_FUZZ_OPS=$${RVHV_FUZZ_OPS:-1000000} \
+	RVHV_TEST_TIMEOUT=$${RVHV_TEST_TIMEOUT:-10800} \
+	RVHV_TIMEOUT=$${RVHV_TIMEOUT:-11400} tools/testbed/check.sh
 
 bench:
 	tools/testbed/bench.sh
