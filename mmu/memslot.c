@@ -10,7 +10,8 @@
  * the fault path and the MMU notifier use to read them).  Deleting or
  * moving a slot unmaps its old guest range and bumps invalidate_seq under
  * rvhv_mmu.lock, so a fault that looked up the old slot does not install
- * its translation.
+ * its translation, and then waits for every copy through the old slot to
+ * finish (rvhv_mmu.srcu) before it returns.
  */
 #include <linux/mm.h>
 #include <linux/sched/mm.h>
@@ -143,6 +144,8 @@ static int rvhv_delete_slot(struct rvhv_vm *vm, struct rvhv_memslot *old)
 	rvhv_slot_zap_locked(vm, old->base_gfn, old->npages, &freed, &flush);
 	spin_unlock(&mmu->lock);
 	rvhv_gstage_finish(vm, flush, &freed);
+	/* No copy through the slot may outlive its deletion. */
+	synchronize_srcu(&mmu->srcu);
 	kfree(old);
 	return 0;
 }
@@ -163,6 +166,8 @@ static int rvhv_move_slot(struct rvhv_vm *vm, struct rvhv_memslot *old,
 	rvhv_slot_zap_locked(vm, old_gfn, old->npages, &freed, &flush);
 	spin_unlock(&mmu->lock);
 	rvhv_gstage_finish(vm, flush, &freed);
+	/* Nor one through its old guest addresses its move. */
+	synchronize_srcu(&mmu->srcu);
 	return 0;
 }
 
@@ -276,7 +281,8 @@ long rvhv_set_user_memory_region(struct rvhv_vm *vm,
 
 /*
  * Resolve [gpa, gpa + len) to a VMM address: the whole range must be in
- * one slot (writable for @write).
+ * one slot (writable for @write).  The caller holds rvhv_mmu.srcu for as
+ * long as it uses the address.
  */
 static int rvhv_gpa_to_hva(struct rvhv_vm *vm, unsigned long gpa,
 			   unsigned long len, bool write, unsigned long *hva)
@@ -306,32 +312,55 @@ int rvhv_read_guest(struct rvhv_vm *vm, unsigned long gpa, void *data,
 		    unsigned long len)
 {
 	unsigned long hva;
-	int ret;
+	int ret, idx;
 
 	if (!len)
 		return 0;
+	idx = srcu_read_lock(&vm->mmu.srcu);
 	ret = rvhv_gpa_to_hva(vm, gpa, len, false, &hva);
-	if (ret)
-		return ret;
-	if (copy_from_user(data, (const void __user *)hva, len))
-		return -EFAULT;
-	return 0;
+	if (!ret && copy_from_user(data, (const void __user *)hva, len))
+		ret = -EFAULT;
+	srcu_read_unlock(&vm->mmu.srcu, idx);
+	return ret;
 }
 
 int rvhv_write_guest(struct rvhv_vm *vm, unsigned long gpa, const void *data,
 		     unsigned long len)
 {
 	unsigned long hva;
-	int ret;
+	int ret, idx;
 
 	if (!len)
 		return 0;
+	idx = srcu_read_lock(&vm->mmu.srcu);
 	ret = rvhv_gpa_to_hva(vm, gpa, len, true, &hva);
-	if (ret)
-		return ret;
-	if (copy_to_user((void __user *)hva, data, len))
-		return -EFAULT;
-	return 0;
+	if (!ret && copy_to_user((void __user *)hva, data, len))
+		ret = -EFAULT;
+	srcu_read_unlock(&vm->mmu.srcu, idx);
+	return ret;
+}
+
+int rvhv_probe_guest_writable(struct rvhv_vm *vm, unsigned long gpa,
+			      unsigned long len)
+{
+	unsigned long hva, addr;
+	struct page *page;
+	int ret, idx;
+
+	if (!len)
+		return 0;
+	idx = srcu_read_lock(&vm->mmu.srcu);
+	ret = rvhv_gpa_to_hva(vm, gpa, len, true, &hva);
+	for (addr = hva & PAGE_MASK; !ret && addr < hva + len;
+	     addr += PAGE_SIZE) {
+		if (get_user_pages_fast(addr, 1, FOLL_WRITE, &page) != 1) {
+			ret = -EFAULT;
+			break;
+		}
+		put_page(page);
+	}
+	srcu_read_unlock(&vm->mmu.srcu, idx);
+	return ret;
 }
 
 int rvhv_mmu_init(struct rvhv_vm *vm)
@@ -341,6 +370,9 @@ int rvhv_mmu_init(struct rvhv_vm *vm)
 
 	mutex_init(&mmu->slots_lock);
 	spin_lock_init(&mmu->lock);
+	ret = init_srcu_struct(&mmu->srcu);
+	if (ret)
+		return ret;
 
 	ret = -ENOMEM;
 	mmu->slots = kcalloc(RVHV_NR_MEMSLOTS, sizeof(*mmu->slots),
@@ -365,6 +397,7 @@ err:
 	kfree(mmu->sorted);
 	mmu->slots = NULL;
 	mmu->sorted = NULL;
+	cleanup_srcu_struct(&mmu->srcu);
 	return ret;
 }
 
@@ -386,4 +419,6 @@ void rvhv_mmu_destroy(struct rvhv_vm *vm)
 	mmu->slots = NULL;
 	mmu->sorted = NULL;
 	mmu->nr_slots = 0;
+	/* No reader is left: the VM's last reference is gone. */
+	cleanup_srcu_struct(&mmu->srcu);
 }

@@ -10,6 +10,7 @@
 #include <linux/mmu_notifier.h>
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
+#include <linux/srcu.h>
 #include <linux/types.h>
 
 struct rvhv_vm;
@@ -74,6 +75,17 @@ struct rvhv_memslot {
  * @mn: MMU notifier on the VM's mm
  * @mn_registered: @mn is registered (set at init, cleared at destroy;
  *	only accessed by init and destroy)
+ * @srcu: the lifetime of VMM addresses found through a memslot.  Whoever
+ *	turns a guest physical address into a VMM address and then touches
+ *	that address (rvhv_read_guest(), rvhv_write_guest(),
+ *	rvhv_probe_guest_writable()) holds srcu_read_lock() from the lookup
+ *	until the last access, which may sleep (page faults, swap-in,
+ *	userfaultfd).  Deleting or moving a slot unpublishes it and then
+ *	waits for those readers (synchronize_srcu()) before it returns and
+ *	before the slot is freed: once KVM_SET_USER_MEMORY_REGION returns,
+ *	no copy made for the guest lands in memory the VMM took back.
+ *	(The fault path does not use it: it maps pages through
+ *	@invalidate_seq and @invalidate_in_progress under @lock.)
  */
 struct rvhv_mmu {
 	struct mutex slots_lock;
@@ -92,12 +104,13 @@ struct rvhv_mmu {
 	bool dead;
 	struct mmu_notifier mn;
 	bool mn_registered;
+	struct srcu_struct srcu;
 };
 
 /*
  * At VM creation, in the creating process (vm->mm == current->mm), after
- * vm->mm is set.  On failure everything is undone (calling
- * rvhv_mmu_destroy() afterwards is harmless but not needed).
+ * vm->mm is set.  On failure everything is undone, and
+ * rvhv_mmu_destroy() must not be called.
  */
 int rvhv_mmu_init(struct rvhv_vm *vm);
 /*
@@ -144,5 +157,12 @@ int rvhv_read_guest(struct rvhv_vm *vm, unsigned long gpa, void *data,
 		    unsigned long len);
 int rvhv_write_guest(struct rvhv_vm *vm, unsigned long gpa, const void *data,
 		     unsigned long len);
+/*
+ * Could [gpa, gpa + len) be written (one writable memslot, mapped
+ * writable by the VMM)?  Faults the pages in for writing (breaking COW)
+ * without changing a byte.  0 or -EFAULT; same context as the above.
+ */
+int rvhv_probe_guest_writable(struct rvhv_vm *vm, unsigned long gpa,
+			      unsigned long len);
 
 #endif /* _RVHV_MMU_H */

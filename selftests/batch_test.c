@@ -12,6 +12,13 @@
  */
 #define _GNU_SOURCE
 
+#include <linux/userfaultfd.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+
 #include "kselftest_harness.h"
 #include "smp_lib.h"
 
@@ -376,6 +383,103 @@ TEST_F(batch, bad_arrays)
 	EXPECT_EQ(0, e);
 	EXPECT_EQ(1, done);
 	EXPECT_EQ(0, e2->error);
+}
+
+/*
+ * Deleting a memslot waits for a copy through it that is in flight: the
+ * batch array is in a slot whose memory is behind userfaultfd, so
+ * rvhv's copy of it blocks in the page fault; KVM_SET_USER_MEMORY_REGION
+ * deleting that slot must not return before the fault is served (else
+ * the copy could land in memory the VMM no longer gives the guest).
+ */
+struct batch_call {
+	struct vcpu *vcpu;
+	unsigned long gpa;
+	long err, done;
+};
+
+static void *batch_thread(void *arg)
+{
+	struct batch_call *c = arg;
+
+	batch(c->vcpu, c->gpa, 1, &c->err, &c->done);
+	return NULL;
+}
+
+struct delete_call {
+	struct vm *vm;
+	volatile int done;
+	int ret;
+};
+
+static void *delete_thread(void *arg)
+{
+	struct delete_call *d = arg;
+
+	d->ret = vm_set_region_try(d->vm, 1, 0, GUEST_EXTRA, 0, NULL);
+	d->done = 1;
+	return NULL;
+}
+
+TEST_F(batch, delete_waits_for_copy)
+{
+	const size_t sz = 0x10000;
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = { 0 };
+	struct uffdio_copy copy = { 0 };
+	struct batch_call c = { .vcpu = self->b.vcpu, .gpa = GUEST_EXTRA };
+	struct delete_call d = { .vm = self->b.vm };
+	struct uffd_msg msg;
+	struct pollfd pfd;
+	pthread_t bt, dt;
+	char *mem, *page;
+	int uffd;
+
+	uffd = syscall(__NR_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	if (uffd < 0)
+		SKIP(return, "userfaultfd: %s", strerror(errno));
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_API, &api));
+	mem = mmap(NULL, sz, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, mem);
+	reg.range.start = (unsigned long)mem;
+	reg.range.len = sz;
+	reg.mode = UFFDIO_REGISTER_MODE_MISSING;
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_REGISTER, &reg));
+	vm_set_region(self->b.vm, 1, 0, GUEST_EXTRA, sz, mem);
+
+	ASSERT_EQ(0, pthread_create(&bt, NULL, batch_thread, &c));
+	pfd.fd = uffd;
+	pfd.events = POLLIN;
+	ASSERT_EQ(1, poll(&pfd, 1, 20000)) TH_LOG("no fault on the array");
+	ASSERT_EQ(sizeof(msg), read(uffd, &msg, sizeof(msg)));
+	ASSERT_EQ(UFFD_EVENT_PAGEFAULT, msg.event);
+
+	ASSERT_EQ(0, pthread_create(&dt, NULL, delete_thread, &d));
+	sleep(1);
+	EXPECT_EQ(0, d.done) TH_LOG("the slot was deleted with a copy in flight");
+
+	/* Serve the fault: an entry the guest would have written. */
+	page = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, page);
+	set_ent((void *)page, SBI_EXT_BASE, SBI_BASE_GET_SPEC_VERSION, 0, 0, 0);
+	copy.dst = msg.arg.pagefault.address & ~4095UL;
+	copy.src = (unsigned long)page;
+	copy.len = 4096;
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_COPY, &copy));
+
+	pthread_join(dt, NULL);
+	EXPECT_EQ(0, d.ret);
+	pthread_join(bt, NULL);
+	/* The array was read; the slot was gone before anything ran. */
+	EXPECT_EQ(SBI_ERR_INVALID_ADDRESS, c.err);
+	EXPECT_EQ(0, c.done);
+	/* The VMM's memory is as the fault left it. */
+	EXPECT_EQ(0x5a5a, ((struct rvhv_sbi_batch_entry *)mem)->error);
+	close(uffd);
+	munmap(page, 4096);
+	munmap(mem, sz);
 }
 
 /* ---- console coalescing ---- */

@@ -77,26 +77,6 @@ static bool rvhv_batch_one(struct rvhv_vcpu *vcpu,
 	return true;
 }
 
-/*
- * Is the whole array writable?  Writing one unchanged word back into each
- * page it touches finds a read-only slot or mapping without copying the
- * whole array twice.
- */
-static bool rvhv_batch_writable(struct rvhv_vcpu *vcpu, unsigned long gpa,
-				unsigned long len)
-{
-	const u8 *buf = (const u8 *)vcpu->batch;
-	unsigned long off = 0;
-
-	while (off < len) {
-		if (rvhv_write_guest(vcpu->vm, gpa + off, buf + off, 8))
-			return false;
-		off = ALIGN(gpa + off + 1, PAGE_SIZE) - gpa;
-		off = ALIGN_DOWN(off, 8);
-	}
-	return !rvhv_write_guest(vcpu->vm, gpa + len - 8, buf + len - 8, 8);
-}
-
 static void rvhv_sbi_batch(struct rvhv_vcpu *vcpu, struct rvhv_sbi_ret *ret,
 			   int *rc)
 {
@@ -120,7 +100,7 @@ static void rvhv_sbi_batch(struct rvhv_vcpu *vcpu, struct rvhv_sbi_ret *ret,
 	 * guest handed the array over for the call's duration).
 	 */
 	if (rvhv_read_guest(vcpu->vm, gpa, ents, len) ||
-	    !rvhv_batch_writable(vcpu, gpa, len)) {
+	    rvhv_probe_guest_writable(vcpu->vm, gpa, len)) {
 		ret->error = SBI_ERR_INVALID_ADDRESS;
 		return;
 	}
