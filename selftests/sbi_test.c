@@ -5,7 +5,13 @@
  * where the implementation's identity shows (impl id), rvhv has its own.
  */
 #define _GNU_SOURCE
+#include <linux/userfaultfd.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/utsname.h>
 
 #include "kselftest_harness.h"
@@ -481,6 +487,86 @@ TEST(disable_srst)
 	sbi_ok(s.vcpu, SBI_EXT_SRST, SBI_SRST_RESET, SBI_SRST_TYPE_SHUTDOWN,
 	       SBI_ERR_NOT_SUPPORTED);
 	sbi_vm_free(&s);
+}
+
+/*
+ * A signal that ends KVM_RUN while rvhv waits for a page (here: the
+ * legacy remote fence's hart mask, behind userfaultfd) ends it with
+ * -EINTR and KVM_EXIT_INTR, and the call completes on the next KVM_RUN.
+ */
+struct run_call {
+	struct vcpu *vcpu;
+	int ret;
+};
+
+static void *run_thread(void *arg)
+{
+	struct run_call *r = arg;
+
+	r->ret = vcpu_run_try(r->vcpu);
+	return NULL;
+}
+
+static void on_usr1(int sig)
+{
+}
+
+TEST_F(sbi, legacy_hart_mask_signal)
+{
+	volatile struct guest_sbi_req *req = vm_gpa2hva(self->vcpu->vm,
+							GUEST_SBI_REQ);
+	struct sigaction sa = { .sa_handler = on_usr1 };
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = { 0 };
+	struct uffdio_zeropage zero = { 0 };
+	struct run_call r = { .vcpu = self->vcpu };
+	const size_t sz = 0x10000;
+	struct uffd_msg msg;
+	struct pollfd pfd;
+	pthread_t thr;
+	long err, val;
+	char *mem;
+	int uffd;
+
+	if (dev_is_kvm())
+		SKIP(return, "kvm.ko redirects a G-stage fault of the hart-mask read to the guest");
+	uffd = syscall(__NR_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	if (uffd < 0)
+		SKIP(return, "userfaultfd: %s", strerror(errno));
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_API, &api));
+	mem = mmap(NULL, sz, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, mem);
+	reg.range.start = (unsigned long)mem;
+	reg.range.len = sz;
+	reg.mode = UFFDIO_REGISTER_MODE_MISSING;
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_REGISTER, &reg));
+	vm_set_region(self->vcpu->vm, 1, 0, GUEST_EXTRA, sz, mem);
+	sigaction(SIGUSR1, &sa, NULL);
+
+	/* Legacy remote fence.i, hart mask at GUEST_EXTRA (vsatp = 0). */
+	req->ext = 5;
+	req->fid = 0;
+	req->args[0] = GUEST_EXTRA;
+	ASSERT_EQ(0, pthread_create(&thr, NULL, run_thread, &r));
+	pfd.fd = uffd;
+	pfd.events = POLLIN;
+	ASSERT_EQ(1, poll(&pfd, 1, 20000)) TH_LOG("no fault on the hart mask");
+	ASSERT_EQ(sizeof(msg), read(uffd, &msg, sizeof(msg)));
+	pthread_kill(thr, SIGUSR1);
+	pthread_join(thr, NULL);
+	EXPECT_EQ(-EINTR, r.ret);
+	EXPECT_EQ(KVM_EXIT_INTR, self->vcpu->run->exit_reason) {
+		TH_LOG("exit %s", exit_reason_str(self->vcpu->run->exit_reason));
+	}
+
+	/* The page arrives (an empty mask); the call completes. */
+	zero.range.start = msg.arg.pagefault.address & ~4095UL;
+	zero.range.len = 4096;
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_ZEROPAGE, &zero));
+	ASSERT_EQ(0, sbi_continue(self->vcpu, &err, &val));
+	EXPECT_EQ(0, err);
+	close(uffd);
 }
 
 TEST_HARNESS_MAIN

@@ -125,8 +125,6 @@ static int rvhv_gstage_exit(struct rvhv_vcpu *vcpu)
 
 	vcpu->stat.gstage_faults++;
 	ret = rvhv_gstage_fault(vcpu, gpa, write, exec);
-	if (ret == -EINTR)	/* a signal while waiting for the page */
-		vcpu->run->exit_reason = KVM_EXIT_INTR;
 	if (ret != RVHV_FAULT_MMIO)
 		return ret ? ret : 1;
 	/* Code cannot run from MMIO; kvm.ko fails KVM_RUN the same way. */
@@ -135,14 +133,7 @@ static int rvhv_gstage_exit(struct rvhv_vcpu *vcpu)
 	return rvhv_mmio_exit(vcpu, gpa, write);
 }
 
-/**
- * rvhv_handle_exit() - deal with the trap that ended the last guest entry
- * @vcpu: the vCPU, loaded, preemptible
- *
- * Return: 1 to re-enter the guest, 0 to return to userspace with
- * vcpu->run filled in, or a negative errno for KVM_RUN.
- */
-int rvhv_handle_exit(struct rvhv_vcpu *vcpu)
+static int rvhv_dispatch_exit(struct rvhv_vcpu *vcpu)
 {
 	struct rvhv_guest_ctx *ctx = &vcpu->ctx;
 
@@ -181,4 +172,23 @@ int rvhv_handle_exit(struct rvhv_vcpu *vcpu)
 	vcpu->run->internal.data[0] = ctx->scause;
 	vcpu->run->internal.data[1] = ctx->stval;
 	return 0;
+}
+
+/**
+ * rvhv_handle_exit() - deal with the trap that ended the last guest entry
+ * @vcpu: the vCPU, loaded, preemptible
+ *
+ * Return: 1 to re-enter the guest, 0 to return to userspace with
+ * vcpu->run filled in, or a negative errno for KVM_RUN.  -EINTR (a signal
+ * while a handler waited, e.g. for a page behind userfaultfd, in a G-stage
+ * fault or in reading a legacy SBI hart mask) comes with KVM_EXIT_INTR,
+ * as every KVM_RUN that a signal ends does.
+ */
+int rvhv_handle_exit(struct rvhv_vcpu *vcpu)
+{
+	int ret = rvhv_dispatch_exit(vcpu);
+
+	if (ret == -EINTR)
+		vcpu->run->exit_reason = KVM_EXIT_INTR;
+	return ret;
 }
