@@ -26,20 +26,44 @@ struct rvhv_access {
  * @insn: the instruction (16 or 32 bits)
  *
  * Reads with HLVX, through both translation stages, as the guest's own
- * fetch did.  Return: 0, or 1 if the read faulted (the mapping went away
- * meanwhile: re-enter the guest and let it trap again).
+ * fetch did.  The mapping may have changed since that fetch:
+ * - a guest-page fault (G-stage: an MMU-notifier or memslot change took
+ *   the page away) is retried: the guest re-executes the instruction and
+ *   its own fetch faults the page back in through rvhv;
+ * - any other fault is the guest's own (it changed its page tables and
+ *   still ran the stale translation from its TLB): it takes it as the
+ *   fetch fault it is, at the instruction.  Retrying would loop for as
+ *   long as its TLB keeps the translation.
+ * Return: 0, or 1 to re-enter the guest (fault retried or redirected).
  */
 int rvhv_read_guest_insn(struct rvhv_vcpu *vcpu, unsigned long *insn)
 {
 	struct rvhv_utrap utrap = { 0 };
-	unsigned long flags, hstatus;
+	unsigned long flags, hstatus, cause;
 
 	local_irq_save(flags);
 	hstatus = csr_swap(CSR_HSTATUS, vcpu->ctx.hstatus);
 	*insn = rvhv_unpriv_read_insn(vcpu->ctx.gpr[RVHV_REG_PC], &utrap);
 	csr_write(CSR_HSTATUS, hstatus);
 	local_irq_restore(flags);
-	return utrap.scause ? 1 : 0;
+
+	switch (utrap.scause) {
+	case 0:
+		return 0;
+	case EXC_INST_GUEST_PAGE_FAULT:
+	case EXC_LOAD_GUEST_PAGE_FAULT:
+		return 1;
+	case EXC_LOAD_PAGE_FAULT:
+		cause = EXC_INST_PAGE_FAULT;
+		break;
+	case EXC_LOAD_MISALIGNED:
+		cause = EXC_INST_MISALIGNED;
+		break;
+	default:
+		cause = EXC_INST_ACCESS;
+	}
+	rvhv_redirect_trap(vcpu, cause, utrap.stval);
+	return 1;
 }
 
 static bool rvhv_decode_32(u32 insn, struct rvhv_access *a)
