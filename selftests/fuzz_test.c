@@ -23,7 +23,7 @@
  * registers, so SBI calls carry random extension and function ids.
  *
  * Environment: RVHV_FUZZ_SEED (default 1; "random" takes the time),
- * RVHV_FUZZ_OPS (default 20000), RVHV_FUZZ_LOG=1 prints every operation.
+ * RVHV_FUZZ_OPS (default 10000), RVHV_FUZZ_LOG=1 prints every operation.
  * The seed is printed first: RVHV_FUZZ_SEED=<it> replays the sequence
  * (the interleaving of the two threads of a concurrent run may differ).
  *
@@ -803,7 +803,7 @@ TEST_F_TIMEOUT(fuzz, random_ops, 24 * 3600)
 	fz.seed = s ? (strcmp(s, "random") ? strtoull(s, NULL, 0) :
 		       (uint64_t)now_ns()) : 1;
 	fz.state = fz.seed * 0x9e3779b97f4a7c15UL + 1;
-	fz.ops = o ? strtoul(o, NULL, 0) : 20000;
+	fz.ops = o ? strtoul(o, NULL, 0) : 10000;
 	fz.log = getenv("RVHV_FUZZ_LOG") != NULL;
 	fz.avoid_qemu_bugs = testbed_avoid_csr_bugs();
 	TH_LOG("seed %llu, %lu operations on %s%s", (unsigned long long)fz.seed,
