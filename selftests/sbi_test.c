@@ -490,6 +490,61 @@ TEST(disable_srst)
 }
 
 /*
+ * Hostile hart-mask pointers for the legacy calls that read one (send_ipi,
+ * remote fence.i, sfence.vma, sfence.vma.asid): misaligned, crossing the
+ * end of guest RAM, in MMIO, outside every memslot, at the top of the
+ * address space.  The call completes, or the guest takes a trap for its
+ * own bad pointer; KVM_RUN never fails, loops or hurts the host.
+ */
+TEST(legacy_hart_mask_pointers)
+{
+	static const unsigned long ptrs[] = {
+		GUEST_DATA + 1, GUEST_DATA + 4093,
+		GUEST_STACK_TOP - 4,		/* crosses out of slot 0 */
+		GUEST_MMIO_BASE, GUEST_MMIO_BASE + 3,
+		GUEST_EXTRA,			/* no memslot */
+		~7UL, ~0UL, 8,
+	};
+	static const unsigned long exts[] = { 4, 5, 6, 7 };
+	unsigned int i, j, traps = 0, done = 0;
+	struct sbi_vm s;
+	struct ucall uc;
+	int cpu, r;
+
+	for (i = 0; i < ARRAY_SIZE(ptrs); i++) {
+		for (j = 0; j < ARRAY_SIZE(exts); j++) {
+			volatile struct guest_sbi_req *req;
+
+			sbi_vm_create(&s, true);
+			req = vm_gpa2hva(s.vm, GUEST_SBI_REQ);
+			req->ext = exts[j];
+			req->fid = 0;
+			req->args[0] = ptrs[i];
+			req->args[1] = 0;
+			req->args[2] = 4096;
+			r = vcpu_run_try(s.vcpu);
+			ASSERT_EQ(0, r) TH_LOG("legacy %lu, mask at 0x%lx",
+					       exts[j], ptrs[i]);
+			ASSERT_TRUE(vcpu_is_ucall(s.vcpu, &uc)) {
+				vcpu_dump(s.vcpu, "not a ucall");
+			}
+			if (uc.fid == UCALL_TRAP) {
+				traps++;
+				TH_LOG("legacy %lu, mask at 0x%lx: guest trap %lu, stval 0x%lx",
+				       exts[j], ptrs[i], uc.args[0], uc.args[2]);
+			} else {
+				ASSERT_EQ(UCALL_REPORT, uc.fid);
+				done++;
+			}
+			sbi_vm_free(&s);
+		}
+	}
+	TH_LOG("%u completed, %u trapped into the guest", done, traps);
+	cpu = host_wedged_cpu(20);
+	EXPECT_EQ(-1, cpu);
+}
+
+/*
  * A signal that ends KVM_RUN while rvhv waits for a page (here: the
  * legacy remote fence's hart mask, behind userfaultfd) ends it with
  * -EINTR and KVM_EXIT_INTR, and the call completes on the next KVM_RUN.
