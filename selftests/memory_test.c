@@ -6,6 +6,7 @@
  */
 #define _GNU_SOURCE
 #include <poll.h>
+#include <signal.h>
 #include <pthread.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -590,6 +591,124 @@ TEST(fork_cow)
 	EXPECT_TRUE(WIFEXITED(status));
 	EXPECT_EQ(0, WEXITSTATUS(status)) TH_LOG("child saw: bits 0x%x",
 						 WEXITSTATUS(status));
+}
+
+/*
+ * Host mm events while the guest hammers its memory, in loops: the kernel
+ * migrates the pages (compaction), ages and reclaims them (MADV_COLD,
+ * MADV_PAGEOUT), and splits and collapses the huge pages behind them
+ * (and, on request, shares them copy-on-write with a forked child);
+ * every event reaches rvhv through its MMU notifier.  The guest checks every stamp it wrote
+ * (guest_hammer): nothing may be lost, and KVM_RUN must never fail.
+ */
+struct mm_events {
+	char *mem;
+	size_t size;
+	volatile int stop;
+	unsigned long rounds[4];
+};
+
+static void *mm_events_fn(void *arg)
+{
+	struct mm_events *e = arg;
+	unsigned int k = 0;
+	pid_t pid;
+
+	/*
+	 * Which events (RVHV_MM_EVENTS, digits of the cases below).  Not
+	 * forks by default: a fork while the vCPU runs stalls the guest in a
+	 * fault loop on kvm.ko and rvhv alike (RVHV_MM_EVENTS=1 shows it;
+	 * Documentation/rvhv.rst, Robustness).
+	 */
+	const char *only = getenv("RVHV_MM_EVENTS") ?: "023";
+
+	while (!e->stop) {
+		if (!strchr(only, '0' + k % 4)) {
+			k++;
+			continue;
+		}
+		switch (k++ % 4) {
+		case 0:
+			rvhv_write_file("/proc/sys/vm/compact_memory", "1");
+			e->rounds[0]++;
+			break;
+		case 1:
+			pid = fork();
+			if (pid == 0) {
+				usleep(20000);
+				_exit(0);
+			}
+			if (pid > 0)
+				waitpid(pid, NULL, 0);
+			e->rounds[1]++;
+			break;
+		case 2:
+			madvise(e->mem, e->size, MADV_COLD);
+			madvise(e->mem, e->size, MADV_PAGEOUT);
+			e->rounds[2]++;
+			break;
+		default:
+			madvise(e->mem, e->size, MADV_NOHUGEPAGE);
+			madvise(e->mem, e->size, MADV_HUGEPAGE);
+			e->rounds[3]++;
+		}
+		/*
+		 * A guest-page fault that races an invalidation is retried
+		 * (rvhv and kvm.ko alike); under TCG a fault takes
+		 * milliseconds, so back-to-back events would starve the
+		 * guest.  Leave it room.
+		 */
+		usleep(50000);
+	}
+	return NULL;
+}
+
+static void on_alarm(int sig)
+{
+}
+
+TEST(mm_events_keep_data)
+{
+	const size_t size = 4UL << 20;
+	struct mm_events e = { .size = size };
+	struct vm *vm = vm_create();
+	struct vcpu *vcpu = vcpu_create(vm, 0);
+	uint64_t end = now_ns() + 8000000000ULL;
+	unsigned long last = 0;
+	struct ucall uc;
+	pthread_t thr;
+	int cpu;
+
+	vm_watchdog(120);
+	e.mem = vm_add_mem(vm, 1, GUEST_EXTRA, size, 0);
+	if (!getenv("RVHV_MM_NOTHP"))
+		madvise(e.mem, size, MADV_HUGEPAGE);
+	vcpu_start(vcpu, GUEST_FN(guest_hammer), GUEST_EXTRA, size / 4096);
+	ASSERT_EQ(0, pthread_create(&thr, NULL, mm_events_fn, &e));
+	/* A guest that stops making progress fails with its state. */
+	signal(SIGALRM, on_alarm);
+	for (;;) {
+		alarm(10);
+		vcpu_expect_ucall(vcpu, UCALL_REPORT, &uc);
+		ASSERT_GT(uc.args[1], last);
+		last = uc.args[1];
+		if (now_ns() > end)
+			break;
+	}
+	alarm(0);
+	e.stop = 1;
+	pthread_join(thr, NULL);
+	/* Stop the guest; its last checks run first. */
+	vcpu_ucall_reply(vcpu, 0, 1);
+	EXPECT_EQ(last + 1, vcpu_run_to_done(vcpu));
+	TH_LOG("%lu guest rounds over %zu pages; compactions %lu, forks %lu, pageouts %lu, THP toggles %lu",
+	       last, size / 4096, e.rounds[0], e.rounds[1], e.rounds[2],
+	       e.rounds[3]);
+	EXPECT_GT(e.rounds[0] + e.rounds[1] + e.rounds[2] + e.rounds[3], 0);
+	cpu = host_wedged_cpu(20);
+	EXPECT_EQ(-1, cpu);
+	vcpu_free(vcpu);
+	vm_free(vm);
 }
 
 TEST_HARNESS_MAIN
