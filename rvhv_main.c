@@ -160,6 +160,7 @@ static int rvhv_detect(void)
 		pr_err("hgatp accepts none of Sv39x4/Sv48x4/Sv57x4; not loading\n");
 		return -ENODEV;
 	}
+	/* After the G-stage mode: the VMID probe writes hgatp with it. */
 	rvhv_vmid_detect();
 	rvhv_vmid_init();
 	rvhv_timer_setup();

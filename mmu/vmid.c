@@ -42,8 +42,10 @@ static void rvhv_local_hfence_gvma_all(void *unused)
 }
 
 /*
- * Find the VMID width hgatp implements.  Runs once at module load; hgatp is
- * restored and the hart's G-stage TLB flushed afterwards.
+ * Find the VMID width hgatp implements.  Runs once at module load, after
+ * rvhv_detect_gstage() chose the G-stage mode: with MODE = Bare the spec
+ * lets hgatp.VMID read back 0, so the probe writes the mode VMs use.
+ * hgatp is restored and the hart's G-stage TLB flushed afterwards.
  */
 void rvhv_vmid_detect(void)
 {
@@ -51,7 +53,8 @@ void rvhv_vmid_detect(void)
 
 	preempt_disable();
 	old = csr_read(CSR_HGATP);
-	csr_write(CSR_HGATP, old | HGATP_VMID);
+	csr_write(CSR_HGATP, (rvhv_host.hgatp_mode << HGATP_MODE_SHIFT) |
+			     HGATP_VMID);
 	vmid = (csr_read(CSR_HGATP) & HGATP_VMID) >> HGATP_VMID_SHIFT;
 	csr_write(CSR_HGATP, old);
 	rvhv_local_hfence_gvma_all(NULL);
