@@ -5,6 +5,7 @@
 #ifndef _RVHV_INT_H
 #define _RVHV_INT_H
 
+#include <linux/atomic.h>
 #include <linux/cpumask.h>
 #include <linux/hrtimer.h>
 #include <linux/kvm.h>
@@ -57,19 +58,42 @@ struct rvhv_host {
 
 extern struct rvhv_host rvhv_host;
 
+/*
+ * A VM's VMID and the allocator generation it was handed out in, as one
+ * 64-bit word: generation << RVHV_VMID_GEN_SHIFT | VMID.  One word, so a
+ * reader on another CPU sees the VMID and the generation of one and the
+ * same assignment, never the new generation with the old VMID.
+ */
+#define RVHV_VMID_GEN_SHIFT	16
+#define RVHV_VMID_MASK		(BIT_ULL(RVHV_VMID_GEN_SHIFT) - 1)
+
 /**
- * struct rvhv_vmid - a VM's VMID and the allocator generation it belongs to
- * @generation: generation the VMID was handed out in; a VMID is valid only
- *	while this equals the allocator's current generation
- * @vmid: the VMID (0 when the hardware has no VMID bits)
+ * struct rvhv_vmid - a VM's VMID
+ * @word: generation << RVHV_VMID_GEN_SHIFT | VMID (VMID 0 when rvhv
+ *	allocates from no VMID bits).  The VMID is valid only while the
+ *	generation equals the allocator's current one (rvhv_vmid_current()).
+ *	Generation 0 is never current: a VM has no VMID before
+ *	rvhv_vmid_update() first runs for it.
  *
- * Written under rvhv_vmid_lock (mmu/vmid.c); read locklessly with READ_ONCE
- * on guest entry, and re-validated under the lock when stale.
+ * Written, with WRITE_ONCE(), only under rvhv_vmid_lock (mmu/vmid.c); read
+ * locklessly with READ_ONCE().  Once a CPU with interrupts disabled has
+ * seen a word of the current generation, it stays valid until that CPU
+ * enables interrupts again: a rollover waits for every CPU (IPI) before
+ * anyone can take a VMID of the new generation.
  */
 struct rvhv_vmid {
-	u64 generation;
-	unsigned long vmid;
+	u64 word;
 };
+
+static inline unsigned long rvhv_vmid_of(u64 word)
+{
+	return word & RVHV_VMID_MASK;
+}
+
+static inline u64 rvhv_vmid_gen_of(u64 word)
+{
+	return word >> RVHV_VMID_GEN_SHIFT;
+}
 
 /* Size of a vCPU's coalesced console buffer (see rvhv_vcpu.console_buf). */
 #define RVHV_CONSOLE_BUF	256
@@ -415,10 +439,29 @@ bool rvhv_console_flush_exit(struct rvhv_vcpu *vcpu);
 bool rvhv_isa_ext_available(unsigned int kvm_ext);
 
 /* mmu/vmid.c */
+extern atomic64_t rvhv_vmid_gen;
 void rvhv_vmid_detect(void);
 void rvhv_vmid_init(void);
 bool rvhv_vmid_update(struct rvhv_vmid *vmid);
-u64 rvhv_vmid_generation(void);
+
+static inline u64 rvhv_vmid_generation(void)
+{
+	return atomic64_read(&rvhv_vmid_gen);
+}
+
+/* Is a VMID word (struct rvhv_vmid) of the current generation? */
+static inline bool rvhv_vmid_current(u64 word)
+{
+	return rvhv_vmid_gen_of(word) == rvhv_vmid_generation();
+}
+
+/* hgatp for @vm with the VMID of @word: mode, VMID, root page table. */
+static inline unsigned long rvhv_vm_hgatp(struct rvhv_vm *vm, u64 word)
+{
+	return (rvhv_host.hgatp_mode << HGATP_MODE_SHIFT) |
+	       ((rvhv_vmid_of(word) << HGATP_VMID_SHIFT) & HGATP_VMID) |
+	       rvhv_mmu_root_ppn(vm);
+}
 
 
 #endif /* _RVHV_INT_H */

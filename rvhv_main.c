@@ -248,14 +248,16 @@ DEFINE_SHOW_ATTRIBUTE(rvhv_cpus);
 static int rvhv_vms_show(struct seq_file *m, void *unused)
 {
 	struct rvhv_vm *vm;
+	u64 word;
 
 	seq_printf(m, "vms: %d\ngeneration: %llu\n",
 		   atomic_read(&rvhv_nr_vms), rvhv_vmid_generation());
 	mutex_lock(&rvhv_vms_lock);
-	list_for_each_entry(vm, &rvhv_vms, list)
+	list_for_each_entry(vm, &rvhv_vms, list) {
+		word = READ_ONCE(vm->vmid.word);
 		seq_printf(m, "vm pid=%d vmid=%lu generation=%llu\n", vm->pid,
-			   READ_ONCE(vm->vmid.vmid),
-			   READ_ONCE(vm->vmid.generation));
+			   rvhv_vmid_of(word), rvhv_vmid_gen_of(word));
+	}
 	mutex_unlock(&rvhv_vms_lock);
 	return 0;
 }

@@ -70,7 +70,7 @@ static void rvhv_fence(struct rvhv_vm *vm, struct rvhv_fence *f)
 	 * A VMID of a stale generation has no TLB entries left anywhere
 	 * (the rollover flushed every hart); fencing it is harmless.
 	 */
-	f->vmid = READ_ONCE(vm->vmid.vmid);
+	f->vmid = rvhv_vmid_of(READ_ONCE(vm->vmid.word));
 	on_each_cpu_mask(&vm->ran_on, rvhv_local_fence_vvma, f, 1);
 }
 

@@ -319,7 +319,7 @@ void rvhv_gstage_flush_vm(struct rvhv_vm *vm)
 
 	/* The PTE updates before the VMID read (vs rvhv_vmid_update()). */
 	smp_mb();
-	vmid = READ_ONCE(vm->vmid.vmid);
+	vmid = rvhv_vmid_of(READ_ONCE(vm->vmid.word));
 	on_each_cpu(gs_hfence_vmid, (void *)vmid, 1);
 }
 
@@ -329,7 +329,8 @@ void rvhv_gstage_flush_vm(struct rvhv_vm *vm)
  */
 void rvhv_gstage_flush_local(struct rvhv_vm *vm, u64 gpa)
 {
-	register unsigned long vmid asm("a1") = READ_ONCE(vm->vmid.vmid);
+	register unsigned long vmid asm("a1") =
+		rvhv_vmid_of(READ_ONCE(vm->vmid.word));
 	register unsigned long addr asm("a0") = gpa >> 2;
 
 	asm volatile(HFENCE_GVMA(a0, a1) : : "r" (addr), "r" (vmid)

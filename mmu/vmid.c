@@ -9,8 +9,12 @@
  * compares its VM's generation with the current one on every entry, with
  * interrupts off, and comes back here when it is stale.
  *
- * With no VMID bits every VM uses VMID 0 and the generation never moves;
- * the vCPU code flushes the G-stage TLB when a hart switches VMs instead.
+ * A VM's VMID and its generation are one 64-bit word (struct rvhv_vmid),
+ * so no reader can pair a new generation with an old VMID.
+ *
+ * With no VMID bits every VM uses VMID 0, with the generation current at
+ * its creation, and the generation never moves; the vCPU code flushes the
+ * G-stage TLB when a hart switches VMs instead.
  */
 #include <linux/atomic.h>
 #include <linux/module.h>
@@ -34,7 +38,7 @@ MODULE_PARM_DESC(max_vmid_bits,
 static DEFINE_SPINLOCK(rvhv_vmid_lock);
 static unsigned long rvhv_vmid_next;
 /* Current generation; read locklessly on guest entry. */
-static atomic64_t rvhv_vmid_gen = ATOMIC64_INIT(1);
+atomic64_t rvhv_vmid_gen = ATOMIC64_INIT(1);
 
 static void rvhv_local_hfence_gvma_all(void *unused)
 {
@@ -70,11 +74,6 @@ void rvhv_vmid_init(void)
 	rvhv_vmid_next = 1;
 }
 
-u64 rvhv_vmid_generation(void)
-{
-	return atomic64_read(&rvhv_vmid_gen);
-}
-
 /**
  * rvhv_vmid_update() - make sure a VM holds a VMID of the current generation
  * @v: the VM's VMID
@@ -85,32 +84,36 @@ u64 rvhv_vmid_generation(void)
 bool rvhv_vmid_update(struct rvhv_vmid *v)
 {
 	unsigned int bits = rvhv_host.feat.vmid_bits_used;
+	unsigned long vmid = 0;
 	bool changed = false;
 	u64 gen;
 
-	if (!bits)
-		return false;
-	if (READ_ONCE(v->generation) == atomic64_read(&rvhv_vmid_gen))
+	if (rvhv_vmid_current(READ_ONCE(v->word)))
 		return false;
 
 	spin_lock(&rvhv_vmid_lock);
 	gen = atomic64_read(&rvhv_vmid_gen);
-	if (v->generation == gen)
+	if (rvhv_vmid_gen_of(v->word) == gen)
 		goto out;
 
-	if (rvhv_vmid_next >= BIT(bits)) {
-		/*
-		 * Out of VMIDs: start a new generation.  Every VM must take a
-		 * new VMID before it runs again, and no hart may keep a TLB
-		 * entry tagged with an old one.  The IPIs also push running
-		 * vCPUs out of the guest so they see the new generation.
-		 */
-		gen = atomic64_inc_return(&rvhv_vmid_gen);
-		rvhv_vmid_next = 1;
-		on_each_cpu(rvhv_local_hfence_gvma_all, NULL, 1);
+	/* No VMID bits: VMID 0, and the generation never advances. */
+	if (bits) {
+		if (rvhv_vmid_next >= BIT(bits)) {
+			/*
+			 * Out of VMIDs: start a new generation.  Every VM
+			 * must take a new VMID before it runs again, and no
+			 * hart may keep a TLB entry tagged with an old one.
+			 * The IPIs also push running vCPUs out of the guest
+			 * so they see the new generation.
+			 */
+			gen = atomic64_inc_return(&rvhv_vmid_gen);
+			rvhv_vmid_next = 1;
+			on_each_cpu(rvhv_local_hfence_gvma_all, NULL, 1);
+		}
+		vmid = rvhv_vmid_next++;
 	}
-	WRITE_ONCE(v->vmid, rvhv_vmid_next++);
-	WRITE_ONCE(v->generation, gen);
+	/* One word: a reader sees this VMID with this generation. */
+	WRITE_ONCE(v->word, gen << RVHV_VMID_GEN_SHIFT | vmid);
 	changed = true;
 out:
 	spin_unlock(&rvhv_vmid_lock);

@@ -45,7 +45,8 @@ static_assert(offsetof(struct rvhv_utrap, htinst) == RVHV_UTRAP_HTINST);
 void rvhv_local_tlb_flush(struct rvhv_vcpu *vcpu)
 {
 	/* A fixed register: checkpatch cannot parse "%0" in the macro. */
-	register unsigned long vmid asm("a1") = READ_ONCE(vcpu->vm->vmid.vmid);
+	register unsigned long vmid asm("a1") =
+		rvhv_vmid_of(READ_ONCE(vcpu->vm->vmid.word));
 
 	if (rvhv_host.feat.vmid_bits_used)
 		asm volatile(HFENCE_GVMA(zero, a1) : : "r" (vmid) : "memory");

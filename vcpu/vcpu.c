@@ -66,7 +66,7 @@ static void rvhv_vcpu_load(struct rvhv_vcpu *vcpu, int cpu)
 	if (rvhv_use_sstc)
 		csr_write(CSR_VSTIMECMP, csr->vstimecmp);
 
-	vcpu->hgatp = rvhv_vcpu_hgatp(vcpu);
+	vcpu->hgatp = rvhv_vm_hgatp(vm, READ_ONCE(vm->vmid.word));
 	csr_write(CSR_HGATP, vcpu->hgatp);
 	/*
 	 * TLB entries this VMID left on this hart when the vCPU last ran
@@ -326,14 +326,16 @@ static bool rvhv_enter_guest(struct rvhv_vcpu *vcpu)
 {
 	struct rvhv_vm *vm = vcpu->vm;
 	unsigned long hgatp;
+	u64 word;
 
 	local_irq_disable();
 	WRITE_ONCE(vcpu->mode, RVHV_IN_GUEST);
 	/* Pairs with the barrier in rvhv_vcpu_kick(). */
 	smp_mb();
+	/* One read: the VMID and the generation of one assignment. */
+	word = READ_ONCE(vm->vmid.word);
 	if (unlikely(signal_pending(current) || need_resched() ||
-		     READ_ONCE(vcpu->requests) ||
-		     READ_ONCE(vm->vmid.generation) != rvhv_vmid_generation())) {
+		     READ_ONCE(vcpu->requests) || !rvhv_vmid_current(word))) {
 		WRITE_ONCE(vcpu->mode, RVHV_OUTSIDE_GUEST);
 		local_irq_enable();
 		return false;
@@ -343,7 +345,7 @@ static bool rvhv_enter_guest(struct rvhv_vcpu *vcpu)
 	 * Another vCPU of the VM may have taken it a new VMID (a new
 	 * generation): every vCPU checks what its hart has in hgatp.
 	 */
-	hgatp = rvhv_vcpu_hgatp(vcpu);
+	hgatp = rvhv_vm_hgatp(vm, word);
 	if (unlikely(hgatp != vcpu->hgatp)) {
 		vcpu->hgatp = hgatp;
 		csr_write(CSR_HGATP, hgatp);
