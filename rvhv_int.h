@@ -12,6 +12,7 @@
 #include <linux/list.h>
 #include <linux/mm_types.h>
 #include <linux/mutex.h>
+#include <linux/percpu.h>
 #include <linux/preempt.h>
 #include <linux/types.h>
 #include <linux/wait.h>
@@ -20,6 +21,8 @@
 #include <asm/ptrace.h>
 
 #include "mmu/mmu.h"
+
+struct seq_file;
 
 /* KVM_GET_API_VERSION: the KVM ABI rvhv speaks. */
 #define RVHV_API_VERSION	12
@@ -95,6 +98,23 @@ static inline u64 rvhv_vmid_gen_of(u64 word)
 	return word >> RVHV_VMID_GEN_SHIFT;
 }
 
+/**
+ * struct rvhv_vm_tlb - what one host CPU's TLB may hold of one VM
+ * @word: the VMID word (struct rvhv_vmid) the VM last flushed its VMID's
+ *	entries (both stages) for on this CPU; 0: never
+ * @epoch: rvhv_tlb_cpu.epoch of this CPU at that flush (mmu/tlb.c)
+ * @last_vcpu: id of the vCPU of this VM whose VS-stage entries this CPU's
+ *	TLB may hold (the last one that ran here), -1: none
+ *
+ * Per CPU (struct rvhv_vm.tlb); only touched on its own CPU with
+ * interrupts disabled, by a vCPU of the VM loaded there.
+ */
+struct rvhv_vm_tlb {
+	u64 word;
+	u64 epoch;
+	int last_vcpu;
+};
+
 /* Size of a vCPU's coalesced console buffer (see rvhv_vcpu.console_buf). */
 #define RVHV_CONSOLE_BUF	256
 
@@ -117,6 +137,8 @@ static inline u64 rvhv_vmid_gen_of(u64 word)
  * @users: references: the VM fd and each vCPU fd hold one
  * @ran_on: host CPUs any of the VM's vCPUs has run on since boot (set at
  *	vcpu_load, never cleared): where remote fences must reach
+ * @tlb: per CPU, what that CPU's TLB may hold of the VM (struct
+ *	rvhv_vm_tlb)
  * @caps: rvhv capabilities the VMM enabled (KVM_ENABLE_CAP), RVHV_VM_CAP_*
  *	bits; set before the first KVM_RUN, read locklessly after
  * @list: entry on rvhv_vms, protected by rvhv_vms_lock
@@ -132,6 +154,7 @@ struct rvhv_vm {
 	u64 time_delta;
 	refcount_t users;
 	cpumask_t ran_on;
+	struct rvhv_vm_tlb __percpu *tlb;
 	unsigned long caps;
 	struct list_head list;
 	pid_t pid;
@@ -239,9 +262,13 @@ enum rvhv_pending {
  * @pn: preempt notifier: vcpu_load/vcpu_put when the KVM_RUN thread is
  *	scheduled in and out
  * @cpu: host CPU the vCPU is loaded on, -1 when not loaded
- * @last_cpu: host CPU it last ran on (to flush stale TLB entries after a
- *	migration)
- * @hgatp: the hgatp value this vCPU last wrote on its hart
+ * @last_cpu: host CPU where its VM's VMID was last live for it
+ *	(rvhv_tlb_sync()): elsewhere the TLB may hold VS-stage entries the
+ *	guest has since fenced on another hart, so a move flushes them
+ * @hgatp: the hgatp value rvhv_tlb_sync() last wrote for this vCPU on its
+ *	hart (0: the VM's VMID is of an old generation, nothing is live)
+ * @vmid_word: the VMID word (struct rvhv_vmid) @hgatp was made from, 0
+ *	when @hgatp is 0.  hgatp alone does not tell two generations apart.
  * @ran: KVM_RUN has run the guest once: ISA_EXT is locked from then on
  * @ctx: registers the world switch uses
  * @csr: VS-level CSRs (see struct rvhv_vs_csr)
@@ -296,6 +323,7 @@ struct rvhv_vcpu {
 	int cpu;
 	int last_cpu;
 	unsigned long hgatp;
+	u64 vmid_word;
 	bool ran;
 	struct rvhv_guest_ctx ctx;
 	struct rvhv_vs_csr csr;
@@ -443,6 +471,8 @@ extern atomic64_t rvhv_vmid_gen;
 void rvhv_vmid_detect(void);
 void rvhv_vmid_init(void);
 bool rvhv_vmid_update(struct rvhv_vmid *vmid);
+/* The largest VMID handed out since the module loaded. */
+unsigned long rvhv_vmid_hwm(void);
 
 static inline u64 rvhv_vmid_generation(void)
 {
@@ -455,6 +485,14 @@ static inline bool rvhv_vmid_current(u64 word)
 	return rvhv_vmid_gen_of(word) == rvhv_vmid_generation();
 }
 
+/*
+ * With interrupts off since the VM's word was found current: may its
+ * VMID still be used here?  It may, also once a rollover has advanced the
+ * generation: no VM takes a VMID of the new one before this CPU has taken
+ * the rollover's IPI.  For debug_checks.
+ */
+bool rvhv_vmid_usable(u64 word);
+
 /* hgatp for @vm with the VMID of @word: mode, VMID, root page table. */
 static inline unsigned long rvhv_vm_hgatp(struct rvhv_vm *vm, u64 word)
 {
@@ -462,6 +500,36 @@ static inline unsigned long rvhv_vm_hgatp(struct rvhv_vm *vm, u64 word)
 	       ((rvhv_vmid_of(word) << HGATP_VMID_SHIFT) & HGATP_VMID) |
 	       rvhv_mmu_root_ppn(vm);
 }
+
+/*
+ * mmu/tlb.c: who may hold a VM's translations, and the flushes that keep
+ * each host CPU's TLB honest (the rules are at the top of mmu/tlb.c).
+ */
+extern bool rvhv_debug_checks;
+int rvhv_tlb_init(void);
+void rvhv_tlb_exit(void);
+/* This CPU came online: its hgatp and TLB are unknown. */
+void rvhv_tlb_cpu_online(void);
+int rvhv_tlb_vm_init(struct rvhv_vm *vm);
+void rvhv_tlb_vm_free(struct rvhv_vm *vm);
+/* vcpu_load / vcpu_put on this CPU (preemption disabled). */
+void rvhv_tlb_load(struct rvhv_vcpu *vcpu, int cpu);
+void rvhv_tlb_put(struct rvhv_vcpu *vcpu);
+/*
+ * Make hgatp hold the VMID of @word for the vCPU (0 if @word is 0) and do
+ * the flushes the rules ask for.  Interrupts off since the caller found
+ * @word, the VM's VMID word, current (rvhv_vmid_current()).
+ */
+void rvhv_tlb_sync(struct rvhv_vcpu *vcpu, u64 word);
+/*
+ * Before an HLV/HLVX in an exit handler: disables interrupts (flags saved
+ * in *@flags, for local_irq_restore()) with the VM's current VMID live in
+ * hgatp.  May take a new VMID first.  Process context, vCPU loaded.
+ */
+void rvhv_tlb_hlv_begin(struct rvhv_vcpu *vcpu, unsigned long *flags);
+/* debug_checks: hgatp and the ownership rules hold here (irqs off). */
+void rvhv_tlb_check(struct rvhv_vcpu *vcpu, const char *where);
+void rvhv_tlb_show(struct seq_file *m);
 
 
 #endif /* _RVHV_INT_H */

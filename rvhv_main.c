@@ -65,6 +65,7 @@ static int rvhv_cpu_online(unsigned int cpu)
 	rvhv_write_delegation();
 	csr_write(CSR_HENVCFG, 0);
 	csr_write(CSR_HVIP, 0);
+	rvhv_tlb_cpu_online();
 	c->enabled = true;
 	return 0;
 }
@@ -160,7 +161,6 @@ static int rvhv_detect(void)
 		pr_err("hgatp accepts none of Sv39x4/Sv48x4/Sv57x4; not loading\n");
 		return -ENODEV;
 	}
-	/* After the G-stage mode: the VMID probe writes hgatp with it. */
 	rvhv_vmid_detect();
 	rvhv_vmid_init();
 	rvhv_timer_setup();
@@ -250,8 +250,9 @@ static int rvhv_vms_show(struct seq_file *m, void *unused)
 	struct rvhv_vm *vm;
 	u64 word;
 
-	seq_printf(m, "vms: %d\ngeneration: %llu\n",
-		   atomic_read(&rvhv_nr_vms), rvhv_vmid_generation());
+	seq_printf(m, "vms: %d\ngeneration: %llu\nvmid_max: %lu\n",
+		   atomic_read(&rvhv_nr_vms), rvhv_vmid_generation(),
+		   rvhv_vmid_hwm());
 	mutex_lock(&rvhv_vms_lock);
 	list_for_each_entry(vm, &rvhv_vms, list) {
 		word = READ_ONCE(vm->vmid.word);
@@ -262,6 +263,14 @@ static int rvhv_vms_show(struct seq_file *m, void *unused)
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(rvhv_vms);
+
+/* Per CPU: the TLB ownership rules' counters (mmu/tlb.c). */
+static int rvhv_tlb_stats_show(struct seq_file *m, void *unused)
+{
+	rvhv_tlb_show(m);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(rvhv_tlb_stats);
 
 static long rvhv_get_host_features(void __user *argp)
 {
@@ -313,11 +322,15 @@ static int __init rvhv_init(void)
 	if (ret)
 		return ret;
 
+	ret = rvhv_tlb_init();
+	if (ret)
+		return ret;
 	preempt_notifier_inc();
 	ret = cpuhp_setup_state(CPUHP_AP_ONLINE_DYN, "rvhv:online",
 				rvhv_cpu_online, rvhv_cpu_offline);
 	if (ret < 0) {
 		preempt_notifier_dec();
+		rvhv_tlb_exit();
 		return ret;
 	}
 	rvhv_cpuhp_state = ret;
@@ -328,12 +341,15 @@ static int __init rvhv_init(void)
 	debugfs_create_file("cpus", 0444, rvhv_debugfs, NULL,
 			    &rvhv_cpus_fops);
 	debugfs_create_file("vms", 0444, rvhv_debugfs, NULL, &rvhv_vms_fops);
+	debugfs_create_file("tlb", 0444, rvhv_debugfs, NULL,
+			    &rvhv_tlb_stats_fops);
 
 	ret = misc_register(&rvhv_dev);
 	if (ret) {
 		debugfs_remove_recursive(rvhv_debugfs);
 		cpuhp_remove_state(rvhv_cpuhp_state);
 		preempt_notifier_dec();
+		rvhv_tlb_exit();
 		return ret;
 	}
 
@@ -352,6 +368,7 @@ static void __exit rvhv_exit(void)
 	debugfs_remove_recursive(rvhv_debugfs);
 	cpuhp_remove_state(rvhv_cpuhp_state);
 	preempt_notifier_dec();
+	rvhv_tlb_exit();
 }
 
 module_init(rvhv_init);

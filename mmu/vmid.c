@@ -6,15 +6,18 @@
  * VM so that hgatp == 0 always means "no guest".  When they run out, the
  * generation advances, every hart's G-stage TLB is flushed (HFENCE.GVMA for
  * all VMIDs), and VMs get new VMIDs as they next enter the guest: a vCPU
- * compares its VM's generation with the current one on every entry, with
- * interrupts off, and comes back here when it is stale.
+ * compares its VM's generation with the current one on every entry, and
+ * before every HLV/HLVX, with interrupts off, and comes back here when it
+ * is stale.  HFENCE.GVMA leaves VS-stage entries alone: the VM that next
+ * holds a VMID flushes that VMID's VS-stage entries on each CPU before it
+ * first uses it there (mmu/tlb.c).
  *
  * A VM's VMID and its generation are one 64-bit word (struct rvhv_vmid),
  * so no reader can pair a new generation with an old VMID.
  *
  * With no VMID bits every VM uses VMID 0, with the generation current at
- * its creation, and the generation never moves; the vCPU code flushes the
- * G-stage TLB when a hart switches VMs instead.
+ * its creation, and the generation never moves; mmu/tlb.c flushes the
+ * G-stage TLB whenever a vCPU is loaded instead.
  */
 #include <linux/atomic.h>
 #include <linux/module.h>
@@ -31,14 +34,22 @@ MODULE_PARM_DESC(max_vmid_bits,
 		 "Allocate from at most this many VMID bits (default: all the hardware has)");
 
 /*
- * Protects rvhv_vmid_next, and serialises advancing rvhv_vmid_gen and
- * writing any struct rvhv_vmid.  Never taken with interrupts disabled: a
- * rollover holds it across an IPI to every hart.
+ * Protects rvhv_vmid_next and rvhv_vmid_max, and serialises advancing
+ * rvhv_vmid_gen and writing any struct rvhv_vmid.  Never taken with
+ * interrupts disabled: a rollover holds it across an IPI to every hart.
  */
 static DEFINE_SPINLOCK(rvhv_vmid_lock);
 static unsigned long rvhv_vmid_next;
+/* The largest VMID handed out so far; read locklessly (READ_ONCE). */
+static unsigned long rvhv_vmid_max;
 /* Current generation; read locklessly on guest entry. */
 atomic64_t rvhv_vmid_gen = ATOMIC64_INIT(1);
+/*
+ * A rollover is under way: set before the generation advances, cleared
+ * once every CPU has taken its IPI (rvhv_vmid_usable()).  READ_ONCE /
+ * WRITE_ONCE; written under rvhv_vmid_lock.
+ */
+static bool rvhv_vmid_rolling;
 
 static void rvhv_local_hfence_gvma_all(void *unused)
 {
@@ -74,6 +85,22 @@ void rvhv_vmid_init(void)
 	rvhv_vmid_next = 1;
 }
 
+unsigned long rvhv_vmid_hwm(void)
+{
+	return READ_ONCE(rvhv_vmid_max);
+}
+
+bool rvhv_vmid_usable(u64 word)
+{
+	u64 gen = rvhv_vmid_generation();
+
+	if (rvhv_vmid_gen_of(word) == gen)
+		return true;
+	/* The flag was set before the generation advanced. */
+	smp_rmb();
+	return rvhv_vmid_gen_of(word) + 1 == gen && READ_ONCE(rvhv_vmid_rolling);
+}
+
 /**
  * rvhv_vmid_update() - make sure a VM holds a VMID of the current generation
  * @v: the VM's VMID
@@ -102,15 +129,20 @@ bool rvhv_vmid_update(struct rvhv_vmid *v)
 			/*
 			 * Out of VMIDs: start a new generation.  Every VM
 			 * must take a new VMID before it runs again, and no
-			 * hart may keep a TLB entry tagged with an old one.
-			 * The IPIs also push running vCPUs out of the guest
-			 * so they see the new generation.
+			 * hart may keep a G-stage TLB entry tagged with an
+			 * old one.  The IPIs also push running vCPUs out of
+			 * the guest so they see the new generation.
 			 */
+			WRITE_ONCE(rvhv_vmid_rolling, true);
+			/* Fully ordered: after the flag. */
 			gen = atomic64_inc_return(&rvhv_vmid_gen);
 			rvhv_vmid_next = 1;
 			on_each_cpu(rvhv_local_hfence_gvma_all, NULL, 1);
+			WRITE_ONCE(rvhv_vmid_rolling, false);
 		}
 		vmid = rvhv_vmid_next++;
+		if (vmid > rvhv_vmid_max)
+			WRITE_ONCE(rvhv_vmid_max, vmid);
 	}
 	/* One word: a reader sees this VMID with this generation. */
 	WRITE_ONCE(v->word, gen << RVHV_VMID_GEN_SHIFT | vmid);

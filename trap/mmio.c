@@ -26,15 +26,16 @@ struct rvhv_access {
  * @insn: the instruction (16 or 32 bits)
  *
  * Reads with HLVX, through both translation stages, as the guest's own
- * fetch did.  Return: 0, or 1 if the read faulted (the mapping went away
- * meanwhile: re-enter the guest and let it trap again).
+ * fetch did, with the VM's current VMID in hgatp.  Return: 0, or 1 if the
+ * read faulted (the mapping went away meanwhile: re-enter the guest and
+ * let it trap again).
  */
 int rvhv_read_guest_insn(struct rvhv_vcpu *vcpu, unsigned long *insn)
 {
 	struct rvhv_utrap utrap = { 0 };
 	unsigned long flags, hstatus;
 
-	local_irq_save(flags);
+	rvhv_tlb_hlv_begin(vcpu, &flags);
 	hstatus = csr_swap(CSR_HSTATUS, vcpu->ctx.hstatus);
 	*insn = rvhv_unpriv_read_insn(vcpu->ctx.gpr[RVHV_REG_PC], &utrap);
 	csr_write(CSR_HSTATUS, hstatus);

@@ -33,7 +33,6 @@ void rvhv_fp_restore(const union __riscv_fp_state *fp);
 int rvhv_handle_exit(struct rvhv_vcpu *vcpu);
 void rvhv_redirect_trap(struct rvhv_vcpu *vcpu, unsigned long scause,
 			unsigned long stval);
-void rvhv_local_tlb_flush(struct rvhv_vcpu *vcpu);
 
 /* trap/mmio.c */
 int rvhv_mmio_exit(struct rvhv_vcpu *vcpu, unsigned long gpa, bool write);

@@ -68,7 +68,8 @@ static int rvhv_sbi_v01_hmask(struct rvhv_vcpu *vcpu, unsigned long va,
 		return 0;
 	}
 
-	local_irq_save(flags);
+	/* The VM's current VMID in hgatp, interrupts off (mmu/tlb.c). */
+	rvhv_tlb_hlv_begin(vcpu, &flags);
 	hstatus = csr_swap(CSR_HSTATUS, vcpu->ctx.hstatus);
 	hmask = rvhv_unpriv_read_ulong(va, &utrap);
 	csr_write(CSR_HSTATUS, hstatus);
