@@ -135,10 +135,20 @@ struct rvhv_vm_tlb {
  * @time_delta: guest time minus host time (htimedelta), the same for all
  *	vCPUs of the VM
  * @users: references: the VM fd and each vCPU fd hold one
- * @ran_on: host CPUs any of the VM's vCPUs has run on since boot (set at
- *	vcpu_load, never cleared): where remote fences must reach
+ * @tlb_loaded: host CPUs where one of the VM's vCPUs is loaded now (set
+ *	at vcpu_load, cleared at vcpu_put, atomic bit operations): where a
+ *	remote fence sends an IPI
+ * @tlb_stale: host CPUs whose TLB may hold entries of the VM that a fence
+ *	since has made stale and that were not fenced by IPI; such a CPU
+ *	flushes the VM's VMID before it next runs the VM (and clears its bit).
+ *	Atomic bit operations; see mmu/tlb.c for the ordering with
+ *	@tlb_loaded.
  * @tlb: per CPU, what that CPU's TLB may hold of the VM (struct
  *	rvhv_vm_tlb)
+ * @fence_stat: what its remote fences cost, for debugfs (atomic)
+ * @fence_stat.reqs: fences asked for (SBI calls, G-stage unmaps)
+ * @fence_stat.fences: fences done (after coalescing)
+ * @fence_stat.ipis: IPIs they sent to other CPUs
  * @caps: rvhv capabilities the VMM enabled (KVM_ENABLE_CAP), RVHV_VM_CAP_*
  *	bits; set before the first KVM_RUN, read locklessly after
  * @list: entry on rvhv_vms, protected by rvhv_vms_lock
@@ -153,8 +163,14 @@ struct rvhv_vm {
 	unsigned int nr_vcpus;
 	u64 time_delta;
 	refcount_t users;
-	cpumask_t ran_on;
+	cpumask_t tlb_loaded;
+	cpumask_t tlb_stale;
 	struct rvhv_vm_tlb __percpu *tlb;
+	struct {
+		atomic64_t reqs;
+		atomic64_t fences;
+		atomic64_t ipis;
+	} fence_stat;
 	unsigned long caps;
 	struct list_head list;
 	pid_t pid;
@@ -233,6 +249,29 @@ struct rvhv_vs_csr {
 	u64 vstimecmp;
 };
 
+/* struct rvhv_fence.ops: what a remote fence does on each CPU. */
+#define RVHV_FENCE_I		BIT(0)	/* fence.i */
+#define RVHV_FENCE_VVMA		BIT(1)	/* HFENCE.VVMA of @start/@size/@asid */
+#define RVHV_FENCE_GVMA		BIT(2)	/* HFENCE.GVMA of the VMID */
+/* Above this many pages a range fence becomes a full one. */
+#define RVHV_FENCE_MAX_PAGES	64
+
+/**
+ * struct rvhv_fence - a remote fence for one VM (mmu/tlb.c, mmu/fence.c)
+ * @ops: RVHV_FENCE_* bits; 0: nothing to do
+ * @start: VS-stage range for RVHV_FENCE_VVMA ...
+ * @size: ... (-1UL: everything)
+ * @asid: guest ASID, if @use_asid
+ * @use_asid: fence only the entries of @asid
+ */
+struct rvhv_fence {
+	unsigned long ops;
+	unsigned long start;
+	unsigned long size;
+	unsigned long asid;
+	bool use_asid;
+};
+
 /* struct rvhv_vcpu.mode */
 enum rvhv_vcpu_mode {
 	RVHV_OUTSIDE_GUEST,
@@ -269,6 +308,9 @@ enum rvhv_pending {
  *	hart (0: the VM's VMID is of an old generation, nothing is live)
  * @vmid_word: the VMID word (struct rvhv_vmid) @hgatp was made from, 0
  *	when @hgatp is 0.  hgatp alone does not tell two generations apart.
+ * @fence_acc: remote fences of an RVHV_SBI_BATCH accumulated while
+ *	@fence_defer is set, done as one (mmu/fence.c)
+ * @fence_defer: the vCPU runs a batch: coalesce consecutive fences
  * @ran: KVM_RUN has run the guest once: ISA_EXT is locked from then on
  * @ctx: registers the world switch uses
  * @csr: VS-level CSRs (see struct rvhv_vs_csr)
@@ -324,6 +366,8 @@ struct rvhv_vcpu {
 	int last_cpu;
 	unsigned long hgatp;
 	u64 vmid_word;
+	struct rvhv_fence fence_acc;
+	bool fence_defer;
 	bool ran;
 	struct rvhv_guest_ctx ctx;
 	struct rvhv_vs_csr csr;
@@ -418,15 +462,18 @@ void rvhv_timer_arm_wakeup(struct rvhv_vcpu *vcpu);
 void rvhv_timer_cancel_wakeup(struct rvhv_vcpu *vcpu);
 
 /*
- * mmu/fence.c: SBI RFENCE for a VM, done on every host CPU the VM's vCPUs
- * have run on, before returning.  @start/@size as in the SBI spec (size
- * -1UL, or start 0 and size 0: everything).
+ * mmu/fence.c: SBI RFENCE for the VM of @vcpu, done before returning on
+ * every host CPU that may hold the VM's translations (mmu/tlb.c).  @start/
+ * @size as in the SBI spec (size -1UL, or start 0 and size 0: everything).
+ * Inside an RVHV_SBI_BATCH (@vcpu->fence_defer) consecutive fences are
+ * merged and done by rvhv_fence_flush() before the next other call.
  */
-void rvhv_fence_i(struct rvhv_vm *vm);
-void rvhv_fence_vvma(struct rvhv_vm *vm, unsigned long start,
+void rvhv_fence_i(struct rvhv_vcpu *vcpu);
+void rvhv_fence_vvma(struct rvhv_vcpu *vcpu, unsigned long start,
 		     unsigned long size);
-void rvhv_fence_vvma_asid(struct rvhv_vm *vm, unsigned long start,
+void rvhv_fence_vvma_asid(struct rvhv_vcpu *vcpu, unsigned long start,
 			  unsigned long size, unsigned long asid);
+void rvhv_fence_flush(struct rvhv_vcpu *vcpu);
 /* Guest time (rdtime as the guest sees it). */
 u64 rvhv_guest_time(struct rvhv_vm *vm);
 
@@ -529,6 +576,17 @@ void rvhv_tlb_sync(struct rvhv_vcpu *vcpu, u64 word);
 void rvhv_tlb_hlv_begin(struct rvhv_vcpu *vcpu, unsigned long *flags);
 /* debug_checks: hgatp and the ownership rules hold here (irqs off). */
 void rvhv_tlb_check(struct rvhv_vcpu *vcpu, const char *where);
+/*
+ * Fence @f for @vm on every CPU where one of its vCPUs is loaded (IPI)
+ * and mark every other CPU stale.  Process context, irqs on, no spinlock.
+ */
+void rvhv_tlb_fence_vm(struct rvhv_vm *vm, const struct rvhv_fence *f);
+/*
+ * After a G-stage change under rvhv_mmu.lock on this CPU: fence @gpa's
+ * translation of @vm here, if the VM is live here (else mark this CPU
+ * stale).  Preemption disabled.
+ */
+void rvhv_tlb_gvma_local(struct rvhv_vm *vm, u64 gpa);
 void rvhv_tlb_show(struct seq_file *m);
 
 

@@ -28,8 +28,17 @@
  *    G-stage entry, but VS-stage entries of the VMID's old owner survive.
  *    Without VMID bits (all VMs use VMID 0) every vcpu_load flushes all.
  *
- * 3. Remote fences (SBI RFENCE, G-stage unmaps) reach, by IPI, every CPU
- *    V has run on (V->ran_on, mmu/fence.c) or every CPU (mmu/gstage.c).
+ * 3. Remote fences (SBI RFENCE, G-stage unmaps).  The CPUs where a vCPU of
+ *    V is loaded (V->tlb_loaded) get an IPI and fence V's live VMID at
+ *    once; every other CPU is marked stale in V->tlb_stale and flushes V's
+ *    VMID (both stages, and its instruction cache) before it next runs V.
+ *    Nobody else is disturbed.  Ordering: vcpu_load sets its bit in
+ *    tlb_loaded, then a full barrier, then reads tlb_stale; a fence
+ *    snapshots tlb_loaded, sets the other CPUs' stale bits, a full
+ *    barrier, then takes tlb_loaded again and IPIs the union.  A CPU that
+ *    loads concurrently is seen by one side or the other.  The IPI
+ *    handler fences the VMID hgatp holds if V is live there, and marks its
+ *    CPU stale if V went away meanwhile.
  *
  * 4. vCPUs of one VM share the VMID.  C's TLB may hold VS-stage entries
  *    of the last vCPU of V that ran on C only: when another vCPU of V, or
@@ -71,6 +80,7 @@ MODULE_PARM_DESC(debug_checks,
  * @stat: counters for debugfs
  * @stat.foreign: rule 1 finds (hgatp changed behind rvhv's back)
  * @stat.vmid_flushes: rule 2 flushes (and every load without VMID bits)
+ * @stat.stale_flushes: rule 3 flushes at load
  * @stat.vcpu_flushes: rule 4 flushes
  * @stat.put_flushes: flushes at vcpu_put while kvm.ko is loaded
  * @stat.sweeps: full sweeps when kvm.ko was loaded
@@ -84,6 +94,7 @@ struct rvhv_tlb_cpu {
 	struct {
 		u64 foreign;
 		u64 vmid_flushes;
+		u64 stale_flushes;
 		u64 vcpu_flushes;
 		u64 put_flushes;
 		u64 sweeps;
@@ -115,6 +126,15 @@ static inline void rvhv_hfence_gvma_vmid(unsigned long id)
 	asm volatile(HFENCE_GVMA(zero, a1) : : "r" (vmid) : "memory");
 }
 
+static inline void rvhv_hfence_gvma_gpa(u64 gpa, unsigned long id)
+{
+	register unsigned long vmid asm("a1") = id;
+	register unsigned long addr asm("a0") = gpa >> 2;
+
+	asm volatile(HFENCE_GVMA(a0, a1) : : "r" (addr), "r" (vmid)
+		     : "memory");
+}
+
 static inline void rvhv_hfence_vvma_all(void)
 {
 	asm volatile(HFENCE_VVMA(zero, zero) : : : "memory");
@@ -125,6 +145,12 @@ static inline unsigned long rvhv_hgatp_vmid(unsigned long hgatp)
 	return (hgatp & HGATP_VMID) >> HGATP_VMID_SHIFT;
 }
 
+/* Is @vm the guest hgatp holds on this CPU (its root page table)? */
+static inline bool rvhv_tlb_live(struct rvhv_vm *vm, unsigned long hgatp)
+{
+	return hgatp && (hgatp & HGATP_PPN) == rvhv_mmu_root_ppn(vm);
+}
+
 /* Both stages of the VMID hgatp holds (every VMID without VMID bits). */
 static void rvhv_flush_live_vmid(unsigned long hgatp)
 {
@@ -133,6 +159,15 @@ static void rvhv_flush_live_vmid(unsigned long hgatp)
 	else
 		rvhv_hfence_gvma_all();
 	rvhv_hfence_vvma_all();
+}
+
+/* Mark this CPU stale for @vm: it flushes before it next runs @vm. */
+static void rvhv_tlb_mark_stale_here(struct rvhv_vm *vm)
+{
+	int cpu = smp_processor_id();
+
+	if (!cpumask_test_cpu(cpu, &vm->tlb_stale))
+		cpumask_set_cpu(cpu, &vm->tlb_stale);
 }
 
 void rvhv_tlb_sync(struct rvhv_vcpu *vcpu, u64 word)
@@ -169,11 +204,17 @@ void rvhv_tlb_sync(struct rvhv_vcpu *vcpu, u64 word)
 	if (!hgatp)
 		return;
 
-	/* Rule 2: both stages of the VMID, and the icache. */
+	/* Rules 2 and 3: both stages of the VMID, and the icache. */
 	full = !rvhv_host.feat.vmid_bits_used || vt->word != word ||
 	       vt->epoch != pc->epoch;
 	if (full)
 		pc->stat.vmid_flushes++;
+	/* Ordered after the set in rvhv_tlb_load() by its barrier. */
+	if (cpumask_test_cpu(cpu, &vm->tlb_stale) &&
+	    cpumask_test_and_clear_cpu(cpu, &vm->tlb_stale)) {
+		full = true;
+		pc->stat.stale_flushes++;
+	}
 	moved = vcpu->last_cpu != cpu;
 	if (full) {
 		rvhv_flush_live_vmid(hgatp);
@@ -198,9 +239,9 @@ void rvhv_tlb_load(struct rvhv_vcpu *vcpu, int cpu)
 	unsigned long flags;
 	u64 word;
 
-	/* Where remote fences must reach (rule 3). */
-	if (!cpumask_test_cpu(cpu, &vm->ran_on))
-		cpumask_set_cpu(cpu, &vm->ran_on);
+	cpumask_set_cpu(cpu, &vm->tlb_loaded);
+	/* Pairs with the barrier in rvhv_tlb_fence_vm() (rule 3). */
+	smp_mb__after_atomic();
 	local_irq_save(flags);
 	/* Rule 5: only a VMID of the current generation is loaded. */
 	word = READ_ONCE(vm->vmid.word);
@@ -211,6 +252,7 @@ void rvhv_tlb_load(struct rvhv_vcpu *vcpu, int cpu)
 void rvhv_tlb_put(struct rvhv_vcpu *vcpu)
 {
 	struct rvhv_tlb_cpu *pc = this_cpu_ptr(&rvhv_tlb_cpu);
+	struct rvhv_vm *vm = vcpu->vm;
 	unsigned long flags;
 
 	local_irq_save(flags);
@@ -226,6 +268,7 @@ void rvhv_tlb_put(struct rvhv_vcpu *vcpu)
 	pc->hgatp = 0;
 	vcpu->hgatp = 0;
 	vcpu->vmid_word = 0;
+	cpumask_clear_cpu(smp_processor_id(), &vm->tlb_loaded);
 	local_irq_restore(flags);
 }
 
@@ -284,6 +327,111 @@ void rvhv_tlb_check(struct rvhv_vcpu *vcpu, const char *where)
 	WARN_ONCE(vt->last_vcpu != vcpu->id || vcpu->last_cpu != cpu,
 		  "rvhv: %s: cpu%d: vCPU %u runs where the TLB is vCPU %d's (its last CPU %d)\n",
 		  where, cpu, vcpu->id, vt->last_vcpu, vcpu->last_cpu);
+	WARN_ONCE(!cpumask_test_cpu(cpu, &vm->tlb_loaded),
+		  "rvhv: %s: cpu%d not in the VM's loaded mask\n", where, cpu);
+}
+
+/* Fence @f here if @vm is live, else leave it to the next load (rule 3). */
+static void rvhv_tlb_fence_local(struct rvhv_vm *vm,
+				 const struct rvhv_fence *f)
+{
+	/* Fixed registers: checkpatch cannot parse "%0" in the macros. */
+	register unsigned long va asm("a0");
+	register unsigned long asid asm("a1") = f->asid;
+	unsigned long hgatp = csr_read(CSR_HGATP), end;
+
+	if (!rvhv_tlb_live(vm, hgatp)) {
+		rvhv_tlb_mark_stale_here(vm);
+		return;
+	}
+	if (f->ops & RVHV_FENCE_I)
+		local_flush_icache_all();
+	if (f->ops & RVHV_FENCE_GVMA) {
+		if (rvhv_host.feat.vmid_bits_used)
+			rvhv_hfence_gvma_vmid(rvhv_hgatp_vmid(hgatp));
+		else
+			rvhv_hfence_gvma_all();
+	}
+	if (!(f->ops & RVHV_FENCE_VVMA))
+		return;
+	/* hgatp holds the VM's VMID: HFENCE.VVMA applies to it. */
+	if (f->size == -1UL || f->size > RVHV_FENCE_MAX_PAGES * PAGE_SIZE) {
+		if (f->use_asid)
+			asm volatile(HFENCE_VVMA(zero, a1)
+				     : : "r" (asid) : "memory");
+		else
+			asm volatile(HFENCE_VVMA(zero, zero) : : : "memory");
+		return;
+	}
+	end = f->start + f->size;
+	for (va = f->start & PAGE_MASK; va < end; va += PAGE_SIZE) {
+		if (f->use_asid)
+			asm volatile(HFENCE_VVMA(a0, a1)
+				     : : "r" (va), "r" (asid) : "memory");
+		else
+			asm volatile(HFENCE_VVMA(a0, zero)
+				     : : "r" (va) : "memory");
+	}
+}
+
+struct rvhv_tlb_fence_arg {
+	struct rvhv_vm *vm;
+	const struct rvhv_fence *f;
+};
+
+static void rvhv_tlb_fence_ipi(void *data)
+{
+	struct rvhv_tlb_fence_arg *a = data;
+
+	rvhv_tlb_fence_local(a->vm, a->f);
+}
+
+void rvhv_tlb_fence_vm(struct rvhv_vm *vm, const struct rvhv_fence *f)
+{
+	struct rvhv_tlb_fence_arg a = { .vm = vm, .f = f };
+	cpumask_var_t ipi;
+	unsigned int cpu, n;
+	int me;
+
+	if (!f->ops)
+		return;
+	if (!zalloc_cpumask_var(&ipi, GFP_ATOMIC)) {
+		/* No memory for a mask: fence everywhere. */
+		on_each_cpu(rvhv_tlb_fence_ipi, &a, 1);
+		atomic64_inc(&vm->fence_stat.fences);
+		atomic64_add(num_online_cpus() - 1, &vm->fence_stat.ipis);
+		return;
+	}
+	/* What the caller changed (PTEs, guest memory) before the masks. */
+	smp_mb();
+	cpumask_copy(ipi, &vm->tlb_loaded);
+	for_each_possible_cpu(cpu) {
+		if (!cpumask_test_cpu(cpu, ipi) &&
+		    !cpumask_test_cpu(cpu, &vm->tlb_stale))
+			cpumask_set_cpu(cpu, &vm->tlb_stale);
+	}
+	/* Pairs with the barrier in rvhv_tlb_load() (rule 3). */
+	smp_mb();
+	cpumask_or(ipi, ipi, &vm->tlb_loaded);
+
+	me = get_cpu();
+	n = cpumask_weight(ipi) - cpumask_test_cpu(me, ipi);
+	on_each_cpu_mask(ipi, rvhv_tlb_fence_ipi, &a, 1);
+	put_cpu();
+	atomic64_inc(&vm->fence_stat.fences);
+	atomic64_add(n, &vm->fence_stat.ipis);
+	free_cpumask_var(ipi);
+}
+
+void rvhv_tlb_gvma_local(struct rvhv_vm *vm, u64 gpa)
+{
+	unsigned long hgatp = csr_read(CSR_HGATP);
+
+	if (!rvhv_tlb_live(vm, hgatp)) {
+		rvhv_tlb_mark_stale_here(vm);
+		return;
+	}
+	rvhv_hfence_gvma_gpa(gpa, rvhv_hgatp_vmid(hgatp));
 }
 
 /*
@@ -394,10 +542,11 @@ void rvhv_tlb_show(struct seq_file *m)
 		   READ_ONCE(rvhv_tlb_foreign), READ_ONCE(rvhv_debug_checks));
 	for_each_possible_cpu(cpu) {
 		pc = per_cpu_ptr(&rvhv_tlb_cpu, cpu);
-		seq_printf(m, "cpu%d epoch=%llu foreign=%llu vmid_flushes=%llu vcpu_flushes=%llu put_flushes=%llu sweeps=%llu\n",
+		seq_printf(m, "cpu%d epoch=%llu foreign=%llu vmid_flushes=%llu stale_flushes=%llu vcpu_flushes=%llu put_flushes=%llu sweeps=%llu\n",
 			   cpu, READ_ONCE(pc->epoch),
 			   READ_ONCE(pc->stat.foreign),
 			   READ_ONCE(pc->stat.vmid_flushes),
+			   READ_ONCE(pc->stat.stale_flushes),
 			   READ_ONCE(pc->stat.vcpu_flushes),
 			   READ_ONCE(pc->stat.put_flushes),
 			   READ_ONCE(pc->stat.sweeps));
