@@ -5,12 +5,14 @@
 #ifndef _RVHV_INT_H
 #define _RVHV_INT_H
 
+#include <linux/atomic.h>
 #include <linux/cpumask.h>
 #include <linux/hrtimer.h>
 #include <linux/kvm.h>
 #include <linux/list.h>
 #include <linux/mm_types.h>
 #include <linux/mutex.h>
+#include <linux/percpu.h>
 #include <linux/preempt.h>
 #include <linux/types.h>
 #include <linux/wait.h>
@@ -19,6 +21,8 @@
 #include <asm/ptrace.h>
 
 #include "mmu/mmu.h"
+
+struct seq_file;
 
 /* KVM_GET_API_VERSION: the KVM ABI rvhv speaks. */
 #define RVHV_API_VERSION	12
@@ -57,18 +61,58 @@ struct rvhv_host {
 
 extern struct rvhv_host rvhv_host;
 
+/*
+ * A VM's VMID and the allocator generation it was handed out in, as one
+ * 64-bit word: generation << RVHV_VMID_GEN_SHIFT | VMID.  One word, so a
+ * reader on another CPU sees the VMID and the generation of one and the
+ * same assignment, never the new generation with the old VMID.
+ */
+#define RVHV_VMID_GEN_SHIFT	16
+#define RVHV_VMID_MASK		(BIT_ULL(RVHV_VMID_GEN_SHIFT) - 1)
+
 /**
- * struct rvhv_vmid - a VM's VMID and the allocator generation it belongs to
- * @generation: generation the VMID was handed out in; a VMID is valid only
- *	while this equals the allocator's current generation
- * @vmid: the VMID (0 when the hardware has no VMID bits)
+ * struct rvhv_vmid - a VM's VMID
+ * @word: generation << RVHV_VMID_GEN_SHIFT | VMID (VMID 0 when rvhv
+ *	allocates from no VMID bits).  The VMID is valid only while the
+ *	generation equals the allocator's current one (rvhv_vmid_current()).
+ *	Generation 0 is never current: a VM has no VMID before
+ *	rvhv_vmid_update() first runs for it.
  *
- * Written under rvhv_vmid_lock (mmu/vmid.c); read locklessly with READ_ONCE
- * on guest entry, and re-validated under the lock when stale.
+ * Written, with WRITE_ONCE(), only under rvhv_vmid_lock (mmu/vmid.c); read
+ * locklessly with READ_ONCE().  Once a CPU with interrupts disabled has
+ * seen a word of the current generation, it stays valid until that CPU
+ * enables interrupts again: a rollover waits for every CPU (IPI) before
+ * anyone can take a VMID of the new generation.
  */
 struct rvhv_vmid {
-	u64 generation;
-	unsigned long vmid;
+	u64 word;
+};
+
+static inline unsigned long rvhv_vmid_of(u64 word)
+{
+	return word & RVHV_VMID_MASK;
+}
+
+static inline u64 rvhv_vmid_gen_of(u64 word)
+{
+	return word >> RVHV_VMID_GEN_SHIFT;
+}
+
+/**
+ * struct rvhv_vm_tlb - what one host CPU's TLB may hold of one VM
+ * @word: the VMID word (struct rvhv_vmid) the VM last flushed its VMID's
+ *	entries (both stages) for on this CPU; 0: never
+ * @epoch: rvhv_tlb_cpu.epoch of this CPU at that flush (mmu/tlb.c)
+ * @last_vcpu: id of the vCPU of this VM whose VS-stage entries this CPU's
+ *	TLB may hold (the last one that ran here), -1: none
+ *
+ * Per CPU (struct rvhv_vm.tlb); only touched on its own CPU with
+ * interrupts disabled, by a vCPU of the VM loaded there.
+ */
+struct rvhv_vm_tlb {
+	u64 word;
+	u64 epoch;
+	int last_vcpu;
 };
 
 /* Size of a vCPU's coalesced console buffer (see rvhv_vcpu.console_buf). */
@@ -91,8 +135,20 @@ struct rvhv_vmid {
  * @time_delta: guest time minus host time (htimedelta), the same for all
  *	vCPUs of the VM
  * @users: references: the VM fd and each vCPU fd hold one
- * @ran_on: host CPUs any of the VM's vCPUs has run on since boot (set at
- *	vcpu_load, never cleared): where remote fences must reach
+ * @tlb_loaded: host CPUs where one of the VM's vCPUs is loaded now (set
+ *	at vcpu_load, cleared at vcpu_put, atomic bit operations): where a
+ *	remote fence sends an IPI
+ * @tlb_stale: host CPUs whose TLB may hold entries of the VM that a fence
+ *	since has made stale and that were not fenced by IPI; such a CPU
+ *	flushes the VM's VMID before it next runs the VM (and clears its bit).
+ *	Atomic bit operations; see mmu/tlb.c for the ordering with
+ *	@tlb_loaded.
+ * @tlb: per CPU, what that CPU's TLB may hold of the VM (struct
+ *	rvhv_vm_tlb)
+ * @fence_stat: what its remote fences cost, for debugfs (atomic)
+ * @fence_stat.reqs: fences asked for (SBI calls, G-stage unmaps)
+ * @fence_stat.fences: fences done (after coalescing)
+ * @fence_stat.ipis: IPIs they sent to other CPUs
  * @caps: rvhv capabilities the VMM enabled (KVM_ENABLE_CAP), RVHV_VM_CAP_*
  *	bits; set before the first KVM_RUN, read locklessly after
  * @list: entry on rvhv_vms, protected by rvhv_vms_lock
@@ -107,7 +163,14 @@ struct rvhv_vm {
 	unsigned int nr_vcpus;
 	u64 time_delta;
 	refcount_t users;
-	cpumask_t ran_on;
+	cpumask_t tlb_loaded;
+	cpumask_t tlb_stale;
+	struct rvhv_vm_tlb __percpu *tlb;
+	struct {
+		atomic64_t reqs;
+		atomic64_t fences;
+		atomic64_t ipis;
+	} fence_stat;
 	unsigned long caps;
 	struct list_head list;
 	pid_t pid;
@@ -186,6 +249,29 @@ struct rvhv_vs_csr {
 	u64 vstimecmp;
 };
 
+/* struct rvhv_fence.ops: what a remote fence does on each CPU. */
+#define RVHV_FENCE_I		BIT(0)	/* fence.i */
+#define RVHV_FENCE_VVMA		BIT(1)	/* HFENCE.VVMA of @start/@size/@asid */
+#define RVHV_FENCE_GVMA		BIT(2)	/* HFENCE.GVMA of the VMID */
+/* Above this many pages a range fence becomes a full one. */
+#define RVHV_FENCE_MAX_PAGES	64
+
+/**
+ * struct rvhv_fence - a remote fence for one VM (mmu/tlb.c, mmu/fence.c)
+ * @ops: RVHV_FENCE_* bits; 0: nothing to do
+ * @start: VS-stage range for RVHV_FENCE_VVMA ...
+ * @size: ... (-1UL: everything)
+ * @asid: guest ASID, if @use_asid
+ * @use_asid: fence only the entries of @asid
+ */
+struct rvhv_fence {
+	unsigned long ops;
+	unsigned long start;
+	unsigned long size;
+	unsigned long asid;
+	bool use_asid;
+};
+
 /* struct rvhv_vcpu.mode */
 enum rvhv_vcpu_mode {
 	RVHV_OUTSIDE_GUEST,
@@ -215,9 +301,16 @@ enum rvhv_pending {
  * @pn: preempt notifier: vcpu_load/vcpu_put when the KVM_RUN thread is
  *	scheduled in and out
  * @cpu: host CPU the vCPU is loaded on, -1 when not loaded
- * @last_cpu: host CPU it last ran on (to flush stale TLB entries after a
- *	migration)
- * @hgatp: the hgatp value this vCPU last wrote on its hart
+ * @last_cpu: host CPU where its VM's VMID was last live for it
+ *	(rvhv_tlb_sync()): elsewhere the TLB may hold VS-stage entries the
+ *	guest has since fenced on another hart, so a move flushes them
+ * @hgatp: the hgatp value rvhv_tlb_sync() last wrote for this vCPU on its
+ *	hart (0: the VM's VMID is of an old generation, nothing is live)
+ * @vmid_word: the VMID word (struct rvhv_vmid) @hgatp was made from, 0
+ *	when @hgatp is 0.  hgatp alone does not tell two generations apart.
+ * @fence_acc: remote fences of an RVHV_SBI_BATCH accumulated while
+ *	@fence_defer is set, done as one (mmu/fence.c)
+ * @fence_defer: the vCPU runs a batch: coalesce consecutive fences
  * @ran: KVM_RUN has run the guest once: ISA_EXT is locked from then on
  * @ctx: registers the world switch uses
  * @csr: VS-level CSRs (see struct rvhv_vs_csr)
@@ -272,6 +365,9 @@ struct rvhv_vcpu {
 	int cpu;
 	int last_cpu;
 	unsigned long hgatp;
+	u64 vmid_word;
+	struct rvhv_fence fence_acc;
+	bool fence_defer;
 	bool ran;
 	struct rvhv_guest_ctx ctx;
 	struct rvhv_vs_csr csr;
@@ -366,15 +462,18 @@ void rvhv_timer_arm_wakeup(struct rvhv_vcpu *vcpu);
 void rvhv_timer_cancel_wakeup(struct rvhv_vcpu *vcpu);
 
 /*
- * mmu/fence.c: SBI RFENCE for a VM, done on every host CPU the VM's vCPUs
- * have run on, before returning.  @start/@size as in the SBI spec (size
- * -1UL, or start 0 and size 0: everything).
+ * mmu/fence.c: SBI RFENCE for the VM of @vcpu, done before returning on
+ * every host CPU that may hold the VM's translations (mmu/tlb.c).  @start/
+ * @size as in the SBI spec (size -1UL, or start 0 and size 0: everything).
+ * Inside an RVHV_SBI_BATCH (@vcpu->fence_defer) consecutive fences are
+ * merged and done by rvhv_fence_flush() before the next other call.
  */
-void rvhv_fence_i(struct rvhv_vm *vm);
-void rvhv_fence_vvma(struct rvhv_vm *vm, unsigned long start,
+void rvhv_fence_i(struct rvhv_vcpu *vcpu);
+void rvhv_fence_vvma(struct rvhv_vcpu *vcpu, unsigned long start,
 		     unsigned long size);
-void rvhv_fence_vvma_asid(struct rvhv_vm *vm, unsigned long start,
+void rvhv_fence_vvma_asid(struct rvhv_vcpu *vcpu, unsigned long start,
 			  unsigned long size, unsigned long asid);
+void rvhv_fence_flush(struct rvhv_vcpu *vcpu);
 /* Guest time (rdtime as the guest sees it). */
 u64 rvhv_guest_time(struct rvhv_vm *vm);
 
@@ -415,10 +514,80 @@ bool rvhv_console_flush_exit(struct rvhv_vcpu *vcpu);
 bool rvhv_isa_ext_available(unsigned int kvm_ext);
 
 /* mmu/vmid.c */
+extern atomic64_t rvhv_vmid_gen;
 void rvhv_vmid_detect(void);
 void rvhv_vmid_init(void);
 bool rvhv_vmid_update(struct rvhv_vmid *vmid);
-u64 rvhv_vmid_generation(void);
+/* The largest VMID handed out since the module loaded. */
+unsigned long rvhv_vmid_hwm(void);
+
+static inline u64 rvhv_vmid_generation(void)
+{
+	return atomic64_read(&rvhv_vmid_gen);
+}
+
+/* Is a VMID word (struct rvhv_vmid) of the current generation? */
+static inline bool rvhv_vmid_current(u64 word)
+{
+	return rvhv_vmid_gen_of(word) == rvhv_vmid_generation();
+}
+
+/*
+ * With interrupts off since the VM's word was found current: may its
+ * VMID still be used here?  It may, also once a rollover has advanced the
+ * generation: no VM takes a VMID of the new one before this CPU has taken
+ * the rollover's IPI.  For debug_checks.
+ */
+bool rvhv_vmid_usable(u64 word);
+
+/* hgatp for @vm with the VMID of @word: mode, VMID, root page table. */
+static inline unsigned long rvhv_vm_hgatp(struct rvhv_vm *vm, u64 word)
+{
+	return (rvhv_host.hgatp_mode << HGATP_MODE_SHIFT) |
+	       ((rvhv_vmid_of(word) << HGATP_VMID_SHIFT) & HGATP_VMID) |
+	       rvhv_mmu_root_ppn(vm);
+}
+
+/*
+ * mmu/tlb.c: who may hold a VM's translations, and the flushes that keep
+ * each host CPU's TLB honest (the rules are at the top of mmu/tlb.c).
+ */
+extern bool rvhv_debug_checks;
+int rvhv_tlb_init(void);
+void rvhv_tlb_exit(void);
+/* This CPU came online: its hgatp and TLB are unknown. */
+void rvhv_tlb_cpu_online(void);
+int rvhv_tlb_vm_init(struct rvhv_vm *vm);
+void rvhv_tlb_vm_free(struct rvhv_vm *vm);
+/* vcpu_load / vcpu_put on this CPU (preemption disabled). */
+void rvhv_tlb_load(struct rvhv_vcpu *vcpu, int cpu);
+void rvhv_tlb_put(struct rvhv_vcpu *vcpu);
+/*
+ * Make hgatp hold the VMID of @word for the vCPU (0 if @word is 0) and do
+ * the flushes the rules ask for.  Interrupts off since the caller found
+ * @word, the VM's VMID word, current (rvhv_vmid_current()).
+ */
+void rvhv_tlb_sync(struct rvhv_vcpu *vcpu, u64 word);
+/*
+ * Before an HLV/HLVX in an exit handler: disables interrupts (flags saved
+ * in *@flags, for local_irq_restore()) with the VM's current VMID live in
+ * hgatp.  May take a new VMID first.  Process context, vCPU loaded.
+ */
+void rvhv_tlb_hlv_begin(struct rvhv_vcpu *vcpu, unsigned long *flags);
+/* debug_checks: hgatp and the ownership rules hold here (irqs off). */
+void rvhv_tlb_check(struct rvhv_vcpu *vcpu, const char *where);
+/*
+ * Fence @f for @vm on every CPU where one of its vCPUs is loaded (IPI)
+ * and mark every other CPU stale.  Process context, irqs on, no spinlock.
+ */
+void rvhv_tlb_fence_vm(struct rvhv_vm *vm, const struct rvhv_fence *f);
+/*
+ * After a G-stage change under rvhv_mmu.lock on this CPU: fence @gpa's
+ * translation of @vm here, if the VM is live here (else mark this CPU
+ * stale).  Preemption disabled.
+ */
+void rvhv_tlb_gvma_local(struct rvhv_vm *vm, u64 gpa);
+void rvhv_tlb_show(struct seq_file *m);
 
 
 #endif /* _RVHV_INT_H */

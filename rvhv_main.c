@@ -65,6 +65,7 @@ static int rvhv_cpu_online(unsigned int cpu)
 	rvhv_write_delegation();
 	csr_write(CSR_HENVCFG, 0);
 	csr_write(CSR_HVIP, 0);
+	rvhv_tlb_cpu_online();
 	c->enabled = true;
 	return 0;
 }
@@ -243,22 +244,39 @@ static int rvhv_cpus_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(rvhv_cpus);
 
-/* The VMs, their VMIDs and the allocator generation. */
+/*
+ * The VMs, their VMIDs and the allocator generation, and what their remote
+ * fences cost: asked for, done (after coalescing), IPIs to other CPUs.
+ */
 static int rvhv_vms_show(struct seq_file *m, void *unused)
 {
 	struct rvhv_vm *vm;
+	u64 word;
 
-	seq_printf(m, "vms: %d\ngeneration: %llu\n",
-		   atomic_read(&rvhv_nr_vms), rvhv_vmid_generation());
+	seq_printf(m, "vms: %d\ngeneration: %llu\nvmid_max: %lu\n",
+		   atomic_read(&rvhv_nr_vms), rvhv_vmid_generation(),
+		   rvhv_vmid_hwm());
 	mutex_lock(&rvhv_vms_lock);
-	list_for_each_entry(vm, &rvhv_vms, list)
-		seq_printf(m, "vm pid=%d vmid=%lu generation=%llu\n", vm->pid,
-			   READ_ONCE(vm->vmid.vmid),
-			   READ_ONCE(vm->vmid.generation));
+	list_for_each_entry(vm, &rvhv_vms, list) {
+		word = READ_ONCE(vm->vmid.word);
+		seq_printf(m, "vm pid=%d vmid=%lu generation=%llu fence_reqs=%lld fences=%lld fence_ipis=%lld\n",
+			   vm->pid, rvhv_vmid_of(word), rvhv_vmid_gen_of(word),
+			   atomic64_read(&vm->fence_stat.reqs),
+			   atomic64_read(&vm->fence_stat.fences),
+			   atomic64_read(&vm->fence_stat.ipis));
+	}
 	mutex_unlock(&rvhv_vms_lock);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(rvhv_vms);
+
+/* Per CPU: the TLB ownership rules' counters (mmu/tlb.c). */
+static int rvhv_tlb_stats_show(struct seq_file *m, void *unused)
+{
+	rvhv_tlb_show(m);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(rvhv_tlb_stats);
 
 static long rvhv_get_host_features(void __user *argp)
 {
@@ -310,11 +328,15 @@ static int __init rvhv_init(void)
 	if (ret)
 		return ret;
 
+	ret = rvhv_tlb_init();
+	if (ret)
+		return ret;
 	preempt_notifier_inc();
 	ret = cpuhp_setup_state(CPUHP_AP_ONLINE_DYN, "rvhv:online",
 				rvhv_cpu_online, rvhv_cpu_offline);
 	if (ret < 0) {
 		preempt_notifier_dec();
+		rvhv_tlb_exit();
 		return ret;
 	}
 	rvhv_cpuhp_state = ret;
@@ -325,12 +347,15 @@ static int __init rvhv_init(void)
 	debugfs_create_file("cpus", 0444, rvhv_debugfs, NULL,
 			    &rvhv_cpus_fops);
 	debugfs_create_file("vms", 0444, rvhv_debugfs, NULL, &rvhv_vms_fops);
+	debugfs_create_file("tlb", 0444, rvhv_debugfs, NULL,
+			    &rvhv_tlb_stats_fops);
 
 	ret = misc_register(&rvhv_dev);
 	if (ret) {
 		debugfs_remove_recursive(rvhv_debugfs);
 		cpuhp_remove_state(rvhv_cpuhp_state);
 		preempt_notifier_dec();
+		rvhv_tlb_exit();
 		return ret;
 	}
 
@@ -349,6 +374,7 @@ static void __exit rvhv_exit(void)
 	debugfs_remove_recursive(rvhv_debugfs);
 	cpuhp_remove_state(rvhv_cpuhp_state);
 	preempt_notifier_dec();
+	rvhv_tlb_exit();
 }
 
 module_init(rvhv_init);

@@ -77,6 +77,7 @@ void rvhv_vm_put(struct rvhv_vm *vm)
 		if (vm->vcpus[i])
 			rvhv_vcpu_free(vm->vcpus[i]);
 	rvhv_mmu_destroy(vm);
+	rvhv_tlb_vm_free(vm);
 	mmdrop(vm->mm);
 	kfree(vm);
 }
@@ -183,9 +184,12 @@ int rvhv_create_vm(unsigned long type)
 	mutex_init(&vm->lock);
 	refcount_set(&vm->users, 1);
 	rvhv_vmid_update(&vm->vmid);
-	fd = rvhv_mmu_init(vm);
+	fd = rvhv_tlb_vm_init(vm);
 	if (fd)
 		goto err_mm;
+	fd = rvhv_mmu_init(vm);
+	if (fd)
+		goto err_tlb;
 
 	fd = get_unused_fd_flags(O_CLOEXEC);
 	if (fd < 0)
@@ -208,6 +212,8 @@ int rvhv_create_vm(unsigned long type)
 
 err_free:
 	rvhv_mmu_destroy(vm);
+err_tlb:
+	rvhv_tlb_vm_free(vm);
 err_mm:
 	mmdrop(vm->mm);
 	kfree(vm);

@@ -1,93 +1,110 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Remote fences for SBI RFENCE: done on every host CPU any vCPU of the VM
- * has run on (vm->ran_on), synchronously, before the SBI call returns.
- * VS-stage TLB entries are tagged with the VM's VMID, so each CPU points
- * hgatp.VMID at the VM for the HFENCE.VVMA and puts hgatp back after.
+ * Remote fences for SBI RFENCE (and the legacy v0.1 fences).
+ *
+ * A fence is done for the whole VM, before the SBI call returns: at once,
+ * by IPI, on every host CPU where one of the VM's vCPUs is loaded, and
+ * before the VM next runs on any other CPU (mmu/tlb.c, rule 3).  CPUs
+ * running other VMs, or nothing, are not disturbed.
+ *
+ * Inside an RVHV_SBI_BATCH the calls of a run of consecutive fences are
+ * merged into one (vcpu->fence_acc) and done before the batch's next other
+ * call, or before the batch returns: nothing the guest can observe happens
+ * in between, since its hart does not run until the batch returns.  A
+ * merged range wider than RVHV_FENCE_MAX_PAGES pages becomes a full fence,
+ * and different ASIDs one for every ASID: a batch of 64 fences costs the
+ * other CPUs one IPI each, not 64.
  */
-#include <linux/smp.h>
-#include <asm/cacheflush.h>
-#include <asm/csr.h>
-#include <asm/insn-def.h>
+#include <linux/minmax.h>
 
 #include "../rvhv_int.h"
 
-/* Above this many pages a range fence becomes a full one. */
-#define RVHV_FENCE_MAX_PAGES	64
 
-struct rvhv_fence {
-	unsigned long vmid;
-	unsigned long start;
-	unsigned long size;
-	unsigned long asid;
-	bool use_asid;
-};
-
-static void rvhv_local_fence_i(void *unused)
+/* An SBI range, as [start, start + size) or everything (size -1UL). */
+static void rvhv_fence_range(struct rvhv_fence *f, unsigned long start,
+			     unsigned long size)
 {
-	local_flush_icache_all();
+	if (size == -1UL || (!start && !size) ||
+	    size > RVHV_FENCE_MAX_PAGES * PAGE_SIZE || start + size < start) {
+		f->start = 0;
+		f->size = -1UL;
+	} else {
+		f->start = start;
+		f->size = size;
+	}
 }
 
-static void rvhv_local_fence_vvma(void *arg)
+/* Merge @f into @acc: a fence that does at least what both do. */
+static void rvhv_fence_merge(struct rvhv_fence *acc,
+			     const struct rvhv_fence *f)
 {
-	const struct rvhv_fence *f = arg;
-	/* Fixed registers: checkpatch cannot parse "%0" in the macros. */
-	register unsigned long va asm("a0");
-	register unsigned long asid asm("a1") = f->asid;
-	unsigned long hgatp, end;
+	unsigned long start, end;
 
-	hgatp = csr_swap(CSR_HGATP, (f->vmid << HGATP_VMID_SHIFT) & HGATP_VMID);
-	if (f->size == -1UL || f->size > RVHV_FENCE_MAX_PAGES * PAGE_SIZE ||
-	    (!f->start && !f->size)) {
-		if (f->use_asid)
-			asm volatile(HFENCE_VVMA(zero, a1)
-				     : : "r" (asid) : "memory");
-		else
-			asm volatile(HFENCE_VVMA(zero, zero) : : : "memory");
-	} else {
-		end = f->start + f->size;
-		for (va = f->start & PAGE_MASK; va < end; va += PAGE_SIZE) {
-			if (f->use_asid)
-				asm volatile(HFENCE_VVMA(a0, a1)
-					     : : "r" (va), "r" (asid)
-					     : "memory");
-			else
-				asm volatile(HFENCE_VVMA(a0, zero)
-					     : : "r" (va) : "memory");
+	if (!(acc->ops & RVHV_FENCE_VVMA)) {
+		acc->start = f->start;
+		acc->size = f->size;
+		acc->asid = f->asid;
+		acc->use_asid = f->use_asid;
+	} else if (f->ops & RVHV_FENCE_VVMA) {
+		if (acc->use_asid && (!f->use_asid || f->asid != acc->asid))
+			acc->use_asid = false;
+		if (acc->size == -1UL || f->size == -1UL) {
+			acc->start = 0;
+			acc->size = -1UL;
+		} else {
+			start = min(acc->start, f->start);
+			end = max(acc->start + acc->size, f->start + f->size);
+			rvhv_fence_range(acc, start, end - start);
 		}
 	}
-	csr_write(CSR_HGATP, hgatp);
+	acc->ops |= f->ops;
 }
 
-void rvhv_fence_i(struct rvhv_vm *vm)
+static void rvhv_fence(struct rvhv_vcpu *vcpu, const struct rvhv_fence *f)
 {
-	on_each_cpu_mask(&vm->ran_on, rvhv_local_fence_i, NULL, 1);
+	struct rvhv_vm *vm = vcpu->vm;
+
+	atomic64_inc(&vm->fence_stat.reqs);
+	if (vcpu->fence_defer) {
+		rvhv_fence_merge(&vcpu->fence_acc, f);
+		return;
+	}
+	rvhv_tlb_fence_vm(vm, f);
 }
 
-static void rvhv_fence(struct rvhv_vm *vm, struct rvhv_fence *f)
+void rvhv_fence_flush(struct rvhv_vcpu *vcpu)
 {
-	/*
-	 * A VMID of a stale generation has no TLB entries left anywhere
-	 * (the rollover flushed every hart); fencing it is harmless.
-	 */
-	f->vmid = READ_ONCE(vm->vmid.vmid);
-	on_each_cpu_mask(&vm->ran_on, rvhv_local_fence_vvma, f, 1);
+	struct rvhv_fence *acc = &vcpu->fence_acc;
+
+	if (!acc->ops)
+		return;
+	rvhv_tlb_fence_vm(vcpu->vm, acc);
+	memset(acc, 0, sizeof(*acc));
 }
 
-void rvhv_fence_vvma(struct rvhv_vm *vm, unsigned long start,
+void rvhv_fence_i(struct rvhv_vcpu *vcpu)
+{
+	struct rvhv_fence f = { .ops = RVHV_FENCE_I };
+
+	rvhv_fence(vcpu, &f);
+}
+
+void rvhv_fence_vvma(struct rvhv_vcpu *vcpu, unsigned long start,
 		     unsigned long size)
 {
-	struct rvhv_fence f = { .start = start, .size = size };
+	struct rvhv_fence f = { .ops = RVHV_FENCE_VVMA };
 
-	rvhv_fence(vm, &f);
+	rvhv_fence_range(&f, start, size);
+	rvhv_fence(vcpu, &f);
 }
 
-void rvhv_fence_vvma_asid(struct rvhv_vm *vm, unsigned long start,
+void rvhv_fence_vvma_asid(struct rvhv_vcpu *vcpu, unsigned long start,
 			  unsigned long size, unsigned long asid)
 {
 	struct rvhv_fence f = {
-		.start = start, .size = size, .asid = asid, .use_asid = true,
+		.ops = RVHV_FENCE_VVMA, .asid = asid, .use_asid = true,
 	};
 
-	rvhv_fence(vm, &f);
+	rvhv_fence_range(&f, start, size);
+	rvhv_fence(vcpu, &f);
 }

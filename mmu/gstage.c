@@ -11,14 +11,12 @@
  * set when it is writable, so that the hardware never has to update them.
  *
  * All changes are made under rvhv_mmu.lock.  Tables freed by an unmap are
- * collected on a list and freed only after the G-stage TLBs of every hart
- * have been fenced (rvhv_gstage_finish()), so no hart can still be walking
- * them.
+ * collected on a list and freed only after the G-stage TLBs have been
+ * fenced (rvhv_gstage_finish(), rvhv_gstage_flush_vm()), so no hart can
+ * still be walking them.
  */
 #include <linux/gfp.h>
 #include <linux/mm.h>
-#include <linux/smp.h>
-#include <asm/insn-def.h>
 #include <asm/pgtable.h>
 
 #include "mmu_int.h"
@@ -297,30 +295,22 @@ bool rvhv_gstage_unmap(struct rvhv_mmu *mmu, u64 start, u64 end,
 	return gs_unmap(mmu, mmu->pgd, mmu->levels - 1, start, end, freed);
 }
 
-/* HFENCE.GVMA's operands are pinned to a0/a1 to name them in the macro. */
-static void gs_hfence_vmid(void *info)
-{
-	register unsigned long vmid asm("a1") = (unsigned long)info;
-
-	asm volatile(HFENCE_GVMA(zero, a1) : : "r" (vmid) : "memory");
-}
-
 /*
- * Fence the VM's G-stage translations on every hart.  A hart running one
- * of the VM's vCPUs is interrupted and fences on its way back to the guest.
- * If the VMID read here is stale, a VMID rollover has flushed every hart
- * since it was current.
+ * Fence the VM's G-stage translations wherever they may be cached: at once
+ * on every CPU where one of its vCPUs is loaded (an IPI, which also pushes
+ * a running vCPU out of the guest), and before the VM next runs on any
+ * other (mmu/tlb.c, rule 3).  Tables an unmap freed are never walked
+ * again: only a CPU whose hgatp points at the VM's root walks them, and
+ * such a CPU has either been fenced or flushes first.
  *
  * Context: process context, interrupts enabled, no spinlock held.
  */
 void rvhv_gstage_flush_vm(struct rvhv_vm *vm)
 {
-	unsigned long vmid;
+	static const struct rvhv_fence f = { .ops = RVHV_FENCE_GVMA };
 
-	/* The PTE updates before the VMID read (vs rvhv_vmid_update()). */
-	smp_mb();
-	vmid = READ_ONCE(vm->vmid.vmid);
-	on_each_cpu(gs_hfence_vmid, (void *)vmid, 1);
+	atomic64_inc(&vm->fence_stat.reqs);
+	rvhv_tlb_fence_vm(vm, &f);
 }
 
 /*
@@ -329,11 +319,7 @@ void rvhv_gstage_flush_vm(struct rvhv_vm *vm)
  */
 void rvhv_gstage_flush_local(struct rvhv_vm *vm, u64 gpa)
 {
-	register unsigned long vmid asm("a1") = READ_ONCE(vm->vmid.vmid);
-	register unsigned long addr asm("a0") = gpa >> 2;
-
-	asm volatile(HFENCE_GVMA(a0, a1) : : "r" (addr), "r" (vmid)
-		     : "memory");
+	rvhv_tlb_gvma_local(vm, gpa);
 }
 
 /*

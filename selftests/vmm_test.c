@@ -311,7 +311,11 @@ static void write_file(const char *path, const void *buf, size_t len)
 	close(fd);
 }
 
-TEST_F(vmm, bad_arguments)
+/*
+ * About 15 runs of rvhv-run, each reading the guest kernel: close to the
+ * harness's default 30 s under TCG on a busy 2-core machine.
+ */
+TEST_F_TIMEOUT(vmm, bad_arguments, 120)
 {
 	const char *d = self->dev_arg;
 	uint8_t hdr[4096];

@@ -6,7 +6,6 @@
 #include <linux/kvm.h>
 #include <linux/sched.h>
 #include <asm/csr.h>
-#include <asm/insn-def.h>
 
 #include "offsets.h"
 #include "trap.h"
@@ -37,22 +36,6 @@ static_assert(offsetof(struct rvhv_utrap, htval) == RVHV_UTRAP_HTVAL);
 static_assert(offsetof(struct rvhv_utrap, htinst) == RVHV_UTRAP_HTINST);
 
 #define INSN_WFI		0x10500073UL
-
-/*
- * Flush this hart's TLB entries of the vCPU's VMID, both stages (hgatp
- * already holds the VMID).  Without VMIDs, flush every guest entry.
- */
-void rvhv_local_tlb_flush(struct rvhv_vcpu *vcpu)
-{
-	/* A fixed register: checkpatch cannot parse "%0" in the macro. */
-	register unsigned long vmid asm("a1") = READ_ONCE(vcpu->vm->vmid.vmid);
-
-	if (rvhv_host.feat.vmid_bits_used)
-		asm volatile(HFENCE_GVMA(zero, a1) : : "r" (vmid) : "memory");
-	else
-		asm volatile(HFENCE_GVMA(zero, zero) : : : "memory");
-	asm volatile(HFENCE_VVMA(zero, zero) : : : "memory");
-}
 
 /*
  * Make the guest take a trap as if the hart had delivered it to VS-mode:

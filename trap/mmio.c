@@ -26,7 +26,8 @@ struct rvhv_access {
  * @insn: the instruction (16 or 32 bits)
  *
  * Reads with HLVX, through both translation stages, as the guest's own
- * fetch did.  The mapping may have changed since that fetch:
+ * fetch did, with the VM's current VMID in hgatp.  The mapping may have
+ * changed since that fetch:
  * - a guest-page fault (G-stage: an MMU-notifier or memslot change took
  *   the page away) is retried: the guest re-executes the instruction and
  *   its own fetch faults the page back in through rvhv;
@@ -41,7 +42,7 @@ int rvhv_read_guest_insn(struct rvhv_vcpu *vcpu, unsigned long *insn)
 	struct rvhv_utrap utrap = { 0 };
 	unsigned long flags, hstatus, cause;
 
-	local_irq_save(flags);
+	rvhv_tlb_hlv_begin(vcpu, &flags);
 	hstatus = csr_swap(CSR_HSTATUS, vcpu->ctx.hstatus);
 	*insn = rvhv_unpriv_read_insn(vcpu->ctx.gpr[RVHV_REG_PC], &utrap);
 	csr_write(CSR_HSTATUS, hstatus);

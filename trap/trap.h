@@ -33,21 +33,10 @@ void rvhv_fp_restore(const union __riscv_fp_state *fp);
 int rvhv_handle_exit(struct rvhv_vcpu *vcpu);
 void rvhv_redirect_trap(struct rvhv_vcpu *vcpu, unsigned long scause,
 			unsigned long stval);
-void rvhv_local_tlb_flush(struct rvhv_vcpu *vcpu);
 
 /* trap/mmio.c */
 int rvhv_mmio_exit(struct rvhv_vcpu *vcpu, unsigned long gpa, bool write);
 void rvhv_mmio_complete(struct rvhv_vcpu *vcpu);
 int rvhv_read_guest_insn(struct rvhv_vcpu *vcpu, unsigned long *insn);
-
-/* hgatp for the vCPU's VM: mode, VMID, root page table. */
-static inline unsigned long rvhv_vcpu_hgatp(struct rvhv_vcpu *vcpu)
-{
-	struct rvhv_vm *vm = vcpu->vm;
-
-	return (rvhv_host.hgatp_mode << HGATP_MODE_SHIFT) |
-	       ((READ_ONCE(vm->vmid.vmid) << HGATP_VMID_SHIFT) & HGATP_VMID) |
-	       rvhv_mmu_root_ppn(vm);
-}
 
 #endif /* _RVHV_TRAP_H */

@@ -106,7 +106,11 @@ static void rvhv_sbi_batch(struct rvhv_vcpu *vcpu, struct rvhv_sbi_ret *ret,
 	}
 
 	memcpy(saved, &gpr[RVHV_REG_A0], sizeof(saved));
+	/* Consecutive remote fences are done as one (mmu/fence.c). */
+	vcpu->fence_defer = true;
 	for (done = 0; done < count; done++) {
+		if (ents[done].eid != SBI_EXT_RFENCE)
+			rvhv_fence_flush(vcpu);
 		if (!rvhv_batch_one(vcpu, &ents[done], rc))
 			break;
 		if (*rc < 0) {
@@ -116,6 +120,8 @@ static void rvhv_sbi_batch(struct rvhv_vcpu *vcpu, struct rvhv_sbi_ret *ret,
 		if ((done & 15) == 15)
 			cond_resched();
 	}
+	rvhv_fence_flush(vcpu);
+	vcpu->fence_defer = false;
 	memcpy(&gpr[RVHV_REG_A0], saved, sizeof(saved));
 
 	if (done && rvhv_write_guest(vcpu->vm, gpa, ents,

@@ -26,8 +26,9 @@
  *                                    SBI_ERR_NOT_SUPPORTED (no nested
  *                                    virtualization; kvm.ko the same)
  *   other functions                  SBI_ERR_NOT_SUPPORTED
- * The fences are done for the whole VM, on every host CPU it ran on,
- * before the call returns: more than the mask asks for, never less.
+ * The fences are done for the whole VM, before the call returns, on every
+ * host CPU that may hold its translations (mmu/fence.c): more than the
+ * mask asks for, never less.
  */
 #include <linux/kvm.h>
 #include <asm/sbi.h>
@@ -83,12 +84,11 @@ static int rvhv_sbi_rfence(struct rvhv_vcpu *vcpu, struct rvhv_sbi_ret *ret)
 	ret->error = rvhv_sbi_hart_mask(vcpu, gpr[RVHV_REG_A0],
 					gpr[RVHV_REG_A1], &targets);
 	if (fid == SBI_EXT_RFENCE_REMOTE_FENCE_I)
-		rvhv_fence_i(vcpu->vm);
+		rvhv_fence_i(vcpu);
 	else if (fid == SBI_EXT_RFENCE_REMOTE_SFENCE_VMA)
-		rvhv_fence_vvma(vcpu->vm, start, size);
+		rvhv_fence_vvma(vcpu, start, size);
 	else
-		rvhv_fence_vvma_asid(vcpu->vm, start, size,
-				     gpr[RVHV_REG_A0 + 4]);
+		rvhv_fence_vvma_asid(vcpu, start, size, gpr[RVHV_REG_A0 + 4]);
 	return 0;
 }
 

@@ -68,7 +68,8 @@ static int rvhv_sbi_v01_hmask(struct rvhv_vcpu *vcpu, unsigned long va,
 		return 0;
 	}
 
-	local_irq_save(flags);
+	/* The VM's current VMID in hgatp, interrupts off (mmu/tlb.c). */
+	rvhv_tlb_hlv_begin(vcpu, &flags);
 	hstatus = csr_swap(CSR_HSTATUS, vcpu->ctx.hstatus);
 	hmask = rvhv_unpriv_read_ulong(va, &utrap);
 	csr_write(CSR_HSTATUS, hstatus);
@@ -99,7 +100,6 @@ static int rvhv_sbi_v01_hmask(struct rvhv_vcpu *vcpu, unsigned long va,
 static int rvhv_sbi_v01(struct rvhv_vcpu *vcpu, struct rvhv_sbi_ret *ret)
 {
 	unsigned long *gpr = vcpu->ctx.gpr;
-	struct rvhv_vm *vm = vcpu->vm;
 	unsigned long eid = gpr[RVHV_REG_A7];
 	unsigned long a1 = gpr[RVHV_REG_A1];
 	unsigned long a2 = gpr[RVHV_REG_A0 + 2];
@@ -138,11 +138,11 @@ static int rvhv_sbi_v01(struct rvhv_vcpu *vcpu, struct rvhv_sbi_ret *ret)
 	if (eid == RVHV_SBI_V01_SEND_IPI)
 		rvhv_sbi_send_ipis(vcpu, targets);
 	else if (eid == RVHV_SBI_V01_REMOTE_FENCE_I)
-		rvhv_fence_i(vm);	/* VM-wide: a superset of targets */
+		rvhv_fence_i(vcpu);	/* VM-wide: a superset of targets */
 	else if (eid == RVHV_SBI_V01_REMOTE_SFENCE_VMA)
-		rvhv_fence_vvma(vm, a1, a2);
+		rvhv_fence_vvma(vcpu, a1, a2);
 	else
-		rvhv_fence_vvma_asid(vm, a1, a2, gpr[RVHV_REG_A0 + 3]);
+		rvhv_fence_vvma_asid(vcpu, a1, a2, gpr[RVHV_REG_A0 + 3]);
 	return 0;
 }
 

@@ -10,9 +10,7 @@
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
-#include <asm/cacheflush.h>
 #include <asm/csr.h>
-#include <asm/insn-def.h>
 #include <asm/timex.h>
 
 #include "../rvhv_int.h"
@@ -66,22 +64,14 @@ static void rvhv_vcpu_load(struct rvhv_vcpu *vcpu, int cpu)
 	if (rvhv_use_sstc)
 		csr_write(CSR_VSTIMECMP, csr->vstimecmp);
 
-	vcpu->hgatp = rvhv_vcpu_hgatp(vcpu);
-	csr_write(CSR_HGATP, vcpu->hgatp);
 	/*
-	 * TLB entries this VMID left on this hart when the vCPU last ran
-	 * here may be stale: the guest's own sfence.vma and rvhv's G-stage
-	 * fences ran elsewhere meanwhile.  Without VMIDs, another VM's
-	 * entries may be here too.
+	 * hgatp, and the flushes this hart's TLB needs before the VM may
+	 * use it (another hypervisor, a VMID's previous owner, fences that
+	 * missed this hart, another vCPU of the VM, a migration): mmu/tlb.c.
+	 * A VMID of an old generation is not loaded: the entry takes a new
+	 * one first.
 	 */
-	if (vcpu->last_cpu != cpu || !rvhv_host.feat.vmid_bits_used)
-		rvhv_local_tlb_flush(vcpu);
-	/* Code the guest wrote and fenced on another hart. */
-	if (vcpu->last_cpu != cpu) {
-		local_flush_icache_all();
-		if (!cpumask_test_cpu(cpu, &vm->ran_on))
-			cpumask_set_cpu(cpu, &vm->ran_on);
-	}
+	rvhv_tlb_load(vcpu, cpu);
 
 	if ((vcpu->ctx.sstatus & SR_FS) != SR_FS_OFF) {
 		rvhv_fp_save(&vcpu->host_fp);
@@ -121,8 +111,7 @@ static void rvhv_vcpu_put(struct rvhv_vcpu *vcpu)
 	/* No guest interrupt may stay pending in hardware. */
 	csr_write(CSR_VSIE, 0);
 	csr_write(CSR_HVIP, 0);
-	csr_write(CSR_HGATP, 0);
-	vcpu->last_cpu = vcpu->cpu;
+	rvhv_tlb_put(vcpu);
 	vcpu->cpu = -1;
 }
 
@@ -325,29 +314,27 @@ static void rvhv_complete_pending(struct rvhv_vcpu *vcpu)
 static bool rvhv_enter_guest(struct rvhv_vcpu *vcpu)
 {
 	struct rvhv_vm *vm = vcpu->vm;
-	unsigned long hgatp;
+	u64 word;
 
 	local_irq_disable();
 	WRITE_ONCE(vcpu->mode, RVHV_IN_GUEST);
 	/* Pairs with the barrier in rvhv_vcpu_kick(). */
 	smp_mb();
+	word = READ_ONCE(vm->vmid.word);
 	if (unlikely(signal_pending(current) || need_resched() ||
-		     READ_ONCE(vcpu->requests) ||
-		     READ_ONCE(vm->vmid.generation) != rvhv_vmid_generation())) {
+		     READ_ONCE(vcpu->requests) || !rvhv_vmid_current(word))) {
 		WRITE_ONCE(vcpu->mode, RVHV_OUTSIDE_GUEST);
 		local_irq_enable();
 		return false;
 	}
 	rvhv_vcpu_sync_irqs(vcpu);
 	/*
-	 * Another vCPU of the VM may have taken it a new VMID (a new
-	 * generation): every vCPU checks what its hart has in hgatp.
+	 * The VM may have a new VMID (a new generation, taken by this vCPU
+	 * or another), or none was loaded: hgatp and the flushes it needs.
 	 */
-	hgatp = rvhv_vcpu_hgatp(vcpu);
-	if (unlikely(hgatp != vcpu->hgatp)) {
-		vcpu->hgatp = hgatp;
-		csr_write(CSR_HGATP, hgatp);
-	}
+	if (unlikely(vcpu->vmid_word != word))
+		rvhv_tlb_sync(vcpu, word);
+	rvhv_tlb_check(vcpu, "entry");
 	rvhv_switch_to(&vcpu->ctx);
 	WRITE_ONCE(vcpu->mode, RVHV_OUTSIDE_GUEST);
 	local_irq_enable();
