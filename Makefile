@@ -6,6 +6,8 @@
 #   make            rvhv.ko, against the cached test kernel (built if missing)
 #   make check      every test, inside QEMU; ends with "N passed, N failed"
 #   make run        the main job: boot the test host, load rvhv, show it
+#   make check-sanitize  the same tests on the sanitizer kernel (KASAN,
+#                   UBSAN, KFENCE: tools/testbed/sanitize.config)
 #   make fuzz       the long hostile-VMM run: fuzz_test (10^6 operations from
 #                   a random seed, RVHV_FUZZ_SEED/RVHV_FUZZ_OPS to choose)
 #                   and wedge_test, on rvhv, inside QEMU
@@ -25,7 +27,8 @@ KBUILD = $(MAKE) -C $(KDIR) M=$(CURDIR) W=1
 SOURCES = $(shell git ls-files -co --exclude-standard -- '*.[chS]' | \
 	    grep -v -e '^selftests/' -e '^tools/')
 
-.PHONY: all modules clean check run bench fuzz sparse checkpatch kernel
+.PHONY: all modules clean check check-sanitize run bench fuzz sparse \
+	checkpatch kernel
 
 all modules:
 	$(KBUILD) modules
@@ -41,6 +44,10 @@ kernel:
 
 check:
 	tools/testbed/check.sh
+
+check-sanitize:
+	RVHV_KERNEL=sanitize RVHV_OUT=$${RVHV_OUT:-$(CURDIR)/build/sanitize} \
+		tools/testbed/check.sh
 
 run:
 	tools/testbed/run.sh run

@@ -10,6 +10,8 @@
 # RVHV_TEST_TIMEOUT (default 300) is each program's limit in seconds;
 # RVHV_FUZZ_SEED and RVHV_FUZZ_OPS go to fuzz_test (see make fuzz);
 # RVHV_TEST_ENV="NAME=VALUE ..." to every program in QEMU.
+# RVHV_KERNEL=sanitize runs it all on the sanitizer kernel (KASAN, UBSAN,
+# KFENCE; make check-sanitize), without repeating sparse and checkpatch.
 set -uo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -56,7 +58,7 @@ echo "== host checks"
 rm -rf "$out/selftests" "$out/init" "$top/rvhv.ko"
 host_check "rvhv.ko builds with W=1, no warnings" "$out/build.log" \
 	'warning:|error:' make -C "$KDIR" M="$top" W=1 modules
-if [ -z "${RVHV_ONLY:-}" ]; then
+if [ -z "${RVHV_ONLY:-}" ] && [ "${RVHV_KERNEL:-test}" = test ]; then
 	host_check "sparse (C=2) clean" "$out/sparse.log" 'warning:|error:' \
 		make -C "$KDIR" M="$top" W=1 C=2 \
 		CHECK="$top/tools/testbed/sparse.sh" modules
@@ -116,7 +118,7 @@ else
 	# fuzz_test takes its seed and length from the host's environment
 	# (make fuzz sets them; make check runs the short fixed-seed form).
 	# RVHV_TEST_ENV="NAME=VALUE ..." goes to every program.
-	fuzz_env="env:RVHV_FUZZ_SEED=${RVHV_FUZZ_SEED:-1} env:RVHV_FUZZ_OPS=${RVHV_FUZZ_OPS:-20000}"
+	fuzz_env="env:RVHV_FUZZ_SEED=${RVHV_FUZZ_SEED:-1} env:RVHV_FUZZ_OPS=${RVHV_FUZZ_OPS:-10000}"
 	test_env=""
 	for e in ${RVHV_TEST_ENV:-}; do
 		test_env+=" env:$e"

@@ -6,7 +6,18 @@ mkdir -p "$out"
 cd "$top"
 
 "$top/tools/testbed/deps.sh" || exit 1
-KDIR=$("$top/tools/testbed/build-kernel.sh") || exit 1
+# RVHV_KERNEL=sanitize: the test kernel plus tools/testbed/sanitize.config
+# (KASAN, UBSAN, KFENCE), built and cached like the test kernel.
+if [ "${RVHV_KERNEL:-test}" = sanitize ]; then
+	sk=$out/sanitize-kernel
+	mkdir -p "$sk"
+	cp "$top/tools/testbed/build-kernel.sh" "$sk/"
+	cat "$top/tools/testbed/kernel.config" \
+		"$top/tools/testbed/sanitize.config" > "$sk/kernel.config"
+	KDIR=$("$sk/build-kernel.sh") || exit 1
+else
+	KDIR=$("$top/tools/testbed/build-kernel.sh") || exit 1
+fi
 export KDIR
 KSRC=$(readlink -f "$KDIR/source")
 KHDR=$KDIR/usr-headers
