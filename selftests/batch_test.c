@@ -13,11 +13,9 @@
 #define _GNU_SOURCE
 
 #include <linux/userfaultfd.h>
-#include <poll.h>
 #include <pthread.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sys/syscall.h>
 
 #include "kselftest_harness.h"
 #include "smp_lib.h"
@@ -424,36 +422,22 @@ static void *delete_thread(void *arg)
 TEST_F(batch, delete_waits_for_copy)
 {
 	const size_t sz = 0x10000;
-	struct uffdio_api api = { .api = UFFD_API };
-	struct uffdio_register reg = { 0 };
 	struct uffdio_copy copy = { 0 };
 	struct batch_call c = { .vcpu = self->b.vcpu, .gpa = GUEST_EXTRA };
 	struct delete_call d = { .vm = self->b.vm };
 	struct uffd_msg msg;
-	struct pollfd pfd;
 	pthread_t bt, dt;
 	char *mem, *page;
 	int uffd;
 
-	uffd = syscall(__NR_userfaultfd, O_CLOEXEC | O_NONBLOCK);
-	if (uffd < 0)
+	mem = vm_alloc_uffd(sz, &uffd);
+	if (!mem)
 		SKIP(return, "userfaultfd: %s", strerror(errno));
-	ASSERT_EQ(0, ioctl(uffd, UFFDIO_API, &api));
-	mem = mmap(NULL, sz, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, mem);
-	reg.range.start = (unsigned long)mem;
-	reg.range.len = sz;
-	reg.mode = UFFDIO_REGISTER_MODE_MISSING;
-	ASSERT_EQ(0, ioctl(uffd, UFFDIO_REGISTER, &reg));
 	vm_set_region(self->b.vm, 1, 0, GUEST_EXTRA, sz, mem);
 
 	ASSERT_EQ(0, pthread_create(&bt, NULL, batch_thread, &c));
-	pfd.fd = uffd;
-	pfd.events = POLLIN;
-	ASSERT_EQ(1, poll(&pfd, 1, 20000)) TH_LOG("no fault on the array");
-	ASSERT_EQ(sizeof(msg), read(uffd, &msg, sizeof(msg)));
-	ASSERT_EQ(UFFD_EVENT_PAGEFAULT, msg.event);
+	ASSERT_EQ(0, uffd_wait_fault(uffd, 20000, &msg))
+		TH_LOG("no fault on the array");
 
 	ASSERT_EQ(0, pthread_create(&dt, NULL, delete_thread, &d));
 	sleep(1);

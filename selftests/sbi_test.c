@@ -6,12 +6,9 @@
  */
 #define _GNU_SOURCE
 #include <linux/userfaultfd.h>
-#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/ioctl.h>
-#include <sys/mman.h>
-#include <sys/syscall.h>
 #include <sys/utsname.h>
 
 #include "kselftest_harness.h"
@@ -571,13 +568,10 @@ TEST_F(sbi, legacy_hart_mask_signal)
 	volatile struct guest_sbi_req *req = vm_gpa2hva(self->vcpu->vm,
 							GUEST_SBI_REQ);
 	struct sigaction sa = { .sa_handler = on_usr1 };
-	struct uffdio_api api = { .api = UFFD_API };
-	struct uffdio_register reg = { 0 };
 	struct uffdio_zeropage zero = { 0 };
 	struct run_call r = { .vcpu = self->vcpu };
 	const size_t sz = 0x10000;
 	struct uffd_msg msg;
-	struct pollfd pfd;
 	pthread_t thr;
 	long err, val;
 	char *mem;
@@ -585,17 +579,9 @@ TEST_F(sbi, legacy_hart_mask_signal)
 
 	if (dev_is_kvm())
 		SKIP(return, "kvm.ko redirects a G-stage fault of the hart-mask read to the guest");
-	uffd = syscall(__NR_userfaultfd, O_CLOEXEC | O_NONBLOCK);
-	if (uffd < 0)
+	mem = vm_alloc_uffd(sz, &uffd);
+	if (!mem)
 		SKIP(return, "userfaultfd: %s", strerror(errno));
-	ASSERT_EQ(0, ioctl(uffd, UFFDIO_API, &api));
-	mem = mmap(NULL, sz, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, mem);
-	reg.range.start = (unsigned long)mem;
-	reg.range.len = sz;
-	reg.mode = UFFDIO_REGISTER_MODE_MISSING;
-	ASSERT_EQ(0, ioctl(uffd, UFFDIO_REGISTER, &reg));
 	vm_set_region(self->vcpu->vm, 1, 0, GUEST_EXTRA, sz, mem);
 	sigaction(SIGUSR1, &sa, NULL);
 
@@ -604,10 +590,8 @@ TEST_F(sbi, legacy_hart_mask_signal)
 	req->fid = 0;
 	req->args[0] = GUEST_EXTRA;
 	ASSERT_EQ(0, pthread_create(&thr, NULL, run_thread, &r));
-	pfd.fd = uffd;
-	pfd.events = POLLIN;
-	ASSERT_EQ(1, poll(&pfd, 1, 20000)) TH_LOG("no fault on the hart mask");
-	ASSERT_EQ(sizeof(msg), read(uffd, &msg, sizeof(msg)));
+	ASSERT_EQ(0, uffd_wait_fault(uffd, 20000, &msg))
+		TH_LOG("no fault on the hart mask");
 	pthread_kill(thr, SIGUSR1);
 	pthread_join(thr, NULL);
 	EXPECT_EQ(-EINTR, r.ret);

@@ -5,6 +5,8 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <linux/userfaultfd.h>
+#include <poll.h>
 #include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -13,6 +15,7 @@
 #include <sys/ioctl.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -757,4 +760,37 @@ bool testbed_avoid_csr_bugs(void)
 	const char *force = getenv("RVHV_QEMU_BUGS");
 
 	return dev_is_kvm() && testbed_qemu() && !(force && !strcmp(force, "1"));
+}
+
+void *vm_alloc_uffd(size_t size, int *uffd)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = {
+		.range.len = size, .mode = UFFDIO_REGISTER_MODE_MISSING,
+	};
+	void *mem;
+	int fd;
+
+	fd = syscall(__NR_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return NULL;
+	if (ioctl(fd, UFFDIO_API, &api))
+		vm_fail("UFFDIO_API: %s", strerror(errno));
+	mem = vm_alloc(size, 4096);
+	reg.range.start = (unsigned long)mem;
+	if (ioctl(fd, UFFDIO_REGISTER, &reg))
+		vm_fail("UFFDIO_REGISTER: %s", strerror(errno));
+	*uffd = fd;
+	return mem;
+}
+
+int uffd_wait_fault(int uffd, int ms, struct uffd_msg *msg)
+{
+	struct pollfd pfd = { .fd = uffd, .events = POLLIN };
+
+	if (poll(&pfd, 1, ms) != 1 ||
+	    read(uffd, msg, sizeof(*msg)) != sizeof(*msg) ||
+	    msg->event != UFFD_EVENT_PAGEFAULT)
+		return -1;
+	return 0;
 }

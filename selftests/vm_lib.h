@@ -226,6 +226,16 @@ bool testbed_avoid_csr_bugs(void);
 #define SSTATUS_SAFE_BITS	(0x2UL | 0x20UL | 0x100UL | 0x6000UL | \
 				 0x40000UL | 0x80000UL)
 
+/*
+ * @size bytes of anonymous memory behind a new userfaultfd (missing-page
+ * mode; the fd, non-blocking, in *uffd): no page is there until the test
+ * serves the fault.  NULL with errno set when the kernel has none.
+ */
+void *vm_alloc_uffd(size_t size, int *uffd);
+/* The next fault on @uffd, waiting at most @ms: 0 with *msg, or -1. */
+struct uffd_msg;
+int uffd_wait_fault(int uffd, int ms, struct uffd_msg *msg);
+
 /* KVM_ENABLE_CAP on the VM fd: 0 or -errno. */
 int vm_enable_cap_try(struct vm *vm, uint32_t cap, uint64_t arg0);
 
