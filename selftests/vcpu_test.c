@@ -342,6 +342,56 @@ TEST(signal_interrupts_guest)
 	vm_free(vm);
 }
 
+/* Field 43 of /proc/thread-self/stat: guest time, in clock ticks. */
+static long thread_guest_ticks(void)
+{
+	const char *st = rvhv_read_file("/proc/thread-self/stat");
+	const char *p = st ? strrchr(st, ')') : NULL;
+	long v = -1;
+	int field;
+
+	/* Fields after the command name start at 3. */
+	for (field = 2; p && field < 43; field++)
+		p = strchr(p + 1, ' ');
+	if (p)
+		v = strtol(p + 1, NULL, 10);
+	return v;
+}
+
+/* Time the vCPU thread spends in the guest counts as its guest time. */
+TEST(guest_time_accounted)
+{
+	struct vm *vm = vm_create();
+	struct vcpu *vcpu = vcpu_create(vm, 0);
+	volatile uint64_t *flag = GUEST_DATA_HVA(vm, uint64_t, 0);
+	struct sigaction sa = { .sa_handler = sigusr1_handler };
+	struct kicker k = { .target = pthread_self() };
+	long before, after;
+	uint64_t end;
+	pthread_t thr;
+
+	sigaction(SIGUSR1, &sa, NULL);
+	*flag = 0;
+	vcpu_start(vcpu, GUEST_FN(guest_spin), GUEST_DATA, 0);
+	before = thread_guest_ticks();
+	ASSERT_GE(before, 0);
+	ASSERT_EQ(0, pthread_create(&thr, NULL, kicker_thread, &k));
+	/* About two seconds in the guest, signals now and then. */
+	end = now_ns() + 2000000000ULL;
+	while (now_ns() < end)
+		vcpu_run_try(vcpu);
+	k.stop = 1;
+	pthread_join(thr, NULL);
+	after = thread_guest_ticks();
+	TH_LOG("guest time: %ld ticks", after - before);
+	/* Generous: a busy host may leave the thread little CPU. */
+	EXPECT_GE(after - before, 5);
+	*flag = 1;
+	EXPECT_EQ(42, vcpu_run_to_done(vcpu));
+	vcpu_free(vcpu);
+	vm_free(vm);
+}
+
 static int mp_state(struct vcpu *vcpu)
 {
 	struct kvm_mp_state mp = { .mp_state = 0xff };

@@ -335,9 +335,17 @@ static bool rvhv_enter_guest(struct rvhv_vcpu *vcpu)
 	if (unlikely(vcpu->vmid_word != word))
 		rvhv_tlb_sync(vcpu, word);
 	rvhv_tlb_check(vcpu, "entry");
+	/*
+	 * Guest time: ticks that land while PF_VCPU is set count as the
+	 * thread's guest time (/proc/PID/stat, top's "gu"), as with kvm.ko.
+	 * The interrupt that ended the guest, the tick among them, is taken
+	 * when interrupts come back on, so the flag goes only after that.
+	 */
+	current->flags |= PF_VCPU;
 	rvhv_switch_to(&vcpu->ctx);
 	WRITE_ONCE(vcpu->mode, RVHV_OUTSIDE_GUEST);
 	local_irq_enable();
+	current->flags &= ~PF_VCPU;
 	return true;
 }
 
