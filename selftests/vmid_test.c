@@ -61,27 +61,36 @@ static bool on_rvhv(void)
 	return !dev_is_kvm();
 }
 
+/*
+ * Unload a module whose last user may still be going away (kvm.ko frees
+ * a VM when its last fd closes; a program killed just before may still
+ * be tearing its VMs down): allow it two seconds.
+ */
+static int unload_module_wait(const char *name)
+{
+	int i, ret = 0;
+
+	for (i = 0; i < 100; i++) {
+		ret = rvhv_unload_module(name);
+		if (ret != -EWOULDBLOCK && ret != -EAGAIN)
+			break;
+		usleep(20000);
+	}
+	return ret;
+}
+
 static int reload_rvhv(const char *params)
 {
-	int ret = rvhv_unload_module("rvhv");
+	int ret = unload_module_wait("rvhv");
 
 	if (ret && ret != -ENOENT)
 		return ret;
 	return rvhv_load_module(RVHV_KO, params);
 }
 
-/* kvm.ko frees a VM when its last fd closes; allow it a moment. */
 static int unload_kvm(void)
 {
-	int i, ret = 0;
-
-	for (i = 0; i < 100; i++) {
-		ret = rvhv_unload_module("kvm");
-		if (ret != -EWOULDBLOCK && ret != -EAGAIN)
-			break;
-		usleep(20000);
-	}
-	return ret;
+	return unload_module_wait("kvm");
 }
 
 static void pin_thread(pthread_t thr, int cpu)
