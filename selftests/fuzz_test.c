@@ -478,6 +478,7 @@ struct runner {
 	volatile int done;
 	int ret;
 	unsigned int exit_reason;
+	long first_ns;		/* the first signal, drawn by prepare_run() */
 };
 
 /*
@@ -488,7 +489,7 @@ static void *run_once(void *arg)
 {
 	struct runner *r = arg;
 	struct sigevent sev = { 0 };
-	struct itimerspec its = { { 0, 2000000 }, { 0, 500000 + rnd_below(2000000) } };
+	struct itimerspec its = { { 0, 2000000 }, { 0, r->first_ns } };
 	timer_t t;
 
 	sev.sigev_notify = SIGEV_THREAD_ID;
@@ -528,10 +529,15 @@ static void wait_runner(struct runner *r)
 	account_run(r);
 }
 
-static void prepare_run(struct fz_vcpu *v)
+/*
+ * Everything random about a run, drawn on the fuzzing thread: the
+ * sequence stays the seed's even when the run is on a second thread.
+ */
+static void prepare_run(struct runner *r)
 {
-	if (v->run)
-		v->run->immediate_exit = chance(3);
+	if (r->v->run)
+		r->v->run->immediate_exit = chance(3);
+	r->first_ns = 500000 + rnd_below(2000000);
 }
 
 static void op_run(void)
@@ -541,7 +547,7 @@ static void op_run(void)
 	r.v = pick_vcpu(NULL);
 	if (!r.v)
 		return;
-	prepare_run(r.v);
+	prepare_run(&r);
 	LOG("run vcpu %d", r.v->fd);
 	r.thr = pthread_self();
 	run_once(&r);
@@ -559,7 +565,7 @@ static void op_run_concurrent(void)
 	r.v = pick_vcpu(NULL);
 	if (!r.v)
 		return;
-	prepare_run(r.v);
+	prepare_run(&r);
 	LOG("run vcpu %d concurrently", r.v->fd);
 	if (pthread_create(&r.thr, NULL, run_once, &r))
 		vm_fail("pthread_create: %s", strerror(errno));
