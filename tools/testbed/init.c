@@ -357,7 +357,7 @@ static void run_list(const char *list)
 
 int main(void)
 {
-	const char *job;
+	const char *job, *qemu;
 	int ret;
 
 	mnt("proc", "/proc", "proc");
@@ -369,8 +369,9 @@ int main(void)
 
 	job = cmdline_job();
 	say("RVHV-JOB %s\n", job);
-	if (cmdline_value("rvhv.qemu"))
-		setenv("RVHV_QEMU", cmdline_value("rvhv.qemu"), 1);
+	qemu = cmdline_value("rvhv.qemu");
+	if (qemu)
+		setenv("RVHV_QEMU", qemu, 1);
 	/*
 	 * Not for bench: it would add its wake-ups to the counts.  The
 	 * console of the main job (make run) is a person's: no heartbeats.
