@@ -408,6 +408,7 @@ struct rvhv_vcpu {
 		u64 virtual_insn;
 		u64 redirected;
 		u64 signal;
+		u64 task_work;
 		u64 wfi;
 		u64 halt_wakeup;
 	} stat;

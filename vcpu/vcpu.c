@@ -8,6 +8,7 @@
 #include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/sched/signal.h>
+#include <linux/task_work.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <asm/csr.h>
@@ -308,6 +309,21 @@ static void rvhv_complete_pending(struct rvhv_vcpu *vcpu)
 }
 
 /*
+ * Work the kernel must do before this thread next runs in user mode, and
+ * that KVM_RUN must not hold off while the guest runs: a signal, and
+ * task work (queued with TIF_NOTIFY_RESUME: the expiry of a CPU-time
+ * timer, a deferred fput, ...).  An out-of-tree module cannot run task
+ * work itself (task_work_run() is not exported), so KVM_RUN returns
+ * -EINTR with KVM_EXIT_INTR and the return to user mode runs it; a VMM
+ * calls KVM_RUN again, as after any signal.  TIF_NOTIFY_RESUME without
+ * task work (rseq sets it at every preemption) waits for that return.
+ */
+static bool rvhv_user_work_pending(void)
+{
+	return signal_pending(current) || task_work_pending(current);
+}
+
+/*
  * Enter the guest once.  Returns false (with interrupts enabled and
  * nothing run) when something must be dealt with first.
  */
@@ -321,7 +337,7 @@ static bool rvhv_enter_guest(struct rvhv_vcpu *vcpu)
 	/* Pairs with the barrier in rvhv_vcpu_kick(). */
 	smp_mb();
 	word = READ_ONCE(vm->vmid.word);
-	if (unlikely(signal_pending(current) || need_resched() ||
+	if (unlikely(rvhv_user_work_pending() || need_resched() ||
 		     READ_ONCE(vcpu->requests) || !rvhv_vmid_current(word))) {
 		WRITE_ONCE(vcpu->mode, RVHV_OUTSIDE_GUEST);
 		local_irq_enable();
@@ -389,9 +405,12 @@ static int rvhv_vcpu_run(struct rvhv_vcpu *vcpu)
 
 	run->exit_reason = KVM_EXIT_UNKNOWN;
 	for (;;) {
-		if (signal_pending(current)) {
+		if (rvhv_user_work_pending()) {
 			run->exit_reason = KVM_EXIT_INTR;
-			vcpu->stat.signal++;
+			if (signal_pending(current))
+				vcpu->stat.signal++;
+			else
+				vcpu->stat.task_work++;
 			ret = -EINTR;
 			break;
 		}
