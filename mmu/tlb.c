@@ -395,6 +395,9 @@ void rvhv_tlb_fence_vm(struct rvhv_vm *vm, const struct rvhv_fence *f)
 
 	if (!f->ops)
 		return;
+	if ((f->ops & RVHV_FENCE_VVMA) &&
+	    (f->size == -1UL || f->size > RVHV_FENCE_MAX_PAGES * PAGE_SIZE))
+		atomic64_inc(&vm->fence_stat.full);
 	if (!zalloc_cpumask_var(&ipi, GFP_ATOMIC)) {
 		/* No memory for a mask: fence everywhere. */
 		on_each_cpu(rvhv_tlb_fence_ipi, &a, 1);
