@@ -149,6 +149,8 @@ struct rvhv_vm_tlb {
  * @fence_stat.reqs: fences asked for (SBI calls, G-stage unmaps)
  * @fence_stat.fences: fences done (after coalescing)
  * @fence_stat.ipis: IPIs they sent to other CPUs
+ * @fence_stat.full: fences done that flushed the VM's whole VS-stage
+ *	(or a whole ASID) rather than a range
  * @caps: rvhv capabilities the VMM enabled (KVM_ENABLE_CAP), RVHV_VM_CAP_*
  *	bits; set before the first KVM_RUN, read locklessly after
  * @list: entry on rvhv_vms, protected by rvhv_vms_lock
@@ -170,6 +172,7 @@ struct rvhv_vm {
 		atomic64_t reqs;
 		atomic64_t fences;
 		atomic64_t ipis;
+		atomic64_t full;
 	} fence_stat;
 	unsigned long caps;
 	struct list_head list;
