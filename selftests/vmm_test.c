@@ -250,11 +250,6 @@ static void boot(struct __test_metadata *_metadata, const char *dev,
 	EXPECT_EQ(0, exit_code(&r));
 }
 
-TEST_F_TIMEOUT(vmm, boot_1cpu, BOOT_TIMEOUT + 30)
-{
-	boot(_metadata, self->dev_arg, "1");
-}
-
 TEST_F_TIMEOUT(vmm, boot_2cpus, BOOT_TIMEOUT + 30)
 {
 	boot(_metadata, self->dev_arg, "2");
@@ -344,6 +339,8 @@ TEST_F_TIMEOUT(vmm, reset, BOOT_TIMEOUT + 30)
 
 	run_vmm(&r, args, BOOT_TIMEOUT, 0);
 	show(&r, exit_code(&r) != 1);
+	/* rvhv-run's default: one vCPU (the 1-vCPU boot). */
+	EXPECT_TRUE(has_line(&r, "rvhv-guest: harts 1"));
 	EXPECT_TRUE(has_line(&r, "rvhv-guest: resetting"));
 	EXPECT_EQ(1, exit_code(&r));
 }
