@@ -510,7 +510,13 @@ static long rvhv_vcpu_ioctl(struct file *filp, unsigned int ioctl,
 	if (ioctl == KVM_INTERRUPT)
 		return rvhv_vcpu_interrupt(vcpu, argp);
 
-	if (mutex_lock_interruptible(&vcpu->mutex))
+	/*
+	 * Killable, as kvm.ko's: a VMM's other threads (ONE_REG, a second
+	 * KVM_RUN) wait for the running vCPU through the signals it uses to
+	 * kick vCPUs, instead of failing with -EINTR where kvm.ko does not.
+	 * A KVM_RUN that got a signal while it waited sees it on entry.
+	 */
+	if (mutex_lock_killable(&vcpu->mutex))
 		return -EINTR;
 	switch (ioctl) {
 	case KVM_GET_MP_STATE:
