@@ -40,6 +40,9 @@ long rvhv_check_extension(struct rvhv_vm *vm, long cap)
 	case KVM_CAP_READONLY_MEM:
 	case KVM_CAP_SYNC_MMU:
 	case KVM_CAP_MULTI_ADDRESS_SPACE:
+	case KVM_CAP_DESTROY_MEMORY_REGION_WORKS:
+	case KVM_CAP_JOIN_MEMORY_REGIONS_WORKS:
+	case KVM_CAP_INTERNAL_ERROR_DATA:
 		return 1;
 	case KVM_CAP_NR_MEMSLOTS:
 		return RVHV_NR_MEMSLOTS;
