@@ -43,6 +43,8 @@ long rvhv_check_extension(struct rvhv_vm *vm, long cap)
 	case KVM_CAP_DESTROY_MEMORY_REGION_WORKS:
 	case KVM_CAP_JOIN_MEMORY_REGIONS_WORKS:
 	case KVM_CAP_INTERNAL_ERROR_DATA:
+	case KVM_CAP_IOEVENTFD:
+	case KVM_CAP_IOEVENTFD_ANY_LENGTH:
 		return 1;
 	case KVM_CAP_NR_MEMSLOTS:
 		return RVHV_NR_MEMSLOTS;
@@ -79,6 +81,7 @@ void rvhv_vm_put(struct rvhv_vm *vm)
 	for (i = 0; i < RVHV_MAX_VCPUS; i++)
 		if (vm->vcpus[i])
 			rvhv_vcpu_free(vm->vcpus[i]);
+	rvhv_eventfds_destroy(vm);
 	rvhv_mmu_destroy(vm);
 	rvhv_tlb_vm_free(vm);
 	mmdrop(vm->mm);
@@ -152,6 +155,8 @@ static long rvhv_vm_ioctl(struct file *filp, unsigned int ioctl,
 	case KVM_SET_USER_MEMORY_REGION:
 	case KVM_SET_USER_MEMORY_REGION2:
 		return rvhv_vm_set_memory(vm, ioctl, (void __user *)arg);
+	case KVM_IOEVENTFD:
+		return rvhv_vm_ioeventfd(vm, (void __user *)arg);
 	}
 	return -ENOTTY;
 }
@@ -186,6 +191,7 @@ int rvhv_create_vm(unsigned long type)
 	vm->pid = task_tgid_nr(current);
 	mutex_init(&vm->lock);
 	refcount_set(&vm->users, 1);
+	rvhv_eventfds_init(vm);
 	rvhv_vmid_update(&vm->vmid);
 	fd = rvhv_tlb_vm_init(vm);
 	if (fd)

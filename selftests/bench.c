@@ -9,6 +9,9 @@
  *                (BASE get_spec_version), guest to guest
  *   mmio_exit    a store to a GPA no memslot covers: exit to this
  *                program (KVM_EXIT_MMIO), back in with KVM_RUN
+ *   ioeventfd    the same store to an address with an ioeventfd
+ *                (KVM_IOEVENTFD, 4 bytes, no datamatch): the hypervisor
+ *                signals the eventfd and resumes the guest, no exit
  *   first_touch  the guest's first store to a 4 KiB page of a memslot
  *                the VMM has written (G-stage fault and mapping)
  *   first_touch_alloc  the same on a page nobody has touched (the host
@@ -37,7 +40,9 @@
  * guests yet (or crashes the program) gives "n/a" lines, not a failure.
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <signal.h>
+#include <sys/eventfd.h>
 #include <time.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -53,11 +58,11 @@
 #define N_SBI16		1000	/* times 16 calls */
 
 enum {
-	OP_SBI, OP_MMIO, OP_TOUCH, OP_TOUCH_ALLOC, OP_IPI, OP_TIMER,
+	OP_SBI, OP_MMIO, OP_IOEVENTFD, OP_TOUCH, OP_TOUCH_ALLOC, OP_IPI, OP_TIMER,
 	OP_TIMER_SBI, OP_SINGLE16, OP_BATCH16, NR_OPS
 };
 static const char *const op_names[NR_OPS] = {
-	"null_sbi", "mmio_exit", "first_touch", "first_touch_alloc",
+	"null_sbi", "mmio_exit", "ioeventfd", "first_touch", "first_touch_alloc",
 	"ipi_roundtrip", "timer_irq", "timer_irq_sbi", "sbi_single16",
 	"sbi_batch16",
 };
@@ -123,6 +128,39 @@ static double rounds(struct vcpu *vcpu, uint64_t fn, unsigned long n,
 	for (i = 0; i < ROUNDS; i++)
 		v[i] = run_one(vcpu, fn, n, arg, NULL);
 	return median(v, ROUNDS);
+}
+
+/*
+ * guest_bench_mmio's store to an ioeventfd address: every store must be
+ * signalled in the kernel (run_one fails on an exit only if it is not an
+ * MMIO store, so count the signals).
+ */
+static void measure_ioeventfd(struct vm *vm, struct vcpu *vcpu,
+			      struct result *res)
+{
+	const uint64_t addr = GUEST_MMIO_BASE + 0x1000;
+	struct kvm_ioeventfd a = { .addr = addr, .len = 4 };
+	double v[ROUNDS];
+	uint64_t count;
+	int i;
+
+	a.fd = eventfd(0, EFD_CLOEXEC);
+	if (a.fd < 0 || ioctl(vm->fd, KVM_IOEVENTFD, &a)) {
+		printf("# ioeventfd: %s\n", strerror(errno));
+		return;
+	}
+	for (i = 0; i < ROUNDS; i++) {
+		v[i] = run_one(vcpu, GUEST_FN(guest_bench_mmio), N_MMIO, addr,
+			       NULL);
+		if (read(a.fd, &count, sizeof(count)) != sizeof(count) ||
+		    count != N_MMIO)
+			vm_fail("ioeventfd: %llu signals, want %d",
+				(unsigned long long)count, N_MMIO);
+	}
+	res->insns[OP_IOEVENTFD] = median(v, ROUNDS);
+	a.flags = KVM_IOEVENTFD_FLAG_DEASSIGN;
+	ioctl(vm->fd, KVM_IOEVENTFD, &a);
+	close(a.fd);
 }
 
 /* Two vCPUs, hart 1 in its own thread (started by the guest with HSM). */
@@ -192,6 +230,8 @@ static void measure(struct result *res)
 		v[i] = run_one(vcpu, GUEST_FN(guest_bench_mmio), N_MMIO,
 			       GUEST_MMIO_BASE, NULL);
 	res->insns[OP_MMIO] = median(v, ROUNDS);
+
+	measure_ioeventfd(vm, vcpu, res);
 
 	/*
 	 * A fresh memslot each round.  first_touch: the VMM has written the
