@@ -182,6 +182,7 @@ struct rvhv_vm {
 /* struct rvhv_vm.caps */
 #define RVHV_VM_CAP_SBI_BATCH		BIT(0)
 #define RVHV_VM_CAP_CONSOLE_COALESCE	BIT(1)
+#define RVHV_VM_CAP_IRQ_LINES		BIT(2)
 
 /**
  * struct rvhv_guest_ctx - what the world switch (trap/switch.S) saves and

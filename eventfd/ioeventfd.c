@@ -78,7 +78,9 @@ void rvhv_eventfds_init(struct rvhv_vm *vm)
 
 	mutex_init(&ef->lock);
 	INIT_LIST_HEAD(&ef->list);
+	INIT_LIST_HEAD(&ef->irqfds);
 	ef->nr = 0;
+	ef->nr_irqfds = 0;
 	RCU_INIT_POINTER(ef->mmio, NULL);
 }
 
@@ -93,6 +95,8 @@ void rvhv_eventfds_destroy(struct rvhv_vm *vm)
 	struct rvhv_eventfds *ef = &vm->eventfds;
 	struct rvhv_ioeventfd *p, *tmp;
 
+	/* Before the vCPUs go: an irqfd signal may be raising a line. */
+	rvhv_irqfds_destroy(vm);
 	/* No vCPU is left to read the table: the VM's last user is gone. */
 	kvfree(rcu_dereference_protected(ef->mmio, true));
 	RCU_INIT_POINTER(ef->mmio, NULL);

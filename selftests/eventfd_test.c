@@ -4,7 +4,9 @@
  * guest stores that signal an eventfd without an exit to the VMM,
  * datamatch and any-length registrations, deassign while a vCPU hammers
  * the address, and closing eventfds, vCPUs and the VM in every order.
- * Held to kvm.ko.
+ * KVM_IRQFD, KVM_IRQ_LINE(_STATUS), KVM_SET_GSI_ROUTING and KVM_SIGNAL_MSI
+ * without an irqchip (as kvm.ko), and with rvhv's RVHV_CAP_IRQ_LINES
+ * (GSI n = vCPU n's external interrupt line; rvhv only).  Held to kvm.ko.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -15,7 +17,7 @@
 #include <sys/mman.h>
 
 #include "kselftest_harness.h"
-#include "vm_lib.h"
+#include "smp_lib.h"
 
 #define EFD_ADDR	(GUEST_MMIO_BASE + 0x40)
 /* Undocumented in the uapi header, valid to kvm.ko: "fast MMIO". */
@@ -33,6 +35,32 @@ static int ioeventfd(struct vm *vm, uint64_t addr, uint32_t len, int fd,
 	};
 
 	return ioctl(vm->fd, KVM_IOEVENTFD, &a) ? -errno : 0;
+}
+
+static int irqfd(struct vm *vm, int fd, uint32_t gsi, uint32_t flags,
+		 int resamplefd)
+{
+	struct kvm_irqfd a = {
+		.fd = fd,
+		.gsi = gsi,
+		.flags = flags,
+		.resamplefd = resamplefd,
+	};
+
+	return ioctl(vm->fd, KVM_IRQFD, &a) ? -errno : 0;
+}
+
+/* KVM_IRQ_LINE, or _STATUS (its status in *status) when status is set */
+static int irq_line(struct vm *vm, uint32_t irq, uint32_t level,
+		    int32_t *status)
+{
+	struct kvm_irq_level l = { .irq = irq, .level = level };
+
+	if (ioctl(vm->fd, status ? KVM_IRQ_LINE_STATUS : KVM_IRQ_LINE, &l))
+		return -errno;
+	if (status)
+		*status = l.status;
+	return 0;
 }
 
 static int new_efd(void)
@@ -439,7 +467,8 @@ static void wait_until(volatile unsigned long *v, unsigned long atleast,
 }
 
 /*
- * Assign and deassign, again and again, while the guest stores: every
+ * Assign and deassign, again and again (10 times, $RVHV_EFD_ITERS), while
+ * the guest stores: every
  * store is either signalled or an exit, nothing is signalled once the
  * deassign has returned, and nothing breaks.
  */
@@ -447,7 +476,7 @@ TEST(deassign_while_hammering)
 {
 	struct efd_vm e;
 	struct hammer h = { .e = &e };
-	int efd = new_efd(), i, iters = 20;
+	int efd = new_efd(), i, iters = 10;
 	const uint32_t da = KVM_IOEVENTFD_FLAG_DEASSIGN;
 	unsigned long sig = 0, x;
 	const char *env = getenv("RVHV_EFD_ITERS");
@@ -539,6 +568,7 @@ TEST(close_orders)
 	int round;
 
 	for (round = 0; round < 8; round++) {
+		uint64_t one = 1;
 		struct efd_vm e;
 		int efd[4], i;
 
@@ -550,7 +580,11 @@ TEST(close_orders)
 			ASSERT_EQ(0, ioeventfd(e.vm, EFD_ADDR + 8 * i, 0,
 					       efd[i], KVM_IOEVENTFD_FLAG_PIO,
 					       0));
+			ASSERT_EQ(0, irqfd(e.vm, efd[i], i, 0, -1));
 		}
+		if (!dev_is_kvm() && (round & 4))
+			ASSERT_EQ(0, vm_enable_cap_try(e.vm, RVHV_CAP_IRQ_LINES,
+						       1));
 		EXPECT_EQ(0, efd_stores(&e, 8, EFD_ADDR + 8, 1, 1, NULL));
 		if (round & 1)
 			for (i = 0; i < 4; i++)
@@ -563,10 +597,193 @@ TEST(close_orders)
 			close(e.vm->dev_fd);
 			vcpu_free(e.vcpu);
 		}
-		if (!(round & 1))
-			for (i = 0; i < 4; i++)
+		if (!(round & 1)) {
+			/* Signals after the VM is gone go nowhere. */
+			for (i = 0; i < 4; i++) {
+				EXPECT_EQ(8, write(efd[i], &one, 8));
 				close(efd[i]);
+			}
+		}
 	}
+}
+
+/* No irqchip: kvm.ko's answers (rvhv by default), every errno. */
+TEST(irq_without_irqchip)
+{
+	struct vm *vm = vm_create_empty();
+	int a = new_efd(), b = new_efd(), r = new_efd();
+	int nullfd = open("/dev/null", O_RDWR);
+	const uint32_t da = KVM_IRQFD_FLAG_DEASSIGN;
+	const uint32_t rs = KVM_IRQFD_FLAG_RESAMPLE;
+	struct {
+		struct kvm_irq_routing h;
+		struct kvm_irq_routing_entry e[1];
+	} rt = { .h = { .nr = 1 } };
+	struct kvm_msi msi = { .address_lo = 0x28000000, .data = 1 };
+	int32_t status;
+	void *bad;
+
+	ASSERT_GE(nullfd, 0);
+	bad = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, bad);
+
+	EXPECT_EQ(1, vm_check_cap(vm, KVM_CAP_IRQFD));
+	EXPECT_EQ(0, vm_check_cap(vm, KVM_CAP_IRQFD_RESAMPLE));
+	EXPECT_EQ(0, vm_check_cap(vm, KVM_CAP_IRQCHIP));
+	if (dev_is_kvm()) {
+		/* Answered by kvm.ko's generic code, irqchip or not */
+		EXPECT_LT(0, vm_check_cap(vm, KVM_CAP_IRQ_ROUTING));
+		EXPECT_EQ(1, vm_check_cap(vm, KVM_CAP_SIGNAL_MSI));
+	} else {
+		EXPECT_EQ(0, vm_check_cap(vm, KVM_CAP_IRQ_ROUTING));
+		EXPECT_EQ(0, vm_check_cap(vm, KVM_CAP_SIGNAL_MSI));
+		EXPECT_EQ(1, vm_check_cap(vm, RVHV_CAP_IRQ_LINES));
+	}
+
+	EXPECT_EQ(-ENXIO, irq_line(vm, 0, 1, NULL));
+	EXPECT_EQ(-ENXIO, irq_line(vm, 0, 0, &status));
+	EXPECT_EQ(-ENXIO, irq_line(vm, 1000, 1, NULL));
+	EXPECT_EQ(-1, ioctl(vm->fd, KVM_IRQ_LINE, bad));
+	EXPECT_EQ(EFAULT, errno);
+
+	rt.e[0].type = KVM_IRQ_ROUTING_IRQCHIP;
+	EXPECT_EQ(-1, ioctl(vm->fd, KVM_SET_GSI_ROUTING, &rt));
+	EXPECT_EQ(EINVAL, errno);
+	rt.h.nr = 0;
+	EXPECT_EQ(-1, ioctl(vm->fd, KVM_SET_GSI_ROUTING, &rt));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, ioctl(vm->fd, KVM_SET_GSI_ROUTING, bad));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(-1, ioctl(vm->fd, KVM_SIGNAL_MSI, &msi));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, ioctl(vm->fd, KVM_SIGNAL_MSI, bad));
+	EXPECT_EQ(EFAULT, errno);
+
+	/* KVM_IRQFD works (a GSI leads nowhere yet) with kvm.ko's rules. */
+	EXPECT_EQ(-EINVAL, irqfd(vm, a, 0, 1U << 2, -1));
+	EXPECT_EQ(-EINVAL, irqfd(vm, -1, 0, 1U << 31, -1));
+	EXPECT_EQ(-EBADF, irqfd(vm, -1, 0, 0, -1));
+	EXPECT_EQ(-EINVAL, irqfd(vm, nullfd, 0, 0, -1));
+	EXPECT_EQ(0, irqfd(vm, a, 0, 0, -1));
+	EXPECT_EQ(-EBUSY, irqfd(vm, a, 0, 0, -1));
+	EXPECT_EQ(-EBUSY, irqfd(vm, a, 1, 0, -1));
+	EXPECT_EQ(0, irqfd(vm, b, 0, 0, -1));
+	EXPECT_EQ(-EBADF, irqfd(vm, r, 5, rs, -1));
+	EXPECT_EQ(-EINVAL, irqfd(vm, r, 5, rs, nullfd));
+	EXPECT_EQ(0, irqfd(vm, r, 5, rs, b));
+	/* Deassign: the fd first; no match is no error. */
+	EXPECT_EQ(-EBADF, irqfd(vm, -1, 0, da, -1));
+	EXPECT_EQ(-EINVAL, irqfd(vm, nullfd, 0, da, -1));
+	EXPECT_EQ(0, irqfd(vm, a, 1, da, -1));
+	EXPECT_EQ(-EBUSY, irqfd(vm, a, 1, 0, -1));
+	EXPECT_EQ(0, irqfd(vm, a, 0, da, -1));
+	EXPECT_EQ(0, irqfd(vm, a, 1, 0, -1));
+	EXPECT_EQ(0, irqfd(vm, r, 5, da | rs, -1));
+	EXPECT_EQ(-1, ioctl(vm->fd, KVM_IRQFD, bad));
+	EXPECT_EQ(EFAULT, errno);
+	/* Signals go nowhere, and nothing breaks. */
+	EXPECT_EQ(8, write(a, &(uint64_t){ 1 }, 8));
+	EXPECT_EQ(8, write(b, &(uint64_t){ 1 }, 8));
+	munmap(bad, 4096);
+	close(nullfd);
+	vm_free(vm);
+	close(a);
+	close(b);
+	close(r);
+}
+
+static void smp_reset_flags(volatile struct smp_shared *sh)
+{
+	sh->sei[0] = 0;
+	sh->guest_flag[0] = 0;
+	sh->host_flag[0] = 0;
+	sh->counter[0] = 0;
+}
+
+/*
+ * RVHV_CAP_IRQ_LINES: GSI n is vCPU n's external interrupt line.  An
+ * irqfd wakes a vCPU in WFI and interrupts a running one; KVM_IRQ_LINE
+ * lowers (and raises) the line; a deassigned irqfd raises nothing.
+ */
+TEST(irq_lines)
+{
+	struct smp_vm s;
+	volatile struct smp_shared *sh;
+	int efd, r;
+	int32_t status = 0;
+	uint64_t one = 1;
+
+	if (dev_is_kvm())
+		SKIP(return, "RVHV_CAP_IRQ_LINES is rvhv's own");
+	vm_watchdog(120);
+	smp_vm_create(&s, 1);
+	sh = s.sh;
+	efd = new_efd();
+	r = new_efd();
+	EXPECT_EQ(-EINVAL, vm_enable_cap_try(s.vm, RVHV_CAP_IRQ_LINES, 2));
+	ASSERT_EQ(0, vm_enable_cap_try(s.vm, RVHV_CAP_IRQ_LINES, 1));
+	EXPECT_EQ(-EINVAL, irq_line(s.vm, 1, 1, NULL));	/* no vCPU 1 */
+	EXPECT_EQ(-EINVAL, irq_line(s.vm, 64, 1, NULL));
+	EXPECT_EQ(-EINVAL, irq_line(s.vm, ~0U, 1, &status));
+	EXPECT_EQ(0, irq_line(s.vm, 0, 1, &status));
+	EXPECT_EQ(1, status);
+	EXPECT_EQ(0, irq_line(s.vm, 0, 0, NULL));
+	/* The kernel never sees the acknowledge: no resampling. */
+	EXPECT_EQ(-EINVAL, irqfd(s.vm, efd, 0, KVM_IRQFD_FLAG_RESAMPLE, r));
+	ASSERT_EQ(0, irqfd(s.vm, efd, 0, 0, -1));
+
+	/* A vCPU asleep in WFI with only SEIE enabled */
+	smp_reset_flags(sh);
+	vcpu_start(s.vcpu[0], GUEST_FN(guest_wfi_loop), 0, 0);
+	vcpu_thread_start(&s.thr[0], s.vcpu[0]);
+	ASSERT_TRUE(wait_eq(&sh->guest_flag[0], 1, 30));
+	usleep(50000);
+	EXPECT_EQ(0, sh->sei[0]);
+	ASSERT_EQ(8, write(efd, &one, 8));
+	EXPECT_LE(1, vcpu_thread_join(&s.thr[0], 30));
+	EXPECT_EQ(1, sh->sei[0]);
+	EXPECT_EQ(0, efd_take(efd));	/* the irqfd consumed the count */
+	EXPECT_EQ(0, irq_line(s.vm, 0, 0, NULL));
+
+	/* A running vCPU: raised by the irqfd, lowered by KVM_IRQ_LINE */
+	smp_reset_flags(sh);
+	vcpu_start(s.vcpu[0], GUEST_FN(guest_ext_irq), 0, 0);
+	vcpu_thread_start(&s.thr[0], s.vcpu[0]);
+	ASSERT_TRUE(wait_eq(&sh->guest_flag[0], 1, 30));
+	ASSERT_EQ(8, write(efd, &one, 8));
+	ASSERT_TRUE(wait_eq(&sh->guest_flag[0], 2, 30));
+	EXPECT_EQ(0, irq_line(s.vm, 0, 0, NULL));
+	sh->host_flag[0] = 1;
+	ASSERT_TRUE(wait_eq(&sh->guest_flag[0], 3, 30));
+	usleep(50000);
+	ASSERT_EQ(8, write(efd, &one, 8));
+	ASSERT_TRUE(wait_eq(&sh->guest_flag[0], 4, 30));
+	EXPECT_EQ(0, irq_line(s.vm, 0, 0, &status));
+	sh->host_flag[0] = 2;
+	EXPECT_EQ(2, vcpu_thread_join(&s.thr[0], 30));
+
+	/* Deassigned: the signal stays in the eventfd, no interrupt */
+	ASSERT_EQ(0, irqfd(s.vm, efd, 0, KVM_IRQFD_FLAG_DEASSIGN, -1));
+	smp_reset_flags(sh);
+	vcpu_start(s.vcpu[0], GUEST_FN(guest_wfi_loop), 0, 0);
+	vcpu_thread_start(&s.thr[0], s.vcpu[0]);
+	ASSERT_TRUE(wait_eq(&sh->guest_flag[0], 1, 30));
+	ASSERT_EQ(8, write(efd, &one, 8));
+	usleep(100000);
+	EXPECT_EQ(0, sh->sei[0]);
+	EXPECT_EQ(1, efd_take(efd));
+	/* KVM_IRQ_LINE raises it as well */
+	EXPECT_EQ(0, irq_line(s.vm, 0, 1, NULL));
+	EXPECT_LE(1, vcpu_thread_join(&s.thr[0], 30));
+	EXPECT_EQ(1, sh->sei[0]);
+	EXPECT_EQ(0, irq_line(s.vm, 0, 0, NULL));
+
+	/* Turned off again: kvm.ko's answer */
+	ASSERT_EQ(0, vm_enable_cap_try(s.vm, RVHV_CAP_IRQ_LINES, 0));
+	EXPECT_EQ(-ENXIO, irq_line(s.vm, 0, 1, NULL));
+	close(efd);
+	close(r);
+	smp_vm_free(&s);
 }
 
 TEST_HARNESS_MAIN

@@ -42,6 +42,7 @@ static const struct {
 	{ KVM_CAP_INTERNAL_ERROR_DATA, 1 },
 	{ KVM_CAP_IOEVENTFD, 1 },
 	{ KVM_CAP_IOEVENTFD_ANY_LENGTH, 1 },
+	{ KVM_CAP_IRQFD, 1 },
 };
 #define KVM_CAP_LIMIT 512
 
@@ -146,8 +147,9 @@ TEST_F(dev, check_extension_truthful)
 	EXPECT_EQ(1, ioctl(self->fd, KVM_CHECK_EXTENSION, RVHV_CAP_SBI_BATCH));
 	EXPECT_EQ(1, ioctl(self->fd, KVM_CHECK_EXTENSION,
 			   RVHV_CAP_CONSOLE_COALESCE));
+	EXPECT_EQ(1, ioctl(self->fd, KVM_CHECK_EXTENSION, RVHV_CAP_IRQ_LINES));
 	EXPECT_EQ(0, ioctl(self->fd, KVM_CHECK_EXTENSION,
-			   RVHV_CAP_CONSOLE_COALESCE + 1));
+			   RVHV_CAP_IRQ_LINES + 1));
 	close(vm);
 }
 
