@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Guest programs of eventfd_test: stores to ioeventfd addresses. */
-#include "guest.h"
+#include "smp.h"
 
 long guest_efd_loop(unsigned long unused0, unsigned long unused1);
+long guest_efd_loopback(unsigned long addr, unsigned long unused);
 
 static void efd_store(unsigned long width, unsigned long addr,
 		      unsigned long val)
@@ -64,4 +65,23 @@ long guest_efd_loop(unsigned long unused0, unsigned long unused1)
 		}
 		GUEST_REPORT(c->op, c->n);
 	}
+}
+
+/*
+ * An 8-byte store to addr, whose ioeventfd's eventfd is also an irqfd
+ * for this vCPU's line: the store raises the guest's own external
+ * interrupt, taken (SEIE only) in WFI.  Returns the WFIs that returned.
+ */
+long guest_efd_loopback(unsigned long addr, unsigned long unused)
+{
+	smp_init();
+	csr_write(sie, SIE_SEIE);
+	irq_enable();
+	mmio_sd(addr, 1);
+	while (!SMP->sei[0]) {
+		wfi();
+		SMP->counter[0]++;
+	}
+	irq_disable();
+	return SMP->counter[0];
 }
