@@ -10,6 +10,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <sys/eventfd.h>
@@ -819,6 +820,86 @@ TEST(ioeventfd_to_irqfd_loopback)
 	EXPECT_EQ(0, efd_take(efd));
 	EXPECT_EQ(0, irq_line(s.vm, 0, 0, NULL));
 	close(efd);
+	smp_vm_free(&s);
+}
+
+/* A VMM I/O thread: each kick on one eventfd, a write to another. */
+struct io_thread {
+	int kick, irq;
+	volatile int stop;
+	volatile unsigned long kicks;
+};
+
+static void *io_thread_fn(void *arg)
+{
+	struct io_thread *t = arg;
+	uint64_t v;
+
+	while (!t->stop) {
+		if (read(t->kick, &v, sizeof(v)) != sizeof(v))
+			continue;
+		t->kicks++;
+		v = 1;
+		if (write(t->irq, &v, sizeof(v)) != sizeof(v))
+			break;
+	}
+	return NULL;
+}
+
+/*
+ * virtio's kick and completion: the guest stores to an ioeventfd, a VMM
+ * thread blocked on it wakes and writes the irqfd of the vCPU's line,
+ * the guest takes the interrupt in WFI; a SYNC ucall lets the VMM lower
+ * the line.  guest_bench_irqfd (bench's irqfd_roundtrip), N times, with
+ * both threads on one host CPU ($RVHV_EFD_CPU, default 0) as on a
+ * one-hart host.
+ */
+TEST(kick_and_interrupt_through_vmm_thread)
+{
+	const uint64_t addr = GUEST_MMIO_BASE + 0x2000;
+	struct io_thread t = { 0 };
+	struct smp_vm s;
+	struct ucall uc;
+	pthread_t thr;
+	cpu_set_t cpus;
+	uint64_t one = 1;
+	int r, n = 50, syncs = 0;
+
+	if (dev_is_kvm())
+		SKIP(return, "RVHV_CAP_IRQ_LINES is rvhv's own");
+	vm_watchdog(60);
+	CPU_ZERO(&cpus);
+	CPU_SET(getenv("RVHV_EFD_CPU") ? atoi(getenv("RVHV_EFD_CPU")) : 0,
+		&cpus);
+	ASSERT_EQ(0, sched_setaffinity(0, sizeof(cpus), &cpus));
+	smp_vm_create(&s, 1);
+	t.kick = new_efd();
+	t.irq = new_efd();
+	/* The I/O thread blocks in read(). */
+	ASSERT_EQ(0, fcntl(t.kick, F_SETFL, 0));
+	ASSERT_EQ(0, vm_enable_cap_try(s.vm, RVHV_CAP_IRQ_LINES, 1));
+	ASSERT_EQ(0, ioeventfd(s.vm, addr, 4, t.kick, 0, 0));
+	ASSERT_EQ(0, irqfd(s.vm, t.irq, 0, 0, -1));
+	ASSERT_EQ(0, pthread_create(&thr, NULL, io_thread_fn, &t));
+	smp_reset_flags(s.sh);
+	vcpu_start(s.vcpu[0], GUEST_FN(guest_bench_irqfd), n, addr);
+	for (;;) {
+		r = vcpu_ucall_try(s.vcpu[0], &uc);
+		ASSERT_EQ(0, r);
+		if (uc.fid != UCALL_SYNC)
+			break;
+		syncs++;
+		ASSERT_EQ(0, irq_line(s.vm, 0, 0, NULL));
+	}
+	EXPECT_EQ(UCALL_REPORT, uc.fid);
+	EXPECT_EQ(n, syncs);
+	EXPECT_EQ(n, s.sh->sei[0]);
+	t.stop = 1;
+	ASSERT_EQ(8, write(t.kick, &one, 8));
+	pthread_join(thr, NULL);
+	EXPECT_EQ(n + 1, t.kicks);
+	close(t.kick);
+	close(t.irq);
 	smp_vm_free(&s);
 }
 
