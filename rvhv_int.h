@@ -21,6 +21,7 @@
 #include <asm/ptrace.h>
 
 #include "mmu/mmu.h"
+#include "eventfd/eventfd.h"
 
 struct seq_file;
 
@@ -128,6 +129,7 @@ struct rvhv_vm_tlb {
  *	with mmgrab() for the VM's life.
  * @vmid: see struct rvhv_vmid
  * @mmu: memslots and G-stage page tables (mmu/mmu.h)
+ * @eventfds: ioeventfds (eventfd/eventfd.h)
  * @lock: serialises vCPU creation (writes of @vcpus and @nr_vcpus)
  * @vcpus: vCPUs by id; an entry, once set, stays until the VM is freed, so
  *	readers may use READ_ONCE() without @lock
@@ -160,6 +162,7 @@ struct rvhv_vm {
 	struct mm_struct *mm;
 	struct rvhv_vmid vmid;
 	struct rvhv_mmu mmu;
+	struct rvhv_eventfds eventfds;
 	struct mutex lock;
 	struct rvhv_vcpu *vcpus[RVHV_MAX_VCPUS];
 	unsigned int nr_vcpus;
@@ -182,6 +185,7 @@ struct rvhv_vm {
 /* struct rvhv_vm.caps */
 #define RVHV_VM_CAP_SBI_BATCH		BIT(0)
 #define RVHV_VM_CAP_CONSOLE_COALESCE	BIT(1)
+#define RVHV_VM_CAP_IRQ_LINES		BIT(2)
 
 /**
  * struct rvhv_guest_ctx - what the world switch (trap/switch.S) saves and
@@ -405,6 +409,7 @@ struct rvhv_vcpu {
 	struct {
 		u64 exits;
 		u64 mmio;
+		u64 ioeventfd;
 		u64 sbi_kernel;
 		u64 sbi_user;
 		u64 gstage_faults;

@@ -280,6 +280,55 @@ TEST(delete_and_move_slot)
 	EXPECT_EQ(0x600d, mem[1]);
 }
 
+/*
+ * KVM_CAP_DESTROY_MEMORY_REGION_WORKS: a deleted slot is really gone from
+ * the guest (its GPAs become MMIO, even after the guest mapped them), and
+ * KVM_CAP_JOIN_MEMORY_REGIONS_WORKS: two adjacent slots deleted, one slot
+ * spanning both created, the guest sees the new slot's memory in both
+ * halves.  QEMU (>= 8.2) requires both before it starts.
+ */
+TEST(join_memory_regions)
+{
+	struct cmd_vm c;
+	volatile uint64_t *lo, *hi, *joined;
+	const uint32_t SLOT2 = 2;
+	unsigned long i;
+
+	cmd_start(&c);
+	ASSERT_EQ(1, vm_check_cap(c.vm, KVM_CAP_DESTROY_MEMORY_REGION_WORKS));
+	ASSERT_EQ(1, vm_check_cap(c.vm, KVM_CAP_JOIN_MEMORY_REGIONS_WORKS));
+	lo = vm_add_mem(c.vm, SLOT1, GUEST_EXTRA, 4 * PG, 0);
+	hi = vm_add_mem(c.vm, SLOT2, GUEST_EXTRA + 4 * PG, 4 * PG, 0);
+	for (i = 0; i < 4; i++) {
+		lo[i * PG / 8] = 0x100 + i;
+		hi[i * PG / 8] = 0x200 + i;
+	}
+	/* The guest maps all eight pages. */
+	EXPECT_EQ(4 * 0x100 + 6 + 4 * 0x200 + 6,
+		  cmd_ok(&c, CMD_SUM_PAGES, GUEST_EXTRA, 0, 8));
+
+	/* Delete both: every page, mapped a moment ago, is MMIO now. */
+	vm_set_region(c.vm, SLOT1, 0, GUEST_EXTRA, 0, (void *)lo);
+	vm_set_region(c.vm, SLOT2, 0, GUEST_EXTRA + 4 * PG, 0, (void *)hi);
+	expect_mmio_read(_metadata, &c, GUEST_EXTRA, 0x11);
+	expect_mmio_read(_metadata, &c, GUEST_EXTRA + 3 * PG, 0x12);
+	expect_mmio_read(_metadata, &c, GUEST_EXTRA + 4 * PG, 0x13);
+	expect_mmio_read(_metadata, &c, GUEST_EXTRA + 7 * PG, 0x14);
+
+	/* One slot over both ranges, with other memory */
+	joined = vm_add_mem(c.vm, SLOT1, GUEST_EXTRA, 8 * PG, 0);
+	for (i = 0; i < 8; i++)
+		joined[i * PG / 8] = 0x300 + i;
+	EXPECT_EQ(8 * 0x300 + 28, cmd_ok(&c, CMD_SUM_PAGES, GUEST_EXTRA, 0, 8));
+	cmd_ok(&c, CMD_FILL_PAGES, GUEST_EXTRA + 2 * PG, 0x400, 4);
+	for (i = 0; i < 8; i++)
+		EXPECT_EQ(i >= 2 && i < 6 ? 0x400 + i - 2 : 0x300 + i,
+			  joined[i * PG / 8]) TH_LOG("page %lu", i);
+	/* The old memories were left alone. */
+	EXPECT_EQ(0x103, lo[3 * PG / 8]);
+	EXPECT_EQ(0x200, hi[0]);
+}
+
 /* KVM_MEM_READONLY: reads see the memory, writes are MMIO exits. */
 TEST(readonly_slot)
 {
