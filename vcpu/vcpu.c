@@ -136,7 +136,7 @@ struct rvhv_vcpu *rvhv_vm_vcpu(struct rvhv_vm *vm, unsigned long hartid)
 {
 	if (hartid >= RVHV_MAX_VCPUS)
 		return NULL;
-	return READ_ONCE(vm->vcpus[hartid]);
+	return smp_load_acquire(&vm->vcpus[hartid]);
 }
 
 void rvhv_vcpu_kick(struct rvhv_vcpu *vcpu)
@@ -669,7 +669,11 @@ int rvhv_create_vcpu(struct rvhv_vm *vm, unsigned long id)
 		refcount_dec(&vm->users);
 		goto err_unlock;
 	}
-	WRITE_ONCE(vm->vcpus[id], vcpu);
+	/*
+	 * Published fully initialised: readers without vm->lock (HSM, IPIs,
+	 * irqfd wake-ups in any context) use rvhv_vm_vcpu()'s acquire.
+	 */
+	smp_store_release(&vm->vcpus[id], vcpu);
 	vm->nr_vcpus++;
 	mutex_unlock(&vm->lock);
 	return fd;
