@@ -136,6 +136,7 @@ struct rvhv_vcpu *rvhv_vm_vcpu(struct rvhv_vm *vm, unsigned long hartid)
 {
 	if (hartid >= RVHV_MAX_VCPUS)
 		return NULL;
+	/* Pairs with the release in rvhv_create_vcpu(). */
 	return smp_load_acquire(&vm->vcpus[hartid]);
 }
 
