@@ -66,7 +66,9 @@ static inline void rvhv_write_delegation(void)
  * @smstateen: the host has Smstateen: hstateen0..3 exist and are
  *	programmed for every vCPU (vcpu/vcpu.c), sstateen0 is switched
  * @ssaia: the host has Ssaia: hvictl and hviprio1/2 exist; rvhv gives
- *	guests no AIA, so it keeps them at their idle values
+ *	guests no AIA, so it keeps them at their idle values.  vsiselect
+ *	exists too, and without Smstateen a guest can reach it: it is
+ *	switched per vCPU (struct rvhv_vs_csr)
  */
 struct rvhv_host {
 	struct rvhv_host_features feat;
@@ -265,6 +267,7 @@ struct rvhv_vs_csr {
 	unsigned long vsatp;
 	unsigned long henvcfg;
 	u64 hstateen0;
+	unsigned long vsiselect;
 	u64 vstimecmp;
 };
 

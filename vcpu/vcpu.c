@@ -48,7 +48,8 @@ static void rvhv_assert_delegation(void)
  * from whoever ran here last (kvm.ko, or another rvhv vCPU): hstateen0,
  * per vCPU, and the guest's own sstateen0 when it is granted; on an AIA
  * host the idle hvictl and zero hviprio1/2 (rvhv gives guests no AIA; kvm.ko
- * leaves its own values there).  The host kernel does not use sstateen0,
+ * leaves its own values there), and the guest's vsiselect, which a guest
+ * reaches when the host has no Smstateen to hide it.  The host kernel does not use sstateen0,
  * and nothing returns to user mode between vcpu_load and vcpu_put, so the
  * swap need not be in the world switch (kvm.ko does it there).
  */
@@ -67,6 +68,7 @@ static void rvhv_vcpu_load_hstate(struct rvhv_vcpu *vcpu)
 				      HVICTL_IID);
 		csr_write(CSR_HVIPRIO1, 0);
 		csr_write(CSR_HVIPRIO2, 0);
+		csr_write(CSR_VSISELECT, vcpu->csr.vsiselect);
 	}
 }
 
@@ -75,6 +77,8 @@ static void rvhv_vcpu_put_hstate(struct rvhv_vcpu *vcpu)
 	if (rvhv_host.smstateen &&
 	    (vcpu->csr.hstateen0 & SMSTATEEN0_SSTATEEN0))
 		vcpu->sstateen0 = csr_swap(CSR_SSTATEEN0, vcpu->host_sstateen0);
+	if (rvhv_host.ssaia)
+		vcpu->csr.vsiselect = csr_read(CSR_VSISELECT);
 }
 
 /* Load the vCPU's state into this hart.  Preemption is disabled. */
