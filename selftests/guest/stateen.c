@@ -11,7 +11,8 @@
 #define ENVCFG_FIOM	1UL
 
 long guest_stateen(unsigned long sstateen0, unsigned long unused);
-long guest_stateen_probe(unsigned long unused0, unsigned long unused1);
+long guest_stateen_probe(unsigned long mask, unsigned long unused);
+long guest_siselect(unsigned long val, unsigned long unused);
 
 static volatile unsigned long st_traps, st_cause;
 
@@ -65,26 +66,56 @@ long guest_stateen(unsigned long sstateen0, unsigned long unused)
 }
 
 /*
- * Which of these CSRs trap?  Reports (1, traps, scause) for each of
- * senvcfg, sstateen0, siselect and stopi, in that order, as tags 1..4.
+ * Which of these CSRs trap?  For senvcfg, sstateen0, siselect and stopi,
+ * in that order, as tags 1..4, reports (tag, traps, scause, value) if bit
+ * tag - 1 of @mask is set, else (tag, -1, 0, 0) without touching the CSR.
  */
-long guest_stateen_probe(unsigned long unused0, unsigned long unused1)
+long guest_stateen_probe(unsigned long mask, unsigned long unused)
+{
+	unsigned long v = 0;
+
+	guest_trap_hook = st_trap;
+	st_reset();
+	if (mask & 1)
+		v = csr_read(0x10a);
+	GUEST_REPORT3(1, mask & 1 ? st_traps : -1UL, st_cause, v);
+	st_reset();
+	if (mask & 2)
+		v = csr_read(0x10c);
+	GUEST_REPORT3(2, mask & 2 ? st_traps : -1UL, st_cause, v);
+	st_reset();
+	if (mask & 4)
+		v = csr_read(0x150);
+	GUEST_REPORT3(3, mask & 4 ? st_traps : -1UL, st_cause, v);
+	st_reset();
+	if (mask & 8)
+		v = csr_read(0xdb0);
+	GUEST_REPORT3(4, mask & 8 ? st_traps : -1UL, st_cause, v);
+	guest_trap_hook = 0;
+	return 0;
+}
+
+/*
+ * siselect (the guest's vsiselect), reachable on an AIA host without
+ * Smstateen.  Reports (tag, traps, scause, value):
+ *   1: as found on entry;  2: after writing @val;  SYNC;  3: again.
+ */
+long guest_siselect(unsigned long val, unsigned long unused)
 {
 	unsigned long v;
 
 	guest_trap_hook = st_trap;
 	st_reset();
-	v = csr_read(0x10a);
+	v = csr_read(0x150);
 	GUEST_REPORT3(1, st_traps, st_cause, v);
 	st_reset();
-	v = csr_read(0x10c);
+	csr_write(0x150, val);
+	v = csr_read(0x150);
 	GUEST_REPORT3(2, st_traps, st_cause, v);
+	GUEST_SYNC(1);
 	st_reset();
 	v = csr_read(0x150);
 	GUEST_REPORT3(3, st_traps, st_cause, v);
-	st_reset();
-	v = csr_read(0xdb0);
-	GUEST_REPORT3(4, st_traps, st_cause, v);
 	guest_trap_hook = 0;
 	return 0;
 }
