@@ -3,7 +3,8 @@
 # (make check-matrix), without touching the machine's apt configuration.
 #
 # usage: qemu10.sh           prints the path of a qemu-system-riscv64
-#                            wrapper on stdout (how to use it on stderr)
+#                            wrapper on stdout (and, on a terminal, how to
+#                            use it on stderr)
 #
 # It runs apt in a private root under the cache (its own sources.list,
 # lists, archives and an empty dpkg status; trixie, amd64, signed by the
@@ -38,7 +39,8 @@ newest() {	# the newest complete version in the cache, or nothing
 		true
 }
 
-usage() {	# usage WRAPPER
+usage() {	# usage WRAPPER: for a person (stdout a terminal), not scripts
+	[ -t 1 ] || return 0
 	cat >&2 <<-EOF
 	qemu10: $("$1" --version | head -1)
 	qemu10: run it as $1 (same arguments as qemu-system-riscv64),

@@ -11,8 +11,9 @@
 # The host matrix (make check-matrix): RVHV_QEMU picks the QEMU (unset: the
 # machine's qemu-system-riscv64; 10: Debian 13's, from qemu10.sh; or a path),
 # RVHV_CPU_OPTS is appended to the -cpu model (e.g. ",smstateen=true") and
-# RVHV_MACHINE_OPTS to -M virt (e.g. ",aia=aplic-imsic").  The command line
-# is the log's first line (RVHV-QEMU).
+# RVHV_MACHINE_OPTS to -M virt (e.g. ",aia=aplic-imsic"), and RVHV_BIOS
+# replaces -bios default (the chosen QEMU's OpenSBI) with a firmware file.
+# The command line is the log's first line (RVHV-QEMU).
 set -euo pipefail
 
 job=$1 initrd=$2 log=$3
@@ -41,7 +42,7 @@ qemu_version=$("$qemu" --version |
 # 10 s, or when it has said nothing for SILENT_S seconds (the whole machine
 # is wedged), QEMU is stopped.
 cmd=("$qemu" -M "$machine" -cpu "$cpu" -smp "${RVHV_SMP:-2}"
-     -m "${RVHV_MEM:-2G}" -nographic -no-reboot -bios default
+     -m "${RVHV_MEM:-2G}" -nographic -no-reboot -bios "${RVHV_BIOS:-default}"
      "${icount[@]}"
      -kernel "$KDIR/arch/riscv/boot/Image" -initrd "$initrd"
      -append "console=ttyS0 loglevel=5 panic=-1 rvhv.job=$job rvhv.qemu=${qemu_version:-unknown}"
