@@ -47,11 +47,13 @@ static void rvhv_assert_delegation(void)
  * The H-level state of this hart that the guest would otherwise inherit
  * from whoever ran here last (kvm.ko, or another rvhv vCPU): hstateen0,
  * per vCPU, and the guest's own sstateen0 when it is granted; on an AIA
- * host the idle hvictl and zero hviprio1/2 (rvhv gives guests no AIA; kvm.ko
- * leaves its own values there), and the guest's vsiselect, which a guest
- * reaches when the host has no Smstateen to hide it.  The host kernel does not use sstateen0,
- * and nothing returns to user mode between vcpu_load and vcpu_put, so the
- * swap need not be in the world switch (kvm.ko does it there).
+ * host the idle hvictl and zero hviprio1/2 (rvhv gives guests no AIA;
+ * kvm.ko leaves its own values there), and the guest's vsiselect, which a
+ * guest reaches when the host has no Smstateen to hide it.  The host
+ * kernel does not use sstateen0, and nothing returns to user mode between
+ * vcpu_load and vcpu_put, so the swap need not be in the world switch
+ * (kvm.ko does it there).  See Documentation/rvhv.rst, "H-level CSRs per
+ * vCPU".
  */
 static void rvhv_vcpu_load_hstate(struct rvhv_vcpu *vcpu)
 {
