@@ -21,6 +21,7 @@
 #include <asm/ptrace.h>
 
 #include "mmu/mmu.h"
+#include "eventfd/eventfd.h"
 
 struct seq_file;
 
@@ -146,6 +147,7 @@ struct rvhv_vm_tlb {
  *	with mmgrab() for the VM's life.
  * @vmid: see struct rvhv_vmid
  * @mmu: memslots and G-stage page tables (mmu/mmu.h)
+ * @eventfds: ioeventfds (eventfd/eventfd.h)
  * @lock: serialises vCPU creation (writes of @vcpus and @nr_vcpus)
  * @vcpus: vCPUs by id; an entry, once set, stays until the VM is freed, so
  *	readers may use READ_ONCE() without @lock
@@ -167,6 +169,8 @@ struct rvhv_vm_tlb {
  * @fence_stat.reqs: fences asked for (SBI calls, G-stage unmaps)
  * @fence_stat.fences: fences done (after coalescing)
  * @fence_stat.ipis: IPIs they sent to other CPUs
+ * @fence_stat.full: fences done that flushed the VM's whole VS-stage
+ *	(or a whole ASID) rather than a range
  * @caps: rvhv capabilities the VMM enabled (KVM_ENABLE_CAP), RVHV_VM_CAP_*
  *	bits; set before the first KVM_RUN, read locklessly after
  * @list: entry on rvhv_vms, protected by rvhv_vms_lock
@@ -176,6 +180,7 @@ struct rvhv_vm {
 	struct mm_struct *mm;
 	struct rvhv_vmid vmid;
 	struct rvhv_mmu mmu;
+	struct rvhv_eventfds eventfds;
 	struct mutex lock;
 	struct rvhv_vcpu *vcpus[RVHV_MAX_VCPUS];
 	unsigned int nr_vcpus;
@@ -188,6 +193,7 @@ struct rvhv_vm {
 		atomic64_t reqs;
 		atomic64_t fences;
 		atomic64_t ipis;
+		atomic64_t full;
 	} fence_stat;
 	unsigned long caps;
 	struct list_head list;
@@ -197,6 +203,7 @@ struct rvhv_vm {
 /* struct rvhv_vm.caps */
 #define RVHV_VM_CAP_SBI_BATCH		BIT(0)
 #define RVHV_VM_CAP_CONSOLE_COALESCE	BIT(1)
+#define RVHV_VM_CAP_IRQ_LINES		BIT(2)
 
 /**
  * struct rvhv_guest_ctx - what the world switch (trap/switch.S) saves and
@@ -430,12 +437,14 @@ struct rvhv_vcpu {
 	struct {
 		u64 exits;
 		u64 mmio;
+		u64 ioeventfd;
 		u64 sbi_kernel;
 		u64 sbi_user;
 		u64 gstage_faults;
 		u64 virtual_insn;
 		u64 redirected;
 		u64 signal;
+		u64 task_work;
 		u64 wfi;
 		u64 halt_wakeup;
 	} stat;

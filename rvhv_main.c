@@ -269,7 +269,8 @@ DEFINE_SHOW_ATTRIBUTE(rvhv_cpus);
 
 /*
  * The VMs, their VMIDs and the allocator generation, and what their remote
- * fences cost: asked for, done (after coalescing), IPIs to other CPUs.
+ * fences cost: asked for, done (after coalescing), IPIs to other CPUs, and
+ * how many of those flushed everything (or a whole ASID) rather than a range.
  */
 static int rvhv_vms_show(struct seq_file *m, void *unused)
 {
@@ -282,11 +283,12 @@ static int rvhv_vms_show(struct seq_file *m, void *unused)
 	mutex_lock(&rvhv_vms_lock);
 	list_for_each_entry(vm, &rvhv_vms, list) {
 		word = READ_ONCE(vm->vmid.word);
-		seq_printf(m, "vm pid=%d vmid=%lu generation=%llu fence_reqs=%lld fences=%lld fence_ipis=%lld\n",
+		seq_printf(m, "vm pid=%d vmid=%lu generation=%llu fence_reqs=%lld fences=%lld fence_ipis=%lld fence_full=%lld\n",
 			   vm->pid, rvhv_vmid_of(word), rvhv_vmid_gen_of(word),
 			   atomic64_read(&vm->fence_stat.reqs),
 			   atomic64_read(&vm->fence_stat.fences),
-			   atomic64_read(&vm->fence_stat.ipis));
+			   atomic64_read(&vm->fence_stat.ipis),
+			   atomic64_read(&vm->fence_stat.full));
 	}
 	mutex_unlock(&rvhv_vms_lock);
 	return 0;

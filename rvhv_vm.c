@@ -40,6 +40,13 @@ long rvhv_check_extension(struct rvhv_vm *vm, long cap)
 	case KVM_CAP_READONLY_MEM:
 	case KVM_CAP_SYNC_MMU:
 	case KVM_CAP_MULTI_ADDRESS_SPACE:
+	case KVM_CAP_DESTROY_MEMORY_REGION_WORKS:
+	case KVM_CAP_JOIN_MEMORY_REGIONS_WORKS:
+	case KVM_CAP_INTERNAL_ERROR_DATA:
+	case KVM_CAP_IOEVENTFD:
+	case KVM_CAP_IOEVENTFD_ANY_LENGTH:
+	case KVM_CAP_IRQFD:
+	case RVHV_CAP_IRQ_LINES:
 		return 1;
 	case KVM_CAP_NR_MEMSLOTS:
 		return RVHV_NR_MEMSLOTS;
@@ -73,6 +80,8 @@ void rvhv_vm_put(struct rvhv_vm *vm)
 	mutex_unlock(&rvhv_vms_lock);
 	atomic_dec(&rvhv_nr_vms);
 
+	/* irqfds reach vCPUs: they go first. */
+	rvhv_eventfds_destroy(vm);
 	for (i = 0; i < RVHV_MAX_VCPUS; i++)
 		if (vm->vcpus[i])
 			rvhv_vcpu_free(vm->vcpus[i]);
@@ -120,6 +129,9 @@ static long rvhv_vm_enable_cap(struct rvhv_vm *vm, void __user *argp)
 	case RVHV_CAP_CONSOLE_COALESCE:
 		bit = RVHV_VM_CAP_CONSOLE_COALESCE;
 		break;
+	case RVHV_CAP_IRQ_LINES:
+		bit = RVHV_VM_CAP_IRQ_LINES;
+		break;
 	default:
 		return -EINVAL;
 	}
@@ -128,6 +140,21 @@ static long rvhv_vm_enable_cap(struct rvhv_vm *vm, void __user *argp)
 	else
 		clear_bit(__ffs(bit), &vm->caps);
 	return 0;
+}
+
+/*
+ * KVM_SET_GSI_ROUTING and KVM_SIGNAL_MSI: no irqchip, so no routing and no
+ * MSI target; kvm.ko's errnos without one (its struct is read first).
+ */
+static long rvhv_vm_no_routing(struct rvhv_vm *vm, void __user *argp,
+			       size_t size)
+{
+	u8 buf[sizeof(struct kvm_msi)];
+
+	BUILD_BUG_ON(sizeof(struct kvm_irq_routing) > sizeof(buf));
+	if (copy_from_user(buf, argp, size))
+		return -EFAULT;
+	return -EINVAL;
 }
 
 static long rvhv_vm_ioctl(struct file *filp, unsigned int ioctl,
@@ -149,6 +176,20 @@ static long rvhv_vm_ioctl(struct file *filp, unsigned int ioctl,
 	case KVM_SET_USER_MEMORY_REGION:
 	case KVM_SET_USER_MEMORY_REGION2:
 		return rvhv_vm_set_memory(vm, ioctl, (void __user *)arg);
+	case KVM_IOEVENTFD:
+		return rvhv_vm_ioeventfd(vm, (void __user *)arg);
+	case KVM_IRQFD:
+		return rvhv_vm_irqfd(vm, (void __user *)arg);
+	case KVM_IRQ_LINE:
+	case KVM_IRQ_LINE_STATUS:
+		return rvhv_vm_irq_line(vm, (void __user *)arg,
+					ioctl == KVM_IRQ_LINE_STATUS);
+	case KVM_SET_GSI_ROUTING:
+		return rvhv_vm_no_routing(vm, (void __user *)arg,
+					  sizeof(struct kvm_irq_routing));
+	case KVM_SIGNAL_MSI:
+		return rvhv_vm_no_routing(vm, (void __user *)arg,
+					  sizeof(struct kvm_msi));
 	}
 	return -ENOTTY;
 }
@@ -183,6 +224,7 @@ int rvhv_create_vm(unsigned long type)
 	vm->pid = task_tgid_nr(current);
 	mutex_init(&vm->lock);
 	refcount_set(&vm->users, 1);
+	rvhv_eventfds_init(vm);
 	rvhv_vmid_update(&vm->vmid);
 	fd = rvhv_tlb_vm_init(vm);
 	if (fd)

@@ -20,7 +20,15 @@
 #include "../rvhv_int.h"
 
 
-/* An SBI range, as [start, start + size) or everything (size -1UL). */
+/*
+ * An SBI range, as [start, start + size) or everything (size -1UL).
+ * A range whose end wraps past the top of the address space means
+ * nothing in SBI: it becomes a full fence, which covers any reading of
+ * it.  Rejecting it (SBI_ERR_INVALID_ADDRESS) would answer differently
+ * from kvm.ko, which returns SBI_SUCCESS for every range (and silently
+ * fences nothing for a wrapping one).  A range that ends inside the last
+ * page does not wrap; rvhv_tlb_fence_local() counts its pages.
+ */
 static void rvhv_fence_range(struct rvhv_fence *f, unsigned long start,
 			     unsigned long size)
 {

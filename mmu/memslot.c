@@ -308,6 +308,84 @@ static int rvhv_gpa_to_hva(struct rvhv_vm *vm, unsigned long gpa,
 	return ret;
 }
 
+/*
+ * Fault in the VMM's page at @addr, interruptibly: 0, -EINTR (a signal)
+ * or -EFAULT.
+ */
+static int rvhv_fault_in_hva(unsigned long addr, bool write)
+{
+	struct page *page;
+	long n;
+
+	/* Already there (the batch probe's usual case): no mmap lock. */
+	if (get_user_page_fast_only(addr & PAGE_MASK, write ? FOLL_WRITE : 0,
+				    &page)) {
+		put_page(page);
+		return 0;
+	}
+	n = get_user_pages_unlocked(addr & PAGE_MASK, 1, &page,
+				    (write ? FOLL_WRITE : 0) |
+				    FOLL_INTERRUPTIBLE);
+	if (n == 1) {
+		put_page(page);
+		return 0;
+	}
+	return n == -EINTR || n == -ERESTARTSYS ? -EINTR : -EFAULT;
+}
+
+/*
+ * Copy between the VMM's memory at @hva and @data, in the KVM_RUN
+ * thread.  copy_{from,to}_user() would take a missing page's fault itself,
+ * and a kernel-mode fault waits for a userfaultfd page without regard to
+ * signals: it even retries in a loop while one is pending (the fault
+ * handler gives up only on fatal signals), so KVM_RUN could neither be
+ * left nor stop using the CPU.  So copy with page faults disabled, and
+ * fault the missing page in with GUP, which a signal does interrupt.
+ * Memory GUP cannot take (VM_IO, VM_PFNMAP) is copied the plain way.
+ *
+ * Return: 0, -EINTR (a signal: the caller lets KVM_RUN return, and the
+ * guest's instruction is done again later) or -EFAULT.
+ */
+static int rvhv_copy_hva(void *data, unsigned long hva, unsigned long len,
+			 bool write)
+{
+	unsigned long done = 0, rem, left;
+	unsigned int tries = 0;
+	void __user *uaddr;
+	int ret;
+
+	if (!access_ok((void __user *)hva, len))
+		return -EFAULT;
+	for (;;) {
+		rem = len - done;
+		uaddr = (void __user *)(hva + done);
+		pagefault_disable();
+		if (write)
+			left = __copy_to_user_inatomic(uaddr, data + done, rem);
+		else
+			left = __copy_from_user_inatomic(data + done, uaddr,
+							 rem);
+		pagefault_enable();
+		done += rem - left;
+		if (!left)
+			return 0;
+		/* Each round faults one page in; a VMM racing it gets -EFAULT. */
+		if (++tries > 8 + 2 * DIV_ROUND_UP(len, PAGE_SIZE))
+			return -EFAULT;
+		ret = rvhv_fault_in_hva(hva + done, write);
+		if (ret == -EINTR)
+			return ret;
+		if (ret)
+			break;
+	}
+	uaddr = (void __user *)(hva + done);
+	if (write)
+		left = copy_to_user(uaddr, data + done, len - done);
+	else
+		left = copy_from_user(data + done, uaddr, len - done);
+	return left ? -EFAULT : 0;
+}
+
 int rvhv_read_guest(struct rvhv_vm *vm, unsigned long gpa, void *data,
 		    unsigned long len)
 {
@@ -318,8 +396,8 @@ int rvhv_read_guest(struct rvhv_vm *vm, unsigned long gpa, void *data,
 		return 0;
 	idx = srcu_read_lock(&vm->mmu.srcu);
 	ret = rvhv_gpa_to_hva(vm, gpa, len, false, &hva);
-	if (!ret && copy_from_user(data, (const void __user *)hva, len))
-		ret = -EFAULT;
+	if (!ret)
+		ret = rvhv_copy_hva(data, hva, len, false);
 	srcu_read_unlock(&vm->mmu.srcu, idx);
 	return ret;
 }
@@ -334,8 +412,8 @@ int rvhv_write_guest(struct rvhv_vm *vm, unsigned long gpa, const void *data,
 		return 0;
 	idx = srcu_read_lock(&vm->mmu.srcu);
 	ret = rvhv_gpa_to_hva(vm, gpa, len, true, &hva);
-	if (!ret && copy_to_user((void __user *)hva, data, len))
-		ret = -EFAULT;
+	if (!ret)
+		ret = rvhv_copy_hva((void *)data, hva, len, true);
 	srcu_read_unlock(&vm->mmu.srcu, idx);
 	return ret;
 }
@@ -344,7 +422,6 @@ int rvhv_probe_guest_writable(struct rvhv_vm *vm, unsigned long gpa,
 			      unsigned long len)
 {
 	unsigned long hva, addr;
-	struct page *page;
 	int ret, idx;
 
 	if (!len)
@@ -352,13 +429,8 @@ int rvhv_probe_guest_writable(struct rvhv_vm *vm, unsigned long gpa,
 	idx = srcu_read_lock(&vm->mmu.srcu);
 	ret = rvhv_gpa_to_hva(vm, gpa, len, true, &hva);
 	for (addr = hva & PAGE_MASK; !ret && addr < hva + len;
-	     addr += PAGE_SIZE) {
-		if (get_user_pages_fast(addr, 1, FOLL_WRITE, &page) != 1) {
-			ret = -EFAULT;
-			break;
-		}
-		put_page(page);
-	}
+	     addr += PAGE_SIZE)
+		ret = rvhv_fault_in_hva(addr, true);
 	srcu_read_unlock(&vm->mmu.srcu, idx);
 	return ret;
 }

@@ -151,7 +151,8 @@ int rvhv_gstage_fault(struct rvhv_vcpu *vcpu, unsigned long gpa, bool write,
  * Copy to/from guest physical memory through the VMM's mapping.  Process
  * context in the VMM (current->mm == vm->mm); may sleep.  -EFAULT when
  * the range is not inside one memslot (or, for writes, the slot is
- * read-only) or the VMM's memory faults.
+ * read-only) or the VMM's memory faults; -EINTR when a signal came while
+ * waiting for a page of the VMM's (e.g. behind userfaultfd).
  */
 int rvhv_read_guest(struct rvhv_vm *vm, unsigned long gpa, void *data,
 		    unsigned long len);
@@ -160,7 +161,7 @@ int rvhv_write_guest(struct rvhv_vm *vm, unsigned long gpa, const void *data,
 /*
  * Could [gpa, gpa + len) be written (one writable memslot, mapped
  * writable by the VMM)?  Faults the pages in for writing (breaking COW)
- * without changing a byte.  0 or -EFAULT; same context as the above.
+ * without changing a byte.  0, -EFAULT or -EINTR, as the above.
  */
 int rvhv_probe_guest_writable(struct rvhv_vm *vm, unsigned long gpa,
 			      unsigned long len);

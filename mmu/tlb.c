@@ -338,7 +338,7 @@ static void rvhv_tlb_fence_local(struct rvhv_vm *vm,
 	/* Fixed registers: checkpatch cannot parse "%0" in the macros. */
 	register unsigned long va asm("a0");
 	register unsigned long asid asm("a1") = f->asid;
-	unsigned long hgatp = csr_read(CSR_HGATP), end;
+	unsigned long hgatp = csr_read(CSR_HGATP), pages;
 
 	if (!rvhv_tlb_live(vm, hgatp)) {
 		rvhv_tlb_mark_stale_here(vm);
@@ -363,8 +363,17 @@ static void rvhv_tlb_fence_local(struct rvhv_vm *vm,
 			asm volatile(HFENCE_VVMA(zero, zero) : : : "memory");
 		return;
 	}
-	end = f->start + f->size;
-	for (va = f->start & PAGE_MASK; va < end; va += PAGE_SIZE) {
+	/*
+	 * Count the pages: the range may end in the last page of the
+	 * address space, where "va < end" would hold again after va wraps
+	 * to 0 (2^52 fences with interrupts off).  rvhv_fence_range() left
+	 * no range that wraps itself.
+	 */
+	if (!f->size)
+		return;
+	pages = ((f->start + f->size - 1) >> PAGE_SHIFT) -
+		(f->start >> PAGE_SHIFT) + 1;
+	for (va = f->start & PAGE_MASK; pages; pages--, va += PAGE_SIZE) {
 		if (f->use_asid)
 			asm volatile(HFENCE_VVMA(a0, a1)
 				     : : "r" (va), "r" (asid) : "memory");
@@ -395,6 +404,9 @@ void rvhv_tlb_fence_vm(struct rvhv_vm *vm, const struct rvhv_fence *f)
 
 	if (!f->ops)
 		return;
+	if ((f->ops & RVHV_FENCE_VVMA) &&
+	    (f->size == -1UL || f->size > RVHV_FENCE_MAX_PAGES * PAGE_SIZE))
+		atomic64_inc(&vm->fence_stat.full);
 	if (!zalloc_cpumask_var(&ipi, GFP_ATOMIC)) {
 		/* No memory for a mask: fence everywhere. */
 		on_each_cpu(rvhv_tlb_fence_ipi, &a, 1);

@@ -9,6 +9,14 @@
  *                (BASE get_spec_version), guest to guest
  *   mmio_exit    a store to a GPA no memslot covers: exit to this
  *                program (KVM_EXIT_MMIO), back in with KVM_RUN
+ *   ioeventfd    the same store to an address with an ioeventfd
+ *                (KVM_IOEVENTFD, 4 bytes, no datamatch): the hypervisor
+ *                signals the eventfd and resumes the guest, no exit
+ *   irqfd_roundtrip  a store to an ioeventfd address wakes a VMM thread
+ *                blocked on it, which writes the irqfd of the vCPU's
+ *                external interrupt line; to the guest's handler (rvhv
+ *                only, RVHV_CAP_IRQ_LINES: kvm.ko has no target for a GSI
+ *                without an AIA device; n/a there)
  *   first_touch  the guest's first store to a 4 KiB page of a memslot
  *                the VMM has written (G-stage fault and mapping)
  *   first_touch_alloc  the same on a page nobody has touched (the host
@@ -37,7 +45,9 @@
  * guests yet (or crashes the program) gives "n/a" lines, not a failure.
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <signal.h>
+#include <sys/eventfd.h>
 #include <time.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -51,13 +61,14 @@
 #define N_IPI		1000
 #define N_TIMER		5000
 #define N_SBI16		1000	/* times 16 calls */
+#define N_IRQFD		500
 
 enum {
-	OP_SBI, OP_MMIO, OP_TOUCH, OP_TOUCH_ALLOC, OP_IPI, OP_TIMER,
+	OP_SBI, OP_MMIO, OP_IOEVENTFD, OP_IRQFD, OP_TOUCH, OP_TOUCH_ALLOC, OP_IPI, OP_TIMER,
 	OP_TIMER_SBI, OP_SINGLE16, OP_BATCH16, NR_OPS
 };
 static const char *const op_names[NR_OPS] = {
-	"null_sbi", "mmio_exit", "first_touch", "first_touch_alloc",
+	"null_sbi", "mmio_exit", "ioeventfd", "irqfd_roundtrip", "first_touch", "first_touch_alloc",
 	"ipi_roundtrip", "timer_irq", "timer_irq_sbi", "sbi_single16",
 	"sbi_batch16",
 };
@@ -123,6 +134,115 @@ static double rounds(struct vcpu *vcpu, uint64_t fn, unsigned long n,
 	for (i = 0; i < ROUNDS; i++)
 		v[i] = run_one(vcpu, fn, n, arg, NULL);
 	return median(v, ROUNDS);
+}
+
+/*
+ * guest_bench_mmio's store to an ioeventfd address: every store must be
+ * signalled in the kernel (run_one fails on an exit only if it is not an
+ * MMIO store, so count the signals).
+ */
+static void measure_ioeventfd(struct vm *vm, struct vcpu *vcpu,
+			      struct result *res)
+{
+	const uint64_t addr = GUEST_MMIO_BASE + 0x1000;
+	struct kvm_ioeventfd a = { .addr = addr, .len = 4 };
+	double v[ROUNDS];
+	uint64_t count;
+	int i;
+
+	a.fd = eventfd(0, EFD_CLOEXEC);
+	if (a.fd < 0 || ioctl(vm->fd, KVM_IOEVENTFD, &a)) {
+		printf("# ioeventfd: %s\n", strerror(errno));
+		return;
+	}
+	for (i = 0; i < ROUNDS; i++) {
+		v[i] = run_one(vcpu, GUEST_FN(guest_bench_mmio), N_MMIO, addr,
+			       NULL);
+		if (read(a.fd, &count, sizeof(count)) != sizeof(count) ||
+		    count != N_MMIO)
+			vm_fail("ioeventfd: %llu signals, want %d",
+				(unsigned long long)count, N_MMIO);
+	}
+	res->insns[OP_IOEVENTFD] = median(v, ROUNDS);
+	a.flags = KVM_IOEVENTFD_FLAG_DEASSIGN;
+	ioctl(vm->fd, KVM_IOEVENTFD, &a);
+	close(a.fd);
+}
+
+/* The VMM's I/O thread of irqfd_roundtrip: each kick, one interrupt. */
+struct io_thread {
+	int kick, irq;
+	volatile int stop;
+};
+
+static void *io_thread_fn(void *arg)
+{
+	struct io_thread *t = arg;
+	uint64_t v;
+
+	while (!t->stop) {
+		if (read(t->kick, &v, sizeof(v)) != sizeof(v))
+			continue;
+		v = 1;
+		if (write(t->irq, &v, sizeof(v)) != sizeof(v))
+			break;
+	}
+	return NULL;
+}
+
+static void measure_irqfd(struct result *res)
+{
+	const uint64_t addr = GUEST_MMIO_BASE + 0x2000;
+	struct kvm_ioeventfd a = { .addr = addr, .len = 4 };
+	struct kvm_irq_level low = { .irq = 0, .level = 0 };
+	struct kvm_enable_cap cap = { .cap = RVHV_CAP_IRQ_LINES };
+	struct kvm_irqfd irqfd = { .gsi = 0 };
+	struct io_thread t = { 0 };
+	struct smp_vm s;
+	double v[ROUNDS];
+	struct ucall uc;
+	pthread_t thr;
+	uint64_t one = 1;
+	int i, r;
+
+	if (dev_is_kvm())
+		return;
+	smp_vm_create(&s, 1);
+	cap.args[0] = 1;
+	t.kick = a.fd = eventfd(0, EFD_CLOEXEC);
+	t.irq = irqfd.fd = eventfd(0, EFD_CLOEXEC);
+	if (ioctl(s.vm->fd, KVM_ENABLE_CAP, &cap) ||
+	    ioctl(s.vm->fd, KVM_IOEVENTFD, &a) ||
+	    ioctl(s.vm->fd, KVM_IRQFD, &irqfd))
+		vm_fail("irqfd set-up: %s", strerror(errno));
+	if (pthread_create(&thr, NULL, io_thread_fn, &t))
+		vm_fail("pthread_create");
+	for (i = 0; i < ROUNDS; i++) {
+		vcpu_start(s.vcpu[0], GUEST_FN(guest_bench_irqfd), N_IRQFD,
+			   addr);
+		for (;;) {
+			r = vcpu_ucall_try(s.vcpu[0], &uc);
+			if (r)
+				vcpu_fail(s.vcpu[0], "KVM_RUN: %d", r);
+			if (uc.fid != UCALL_SYNC)
+				break;
+			if (ioctl(s.vm->fd, KVM_IRQ_LINE, &low))
+				vm_fail("KVM_IRQ_LINE: %s", strerror(errno));
+		}
+		if (uc.fid != UCALL_REPORT || uc.args[0] != 1)
+			vcpu_fail(s.vcpu[0], "ucall %lu, want the report",
+				  uc.fid);
+		v[i] = ticks_to_insns((double)uc.args[1] -
+				      (double)uc.args[2]) / N_IRQFD;
+	}
+	res->insns[OP_IRQFD] = median(v, ROUNDS);
+	t.stop = 1;
+	if (write(t.kick, &one, sizeof(one)) != sizeof(one))
+		vm_fail("write");
+	pthread_join(thr, NULL);
+	close(t.kick);
+	close(t.irq);
+	smp_vm_free(&s);
 }
 
 /* Two vCPUs, hart 1 in its own thread (started by the guest with HSM). */
@@ -193,6 +313,8 @@ static void measure(struct result *res)
 			       GUEST_MMIO_BASE, NULL);
 	res->insns[OP_MMIO] = median(v, ROUNDS);
 
+	measure_ioeventfd(vm, vcpu, res);
+
 	/*
 	 * A fresh memslot each round.  first_touch: the VMM has written the
 	 * pages, so the guest's first store costs the G-stage fault and
@@ -221,6 +343,7 @@ static void measure(struct result *res)
 					 N_SBI16, 0);
 	measure_batch(res);
 	measure_ipi(res);
+	measure_irqfd(res);
 	measure_timer(res);
 }
 

@@ -17,7 +17,10 @@
  * KVM_RUN on the calling thread or on a second thread while the first
  * changes memslots; KVM_INTERRUPT, MP_STATE, ENABLE_CAP, CHECK_EXTENSION,
  * KVM_GET_REG_LIST with random sizes, the vCPU mmap at random offsets,
- * random ioctl numbers, and fork (the child's ioctls must fail with EIO).
+ * KVM_IOEVENTFD, KVM_IRQFD and KVM_IRQ_LINE with random arguments (some of
+ * them where the guest stores, while it runs), RVHV_CAP_IRQ_LINES on and
+ * off, eventfds signalled, random ioctl numbers, and fork (the child's
+ * ioctls must fail with EIO).
  * The guest runs small snippets (loops, ecall, wfi, loads and stores to
  * random addresses, CSR writes, privileged instructions) with random
  * registers, so SBI calls carry random extension and function ids.
@@ -36,10 +39,12 @@
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <linux/rvhv.h>
 
 #include "kselftest_harness.h"
 #include "vm_lib.h"
@@ -47,6 +52,7 @@
 #define MAX_VMS		3
 #define MAX_VCPUS	4	/* per VM, ids 0..7 */
 #define NR_POOL		4
+#define NR_EFDS		4
 #define POOL_SIZE	(4UL << 20)
 #define GPA_BASE	0x80000000UL
 #define HEALTH_EVERY	2000
@@ -74,6 +80,7 @@ struct fz {
 	long run_size;
 	struct fz_vm vms[MAX_VMS];
 	char *pool[NR_POOL];
+	int efds[NR_EFDS];
 	/* statistics */
 	unsigned long runs, run_err[160], exits[64], fails;
 	unsigned long count[32];
@@ -704,9 +711,65 @@ static void op_fork(void)
 	}
 }
 
+/* ioeventfds, irqfds, GSIs, and the eventfds behind them */
+static void op_eventfd(void)
+{
+	static const unsigned int lens[] = { 0, 1, 2, 4, 8 };
+	struct fz_vm *vm = pick_vm();
+	int fd = chance(90) ? fz.efds[rnd_below(NR_EFDS)] : rnd_below(64);
+	struct kvm_ioeventfd io = { 0 };
+	struct kvm_irqfd irqfd = { 0 };
+	struct kvm_irq_level irq = { 0 };
+	struct kvm_enable_cap c = { .cap = RVHV_CAP_IRQ_LINES };
+	uint64_t v = 1;
+
+	if (!vm)
+		return;
+	switch (rnd_below(6)) {
+	case 0:
+	case 1:
+		/* Often where the guest's sd/ld snippets go (rnd_value()) */
+		io.addr = chance(70) ? rnd_value() : rnd();
+		io.len = chance(90) ? lens[rnd_below(5)] : rnd();
+		io.fd = fd;
+		io.flags = chance(90) ? rnd_below(8) : rnd();
+		io.datamatch = rnd_value();
+		LOG("ioeventfd addr 0x%llx len %u flags 0x%x",
+		    (unsigned long long)io.addr, io.len, io.flags);
+		ioctl(vm->fd, KVM_IOEVENTFD, chance(98) ? &io : (void *)rnd());
+		break;
+	case 2:
+		irqfd.fd = fd;
+		irqfd.gsi = chance(90) ? rnd_below(10) : rnd();
+		irqfd.flags = chance(90) ? rnd_below(4) : rnd();
+		irqfd.resamplefd = fz.efds[rnd_below(NR_EFDS)];
+		LOG("irqfd gsi %u flags 0x%x", irqfd.gsi, irqfd.flags);
+		ioctl(vm->fd, KVM_IRQFD, chance(98) ? &irqfd : (void *)rnd());
+		break;
+	case 3:
+		irq.irq = chance(90) ? rnd_below(10) : rnd();
+		irq.level = chance(90) ? rnd_below(2) : rnd();
+		ioctl(vm->fd, chance(50) ? KVM_IRQ_LINE : KVM_IRQ_LINE_STATUS,
+		      &irq);
+		break;
+	case 4:
+		c.args[0] = chance(90) ? rnd_below(2) : rnd();
+		ioctl(vm->fd, KVM_ENABLE_CAP, &c);
+		break;
+	default:
+		fd = fz.efds[rnd_below(NR_EFDS)];
+		if (chance(80)) {
+			if (write(fd, &v, sizeof(v)) != sizeof(v))
+				v = 0;
+		} else if (read(fd, &v, sizeof(v)) != sizeof(v)) {
+			v = 0;
+		}
+	}
+}
+
 static void op_other(void)
 {
-	switch (rnd_below(8)) {
+	switch (rnd_below(9)) {
 	case 0:
 		op_interrupt();
 		break;
@@ -727,6 +790,9 @@ static void op_other(void)
 		break;
 	case 6:
 		op_enable_cap();
+		break;
+	case 7:
+		op_eventfd();
 		break;
 	default:
 		op_random_ioctl();
@@ -756,6 +822,7 @@ static const struct {
 	{ "random_ioctl", op_random_ioctl, 3 },
 	{ "check_ext", op_check_ext, 1 },
 	{ "fork", op_fork, 1 },
+	{ "eventfd", op_eventfd, 3 },
 };
 
 static void one_op(void)
@@ -826,6 +893,10 @@ TEST_F_TIMEOUT(fuzz, random_ops, 24 * 3600)
 			fz.vms[i].vcpus[j].fd = -1;
 	}
 	pool_init();
+	for (i = 0; i < NR_EFDS; i++) {
+		fz.efds[i] = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		ASSERT_GE(fz.efds[i], 0);
+	}
 
 	for (fz.op = 0; fz.op < fz.ops; fz.op++) {
 		one_op();

@@ -280,6 +280,55 @@ TEST(delete_and_move_slot)
 	EXPECT_EQ(0x600d, mem[1]);
 }
 
+/*
+ * KVM_CAP_DESTROY_MEMORY_REGION_WORKS: a deleted slot is really gone from
+ * the guest (its GPAs become MMIO, even after the guest mapped them), and
+ * KVM_CAP_JOIN_MEMORY_REGIONS_WORKS: two adjacent slots deleted, one slot
+ * spanning both created, the guest sees the new slot's memory in both
+ * halves.  QEMU (>= 8.2) requires both before it starts.
+ */
+TEST(join_memory_regions)
+{
+	struct cmd_vm c;
+	volatile uint64_t *lo, *hi, *joined;
+	const uint32_t SLOT2 = 2;
+	unsigned long i;
+
+	cmd_start(&c);
+	ASSERT_EQ(1, vm_check_cap(c.vm, KVM_CAP_DESTROY_MEMORY_REGION_WORKS));
+	ASSERT_EQ(1, vm_check_cap(c.vm, KVM_CAP_JOIN_MEMORY_REGIONS_WORKS));
+	lo = vm_add_mem(c.vm, SLOT1, GUEST_EXTRA, 4 * PG, 0);
+	hi = vm_add_mem(c.vm, SLOT2, GUEST_EXTRA + 4 * PG, 4 * PG, 0);
+	for (i = 0; i < 4; i++) {
+		lo[i * PG / 8] = 0x100 + i;
+		hi[i * PG / 8] = 0x200 + i;
+	}
+	/* The guest maps all eight pages. */
+	EXPECT_EQ(4 * 0x100 + 6 + 4 * 0x200 + 6,
+		  cmd_ok(&c, CMD_SUM_PAGES, GUEST_EXTRA, 0, 8));
+
+	/* Delete both: every page, mapped a moment ago, is MMIO now. */
+	vm_set_region(c.vm, SLOT1, 0, GUEST_EXTRA, 0, (void *)lo);
+	vm_set_region(c.vm, SLOT2, 0, GUEST_EXTRA + 4 * PG, 0, (void *)hi);
+	expect_mmio_read(_metadata, &c, GUEST_EXTRA, 0x11);
+	expect_mmio_read(_metadata, &c, GUEST_EXTRA + 3 * PG, 0x12);
+	expect_mmio_read(_metadata, &c, GUEST_EXTRA + 4 * PG, 0x13);
+	expect_mmio_read(_metadata, &c, GUEST_EXTRA + 7 * PG, 0x14);
+
+	/* One slot over both ranges, with other memory */
+	joined = vm_add_mem(c.vm, SLOT1, GUEST_EXTRA, 8 * PG, 0);
+	for (i = 0; i < 8; i++)
+		joined[i * PG / 8] = 0x300 + i;
+	EXPECT_EQ(8 * 0x300 + 28, cmd_ok(&c, CMD_SUM_PAGES, GUEST_EXTRA, 0, 8));
+	cmd_ok(&c, CMD_FILL_PAGES, GUEST_EXTRA + 2 * PG, 0x400, 4);
+	for (i = 0; i < 8; i++)
+		EXPECT_EQ(i >= 2 && i < 6 ? 0x400 + i - 2 : 0x300 + i,
+			  joined[i * PG / 8]) TH_LOG("page %lu", i);
+	/* The old memories were left alone. */
+	EXPECT_EQ(0x103, lo[3 * PG / 8]);
+	EXPECT_EQ(0x200, hi[0]);
+}
+
 /* KVM_MEM_READONLY: reads see the memory, writes are MMIO exits. */
 TEST(readonly_slot)
 {
@@ -457,12 +506,14 @@ TEST(thp_backed_slot)
 struct uffd_server {
 	int uffd;
 	volatile int stop;
+	volatile unsigned long round;
 	int faults;
 	int errors;
 	char *base;
 };
 
 #define UFFD_VALUE(page)	(0xfeed000000UL + (page))
+#define UFFD_ROUND(r)		((uint64_t)(r) << 40)
 
 static void *uffd_thread(void *arg)
 {
@@ -486,7 +537,7 @@ static void *uffd_thread(void *arg)
 		addr = msg.arg.pagefault.address & ~(PG - 1);
 		idx = (addr - (uintptr_t)s->base) / PG;
 		for (i = 0; i < PG / 8; i++)
-			page[i] = UFFD_VALUE(idx) + i;
+			page[i] = UFFD_VALUE(idx) + UFFD_ROUND(s->round) + i;
 		copy = (struct uffdio_copy){
 			.dst = addr, .src = (uintptr_t)page, .len = PG,
 		};
@@ -533,6 +584,269 @@ TEST(userfaultfd_backed_slot)
 	/* The VMM sees what the guest saw. */
 	EXPECT_EQ(UFFD_VALUE(7) + 1, ((uint64_t *)s.base)[7 * PG / 8 + 1]);
 	close(s.uffd);
+}
+
+/*
+ * userfaultfd in a loop: each round zaps the range (MADV_DONTNEED), so
+ * every page is missing again, and the guest's next read must fault
+ * through to the handler and see this round's contents, never a page
+ * the G-stage kept from the round before.
+ */
+TEST(userfaultfd_loop)
+{
+	const unsigned long n = 16, rounds = 8;
+	struct uffd_server s = { 0 };
+	unsigned long r, i;
+	struct cmd_vm c;
+	pthread_t thr;
+	uint64_t sum;
+
+	cmd_start(&c);
+	s.base = vm_alloc_uffd(n * PG, &s.uffd);
+	ASSERT_NE(NULL, s.base) TH_LOG("userfaultfd: %s", strerror(errno));
+	vm_set_region(c.vm, SLOT1, 0, GUEST_EXTRA, n * PG, s.base);
+	ASSERT_EQ(0, pthread_create(&thr, NULL, uffd_thread, &s));
+	for (r = 0; r < rounds; r++) {
+		s.round = r;
+		ASSERT_EQ(0, madvise(s.base, n * PG, MADV_DONTNEED));
+		for (sum = 0, i = 0; i < n; i++)
+			sum += UFFD_VALUE(i) + UFFD_ROUND(r);
+		EXPECT_EQ(sum, cmd_ok(&c, CMD_SUM_PAGES, GUEST_EXTRA, 0, n))
+			TH_LOG("round %lu", r);
+		/* A guest write lands in this round's page. */
+		cmd_ok(&c, CMD_WRITE64, GUEST_EXTRA + 3 * PG + 8, r, 0);
+		EXPECT_EQ(r, ((uint64_t *)s.base)[3 * PG / 8 + 1]);
+	}
+	s.stop = 1;
+	pthread_join(thr, NULL);
+	EXPECT_EQ(n * rounds, s.faults);
+	EXPECT_EQ(0, s.errors);
+	close(s.uffd);
+}
+
+/*
+ * mremap() moves the pages behind a slot to another address: the slot
+ * still names the old one.  While the old range is unmapped the guest's
+ * access fails (EFAULT, as after munmap), once new memory is mapped there
+ * the guest must see the new memory, not the moved pages, and once the
+ * moved pages come back it sees them again with every byte kept.  In a
+ * loop, with the guest holding mappings each time.
+ */
+TEST(mremap_follows_mapping)
+{
+	const unsigned long n = 4, rounds = 6;
+	uint64_t *mem, *spare, *fresh, res, sum;
+	unsigned long r, i;
+	struct cmd_vm c;
+	void *p;
+
+	cmd_start(&c);
+	mem = vm_alloc(n * PG, PG);
+	vm_set_region(c.vm, SLOT1, 0, GUEST_EXTRA, n * PG, mem);
+	spare = mmap(NULL, n * PG, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
+		     -1, 0);
+	ASSERT_NE(MAP_FAILED, spare);
+	for (r = 0; r < rounds; r++) {
+		for (sum = 0, i = 0; i < n; i++) {
+			mem[i * PG / 8] = 0x1000 * r + i;
+			sum += 0x1000 * r + i;
+		}
+		EXPECT_EQ(sum, cmd_ok(&c, CMD_SUM_PAGES, GUEST_EXTRA, 0, n));
+		cmd_ok(&c, CMD_WRITE64, GUEST_EXTRA + 8, 0xabc0 + r, 0);
+
+		/* Move the pages away: the slot's range is now a hole. */
+		p = mremap(mem, n * PG, n * PG, MREMAP_MAYMOVE | MREMAP_FIXED,
+			   spare);
+		ASSERT_EQ((void *)spare, p);
+		EXPECT_EQ(-EFAULT, cmd(&c, CMD_READ64, GUEST_EXTRA + PG, 0, 0,
+				       &res));
+		/* New memory at the old address: the guest sees it. */
+		fresh = mmap(mem, n * PG, PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+		ASSERT_EQ(mem, fresh);
+		fresh[PG / 8] = 0x5eed;
+		res = 0;
+		EXPECT_EQ(0, cmd_continue(&c, &res));
+		EXPECT_EQ(0x5eed, res);
+		EXPECT_EQ(0, cmd_ok(&c, CMD_READ64, GUEST_EXTRA, 0, 0));
+		cmd_ok(&c, CMD_WRITE64, GUEST_EXTRA + 2 * PG, 0xf00d, 0);
+		EXPECT_EQ(0xf00d, fresh[2 * PG / 8]);
+		EXPECT_EQ(0x1000 * r + 2, spare[2 * PG / 8]);
+
+		/* The moved pages back where the slot points: all kept. */
+		p = mremap(spare, n * PG, n * PG, MREMAP_MAYMOVE | MREMAP_FIXED,
+			   mem);
+		ASSERT_EQ((void *)mem, p);
+		spare = mmap(NULL, n * PG, PROT_NONE,
+			     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		ASSERT_NE(MAP_FAILED, spare);
+		EXPECT_EQ(0xabc0 + r, cmd_ok(&c, CMD_READ64, GUEST_EXTRA + 8,
+					     0, 0));
+		EXPECT_EQ(sum, cmd_ok(&c, CMD_SUM_PAGES, GUEST_EXTRA, 0, n));
+	}
+}
+
+/* The first hugetlb page size is 2 MiB on riscv64 (Sv39 and up). */
+#define HPAGE	0x200000UL
+
+static long set_nr_hugepages(long n)
+{
+	const char *path = "/proc/sys/vm/nr_hugepages";
+	const char *txt = rvhv_read_file(path);
+	long old = txt ? strtol(txt, NULL, 0) : -1;
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%ld", n);
+	if (old < 0 || rvhv_write_file(path, buf))
+		return -1;
+	return old;
+}
+
+/*
+ * Guest memory from hugetlbfs: a private MAP_HUGETLB mapping and a
+ * shared memfd (MFD_HUGETLB) mapped twice.  The guest's writes reach the
+ * VMM through the alias of the shared one; MADV_DONTNEED gives the guest
+ * zeroes for the private one and keeps the shared one's contents.
+ */
+TEST(hugetlbfs_backed_slot)
+{
+	const unsigned long n = 2 * HPAGE / PG;
+	uint64_t *priv, *shared, *alias;
+	unsigned long i, sum = 0;
+	struct cmd_vm c;
+	long old;
+	int fd;
+
+	old = set_nr_hugepages(8);
+	if (old < 0)
+		SKIP(return, "no hugetlbfs (nr_hugepages)");
+	priv = mmap(NULL, 2 * HPAGE, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+	if (priv == MAP_FAILED) {
+		set_nr_hugepages(old);
+		SKIP(return, "MAP_HUGETLB: %s", strerror(errno));
+	}
+	fd = memfd_create("rvhv-huge", MFD_HUGETLB);
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(0, ftruncate(fd, 2 * HPAGE));
+	shared = mmap(NULL, 2 * HPAGE, PROT_READ | PROT_WRITE, MAP_SHARED,
+		      fd, 0);
+	alias = mmap(NULL, 2 * HPAGE, PROT_READ | PROT_WRITE, MAP_SHARED,
+		     fd, 0);
+	ASSERT_NE(MAP_FAILED, shared);
+	ASSERT_NE(MAP_FAILED, alias);
+
+	cmd_start(&c);
+	for (i = 0; i < n; i++) {
+		priv[i * PG / 8] = i * 5;
+		sum += i * 5;
+	}
+	vm_set_region(c.vm, SLOT1, 0, GUEST_EXTRA, 2 * HPAGE, priv);
+	vm_set_region(c.vm, 2, 0, GUEST_EXTRA + 2 * HPAGE, 2 * HPAGE, shared);
+	EXPECT_EQ(sum, cmd_ok(&c, CMD_SUM_PAGES, GUEST_EXTRA, 0, n));
+	cmd_ok(&c, CMD_FILL_PAGES, GUEST_EXTRA, 0x9000000, n);
+	cmd_ok(&c, CMD_FILL_PAGES, GUEST_EXTRA + 2 * HPAGE, 0xa000000, n);
+	for (i = 0; i < n; i++)
+		if (priv[i * PG / 8] != 0x9000000 + i ||
+		    alias[i * PG / 8] != 0xa000000 + i)
+			break;
+	EXPECT_EQ(n, i);
+	alias[PG / 8] = 0x77;
+	EXPECT_EQ(0x77, cmd_ok(&c, CMD_READ64, GUEST_EXTRA + 2 * HPAGE + PG,
+			       0, 0));
+
+	ASSERT_EQ(0, madvise(priv, 2 * HPAGE, MADV_DONTNEED));
+	ASSERT_EQ(0, madvise(shared, 2 * HPAGE, MADV_DONTNEED));
+	EXPECT_EQ(0, cmd_ok(&c, CMD_SUM_PAGES, GUEST_EXTRA, 0, n));
+	EXPECT_EQ(0x77, cmd_ok(&c, CMD_READ64, GUEST_EXTRA + 2 * HPAGE + PG,
+			       0, 0));
+	cmd_ok(&c, CMD_WRITE64, GUEST_EXTRA + HPAGE, 0x99, 0);
+	EXPECT_EQ(0x99, priv[HPAGE / 8]);
+
+	vm_free(c.vm);
+	munmap(priv, 2 * HPAGE);
+	munmap(shared, 2 * HPAGE);
+	munmap(alias, 2 * HPAGE);
+	close(fd);
+	set_nr_hugepages(old);
+}
+
+static long ksm_read(const char *name)
+{
+	char path[96];
+	const char *txt;
+
+	snprintf(path, sizeof(path), "/sys/kernel/mm/ksm/%s", name);
+	txt = rvhv_read_file(path);
+	return txt ? strtol(txt, NULL, 0) : -1;
+}
+
+static int ksm_write(const char *name, const char *val)
+{
+	char path[96];
+
+	snprintf(path, sizeof(path), "/sys/kernel/mm/ksm/%s", name);
+	return rvhv_write_file(path, val);
+}
+
+/*
+ * KSM merges the guest's identical pages into one read-only page while
+ * the guest holds writable G-stage mappings of them.  Its next writes
+ * must each land in a private copy (the notifier dropped the writable
+ * mappings; the fault breaks the COW): the VMM sees every page with the
+ * guest's value, and no write leaks into the other pages that shared
+ * the merged one.
+ */
+TEST(ksm_merge_then_write)
+{
+	const unsigned long n = 32;
+	uint64_t *mem, deadline;
+	unsigned long i, sum = 0;
+	struct cmd_vm c;
+	long sharing = 0;
+
+	if (access("/sys/kernel/mm/ksm/run", W_OK))
+		SKIP(return, "no KSM in this kernel");
+	cmd_start(&c);
+	mem = vm_alloc(n * PG, PG);
+	memset(mem, 0x5a, n * PG);
+	ASSERT_EQ(0, madvise(mem, n * PG, MADV_MERGEABLE));
+	vm_set_region(c.vm, SLOT1, 0, GUEST_EXTRA, n * PG, mem);
+	/* The guest maps every page writable (a write of what is there). */
+	for (i = 0; i < n; i++)
+		cmd_ok(&c, CMD_WRITE64, GUEST_EXTRA + i * PG,
+		       0x5a5a5a5a5a5a5a5aUL, 0);
+
+	ASSERT_EQ(0, ksm_write("pages_to_scan", "1000"));
+	ASSERT_EQ(0, ksm_write("sleep_millisecs", "10"));
+	ASSERT_EQ(0, ksm_write("run", "1"));
+	deadline = now_ns() + 30000000000ULL;
+	while (now_ns() < deadline) {
+		sharing = ksm_read("pages_sharing");
+		if (sharing >= (long)n / 2)
+			break;
+		usleep(50000);
+	}
+	TH_LOG("pages_sharing %ld of %lu pages", sharing, n);
+	if (sharing < (long)n / 2) {
+		ksm_write("run", "2");
+		SKIP(return, "ksmd did not merge the pages in 30 s");
+	}
+	EXPECT_EQ(0x5a5a5a5a5a5a5a5aUL * n,
+		  cmd_ok(&c, CMD_SUM_PAGES, GUEST_EXTRA, 0, n));
+	cmd_ok(&c, CMD_FILL_PAGES, GUEST_EXTRA, 0x3000, n);
+	for (i = 0; i < n; i++) {
+		sum += 0x3000 + i;
+		if (mem[i * PG / 8] != 0x3000 + i || mem[i * PG / 8 + 1] !=
+		    0x5a5a5a5a5a5a5a5aUL)
+			break;
+	}
+	EXPECT_EQ(n, i) TH_LOG("page %lu: 0x%llx", i,
+			       (unsigned long long)mem[i * PG / 8]);
+	EXPECT_EQ(sum, cmd_ok(&c, CMD_SUM_PAGES, GUEST_EXTRA, 0, n));
+	/* Unmerge everything and stop ksmd. */
+	EXPECT_EQ(0, ksm_write("run", "2"));
+	EXPECT_EQ(sum, cmd_ok(&c, CMD_SUM_PAGES, GUEST_EXTRA, 0, n));
 }
 
 /*

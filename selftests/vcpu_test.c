@@ -15,6 +15,8 @@
 #include <sys/resource.h>
 #include <sys/wait.h>
 
+#include <sys/time.h>
+
 #include "kselftest_harness.h"
 #include "vm_lib.h"
 
@@ -336,6 +338,74 @@ TEST(signal_interrupts_guest)
 	pc = vcpu_get_reg(vcpu, CORE_PC);
 	EXPECT_TRUE(pc >= GUEST_FN(guest_spin) && pc < GUEST_FN(guest_spin) + 64)
 		TH_LOG("pc 0x%llx", (unsigned long long)pc);
+	*flag = 1;
+	EXPECT_EQ(42, vcpu_run_to_done(vcpu));
+	vcpu_free(vcpu);
+	vm_free(vm);
+}
+
+static volatile sig_atomic_t got_prof, got_alrm;
+
+static void sigprof_handler(int sig)
+{
+	got_prof = 1;
+}
+
+static void sigalrm_handler(int sig)
+{
+	got_alrm = 1;
+}
+
+/*
+ * Task work queued for the vCPU thread while its guest runs must not wait
+ * for the guest to exit on its own: here a CPU-time timer (ITIMER_PROF),
+ * whose expiry the kernel handles as task work on the thread it charges
+ * (POSIX_CPU_TIMERS_TASK_WORK), and which only then sends SIGPROF.  A
+ * guest that never exits must still see KVM_RUN return -EINTR for it.
+ * KVM_RUN may return -EINTR before that (the kernel queues other task
+ * work too): the VMM just runs again.
+ */
+TEST(cpu_timer_interrupts_guest)
+{
+	struct vm *vm = vm_create();
+	struct vcpu *vcpu = vcpu_create(vm, 0);
+	volatile uint64_t *flag = GUEST_DATA_HVA(vm, uint64_t, 0);
+	struct sigaction sa = { .sa_handler = sigprof_handler };
+	struct itimerval it = { .it_value.tv_usec = 100000 };
+	unsigned long runs = 0;
+	uint64_t end;
+	int r = 0;
+
+	sigaction(SIGPROF, &sa, NULL);
+	sa.sa_handler = sigalrm_handler;
+	sigaction(SIGALRM, &sa, NULL);
+	got_prof = 0;
+	got_alrm = 0;
+	*flag = 0;
+	vcpu_start(vcpu, GUEST_FN(guest_spin), GUEST_DATA, 0);
+	ASSERT_EQ(0, setitimer(ITIMER_PROF, &it, NULL));
+	/*
+	 * 0.1 s of CPU time; allow a slow, busy host 20 s of wall time, and
+	 * stop there (SIGALRM) if KVM_RUN never returns.  Whatever signal
+	 * ends a KVM_RUN, the task work runs on the way out: SIGPROF must
+	 * come before SIGALRM.
+	 */
+	end = now_ns() + 20000000000ULL;
+	alarm(20);
+	while (!got_prof && !got_alrm && now_ns() < end) {
+		r = vcpu_run_try(vcpu);
+		runs++;
+		if (r != -EINTR)
+			break;
+	}
+	alarm(0);
+	memset(&it, 0, sizeof(it));
+	setitimer(ITIMER_PROF, &it, NULL);
+	TH_LOG("%lu KVM_RUN calls until SIGPROF", runs);
+	EXPECT_EQ(-EINTR, r);
+	EXPECT_EQ(KVM_EXIT_INTR, vcpu->run->exit_reason);
+	EXPECT_TRUE(got_prof);
+	EXPECT_FALSE(got_alrm);
 	*flag = 1;
 	EXPECT_EQ(42, vcpu_run_to_done(vcpu));
 	vcpu_free(vcpu);

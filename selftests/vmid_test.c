@@ -524,4 +524,137 @@ TEST_F_TIMEOUT(vmid, rfence_storm, 120)
 	ASSERT_EQ(0, reload_rvhv(""));
 }
 
+static int set_online(int cpu, int on)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%d/online",
+		 cpu);
+	return rvhv_write_file(path, on ? "1" : "0");
+}
+
+#define COEXIST_ROUNDS	4
+
+/*
+ * Wait (up to 20 s: a busy host may starve the guest for a while) until
+ * hart h of v counts more than last rounds; the count.
+ */
+static unsigned long wait_rounds(struct vvm *v, int h, unsigned long last)
+{
+	uint64_t end = now_ns() + 20000000000ULL;
+
+	while (rounds(v, h) <= last && now_ns() < end)
+		usleep(10000);
+	return rounds(v, h);
+}
+
+/*
+ * kvm.ko loaded, used and unloaded again and again while an rvhv VM of
+ * two vCPUs checks its memory pattern: kvm.ko's arrival and departure
+ * (its per-CPU hardware enable and disable, the CSRs it programs and
+ * clears) must not disturb a running rvhv guest, and rvhv must stop
+ * treating the CPUs as shared once kvm.ko is gone.
+ */
+TEST_F_TIMEOUT(vmid, kvm_reload_while_running, 120)
+{
+	unsigned long last = 0;
+	struct vvm r, k;
+	int i, ret;
+
+	if (!on_rvhv())
+		SKIP(return, "needs both /dev/rvhv and /dev/kvm");
+	vm_watchdog(90);
+	ASSERT_EQ(0, reload_rvhv("debug_checks=1"));
+	ret = unload_kvm();
+	ASSERT_TRUE(!ret || ret == -ENOENT);
+	vvm_create(&r, 2, 0x12, VMID_F_LEGACY | VMID_F_RFENCE);
+	vvm_start(&r, GUEST_FN(guest_vmid_pair), 0, 0);
+	for (i = 0; i < COEXIST_ROUNDS; i++) {
+		ret = rvhv_load_module(KVM_KO, "");
+		if (ret == -ENOENT)
+			break;
+		ASSERT_EQ(0, ret);
+		EXPECT_EQ(1, rvhv_field(rvhv_read_file(RVHV_DEBUGFS "tlb"),
+					"foreign_hypervisor"));
+		setenv("RVHV_DEV", "/dev/kvm", 1);
+		vvm_create(&k, 1, 0x13, VMID_F_RFENCE);
+		unsetenv("RVHV_DEV");
+		vvm_start(&k, GUEST_FN(guest_vmid_pattern), 0, 0);
+		EXPECT_LT(0, wait_rounds(&k, 0, 0));
+		EXPECT_LT(0, vvm_stop(&k));
+		smp_vm_free(&k.s);
+		ASSERT_EQ(0, unload_kvm());
+		EXPECT_EQ(0, rvhv_field(rvhv_read_file(RVHV_DEBUGFS "tlb"),
+					"foreign_hypervisor"));
+		/* The rvhv guest kept going through it all. */
+		EXPECT_LT(last, wait_rounds(&r, 0, last));
+		last = rounds(&r, 0);
+	}
+	TH_LOG("%d kvm.ko load/run/unload rounds; rvhv guest: %lu rounds",
+	       i, rounds(&r, 0));
+	EXPECT_LT(0, vvm_stop(&r));
+	EXPECT_LT(0, rounds(&r, 1));
+	smp_vm_free(&r.s);
+	ASSERT_EQ(0, reload_rvhv(""));
+	if (i == 0)
+		SKIP(return, "no %s", KVM_KO);
+}
+
+/*
+ * CPU 1 taken offline and brought back while two vCPUs run and check
+ * their memory pattern (and, on rvhv, while a kvm.ko guest runs too):
+ * the vCPU threads move to CPU 0 and back, rvhv's per-CPU state on CPU 1
+ * is torn down and set up again (hotplug callbacks), and no guest loses
+ * data or stops.
+ */
+TEST_F_TIMEOUT(vmid, hotplug_while_running, 120)
+{
+	unsigned long last = 0;
+	bool kvm = false;
+	struct vvm r, k;
+	int i, ret;
+
+	if (access("/sys/devices/system/cpu/cpu1/online", W_OK))
+		SKIP(return, "CPU 1 cannot go offline here");
+	vm_watchdog(90);
+	if (on_rvhv()) {
+		ASSERT_EQ(0, reload_rvhv("debug_checks=1"));
+		ret = rvhv_load_module(KVM_KO, "");
+		ASSERT_TRUE(!ret || ret == -EEXIST || ret == -ENOENT);
+		kvm = !ret;
+	}
+	vvm_create(&r, 2, 0x14, on_rvhv() ? VMID_F_LEGACY | VMID_F_RFENCE :
+					    VMID_F_RFENCE);
+	vvm_start(&r, GUEST_FN(guest_vmid_pair), 0, 0);
+	if (kvm) {
+		setenv("RVHV_DEV", "/dev/kvm", 1);
+		vvm_create(&k, 1, 0x15, VMID_F_RFENCE);
+		unsetenv("RVHV_DEV");
+		vvm_start(&k, GUEST_FN(guest_vmid_pattern), 0, 0);
+	}
+	for (i = 0; i < COEXIST_ROUNDS; i++) {
+		run_for(200);
+		ASSERT_EQ(0, set_online(1, 0));
+		run_for(200);
+		ASSERT_EQ(0, set_online(1, 1));
+		EXPECT_LT(last, wait_rounds(&r, 0, last));
+		last = rounds(&r, 0);
+	}
+	EXPECT_LT(0, wait_rounds(&r, 1, 0));
+	if (kvm)
+		EXPECT_LT(0, wait_rounds(&k, 0, 0));
+	TH_LOG("%d offline/online rounds of CPU 1; guest rounds: %lu, %lu%s",
+	       i, rounds(&r, 0), rounds(&r, 1), kvm ? " (and a kvm.ko guest)" : "");
+	EXPECT_LT(0, vvm_stop(&r));
+	EXPECT_LT(0, rounds(&r, 1));
+	smp_vm_free(&r.s);
+	if (kvm) {
+		EXPECT_LT(0, vvm_stop(&k));
+		smp_vm_free(&k.s);
+		EXPECT_EQ(0, unload_kvm());
+	}
+	if (on_rvhv())
+		ASSERT_EQ(0, reload_rvhv(""));
+}
+
 TEST_HARNESS_MAIN

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * MMIO emulation: decode the load or store that touched a GPA outside
- * every memslot, hand it to userspace as KVM_EXIT_MMIO, and complete it
- * on the next KVM_RUN.
+ * every memslot; a store that hits an ioeventfd signals it and the guest
+ * goes on (eventfd/), anything else goes to userspace as KVM_EXIT_MMIO,
+ * completed on the next KVM_RUN.
  */
 #include <linux/kvm.h>
 #include <linux/irqflags.h>
@@ -160,6 +161,10 @@ static int rvhv_decode_access(struct rvhv_vcpu *vcpu, struct rvhv_access *a)
  * @gpa: guest physical address
  * @write: a store (from the trap cause)
  *
+ * A store to a registered ioeventfd signals it here and completes
+ * without an exit: before anything is written to vcpu->run, so the VMM
+ * sees nothing of it.
+ *
  * Return: 0 with KVM_EXIT_MMIO in vcpu->run, 1 to re-enter the guest, or a
  * negative errno for KVM_RUN.
  */
@@ -179,12 +184,22 @@ int rvhv_mmio_exit(struct rvhv_vcpu *vcpu, unsigned long gpa, bool write)
 	if (gpa & (a.len - 1))
 		return -EIO;
 
+	if (write) {
+		val = a.reg ? vcpu->ctx.gpr[a.reg] : 0;
+		if (a.len < 8)
+			val &= BIT_ULL(a.len * 8) - 1;
+		if (rvhv_ioeventfd_write(vcpu->vm, gpa, a.len, val)) {
+			vcpu->ctx.gpr[RVHV_REG_PC] += a.insn_len;
+			vcpu->stat.ioeventfd++;
+			return 1;
+		}
+	}
+
 	run->exit_reason = KVM_EXIT_MMIO;
 	run->mmio.phys_addr = gpa;
 	run->mmio.len = a.len;
 	run->mmio.is_write = write;
 	if (write) {
-		val = a.reg ? vcpu->ctx.gpr[a.reg] : 0;
 		memcpy(run->mmio.data, &val, a.len);	/* little-endian */
 		vcpu->pending = RVHV_PENDING_MMIO_STORE;
 	} else {

@@ -85,6 +85,7 @@ static void rvhv_sbi_batch(struct rvhv_vcpu *vcpu, struct rvhv_sbi_ret *ret,
 	unsigned long gpa = gpr[RVHV_REG_A0];
 	unsigned long count = gpr[RVHV_REG_A1];
 	unsigned long saved[8], done, len;
+	int err;
 
 	if (!count || count > RVHV_SBI_BATCH_MAX) {
 		ret->error = SBI_ERR_INVALID_PARAM;
@@ -97,10 +98,19 @@ static void rvhv_sbi_batch(struct rvhv_vcpu *vcpu, struct rvhv_sbi_ret *ret,
 	}
 	/*
 	 * Inside one memslot, readable and writable, or nothing runs (the
-	 * guest handed the array over for the call's duration).
+	 * guest handed the array over for the call's duration).  A signal
+	 * while rvhv waits for the VMM's page ends KVM_RUN instead, with
+	 * nothing run and the pc on the ecall, which the guest then makes
+	 * again.
 	 */
-	if (rvhv_read_guest(vcpu->vm, gpa, ents, len) ||
-	    rvhv_probe_guest_writable(vcpu->vm, gpa, len)) {
+	err = rvhv_read_guest(vcpu->vm, gpa, ents, len);
+	if (!err)
+		err = rvhv_probe_guest_writable(vcpu->vm, gpa, len);
+	if (err == -EINTR) {
+		*rc = -EINTR;
+		return;
+	}
+	if (err) {
 		ret->error = SBI_ERR_INVALID_ADDRESS;
 		return;
 	}

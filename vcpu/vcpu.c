@@ -8,6 +8,7 @@
 #include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/sched/signal.h>
+#include <linux/task_work.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <asm/csr.h>
@@ -177,7 +178,7 @@ struct rvhv_vcpu *rvhv_vm_vcpu(struct rvhv_vm *vm, unsigned long hartid)
 {
 	if (hartid >= RVHV_MAX_VCPUS)
 		return NULL;
-	return READ_ONCE(vm->vcpus[hartid]);
+	return smp_load_acquire(&vm->vcpus[hartid]);
 }
 
 void rvhv_vcpu_kick(struct rvhv_vcpu *vcpu)
@@ -350,6 +351,21 @@ static void rvhv_complete_pending(struct rvhv_vcpu *vcpu)
 }
 
 /*
+ * Work the kernel must do before this thread next runs in user mode, and
+ * that KVM_RUN must not hold off while the guest runs: a signal, and
+ * task work (queued with TIF_NOTIFY_RESUME: the expiry of a CPU-time
+ * timer, a deferred fput, ...).  An out-of-tree module cannot run task
+ * work itself (task_work_run() is not exported), so KVM_RUN returns
+ * -EINTR with KVM_EXIT_INTR and the return to user mode runs it; a VMM
+ * calls KVM_RUN again, as after any signal.  TIF_NOTIFY_RESUME without
+ * task work (rseq sets it at every preemption) waits for that return.
+ */
+static bool rvhv_user_work_pending(void)
+{
+	return signal_pending(current) || task_work_pending(current);
+}
+
+/*
  * Enter the guest once.  Returns false (with interrupts enabled and
  * nothing run) when something must be dealt with first.
  */
@@ -363,7 +379,7 @@ static bool rvhv_enter_guest(struct rvhv_vcpu *vcpu)
 	/* Pairs with the barrier in rvhv_vcpu_kick(). */
 	smp_mb();
 	word = READ_ONCE(vm->vmid.word);
-	if (unlikely(signal_pending(current) || need_resched() ||
+	if (unlikely(rvhv_user_work_pending() || need_resched() ||
 		     READ_ONCE(vcpu->requests) || !rvhv_vmid_current(word))) {
 		WRITE_ONCE(vcpu->mode, RVHV_OUTSIDE_GUEST);
 		local_irq_enable();
@@ -441,9 +457,12 @@ static int rvhv_vcpu_run(struct rvhv_vcpu *vcpu)
 
 	run->exit_reason = KVM_EXIT_UNKNOWN;
 	for (;;) {
-		if (signal_pending(current)) {
+		if (rvhv_user_work_pending()) {
 			run->exit_reason = KVM_EXIT_INTR;
-			vcpu->stat.signal++;
+			if (signal_pending(current))
+				vcpu->stat.signal++;
+			else
+				vcpu->stat.task_work++;
 			ret = -EINTR;
 			break;
 		}
@@ -543,7 +562,13 @@ static long rvhv_vcpu_ioctl(struct file *filp, unsigned int ioctl,
 	if (ioctl == KVM_INTERRUPT)
 		return rvhv_vcpu_interrupt(vcpu, argp);
 
-	if (mutex_lock_interruptible(&vcpu->mutex))
+	/*
+	 * Killable, as kvm.ko's: a VMM's other threads (ONE_REG, a second
+	 * KVM_RUN) wait for the running vCPU through the signals it uses to
+	 * kick vCPUs, instead of failing with -EINTR where kvm.ko does not.
+	 * A KVM_RUN that got a signal while it waited sees it on entry.
+	 */
+	if (mutex_lock_killable(&vcpu->mutex))
 		return -EINTR;
 	switch (ioctl) {
 	case KVM_GET_MP_STATE:
@@ -696,7 +721,11 @@ int rvhv_create_vcpu(struct rvhv_vm *vm, unsigned long id)
 		refcount_dec(&vm->users);
 		goto err_unlock;
 	}
-	WRITE_ONCE(vm->vcpus[id], vcpu);
+	/*
+	 * Published fully initialised: readers without vm->lock (HSM, IPIs,
+	 * irqfd wake-ups in any context) use rvhv_vm_vcpu()'s acquire.
+	 */
+	smp_store_release(&vm->vcpus[id], vcpu);
 	vm->nr_vcpus++;
 	mutex_unlock(&vm->lock);
 	return fd;

@@ -12,6 +12,7 @@ long guest_bench_touch(unsigned long n, unsigned long base);
 long guest_bench_ipi(unsigned long n, unsigned long unused);
 long guest_bench_timer(unsigned long n, unsigned long mode);
 long guest_bench_sbi16(unsigned long n, unsigned long batch);
+long guest_bench_irqfd(unsigned long n, unsigned long addr);
 
 /* A null SBI call the hypervisor answers itself: BASE get_spec_version. */
 long guest_bench_sbi(unsigned long n, unsigned long unused)
@@ -77,6 +78,13 @@ static void bench_irq(struct guest_regs *regs)
 	if (cause == (SCAUSE_IRQ | IRQ_S_SOFT)) {
 		csr_clear(sip, SIE_SSIE);
 		SMP->ssi[h]++;
+		return;
+	}
+	if (cause == (SCAUSE_IRQ | IRQ_S_EXT)) {
+		/* The line is the VMM's: masked until it has lowered it. */
+		csr_clear(sie, SIE_SEIE);
+		SMP->result[h][0] = now;
+		SMP->sei[h]++;
 		return;
 	}
 	if (cause == (SCAUSE_IRQ | IRQ_S_TIMER)) {
@@ -276,5 +284,48 @@ long guest_bench_sbi16(unsigned long n, unsigned long batch)
 			GUEST_ASSERT_EQ(e[j].value, ver);
 		}
 	GUEST_REPORT2(1, t1 - t0, t2 - t1);
+	return 0;
+}
+
+/*
+ * A virtio-style kick and completion interrupt: n times, a store to addr
+ * (an ioeventfd: no exit), which wakes a VMM thread blocked on that
+ * eventfd, which writes the irqfd of this vCPU's external interrupt line
+ * (rvhv's RVHV_CAP_IRQ_LINES); time from just before the store to
+ * bench_irq's first instruction.  Then a SYNC ucall, outside the timed
+ * part, lets the VMM lower the line before SEIE is enabled again.
+ * Reports the sum of those intervals and of the same with nothing in
+ * between (two rdtimes).
+ */
+long guest_bench_irqfd(unsigned long n, unsigned long addr)
+{
+	unsigned long i, t, sum = 0, base = 0;
+
+	smp_init();
+	irq_disable();
+	guest_trap_hook = bench_irq;
+	SMP->sei[0] = 0;
+	for (i = 0; i < n; i++) {
+		csr_set(sie, SIE_SEIE);
+		t = rdtime();
+		mmio_sw(addr, i);
+		/*
+		 * Taken in WFI with interrupts on.  (Polling sip.SEIP with
+		 * them off, as ipi_wait_take does for SSIP, never sees the
+		 * VMM's line on QEMU 7.2: the vCPU then loops WFI-wake-WFI.)
+		 */
+		irq_enable();
+		while (SMP->sei[0] == i)
+			wfi();
+		irq_disable();
+		GUEST_ASSERT_EQ(SMP->sei[0], i + 1);
+		sum += SMP->result[0][0] - t;
+		GUEST_SYNC(i);
+	}
+	for (i = 0; i < n; i++) {
+		t = rdtime();
+		base += rdtime() - t;
+	}
+	GUEST_REPORT2(1, sum, base);
 	return 0;
 }

@@ -57,6 +57,10 @@
 #define CMD_FILL_PAGES	4	/* first u64 of page i of n = val + i */
 #define CMD_EXIT	5
 
+/* guest_efd_loop (eventfd_test) uses struct guest_cmd too; its ops: */
+#define EFD_HAMMER	16	/* 8-byte stores until told to stop */
+#define EFD_EXIT	17
+
 #ifndef __ASSEMBLER__
 struct guest_cmd {
 	unsigned long op;

@@ -83,7 +83,11 @@ case " ${RVHV_ONLY:-vmm_test} " in
 *" vmm_test "* | *" vmm_test@kvm "*)
 	host_check "rvhv-run and the guest build" "$out/guest-build.log" \
 		'warning:|error:' "$top/tools/guest/build.sh" "$out"
+	# QEMU 10 from Debian 13 (riscv64), the general-purpose VMM.
+	vmm_qemu=$("$top/tools/testbed/vmm-qemu.sh") ||
+		count FAIL "riscv64 QEMU for the test host (vmm-qemu.sh)"
 	guest_files=("/bin/rvhv-run=$out/rvhv-run"
+		     ${vmm_qemu:+"/=$vmm_qemu"}
 		     "/lib/guest-Image=$out/guest/Image"
 		     "/lib/guest-initramfs.cpio=$out/guest/initramfs.cpio"
 		     "/lib/guest-hello.elf=$out/guest/hello.elf"

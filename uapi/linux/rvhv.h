@@ -32,6 +32,23 @@
  * (as RVHV_CAP_SBI_BATCH).
  */
 #define RVHV_CAP_CONSOLE_COALESCE	(RVHV_CAP_BASE + 2)
+/*
+ * GSIs without an in-kernel interrupt controller; returns 1.  Off for a
+ * VM (kvm.ko's behaviour without an irqchip: KVM_IRQ_LINE gets -ENXIO,
+ * an irqfd's signal goes nowhere) until enabled with KVM_ENABLE_CAP on
+ * the VM fd (as RVHV_CAP_SBI_BATCH).  Enabled, GSI n is the VS-level
+ * external interrupt line (hvip.VSEIP) of the vCPU with id n, the line
+ * KVM_INTERRUPT drives:
+ *   KVM_IRQ_LINE / KVM_IRQ_LINE_STATUS: irq = n, level 1 raises it, 0
+ *     lowers it (-EINVAL if there is no vCPU n); status is set to 1
+ *   KVM_IRQFD, gsi = n: each signal of the eventfd raises it; lowering
+ *     it is the VMM's (KVM_IRQ_LINE level 0 or KVM_INTERRUPT_UNSET), as
+ *     only its interrupt controller model sees the guest acknowledge.
+ *     KVM_IRQFD_FLAG_RESAMPLE gets -EINVAL (KVM_CAP_IRQFD_RESAMPLE 0).
+ *     A signal for a GSI with no vCPU is dropped.
+ * KVM_SET_GSI_ROUTING and KVM_SIGNAL_MSI get -EINVAL either way.
+ */
+#define RVHV_CAP_IRQ_LINES	(RVHV_CAP_BASE + 3)
 
 /* struct rvhv_host_features.flags */
 #define RVHV_HOST_H		(1U << 0)	/* hypervisor extension */

@@ -1,0 +1,116 @@
+#!/bin/bash
+# Fetch (or reuse) Debian 13's riscv64 QEMU, the VMM that runs *inside*
+# the test host against /dev/rvhv and /dev/kvm (issue 9: a real VMM in the
+# tests), without touching the machine's apt configuration.
+#
+# usage: vmm-qemu.sh    prints a directory on stdout: a file tree to put
+#                       at / in the test host's initramfs, holding
+#                       usr/bin/qemu-system-riscv64, the shared libraries
+#                       it needs (and nothing else) in
+#                       usr/lib/riscv64-linux-gnu, and the dynamic loader
+#                       at lib/ld-linux-riscv64-lp64d.so.1
+#
+# apt runs in a private root under the cache (its own sources.list,
+# lists, archives and an empty dpkg status; trixie, APT::Architecture
+# riscv64, signed by the Debian archive keyring this machine has),
+# downloads qemu-system-riscv with its dependencies and unpacks them with
+# dpkg-deb -x; the tree keeps only the binary's NEEDED closure (about a
+# third of the 120 MB unpacked).  Cached under
+#   ${RVHV_CACHE:-~/.cache/rvhv}/vmm-qemu/<version>/tree
+# keyed by the package version; a second run needs no network.  A lock
+# serialises runs and the tree is renamed into place only when complete.
+set -euo pipefail
+
+cache=${RVHV_CACHE:-$HOME/.cache/rvhv}/vmm-qemu
+suite=trixie
+pkg=qemu-system-riscv
+keyring=/usr/share/keyrings/debian-archive-keyring.gpg
+readelf=riscv64-linux-gnu-readelf
+mkdir -p "$cache"
+
+exec 9> "$cache/.lock"
+flock 9
+
+have=$(ls -d "$cache"/*/tree 2>/dev/null | sort -V | tail -1 || true)
+if [ -n "$have" ] && [ "${RVHV_VMM_QEMU_REFRESH:-0}" != 1 ]; then
+	echo "$have"
+	exit 0
+fi
+
+apt=$cache/apt
+mkdir -p "$apt/etc/apt.conf.d" "$apt/etc/preferences.d" \
+	"$apt/etc/sources.list.d" "$apt/lists/partial" \
+	"$apt/archives/partial" "$apt/dpkg"
+: > "$apt/dpkg/status"
+mirror=${RVHV_DEBIAN_MIRROR:-http://deb.debian.org}
+cat > "$apt/etc/sources.list" <<EOF
+deb [arch=riscv64 signed-by=$keyring] $mirror/debian $suite main
+deb [arch=riscv64 signed-by=$keyring] $mirror/debian $suite-updates main
+deb [arch=riscv64 signed-by=$keyring] $mirror/debian-security $suite-security main
+EOF
+opts=(-o "Dir=$apt" -o "Dir::Etc=$apt/etc"
+      -o "Dir::Etc::sourcelist=$apt/etc/sources.list"
+      -o "Dir::Etc::sourceparts=$apt/etc/sources.list.d"
+      -o "Dir::Etc::parts=$apt/etc/apt.conf.d"
+      -o "Dir::Etc::preferencesparts=$apt/etc/preferences.d"
+      -o "Dir::State=$apt" -o "Dir::State::lists=$apt/lists"
+      -o "Dir::State::status=$apt/dpkg/status"
+      -o "Dir::Cache=$apt" -o "Dir::Cache::archives=$apt/archives"
+      -o "Dir::Cache::pkgcache=" -o "Dir::Cache::srcpkgcache="
+      -o "Dir::Log=$apt" -o "APT::Architecture=riscv64"
+      -o "APT::Architectures::=riscv64" -o "APT::Install-Recommends=0"
+      -o "APT::Sandbox::User=root" -o "Debug::NoLocking=1")
+echo "vmm-qemu: apt update ($suite riscv64, private root $apt)" >&2
+apt-get -qq "${opts[@]}" update >&2
+version=$(apt-cache "${opts[@]}" policy "$pkg" |
+	sed -n 's/^ *Candidate: *//p')
+[ -n "$version" ] || { echo "vmm-qemu: no $pkg in $suite" >&2; exit 1; }
+key=${version#*:}
+key=${key//[^A-Za-z0-9.~_-]/_}
+dest=$cache/$key
+if [ -d "$dest/tree" ]; then
+	echo "$dest/tree"
+	exit 0
+fi
+
+echo "vmm-qemu: downloading $pkg $version (riscv64) and its dependencies" >&2
+rm -f "$apt/archives/"*.deb
+apt-get -qq -y "${opts[@]}" install --download-only "$pkg=$version" >&2
+tmp=$(mktemp -d "$cache/.unpack.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+for deb in "$apt/archives/"*.deb; do
+	dpkg-deb -x "$deb" "$tmp/root"
+done
+ls "$apt/archives/"*.deb | sed 's,.*/,,' > "$tmp/packages"
+
+# The tree: the binary, its NEEDED closure, the loader.
+libdir=usr/lib/riscv64-linux-gnu
+mkdir -p "$tmp/tree/usr/bin" "$tmp/tree/$libdir" "$tmp/tree/lib"
+cp "$tmp/root/usr/bin/qemu-system-riscv64" "$tmp/tree/usr/bin/"
+todo=("$tmp/tree/usr/bin/qemu-system-riscv64")
+while [ ${#todo[@]} -gt 0 ]; do
+	elf=${todo[0]}
+	todo=("${todo[@]:1}")
+	for lib in $("$readelf" -d "$elf" |
+		     sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
+		[ -e "$tmp/tree/$libdir/$lib" ] && continue
+		src=$tmp/root/$libdir/$lib
+		[ -e "$src" ] || src=$tmp/root/lib/riscv64-linux-gnu/$lib
+		[ -e "$src" ] || {
+			echo "vmm-qemu: $lib (needed by ${elf##*/}) not found" >&2
+			exit 1
+		}
+		cp -L "$src" "$tmp/tree/$libdir/$lib"
+		todo+=("$tmp/tree/$libdir/$lib")
+	done
+done
+cp -L "$tmp/root/$libdir/ld-linux-riscv64-lp64d.so.1" "$tmp/tree/lib/"
+echo "$version" > "$tmp/tree/usr/bin/.qemu-version"
+mkdir -p "$dest"
+mv -T "$tmp/tree" "$dest/tree"
+mv "$tmp/packages" "$dest/packages"
+rm -rf "$tmp"
+trap - EXIT
+rm -f "$apt/archives/"*.deb
+echo "vmm-qemu: $(du -sh "$dest/tree" | cut -f1) in $dest/tree" >&2
+echo "$dest/tree"
