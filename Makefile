@@ -8,6 +8,10 @@
 #   make run        the main job: boot the test host, load rvhv, show it
 #   make check-sanitize  the same tests on the sanitizer kernel (KASAN,
 #                   UBSAN, KFENCE: tools/testbed/sanitize.config)
+#   make check-matrix  the selftests (rvhv and kvm.ko) on QEMU 10 from
+#                   Debian 13 (fetched once, cached) in three host
+#                   configurations: smstateen, Sv39-only, AIA
+#                   (tools/testbed/check-matrix.sh; RVHV_MATRIX picks some)
 #   make fuzz       the long hostile-VMM run: fuzz_test (10^6 operations from
 #                   a random seed, RVHV_FUZZ_SEED/RVHV_FUZZ_OPS to choose)
 #                   and wedge_test, on rvhv, inside QEMU
@@ -27,8 +31,8 @@ KBUILD = $(MAKE) -C $(KDIR) M=$(CURDIR) W=1
 SOURCES = $(shell git ls-files -co --exclude-standard -- '*.[chS]' | \
 	    grep -v -e '^selftests/' -e '^tools/')
 
-.PHONY: all modules clean check check-sanitize run bench fuzz sparse \
-	checkpatch kernel
+.PHONY: all modules clean check check-sanitize check-matrix run bench fuzz \
+	sparse checkpatch kernel
 
 all modules:
 	$(KBUILD) modules
@@ -48,6 +52,9 @@ check:
 check-sanitize:
 	RVHV_KERNEL=sanitize RVHV_OUT=$${RVHV_OUT:-$(CURDIR)/build/sanitize} \
 		tools/testbed/check.sh
+
+check-matrix:
+	tools/testbed/check-matrix.sh
 
 run:
 	tools/testbed/run.sh run

@@ -42,6 +42,16 @@ struct seq_file;
 /* A guest reads only the time counter directly; the rest traps. */
 #define RVHV_HCOUNTEREN	BIT(1)
 
+/*
+ * hstateen0 bits rvhv may grant a guest (Smstateen hosts): its own senvcfg
+ * (rvhv switches it in the world switch) and, when the vCPU has Smstateen,
+ * its own sstateen0 (switched at vcpu_load/vcpu_put).  Nothing else: no
+ * AIA CSRs (IMSIC, siselect/sireg, stopi), no Sscsrind, no custom state,
+ * FCSR or JVT, which rvhv does not virtualize; their accesses from VS-mode
+ * trap as virtual instructions and reach the guest as illegal ones.
+ */
+#define RVHV_HSTATEEN0_GRANTS	(SMSTATEEN0_HSENVCFG | SMSTATEEN0_SSTATEEN0)
+
 /* Program this hart's delegation for rvhv's guests (the three above). */
 static inline void rvhv_write_delegation(void)
 {
@@ -54,10 +64,18 @@ static inline void rvhv_write_delegation(void)
  * struct rvhv_host - what rvhv found on the host, fixed after module init
  * @feat: the same, as reported to userspace by RVHV_GET_HOST_FEATURES
  * @hgatp_mode: hgatp.MODE used for every VM's G-stage
+ * @smstateen: the host has Smstateen: hstateen0..3 exist and are
+ *	programmed for every vCPU (vcpu/vcpu.c), sstateen0 is switched
+ * @ssaia: the host has Ssaia: hvictl and hviprio1/2 exist; rvhv gives
+ *	guests no AIA, so it keeps them at their idle values.  vsiselect
+ *	exists too, and without Smstateen a guest can reach it: it is
+ *	switched per vCPU (struct rvhv_vs_csr)
  */
 struct rvhv_host {
 	struct rvhv_host_features feat;
 	unsigned long hgatp_mode;
+	bool smstateen;
+	bool ssaia;
 };
 
 extern struct rvhv_host rvhv_host;
@@ -236,7 +254,9 @@ struct rvhv_guest_ctx {
 #define RVHV_REG_A7	17
 
 /**
- * struct rvhv_vs_csr - the guest's VS-level CSRs.  Live in the hardware
+ * struct rvhv_vs_csr - the guest's VS-level CSRs, and the H-level ones
+ * programmed per vCPU (henvcfg, hstateen0: set from the vCPU's ISA
+ * extensions by rvhv_vcpu_setup_config()).  Live in the hardware
  * while the vCPU is loaded on a hart (inside KVM_RUN, between vcpu_load and
  * vcpu_put); the copy here is current whenever it is not, which is always
  * the case for the other vCPU ioctls (they take vcpu->mutex, which KVM_RUN
@@ -253,6 +273,8 @@ struct rvhv_vs_csr {
 	unsigned long hvip;
 	unsigned long vsatp;
 	unsigned long henvcfg;
+	u64 hstateen0;
+	unsigned long vsiselect;
 	u64 vstimecmp;
 };
 
@@ -323,6 +345,10 @@ enum rvhv_pending {
  * @csr: VS-level CSRs (see struct rvhv_vs_csr)
  * @fp: guest F/D state, switched lazily using sstatus.FS
  * @host_fp: the KVM_RUN thread's own F/D state while the guest's is live
+ * @sstateen0: the guest's sstateen0 (ONE_REG CSR SMSTATEEN), live in the
+ *	hardware while the vCPU is loaded if its hstateen0 grants it
+ *	(SMSTATEEN0_SSTATEEN0); kept, as in kvm.ko, across HSM restarts
+ * @host_sstateen0: the host's sstateen0 while the guest's is live
  * @timer_state: ONE_REG TIMER state (KVM_RISCV_TIMER_STATE_ON/OFF); the
  *	compare value is csr.vstimecmp
  * @isa_ext: KVM_RISCV_ISA_EXT_* enabled for this vCPU
@@ -380,6 +406,8 @@ struct rvhv_vcpu {
 	struct rvhv_vs_csr csr;
 	union __riscv_fp_state fp;
 	union __riscv_fp_state host_fp;
+	unsigned long sstateen0;
+	unsigned long host_sstateen0;
 	unsigned long timer_state;
 	DECLARE_BITMAP(isa_ext, KVM_RISCV_ISA_EXT_MAX);
 	DECLARE_BITMAP(sbi_ext, KVM_RISCV_SBI_EXT_MAX);

@@ -33,6 +33,7 @@ struct rvhv_host rvhv_host __ro_after_init;
  * @saved_hideleg: hideleg found then
  * @saved_hcounteren: hcounteren found then
  * @saved_henvcfg: henvcfg found then
+ * @saved_hstateen0: hstateen0 found then (Smstateen hosts)
  *
  * Only touched on its own CPU, by the hotplug callbacks (which run there
  * with preemption disabled), or read by debugfs through an IPI to that CPU.
@@ -47,6 +48,7 @@ struct rvhv_cpu {
 	unsigned long saved_hideleg;
 	unsigned long saved_hcounteren;
 	unsigned long saved_henvcfg;
+	unsigned long saved_hstateen0;
 };
 
 static DEFINE_PER_CPU(struct rvhv_cpu, rvhv_cpu);
@@ -65,6 +67,15 @@ static int rvhv_cpu_online(unsigned int cpu)
 	rvhv_write_delegation();
 	csr_write(CSR_HENVCFG, 0);
 	csr_write(CSR_HVIP, 0);
+	/*
+	 * Smstateen: nothing granted until a vCPU loads its own hstateen0.
+	 * hstateen1..3 are left alone: HS-mode may access them only where
+	 * the firmware set bit 63 of mstateen1..3, which OpenSBI (1.6) does
+	 * not (an access is an illegal instruction), and they control no
+	 * state yet; kvm.ko does not touch them either.
+	 */
+	if (rvhv_host.smstateen)
+		c->saved_hstateen0 = csr_swap(CSR_HSTATEEN0, 0);
 	rvhv_tlb_cpu_online();
 	c->enabled = true;
 	return 0;
@@ -111,6 +122,8 @@ static int rvhv_cpu_offline(unsigned int cpu)
 	rvhv_restore_csr(CSR_HIDELEG, RVHV_HIDELEG, c->saved_hideleg);
 	rvhv_restore_csr(CSR_HCOUNTEREN, RVHV_HCOUNTEREN, c->saved_hcounteren);
 	rvhv_restore_csr(CSR_HENVCFG, 0, c->saved_henvcfg);
+	if (rvhv_host.smstateen)
+		rvhv_restore_csr(CSR_HSTATEEN0, 0, c->saved_hstateen0);
 	return 0;
 }
 
@@ -155,6 +168,14 @@ static int rvhv_detect(void)
 		rvhv_host.feat.flags |= RVHV_HOST_SSTC;
 	if (riscv_isa_extension_available(NULL, SVPBMT))
 		rvhv_host.feat.flags |= RVHV_HOST_SVPBMT;
+	if (riscv_isa_extension_available(NULL, SMSTATEEN)) {
+		rvhv_host.feat.flags |= RVHV_HOST_SMSTATEEN;
+		rvhv_host.smstateen = true;
+	}
+	if (riscv_isa_extension_available(NULL, SxAIA)) {
+		rvhv_host.feat.flags |= RVHV_HOST_SSAIA;
+		rvhv_host.ssaia = true;
+	}
 
 	rvhv_detect_gstage();
 	if (!rvhv_host.feat.gstage_modes) {
@@ -185,9 +206,11 @@ static void rvhv_show_features(struct seq_file *m)
 	const struct rvhv_host_features *f = &rvhv_host.feat;
 	u32 mode;
 
-	seq_printf(m, "extensions: h%s%s\n",
+	seq_printf(m, "extensions: h%s%s%s%s\n",
 		   f->flags & RVHV_HOST_SSTC ? " sstc" : "",
-		   f->flags & RVHV_HOST_SVPBMT ? " svpbmt" : "");
+		   f->flags & RVHV_HOST_SVPBMT ? " svpbmt" : "",
+		   f->flags & RVHV_HOST_SMSTATEEN ? " smstateen" : "",
+		   f->flags & RVHV_HOST_SSAIA ? " ssaia" : "");
 	seq_puts(m, "gstage_modes:");
 	for (mode = HGATP_MODE_SV39X4; mode <= HGATP_MODE_SV57X4; mode++)
 		if (f->gstage_modes & BIT(mode))
@@ -361,9 +384,11 @@ static int __init rvhv_init(void)
 		return ret;
 	}
 
-	pr_info("ready: h%s%s, G-stage %s (%u GPA bits), %u VMID bits (%u used)\n",
+	pr_info("ready: h%s%s%s%s, G-stage %s (%u GPA bits), %u VMID bits (%u used)\n",
 		rvhv_host.feat.flags & RVHV_HOST_SSTC ? " sstc" : "",
 		rvhv_host.feat.flags & RVHV_HOST_SVPBMT ? " svpbmt" : "",
+		rvhv_host.feat.flags & RVHV_HOST_SMSTATEEN ? " smstateen" : "",
+		rvhv_host.feat.flags & RVHV_HOST_SSAIA ? " ssaia" : "",
 		rvhv_mode_name(rvhv_host.feat.gstage_mode),
 		rvhv_host.feat.gpa_bits, rvhv_host.feat.vmid_bits,
 		rvhv_host.feat.vmid_bits_used);

@@ -762,6 +762,34 @@ bool testbed_avoid_csr_bugs(void)
 	return dev_is_kvm() && testbed_qemu() && !(force && !strcmp(force, "1"));
 }
 
+bool testbed_guest_illegal_insn_broken(void)
+{
+	const char *q = testbed_qemu(), *force = getenv("RVHV_QEMU_BUGS");
+
+	return q && !strncmp(q, "10.", 3) && !(force && !strcmp(force, "1"));
+}
+
+bool host_isa_has(const char *ext)
+{
+	char line[4096], want[64];
+	bool found = false;
+	FILE *f = fopen("/proc/cpuinfo", "r");
+
+	if (!f)
+		return false;
+	/* "isa : rv64imafdch_zicbom_..._ssaia_sstc": match "_ext_". */
+	snprintf(want, sizeof(want), "_%s_", ext);
+	while (!found && fgets(line, sizeof(line) - 1, f)) {
+		if (strncmp(line, "isa", 3))
+			continue;
+		line[strcspn(line, "\n")] = 0;
+		strcat(line, "_");
+		found = strstr(line, want) != NULL;
+	}
+	fclose(f);
+	return found;
+}
+
 void *vm_alloc_uffd(size_t size, int *uffd)
 {
 	struct uffdio_api api = { .api = UFFD_API };

@@ -222,6 +222,19 @@ const char *testbed_qemu(void);
  * the reproducer).
  */
 bool testbed_avoid_csr_bugs(void);
+/*
+ * Under QEMU 10 (with its OpenSBI 1.6, and with Debian 12's 1.1) a guest's
+ * illegal-instruction trap, which the firmware takes in M-mode (it does
+ * not delegate them) and redirects, resumes at the hypervisor's stvec
+ * without leaving V=1: the guest fetches a host address and KVM_RUN fails
+ * (-EOPNOTSUPP), on kvm.ko and rvhv alike (Documentation/rvhv.rst,
+ * "Test-bed limitations").  True on such a test bed unless
+ * RVHV_QEMU_BUGS=1 asks for the reproducer; tests then avoid real illegal
+ * instructions in guests (virtual-instruction traps are not affected).
+ */
+bool testbed_guest_illegal_insn_broken(void);
+/* Does the host's ISA string (/proc/cpuinfo) name extension @ext? */
+bool host_isa_has(const char *ext);
 /* The sstatus bits a VMM may set on kvm.ko under QEMU (see above). */
 #define SSTATUS_SAFE_BITS	(0x2UL | 0x20UL | 0x100UL | 0x6000UL | \
 				 0x40000UL | 0x80000UL)

@@ -41,13 +41,14 @@
 #define RVHV_NR_CORE		RVHV_NR_ULONG(kvm_riscv_core)
 #define RVHV_NR_CSR		RVHV_NR_ULONG(kvm_riscv_csr)
 #define RVHV_NR_AIA_CSR		RVHV_NR_ULONG(kvm_riscv_aia_csr)
+#define RVHV_NR_SMSTATEEN_CSR	RVHV_NR_ULONG(kvm_riscv_smstateen_csr)
 #define RVHV_NR_TIMER		(sizeof(struct kvm_riscv_timer) / sizeof(u64))
 /* f0..f31 and fcsr, in both the F and the D class */
 #define RVHV_NR_FP		33
 
 /* Most registers KVM_GET_REG_LIST can report for one vCPU. */
 #define RVHV_MAX_REG_IDS	(RVHV_NR_CONFIG + RVHV_NR_CORE + RVHV_NR_CSR + \
-				 RVHV_NR_TIMER + 2 * RVHV_NR_FP + \
+				 RVHV_NR_SMSTATEEN_CSR + RVHV_NR_TIMER + 2 * RVHV_NR_FP + \
 				 KVM_RISCV_ISA_EXT_MAX + KVM_RISCV_SBI_EXT_MAX)
 
 /* The single-letter extensions: bits 0..25 of the CONFIG isa register. */
@@ -67,12 +68,12 @@
  * because the hardware executes it in VS/VU-mode without any hypervisor
  * state or configuration (the unprivileged instruction extensions,
  * Svinval, Svnapot), or because rvhv switches or configures what it needs
- * (F/D state; Sstc, Svpbmt, Zicbom and Zicboz through henvcfg, which the
- * vCPU code programs from vcpu->isa_ext).  Not offered: H (no nested
- * virtualization), V and the vector extensions (no vector state switch
- * yet), Ssaia, Smstateen, Sscofpmf and Zihpm (no AIA, state enable or PMU
- * virtualization), Zkr (seed traps from VS-mode) and Zawrs (WRS traps
- * under hstatus.VTW).
+ * (F/D state; Sstc, Svpbmt, Zicbom and Zicboz through henvcfg, Smstateen
+ * through hstateen0 and the sstateen0 switch, which the vCPU code programs
+ * from vcpu->isa_ext).  Not offered: H (no nested virtualization), V and
+ * the vector extensions (no vector state switch yet), Ssaia, Sscofpmf and
+ * Zihpm (no AIA or PMU virtualization), Zkr (seed traps from VS-mode) and
+ * Zawrs (WRS traps under hstatus.VTW).
  *
  * RVHV_ISA_FIXED: KVM refuses to turn these off (-EINVAL) because nothing
  * architectural hides them from a guest; rvhv keeps the same rule.
@@ -112,7 +113,7 @@ static const struct rvhv_isa_ext rvhv_isa_exts[KVM_RISCV_ISA_EXT_MAX] = {
 	ISA(ZICSR, ZICSR, RVHV_OFFER | RVHV_FIXED),
 	ISA(ZIFENCEI, ZIFENCEI, RVHV_OFFER | RVHV_FIXED),
 	ISA(ZIHPM, ZIHPM, RVHV_FIXED),
-	ISA(SMSTATEEN, SMSTATEEN, 0),
+	ISA(SMSTATEEN, SMSTATEEN, RVHV_OFFER),
 	ISA(ZICOND, ZICOND, RVHV_OFFER | RVHV_FIXED),
 	ISA(ZBC, ZBC, RVHV_OFFER | RVHV_FIXED),
 	ISA(ZBKB, ZBKB, RVHV_OFFER | RVHV_FIXED),
@@ -549,7 +550,11 @@ static bool rvhv_vsatp_mode_ok(unsigned long val)
  *
  * AIA CSRs: rvhv does not virtualize AIA, so they behave as KVM's do when
  * AIA is unavailable: they read as 0 and ignore writes, and are not
- * listed.  Smstateen CSRs: -EINVAL, as KVM gives without Smstateen.
+ * listed.  Smstateen CSRs (sstateen0): as in KVM, -EINVAL on a host
+ * without Smstateen; on one with it they are read and written as given
+ * (the hardware's WARL masking applies when rvhv loads the value, and a
+ * read after the guest ran returns what the hardware kept), and listed
+ * when the vCPU has Smstateen.
  */
 static int rvhv_access_csr(struct rvhv_vcpu *vcpu, unsigned long subtype,
 			   unsigned long num, unsigned long *val, bool write)
@@ -600,7 +605,13 @@ static int rvhv_access_csr(struct rvhv_vcpu *vcpu, unsigned long subtype,
 			*val = 0;
 		return 0;
 	case KVM_REG_RISCV_CSR_SMSTATEEN:
-		return -EINVAL;
+		if (!rvhv_host.smstateen || num >= RVHV_NR_SMSTATEEN_CSR)
+			return -EINVAL;
+		if (write)
+			vcpu->sstateen0 = *val;
+		else
+			*val = vcpu->sstateen0;
+		return 0;
 	}
 	return -ENOENT;
 }
@@ -1129,6 +1140,10 @@ static unsigned int rvhv_reg_ids(struct rvhv_vcpu *vcpu, u64 *ids)
 	for (i = 0; i < RVHV_NR_CSR; i++)
 		ids[n++] = ulong | KVM_REG_RISCV_CSR |
 			   KVM_REG_RISCV_CSR_GENERAL | i;
+	if (rvhv_has_ext(vcpu, KVM_RISCV_ISA_EXT_SMSTATEEN))
+		for (i = 0; i < RVHV_NR_SMSTATEEN_CSR; i++)
+			ids[n++] = ulong | KVM_REG_RISCV_CSR |
+				   KVM_REG_RISCV_CSR_SMSTATEEN | i;
 	for (i = 0; i < RVHV_NR_TIMER; i++)
 		ids[n++] = KVM_REG_RISCV | KVM_REG_SIZE_U64 |
 			   KVM_REG_RISCV_TIMER | i;

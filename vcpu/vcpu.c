@@ -44,6 +44,46 @@ static void rvhv_assert_delegation(void)
 		rvhv_write_delegation();
 }
 
+/*
+ * The H-level state of this hart that the guest would otherwise inherit
+ * from whoever ran here last (kvm.ko, or another rvhv vCPU): hstateen0,
+ * per vCPU, and the guest's own sstateen0 when it is granted; on an AIA
+ * host the idle hvictl and zero hviprio1/2 (rvhv gives guests no AIA;
+ * kvm.ko leaves its own values there), and the guest's vsiselect, which a
+ * guest reaches when the host has no Smstateen to hide it.  The host
+ * kernel does not use sstateen0, and nothing returns to user mode between
+ * vcpu_load and vcpu_put, so the swap need not be in the world switch
+ * (kvm.ko does it there).  See Documentation/rvhv.rst, "H-level CSRs per
+ * vCPU".
+ */
+static void rvhv_vcpu_load_hstate(struct rvhv_vcpu *vcpu)
+{
+	u64 hstateen0 = vcpu->csr.hstateen0;
+
+	if (rvhv_host.smstateen) {
+		csr_write(CSR_HSTATEEN0, hstateen0);
+		if (hstateen0 & SMSTATEEN0_SSTATEEN0)
+			vcpu->host_sstateen0 = csr_swap(CSR_SSTATEEN0,
+							vcpu->sstateen0);
+	}
+	if (rvhv_host.ssaia) {
+		csr_write(CSR_HVICTL, (IRQ_S_EXT << HVICTL_IID_SHIFT) &
+				      HVICTL_IID);
+		csr_write(CSR_HVIPRIO1, 0);
+		csr_write(CSR_HVIPRIO2, 0);
+		csr_write(CSR_VSISELECT, vcpu->csr.vsiselect);
+	}
+}
+
+static void rvhv_vcpu_put_hstate(struct rvhv_vcpu *vcpu)
+{
+	if (rvhv_host.smstateen &&
+	    (vcpu->csr.hstateen0 & SMSTATEEN0_SSTATEEN0))
+		vcpu->sstateen0 = csr_swap(CSR_SSTATEEN0, vcpu->host_sstateen0);
+	if (rvhv_host.ssaia)
+		vcpu->csr.vsiselect = csr_read(CSR_VSISELECT);
+}
+
 /* Load the vCPU's state into this hart.  Preemption is disabled. */
 static void rvhv_vcpu_load(struct rvhv_vcpu *vcpu, int cpu)
 {
@@ -61,6 +101,7 @@ static void rvhv_vcpu_load(struct rvhv_vcpu *vcpu, int cpu)
 	csr_write(CSR_HVIP, csr->hvip);
 	csr_write(CSR_VSATP, csr->vsatp);
 	csr_write(CSR_HENVCFG, csr->henvcfg);
+	rvhv_vcpu_load_hstate(vcpu);
 	csr_write(CSR_HTIMEDELTA, READ_ONCE(vm->time_delta));
 	if (rvhv_use_sstc)
 		csr_write(CSR_VSTIMECMP, csr->vstimecmp);
@@ -104,6 +145,7 @@ static void rvhv_vcpu_put(struct rvhv_vcpu *vcpu)
 	csr->vstval = csr_read(CSR_VSTVAL);
 	csr->hvip = csr_read(CSR_HVIP);
 	csr->vsatp = csr_read(CSR_VSATP);
+	rvhv_vcpu_put_hstate(vcpu);
 	if (rvhv_use_sstc) {
 		csr->vstimecmp = csr_read(CSR_VSTIMECMP);
 		/* Nothing of the guest's may fire on the host. */
@@ -367,12 +409,15 @@ static bool rvhv_enter_guest(struct rvhv_vcpu *vcpu)
 }
 
 /*
- * henvcfg for the extensions the vCPU was given; ONE_REG ISA_EXT is locked
- * from the first KVM_RUN on, so this is computed once.
+ * henvcfg and hstateen0 for the extensions the vCPU was given; ONE_REG
+ * ISA_EXT is locked from the first KVM_RUN on, so this is computed once.
+ * hstateen0 (Smstateen hosts only) grants the guest its senvcfg always and
+ * its sstateen0 when it has Smstateen; see RVHV_HSTATEEN0_GRANTS.
  */
 static void rvhv_vcpu_setup_config(struct rvhv_vcpu *vcpu)
 {
 	unsigned long henvcfg = 0;
+	u64 hstateen0 = 0;
 
 	if (test_bit(KVM_RISCV_ISA_EXT_SSTC, vcpu->isa_ext))
 		henvcfg |= ENVCFG_STCE;
@@ -383,6 +428,13 @@ static void rvhv_vcpu_setup_config(struct rvhv_vcpu *vcpu)
 	if (test_bit(KVM_RISCV_ISA_EXT_ZICBOZ, vcpu->isa_ext))
 		henvcfg |= ENVCFG_CBZE;
 	vcpu->csr.henvcfg = henvcfg;
+
+	if (rvhv_host.smstateen) {
+		hstateen0 |= SMSTATEEN0_HSENVCFG;
+		if (test_bit(KVM_RISCV_ISA_EXT_SMSTATEEN, vcpu->isa_ext))
+			hstateen0 |= SMSTATEEN0_SSTATEEN0;
+	}
+	vcpu->csr.hstateen0 = hstateen0 & RVHV_HSTATEEN0_GRANTS;
 }
 
 static int rvhv_vcpu_run(struct rvhv_vcpu *vcpu)

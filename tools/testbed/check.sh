@@ -12,6 +12,8 @@
 # RVHV_TEST_ENV="NAME=VALUE ..." to every program in QEMU.
 # RVHV_KERNEL=sanitize runs it all on the sanitizer kernel (KASAN, UBSAN,
 # KFENCE; make check-sanitize), without repeating sparse and checkpatch.
+# RVHV_QEMU, RVHV_CPU_OPTS, RVHV_MACHINE_OPTS and RVHV_BIOS choose the
+# test host (see run-qemu.sh; make check-matrix uses them).
 set -uo pipefail
 . "$(dirname "$0")/common.sh"
 

@@ -8,19 +8,31 @@
 # Environment: KDIR (kernel build dir), RVHV_TIMEOUT (wall-clock seconds,
 # default 1200), RVHV_CPU (default rv64,h=true), RVHV_SMP (default 2),
 # RVHV_MEM (default 2G), RVHV_ICOUNT=1 for -icount shift=0.
+# The host matrix (make check-matrix): RVHV_QEMU picks the QEMU (unset: the
+# machine's qemu-system-riscv64; 10: Debian 13's, from qemu10.sh; or a path),
+# RVHV_CPU_OPTS is appended to the -cpu model (e.g. ",smstateen=true") and
+# RVHV_MACHINE_OPTS to -M virt (e.g. ",aia=aplic-imsic"), and RVHV_BIOS
+# replaces -bios default (the chosen QEMU's OpenSBI) with a firmware file.
+# The command line is the log's first line (RVHV-QEMU).
 set -euo pipefail
 
 job=$1 initrd=$2 log=$3
 shift 3
 : "${KDIR:?KDIR must name the kernel build directory}"
 timeout=${RVHV_TIMEOUT:-1200}
-cpu=${RVHV_CPU:-rv64,h=true}
+cpu=${RVHV_CPU:-rv64,h=true}${RVHV_CPU_OPTS:-}
+machine=virt${RVHV_MACHINE_OPTS:-}
+case ${RVHV_QEMU:-} in
+"") qemu=qemu-system-riscv64 ;;
+10) qemu=$("$(dirname "$0")/qemu10.sh") ;;
+*) qemu=$RVHV_QEMU ;;
+esac
 icount=()
 [ "${RVHV_ICOUNT:-0}" = 1 ] && icount=(-icount shift=0)
 
 # The QEMU version goes to the tests (rvhv.qemu=, $RVHV_QEMU in /init): a few
 # must avoid a known defect of QEMU's (Documentation/rvhv.rst).
-qemu_version=$(qemu-system-riscv64 --version |
+qemu_version=$("$qemu" --version |
 	sed -n '1s/.*version \([0-9]*\.[0-9]*\).*/\1/p')
 
 # -no-reboot turns a kernel panic (panic=-1 reboots at once) into a QEMU exit,
@@ -29,22 +41,23 @@ qemu_version=$(qemu-system-riscv64 --version |
 # wedged CPU (RVHV-WEDGED) and the host does not power itself off within
 # 10 s, or when it has said nothing for SILENT_S seconds (the whole machine
 # is wedged), QEMU is stopped.
+cmd=("$qemu" -M "$machine" -cpu "$cpu" -smp "${RVHV_SMP:-2}"
+     -m "${RVHV_MEM:-2G}" -nographic -no-reboot -bios "${RVHV_BIOS:-default}"
+     "${icount[@]}"
+     -kernel "$KDIR/arch/riscv/boot/Image" -initrd "$initrd"
+     -append "console=ttyS0 loglevel=5 panic=-1 rvhv.job=$job rvhv.qemu=${qemu_version:-unknown}"
+     "$@")
 set +e
-: > "$log"
+echo "RVHV-QEMU $("$qemu" --version | head -1): ${cmd[*]}" > "$log"
 timeout --foreground -k 10 "$timeout" \
-	qemu-system-riscv64 -M virt -cpu "$cpu" -smp "${RVHV_SMP:-2}" \
-	-m "${RVHV_MEM:-2G}" -nographic -no-reboot -bios default \
-	"${icount[@]}" \
-	-kernel "$KDIR/arch/riscv/boot/Image" -initrd "$initrd" \
-	-append "console=ttyS0 loglevel=5 panic=-1 rvhv.job=$job rvhv.qemu=${qemu_version:-unknown}" \
-	"$@" </dev/null > >(tee -a "$log") 2>&1 &
+	"${cmd[@]}" </dev/null > >(tee -a "$log") 2>&1 &
 qpid=$!
 SILENT_S=60
 wedged=0 alive=0 alive_at=$SECONDS
 stopped=0
 stop_qemu() {
 	echo "RVHV-ERROR qemu: $1" | tee -a "$log"
-	pkill -KILL -P "$qpid" qemu-system-ri
+	pkill -KILL -P "$qpid"
 	kill -KILL "$qpid"
 	stopped=1
 }

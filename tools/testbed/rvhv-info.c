@@ -47,8 +47,10 @@ int main(int argc, char **argv)
 		perror("RVHV_GET_HOST_FEATURES");
 		return 1;
 	}
-	printf("host: H%s%s\n", f.flags & RVHV_HOST_SSTC ? " Sstc" : "",
-	       f.flags & RVHV_HOST_SVPBMT ? " Svpbmt" : "");
+	printf("host: H%s%s%s%s\n", f.flags & RVHV_HOST_SSTC ? " Sstc" : "",
+	       f.flags & RVHV_HOST_SVPBMT ? " Svpbmt" : "",
+	       f.flags & RVHV_HOST_SMSTATEEN ? " Smstateen" : "",
+	       f.flags & RVHV_HOST_SSAIA ? " Ssaia" : "");
 	printf("G-stage modes:");
 	for (m = 8; m <= 10; m++)
 		if (f.gstage_modes & (1U << m))

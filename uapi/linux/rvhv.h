@@ -54,6 +54,8 @@
 #define RVHV_HOST_H		(1U << 0)	/* hypervisor extension */
 #define RVHV_HOST_SSTC		(1U << 1)	/* stimecmp/vstimecmp */
 #define RVHV_HOST_SVPBMT	(1U << 2)	/* page-based memory types */
+#define RVHV_HOST_SMSTATEEN	(1U << 3)	/* state enable (hstateen0) */
+#define RVHV_HOST_SSAIA		(1U << 4)	/* AIA CSRs (hvictl, hviprio) */
 
 /* Bits of struct rvhv_host_features.gstage_modes: BIT(hgatp.MODE value). */
 #define RVHV_GSTAGE_SV39X4	(1U << 8)

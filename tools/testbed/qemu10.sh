@@ -1,0 +1,140 @@
+#!/bin/bash
+# Fetch (or reuse) QEMU 10 from Debian 13 (trixie) for the host matrix
+# (make check-matrix), without touching the machine's apt configuration.
+#
+# usage: qemu10.sh           prints the path of a qemu-system-riscv64
+#                            wrapper on stdout (and, on a terminal, how to
+#                            use it on stderr)
+#
+# It runs apt in a private root under the cache (its own sources.list,
+# lists, archives and an empty dpkg status; trixie, amd64, signed by the
+# Debian archive keyring this machine already has), downloads
+# qemu-system-riscv with its library dependencies (opensbi and libc6
+# included) and unpacks them with dpkg-deb -x into
+#   ${RVHV_CACHE:-~/.cache/rvhv}/qemu/<version>/root
+# next to a wrapper script, qemu-system-riscv64, that starts trixie's
+# binary through trixie's own dynamic loader (the host's glibc is older)
+# with -L pointing at trixie's firmware and data files (so -bios default is
+# trixie's OpenSBI).  Nothing is installed and no chroot is needed.
+#
+# The cache is keyed by the package version; a second run reuses it without
+# the network (RVHV_QEMU10_REFRESH=1 asks apt for a newer version first).
+# A lock (flock) serialises runs, and each version is unpacked in a
+# temporary directory and renamed into place only when complete, so an
+# interrupted or concurrent run never leaves a half-unpacked QEMU behind.
+set -euo pipefail
+
+cache=${RVHV_CACHE:-$HOME/.cache/rvhv}/qemu
+suite=trixie
+pkg=qemu-system-riscv
+keyring=/usr/share/keyrings/debian-archive-keyring.gpg
+mkdir -p "$cache"
+
+exec 9> "$cache/.lock"
+flock 9
+
+newest() {	# the newest complete version in the cache, or nothing
+	ls -d "$cache"/10.*/qemu-system-riscv64 2>/dev/null |
+		sed 's,/qemu-system-riscv64$,,; s,.*/,,' | sort -V | tail -1 ||
+		true
+}
+
+usage() {	# usage WRAPPER: for a person (stdout a terminal), not scripts
+	[ -t 1 ] || return 0
+	cat >&2 <<-EOF
+	qemu10: $("$1" --version | head -1)
+	qemu10: run it as $1 (same arguments as qemu-system-riscv64),
+	qemu10: or let the test bed pick it: RVHV_QEMU=10 make check,
+	qemu10: RVHV_QEMU=10 RVHV_CPU_OPTS=",smstateen=true" RVHV_MACHINE_OPTS=",aia=aplic-imsic" make check
+	EOF
+}
+
+have=$(newest)
+if [ -n "$have" ] && [ "${RVHV_QEMU10_REFRESH:-0}" != 1 ]; then
+	usage "$cache/$have/qemu-system-riscv64"
+	echo "$cache/$have/qemu-system-riscv64"
+	exit 0
+fi
+
+# A private apt root: nothing of /etc/apt or /var/lib/apt is read or written.
+apt=$cache/apt
+mkdir -p "$apt/etc/apt.conf.d" "$apt/etc/preferences.d" \
+	"$apt/etc/sources.list.d" "$apt/lists/partial" \
+	"$apt/archives/partial" "$apt/dpkg"
+: > "$apt/dpkg/status"
+if ! gpg --no-default-keyring --keyring "$keyring" --list-keys 2>/dev/null |
+	grep -q '(13/trixie)'; then
+	echo "qemu10: $keyring has no Debian 13 (trixie) key;" \
+		"install a newer debian-archive-keyring" >&2
+	exit 1
+fi
+mirror=${RVHV_DEBIAN_MIRROR:-http://deb.debian.org}
+cat > "$apt/etc/sources.list" <<EOF
+deb [arch=amd64 signed-by=$keyring] $mirror/debian $suite main
+deb [arch=amd64 signed-by=$keyring] $mirror/debian $suite-updates main
+deb [arch=amd64 signed-by=$keyring] $mirror/debian-security $suite-security main
+EOF
+opts=(-o "Dir=$apt" -o "Dir::Etc=$apt/etc"
+      -o "Dir::Etc::sourcelist=$apt/etc/sources.list"
+      -o "Dir::Etc::sourceparts=$apt/etc/sources.list.d"
+      -o "Dir::Etc::parts=$apt/etc/apt.conf.d"
+      -o "Dir::Etc::preferencesparts=$apt/etc/preferences.d"
+      -o "Dir::State=$apt" -o "Dir::State::lists=$apt/lists"
+      -o "Dir::State::status=$apt/dpkg/status"
+      -o "Dir::Cache=$apt" -o "Dir::Cache::archives=$apt/archives"
+      -o "Dir::Cache::pkgcache=" -o "Dir::Cache::srcpkgcache="
+      -o "Dir::Log=$apt" -o "APT::Architecture=amd64"
+      -o "APT::Architectures::=amd64" -o "APT::Install-Recommends=0"
+      -o "APT::Sandbox::User=root" -o "Debug::NoLocking=1")
+echo "qemu10: apt update ($suite, private root $apt)" >&2
+apt-get -qq "${opts[@]}" update >&2
+version=$(apt-cache "${opts[@]}" policy "$pkg" |
+	sed -n 's/^ *Candidate: *//p')
+case $version in
+*:10.*) ;;
+*)	echo "qemu10: $suite has $pkg '$version', not 10.x" >&2
+	exit 1 ;;
+esac
+key=${version#*:}
+key=${key%%+*}-${version##*+}
+key=${key//[^A-Za-z0-9.~_-]/_}
+dest=$cache/$key
+if [ -x "$dest/qemu-system-riscv64" ]; then
+	usage "$dest/qemu-system-riscv64"
+	echo "$dest/qemu-system-riscv64"
+	exit 0
+fi
+
+echo "qemu10: downloading $pkg $version and its dependencies" >&2
+rm -f "$apt/archives/"*.deb
+apt-get -qq -y "${opts[@]}" install --download-only "$pkg=$version" >&2
+tmp=$(mktemp -d "$cache/.unpack.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+for deb in "$apt/archives/"*.deb; do
+	dpkg-deb -x "$deb" "$tmp/root"
+done
+ls "$apt/archives/"*.deb | sed 's,.*/,,' > "$tmp/packages"
+ld=$tmp/root/usr/lib64/ld-linux-x86-64.so.2
+[ -x "$ld" ] && [ -x "$tmp/root/usr/bin/qemu-system-riscv64" ] || {
+	echo "qemu10: the unpacked packages lack the loader or QEMU" >&2
+	exit 1
+}
+cat > "$tmp/qemu-system-riscv64" <<'EOF'
+#!/bin/sh
+# QEMU from Debian 13, unpacked by tools/testbed/qemu10.sh: trixie's binary
+# through trixie's loader and libraries, with trixie's firmware (-L) and
+# modules (never the host QEMU's, which have another ABI).
+root=$(dirname "$(readlink -f "$0")")/root
+QEMU_MODULE_DIR=$root/usr/lib/x86_64-linux-gnu/qemu
+export QEMU_MODULE_DIR
+exec "$root/usr/lib64/ld-linux-x86-64.so.2" \
+	--library-path "$root/usr/lib/x86_64-linux-gnu" \
+	"$root/usr/bin/qemu-system-riscv64" -L "$root/usr/share/qemu" "$@"
+EOF
+chmod +x "$tmp/qemu-system-riscv64"
+"$tmp/qemu-system-riscv64" --version > /dev/null
+mv -T "$tmp" "$dest"
+trap - EXIT
+rm -f "$apt/archives/"*.deb
+usage "$dest/qemu-system-riscv64"
+echo "$dest/qemu-system-riscv64"
