@@ -27,7 +27,6 @@ set -euo pipefail
 cache=${RVHV_CACHE:-$HOME/.cache/rvhv}/qemu
 suite=trixie
 pkg=qemu-system-riscv
-keyring=/usr/share/keyrings/debian-archive-keyring.gpg
 mkdir -p "$cache"
 
 exec 9> "$cache/.lock"
@@ -56,36 +55,11 @@ if [ -n "$have" ] && [ "${RVHV_QEMU10_REFRESH:-0}" != 1 ]; then
 	exit 0
 fi
 
-# A private apt root: nothing of /etc/apt or /var/lib/apt is read or written.
+# A private apt root (trixie-apt.sh): nothing of /etc/apt is touched.
 apt=$cache/apt
-mkdir -p "$apt/etc/apt.conf.d" "$apt/etc/preferences.d" \
-	"$apt/etc/sources.list.d" "$apt/lists/partial" \
-	"$apt/archives/partial" "$apt/dpkg"
-: > "$apt/dpkg/status"
-if ! gpg --no-default-keyring --keyring "$keyring" --list-keys 2>/dev/null |
-	grep -q '(13/trixie)'; then
-	echo "qemu10: $keyring has no Debian 13 (trixie) key;" \
-		"install a newer debian-archive-keyring" >&2
-	exit 1
-fi
-mirror=${RVHV_DEBIAN_MIRROR:-http://deb.debian.org}
-cat > "$apt/etc/sources.list" <<EOF
-deb [arch=amd64 signed-by=$keyring] $mirror/debian $suite main
-deb [arch=amd64 signed-by=$keyring] $mirror/debian $suite-updates main
-deb [arch=amd64 signed-by=$keyring] $mirror/debian-security $suite-security main
-EOF
-opts=(-o "Dir=$apt" -o "Dir::Etc=$apt/etc"
-      -o "Dir::Etc::sourcelist=$apt/etc/sources.list"
-      -o "Dir::Etc::sourceparts=$apt/etc/sources.list.d"
-      -o "Dir::Etc::parts=$apt/etc/apt.conf.d"
-      -o "Dir::Etc::preferencesparts=$apt/etc/preferences.d"
-      -o "Dir::State=$apt" -o "Dir::State::lists=$apt/lists"
-      -o "Dir::State::status=$apt/dpkg/status"
-      -o "Dir::Cache=$apt" -o "Dir::Cache::archives=$apt/archives"
-      -o "Dir::Cache::pkgcache=" -o "Dir::Cache::srcpkgcache="
-      -o "Dir::Log=$apt" -o "APT::Architecture=amd64"
-      -o "APT::Architectures::=amd64" -o "APT::Install-Recommends=0"
-      -o "APT::Sandbox::User=root" -o "Debug::NoLocking=1")
+. "$(dirname "$0")/trixie-apt.sh"
+trixie_apt "$apt" amd64
+opts=("${apt_opts[@]}")
 echo "qemu10: apt update ($suite, private root $apt)" >&2
 apt-get -qq "${opts[@]}" update >&2
 version=$(apt-cache "${opts[@]}" policy "$pkg" |

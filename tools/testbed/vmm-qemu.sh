@@ -24,7 +24,6 @@ set -euo pipefail
 cache=${RVHV_CACHE:-$HOME/.cache/rvhv}/vmm-qemu
 suite=trixie
 pkg=qemu-system-riscv
-keyring=/usr/share/keyrings/debian-archive-keyring.gpg
 readelf=riscv64-linux-gnu-readelf
 mkdir -p "$cache"
 
@@ -37,29 +36,11 @@ if [ -n "$have" ] && [ "${RVHV_VMM_QEMU_REFRESH:-0}" != 1 ]; then
 	exit 0
 fi
 
+# A private apt root (trixie-apt.sh): nothing of /etc/apt is touched.
 apt=$cache/apt
-mkdir -p "$apt/etc/apt.conf.d" "$apt/etc/preferences.d" \
-	"$apt/etc/sources.list.d" "$apt/lists/partial" \
-	"$apt/archives/partial" "$apt/dpkg"
-: > "$apt/dpkg/status"
-mirror=${RVHV_DEBIAN_MIRROR:-http://deb.debian.org}
-cat > "$apt/etc/sources.list" <<EOF
-deb [arch=riscv64 signed-by=$keyring] $mirror/debian $suite main
-deb [arch=riscv64 signed-by=$keyring] $mirror/debian $suite-updates main
-deb [arch=riscv64 signed-by=$keyring] $mirror/debian-security $suite-security main
-EOF
-opts=(-o "Dir=$apt" -o "Dir::Etc=$apt/etc"
-      -o "Dir::Etc::sourcelist=$apt/etc/sources.list"
-      -o "Dir::Etc::sourceparts=$apt/etc/sources.list.d"
-      -o "Dir::Etc::parts=$apt/etc/apt.conf.d"
-      -o "Dir::Etc::preferencesparts=$apt/etc/preferences.d"
-      -o "Dir::State=$apt" -o "Dir::State::lists=$apt/lists"
-      -o "Dir::State::status=$apt/dpkg/status"
-      -o "Dir::Cache=$apt" -o "Dir::Cache::archives=$apt/archives"
-      -o "Dir::Cache::pkgcache=" -o "Dir::Cache::srcpkgcache="
-      -o "Dir::Log=$apt" -o "APT::Architecture=riscv64"
-      -o "APT::Architectures::=riscv64" -o "APT::Install-Recommends=0"
-      -o "APT::Sandbox::User=root" -o "Debug::NoLocking=1")
+. "$(dirname "$0")/trixie-apt.sh"
+trixie_apt "$apt" riscv64
+opts=("${apt_opts[@]}")
 echo "vmm-qemu: apt update ($suite riscv64, private root $apt)" >&2
 apt-get -qq "${opts[@]}" update >&2
 version=$(apt-cache "${opts[@]}" policy "$pkg" |

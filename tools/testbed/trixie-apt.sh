@@ -1,0 +1,43 @@
+# Sourced by qemu10.sh and vmm-qemu.sh: a private apt root for Debian 13
+# (trixie) packages of one architecture.  Nothing of /etc/apt or
+# /var/lib/apt is read or written: the root has its own sources.list,
+# lists, archives and an empty dpkg status, and the packages are signed by
+# the Debian archive keyring this machine already has.
+#
+# trixie_apt DIR ARCH   set DIR up as that root for ARCH (amd64, riscv64)
+#                       and fill the array apt_opts: apt-get/apt-cache
+#                       "${apt_opts[@]}" ... then work in it.
+# RVHV_DEBIAN_MIRROR overrides http://deb.debian.org.
+trixie_apt() {
+	local apt=$1 arch=$2 suite=trixie
+	local keyring=/usr/share/keyrings/debian-archive-keyring.gpg
+	local mirror=${RVHV_DEBIAN_MIRROR:-http://deb.debian.org}
+
+	mkdir -p "$apt/etc/apt.conf.d" "$apt/etc/preferences.d" \
+		"$apt/etc/sources.list.d" "$apt/lists/partial" \
+		"$apt/archives/partial" "$apt/dpkg"
+	: > "$apt/dpkg/status"
+	if ! gpg --no-default-keyring --keyring "$keyring" --list-keys \
+		2>/dev/null | grep -q '(13/trixie)'; then
+		echo "trixie-apt: $keyring has no Debian 13 (trixie) key;" \
+			"install a newer debian-archive-keyring" >&2
+		return 1
+	fi
+	cat > "$apt/etc/sources.list" <<-EOS
+	deb [arch=$arch signed-by=$keyring] $mirror/debian $suite main
+	deb [arch=$arch signed-by=$keyring] $mirror/debian $suite-updates main
+	deb [arch=$arch signed-by=$keyring] $mirror/debian-security $suite-security main
+	EOS
+	apt_opts=(-o "Dir=$apt" -o "Dir::Etc=$apt/etc"
+		  -o "Dir::Etc::sourcelist=$apt/etc/sources.list"
+		  -o "Dir::Etc::sourceparts=$apt/etc/sources.list.d"
+		  -o "Dir::Etc::parts=$apt/etc/apt.conf.d"
+		  -o "Dir::Etc::preferencesparts=$apt/etc/preferences.d"
+		  -o "Dir::State=$apt" -o "Dir::State::lists=$apt/lists"
+		  -o "Dir::State::status=$apt/dpkg/status"
+		  -o "Dir::Cache=$apt" -o "Dir::Cache::archives=$apt/archives"
+		  -o "Dir::Cache::pkgcache=" -o "Dir::Cache::srcpkgcache="
+		  -o "Dir::Log=$apt" -o "APT::Architecture=$arch"
+		  -o "APT::Architectures::=$arch" -o "APT::Install-Recommends=0"
+		  -o "APT::Sandbox::User=root" -o "Debug::NoLocking=1")
+}
