@@ -48,38 +48,13 @@ static void bvm_free(struct bvm *b)
 	b->vm = NULL;
 }
 
-/* guest_sbi_loop makes the call; 0 with err/val, 1 if it exited. */
-static int sbi_call6(struct vcpu *vcpu, unsigned long ext, unsigned long fid,
-		     const unsigned long *args, long *err, long *val)
-{
-	volatile struct guest_sbi_req *r = vm_gpa2hva(vcpu->vm,
-						       GUEST_SBI_REQ);
-	struct ucall uc;
-	int i, ret;
-
-	r->ext = ext;
-	r->fid = fid;
-	for (i = 0; i < 6; i++)
-		r->args[i] = args[i];
-	ret = vcpu_ucall_try(vcpu, &uc);
-	if (ret < 0)
-		vcpu_fail(vcpu, "KVM_RUN: %s", strerror(-ret));
-	if (ret)
-		return ret;
-	if (uc.fid != UCALL_REPORT)
-		vcpu_fail(vcpu, "ucall %lu, not a REPORT", uc.fid);
-	*err = uc.args[1];
-	*val = uc.args[2];
-	return 0;
-}
-
 static void sbi_call_ok(struct vcpu *vcpu, unsigned long ext,
 			unsigned long fid, unsigned long a0, unsigned long a1,
 			long *err, long *val)
 {
 	unsigned long args[6] = { a0, a1, 0, 0, 0, 0 };
 
-	if (sbi_call6(vcpu, ext, fid, args, err, val))
+	if (vcpu_sbi_call6(vcpu, ext, fid, args, err, val))
 		vcpu_fail(vcpu, "SBI 0x%lx/%lu exited: %s", ext, fid,
 			  exit_reason_str(vcpu->run->exit_reason));
 }
@@ -210,7 +185,7 @@ TEST_F(batch, same_as_single)
 		unsigned long args[6] = { same_calls[i][2], same_calls[i][3],
 					  same_calls[i][4], 0, 0, 0 };
 
-		ASSERT_EQ(0, sbi_call6(vcpu, same_calls[i][0], same_calls[i][1],
+		ASSERT_EQ(0, vcpu_sbi_call6(vcpu, same_calls[i][0], same_calls[i][1],
 				       args, &err[i], &val[i]))
 			TH_LOG("call %u exited", i);
 		set_ent(&self->ents[i], same_calls[i][0], same_calls[i][1],

@@ -65,34 +65,6 @@ static int get_mp_state(struct vcpu *vcpu)
 	return mp.mp_state;
 }
 
-/*
- * The guest in guest_sbi_loop makes the call left at GUEST_SBI_REQ: 0
- * with its error and value, or 1 if it exited to userspace instead.
- */
-static int sbi_call6(struct vcpu *vcpu, unsigned long ext, unsigned long fid,
-		     const unsigned long a[6], long *err, long *val)
-{
-	volatile struct guest_sbi_req *r = vm_gpa2hva(vcpu->vm,
-						       GUEST_SBI_REQ);
-	struct ucall uc;
-	int i, ret;
-
-	r->ext = ext;
-	r->fid = fid;
-	for (i = 0; i < 6; i++)
-		r->args[i] = a[i];
-	ret = vcpu_ucall_try(vcpu, &uc);
-	if (ret < 0)
-		vcpu_fail(vcpu, "KVM_RUN: %s", strerror(-ret));
-	if (ret)
-		return ret;
-	if (uc.fid != UCALL_REPORT)
-		vcpu_fail(vcpu, "ucall %lu, not a REPORT", uc.fid);
-	*err = uc.args[1];
-	*val = uc.args[2];
-	return 0;
-}
-
 /* A call that must complete in the kernel: its error. */
 static long sbi_err(struct vcpu *vcpu, unsigned long ext, unsigned long fid,
 		    unsigned long a0, unsigned long a1, unsigned long a2,
@@ -101,7 +73,7 @@ static long sbi_err(struct vcpu *vcpu, unsigned long ext, unsigned long fid,
 	const unsigned long a[6] = { a0, a1, a2, a3, a4, 0 };
 	long err, val;
 
-	if (sbi_call6(vcpu, ext, fid, a, &err, &val))
+	if (vcpu_sbi_call6(vcpu, ext, fid, a, &err, &val))
 		vcpu_fail(vcpu, "SBI 0x%lx/%lu exited to userspace (%s)", ext,
 			  fid, exit_reason_str(vcpu->run->exit_reason));
 	return err;
@@ -113,7 +85,7 @@ static bool has_legacy(struct vcpu *vcpu)
 	const unsigned long a[6] = { SBI_EXT_0_1_CONSOLE_PUTCHAR };
 	long err, val;
 
-	if (sbi_call6(vcpu, SBI_EXT_BASE, SBI_BASE_PROBE_EXT, a, &err, &val))
+	if (vcpu_sbi_call6(vcpu, SBI_EXT_BASE, SBI_BASE_PROBE_EXT, a, &err, &val))
 		vcpu_fail(vcpu, "probe_extension exited");
 	return !err && val;
 }

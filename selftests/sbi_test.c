@@ -35,42 +35,13 @@ static void sbi_vm_free(struct sbi_vm *s)
 	vm_free(s->vm);
 }
 
-/*
- * Continue to the guest's report of its SBI call: 0 with error and value,
- * 1 if the call exited to userspace instead (complete it, call again).
- */
-static int sbi_continue(struct vcpu *vcpu, long *err, long *val)
-{
-	struct ucall uc;
-	int r = vcpu_ucall_try(vcpu, &uc);
-
-	if (r < 0)
-		vcpu_fail(vcpu, "KVM_RUN: %s", strerror(-r));
-	if (r)
-		return r;
-	if (uc.fid != UCALL_REPORT)
-		vcpu_fail(vcpu, "ucall %lu, not a REPORT", uc.fid);
-	*err = uc.args[1];
-	*val = uc.args[2];
-	return 0;
-}
-
 static int sbi_call(struct vcpu *vcpu, unsigned long ext, unsigned long fid,
 		    unsigned long a0, unsigned long a1, unsigned long a2,
 		    long *err, long *val)
 {
-	volatile struct guest_sbi_req *r = vm_gpa2hva(vcpu->vm,
-						       GUEST_SBI_REQ);
+	const unsigned long args[6] = { a0, a1, a2, 0x33, 0x44, 0x55 };
 
-	r->ext = ext;
-	r->fid = fid;
-	r->args[0] = a0;
-	r->args[1] = a1;
-	r->args[2] = a2;
-	r->args[3] = 0x33;
-	r->args[4] = 0x44;
-	r->args[5] = 0x55;
-	return sbi_continue(vcpu, err, val);
+	return vcpu_sbi_call6(vcpu, ext, fid, args, err, val);
 }
 
 /* An SBI call handled without an exit; returns its value. */
@@ -244,14 +215,14 @@ TEST_F(sbi, base_probe_extension)
 	EXPECT_EQ(SBI_BASE_PROBE_EXT, run->riscv_sbi.function_id);
 	EXPECT_EQ(0x08000123, run->riscv_sbi.args[0]);
 	vcpu_ucall_reply(self->vcpu, 0, 7);
-	ASSERT_EQ(0, sbi_continue(self->vcpu, &err, &val));
+	ASSERT_EQ(0, vcpu_sbi_continue(self->vcpu, &err, &val));
 	EXPECT_EQ(0, err);
 	EXPECT_EQ(7, val);
 	ASSERT_EQ(1, sbi_call(self->vcpu, SBI_EXT_BASE, SBI_BASE_PROBE_EXT,
 			      0x09000042, 0, 0, &err, &val));
 	EXPECT_EQ(0x09000042, run->riscv_sbi.args[0]);
 	vcpu_ucall_reply(self->vcpu, 0, 0);
-	ASSERT_EQ(0, sbi_continue(self->vcpu, &err, &val));
+	ASSERT_EQ(0, vcpu_sbi_continue(self->vcpu, &err, &val));
 	EXPECT_EQ(0, val);
 }
 
@@ -293,7 +264,7 @@ TEST_F(sbi, experimental_forwarded)
 	EXPECT_EQ(SBI_ERR_NOT_SUPPORTED, (long)run->riscv_sbi.ret[0]);
 	EXPECT_EQ(0, run->riscv_sbi.ret[1]);
 	vcpu_ucall_reply(self->vcpu, -5, 0xabcdef);
-	ASSERT_EQ(0, sbi_continue(self->vcpu, &err, &val));
+	ASSERT_EQ(0, vcpu_sbi_continue(self->vcpu, &err, &val));
 	EXPECT_EQ(-5, err);
 	EXPECT_EQ(0xabcdef, val);
 }
@@ -395,14 +366,14 @@ TEST_F(sbi, legacy_console)
 	EXPECT_EQ(SBI_EXT_0_1_CONSOLE_PUTCHAR, run->riscv_sbi.extension_id);
 	EXPECT_EQ('x', run->riscv_sbi.args[0]);
 	vcpu_ucall_reply(self->vcpu, 0, 0);
-	ASSERT_EQ(0, sbi_continue(self->vcpu, &err, &val));
+	ASSERT_EQ(0, vcpu_sbi_continue(self->vcpu, &err, &val));
 	EXPECT_EQ(0, err);
 
 	ASSERT_EQ(1, sbi_call(self->vcpu, SBI_EXT_0_1_CONSOLE_GETCHAR, 0, 0, 0,
 			      0, &err, &val));
 	EXPECT_EQ(SBI_EXT_0_1_CONSOLE_GETCHAR, run->riscv_sbi.extension_id);
 	vcpu_ucall_reply(self->vcpu, 'q', 0);
-	ASSERT_EQ(0, sbi_continue(self->vcpu, &err, &val));
+	ASSERT_EQ(0, vcpu_sbi_continue(self->vcpu, &err, &val));
 	EXPECT_EQ('q', err);
 }
 
@@ -445,7 +416,7 @@ TEST(dbcn)
 	EXPECT_EQ(SBI_DBCN_WRITE_BYTE, run->riscv_sbi.function_id);
 	EXPECT_EQ('Z', run->riscv_sbi.args[0]);
 	vcpu_ucall_reply(s.vcpu, 0, 0);
-	ASSERT_EQ(0, sbi_continue(s.vcpu, &err, &val));
+	ASSERT_EQ(0, vcpu_sbi_continue(s.vcpu, &err, &val));
 	EXPECT_EQ(0, err);
 	/* Other DBCN functions are not forwarded. */
 	sbi_ok(s.vcpu, SBI_EXT_DBCN, 3, 0, SBI_ERR_NOT_SUPPORTED);
@@ -603,7 +574,7 @@ TEST_F(sbi, legacy_hart_mask_signal)
 	zero.range.start = msg.arg.pagefault.address & ~4095UL;
 	zero.range.len = 4096;
 	ASSERT_EQ(0, ioctl(uffd, UFFDIO_ZEROPAGE, &zero));
-	ASSERT_EQ(0, sbi_continue(self->vcpu, &err, &val));
+	ASSERT_EQ(0, vcpu_sbi_continue(self->vcpu, &err, &val));
 	EXPECT_EQ(0, err);
 	close(uffd);
 }

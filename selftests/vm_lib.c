@@ -822,3 +822,33 @@ int uffd_wait_fault(int uffd, int ms, struct uffd_msg *msg)
 		return -1;
 	return 0;
 }
+
+int vcpu_sbi_continue(struct vcpu *vcpu, long *err, long *val)
+{
+	struct ucall uc;
+	int r = vcpu_ucall_try(vcpu, &uc);
+
+	if (r < 0)
+		vcpu_fail(vcpu, "KVM_RUN: %s", strerror(-r));
+	if (r)
+		return r;
+	if (uc.fid != UCALL_REPORT)
+		vcpu_fail(vcpu, "ucall %lu, not a REPORT", uc.fid);
+	*err = uc.args[1];
+	*val = uc.args[2];
+	return 0;
+}
+
+int vcpu_sbi_call6(struct vcpu *vcpu, unsigned long ext, unsigned long fid,
+		   const unsigned long args[6], long *err, long *val)
+{
+	volatile struct guest_sbi_req *r = vm_gpa2hva(vcpu->vm,
+						       GUEST_SBI_REQ);
+	int i;
+
+	r->ext = ext;
+	r->fid = fid;
+	for (i = 0; i < 6; i++)
+		r->args[i] = args[i];
+	return vcpu_sbi_continue(vcpu, err, val);
+}

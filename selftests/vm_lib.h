@@ -162,6 +162,15 @@ void vcpu_ucall_reply(struct vcpu *vcpu, long error, long value);
  * left to the caller.
  */
 int vcpu_ucall_try(struct vcpu *vcpu, struct ucall *uc);
+/*
+ * With the guest in guest_sbi_loop: continue to its report of the SBI
+ * call left at GUEST_SBI_REQ (0, with its error and value), or return 1
+ * if the call exited to userspace instead (complete it, continue again).
+ * vcpu_sbi_call6() leaves the call there first.
+ */
+int vcpu_sbi_continue(struct vcpu *vcpu, long *err, long *val);
+int vcpu_sbi_call6(struct vcpu *vcpu, unsigned long ext, unsigned long fid,
+		   const unsigned long args[6], long *err, long *val);
 /* Run to UCALL_DONE (SYNC and REPORT are answered and skipped). */
 unsigned long vcpu_run_to_done(struct vcpu *vcpu);
 /* True if the last exit was a ucall; fills uc. */

@@ -80,14 +80,9 @@ if [ -x "$dest/qemu-system-riscv64" ]; then
 fi
 
 echo "qemu10: downloading $pkg $version and its dependencies" >&2
-rm -f "$apt/archives/"*.deb
-apt-get -qq -y "${opts[@]}" install --download-only "$pkg=$version" >&2
 tmp=$(mktemp -d "$cache/.unpack.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
-for deb in "$apt/archives/"*.deb; do
-	dpkg-deb -x "$deb" "$tmp/root"
-done
-ls "$apt/archives/"*.deb | sed 's,.*/,,' > "$tmp/packages"
+trixie_unpack "$apt" "$pkg" "$version" "$tmp"
 ld=$tmp/root/usr/lib64/ld-linux-x86-64.so.2
 [ -x "$ld" ] && [ -x "$tmp/root/usr/bin/qemu-system-riscv64" ] || {
 	echo "qemu10: the unpacked packages lack the loader or QEMU" >&2
@@ -109,6 +104,5 @@ chmod +x "$tmp/qemu-system-riscv64"
 "$tmp/qemu-system-riscv64" --version > /dev/null
 mv -T "$tmp" "$dest"
 trap - EXIT
-rm -f "$apt/archives/"*.deb
 usage "$dest/qemu-system-riscv64"
 echo "$dest/qemu-system-riscv64"

@@ -41,3 +41,20 @@ trixie_apt() {
 		  -o "APT::Architectures::=$arch" -o "APT::Install-Recommends=0"
 		  -o "APT::Sandbox::User=root" -o "Debug::NoLocking=1")
 }
+
+# trixie_unpack DIR PKG VERSION TMP   (after trixie_apt DIR ...): download
+# PKG=VERSION with its dependencies into DIR's archives and unpack them
+# all (dpkg-deb -x, nothing installed) into TMP/root; TMP/packages lists
+# the .deb files.  The archives are emptied before and after.
+trixie_unpack() {
+	local apt=$1 pkg=$2 version=$3 tmp=$4 deb
+
+	rm -f "$apt/archives/"*.deb
+	apt-get -qq -y "${apt_opts[@]}" install --download-only \
+		"$pkg=$version" >&2
+	for deb in "$apt/archives/"*.deb; do
+		dpkg-deb -x "$deb" "$tmp/root"
+	done
+	ls "$apt/archives/"*.deb | sed 's,.*/,,' > "$tmp/packages"
+	rm -f "$apt/archives/"*.deb
+}

@@ -55,14 +55,9 @@ if [ -d "$dest/tree" ]; then
 fi
 
 echo "vmm-qemu: downloading $pkg $version (riscv64) and its dependencies" >&2
-rm -f "$apt/archives/"*.deb
-apt-get -qq -y "${opts[@]}" install --download-only "$pkg=$version" >&2
 tmp=$(mktemp -d "$cache/.unpack.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
-for deb in "$apt/archives/"*.deb; do
-	dpkg-deb -x "$deb" "$tmp/root"
-done
-ls "$apt/archives/"*.deb | sed 's,.*/,,' > "$tmp/packages"
+trixie_unpack "$apt" "$pkg" "$version" "$tmp"
 
 # The tree: the binary, its NEEDED closure, the loader.
 libdir=usr/lib/riscv64-linux-gnu
@@ -92,6 +87,5 @@ mv -T "$tmp/tree" "$dest/tree"
 mv "$tmp/packages" "$dest/packages"
 rm -rf "$tmp"
 trap - EXIT
-rm -f "$apt/archives/"*.deb
 echo "vmm-qemu: $(du -sh "$dest/tree" | cut -f1) in $dest/tree" >&2
 echo "$dest/tree"
