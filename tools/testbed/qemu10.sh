@@ -59,11 +59,8 @@ fi
 apt=$cache/apt
 . "$(dirname "$0")/trixie-apt.sh"
 trixie_apt "$apt" amd64
-opts=("${apt_opts[@]}")
 echo "qemu10: apt update ($suite, private root $apt)" >&2
-apt-get -qq "${opts[@]}" update >&2
-version=$(apt-cache "${opts[@]}" policy "$pkg" |
-	sed -n 's/^ *Candidate: *//p')
+version=$(trixie_candidate "$pkg")
 case $version in
 *:10.*) ;;
 *)	echo "qemu10: $suite has $pkg '$version', not 10.x" >&2

@@ -6,7 +6,8 @@
 #
 # trixie_apt DIR ARCH   set DIR up as that root for ARCH (amd64, riscv64)
 #                       and fill the array apt_opts: apt-get/apt-cache
-#                       "${apt_opts[@]}" ... then work in it.
+#                       "${apt_opts[@]}" ... (or the functions below)
+#                       then work in it.
 # RVHV_DEBIAN_MIRROR overrides http://deb.debian.org.
 trixie_apt() {
 	local apt=$1 arch=$2 suite=trixie
@@ -40,6 +41,13 @@ trixie_apt() {
 		  -o "Dir::Log=$apt" -o "APT::Architecture=$arch"
 		  -o "APT::Architectures::=$arch" -o "APT::Install-Recommends=0"
 		  -o "APT::Sandbox::User=root" -o "Debug::NoLocking=1")
+}
+
+# trixie_candidate PKG   (after trixie_apt): refresh the lists and print
+# the version of PKG apt would install (nothing if trixie has none).
+trixie_candidate() {
+	apt-get -qq "${apt_opts[@]}" update >&2
+	apt-cache "${apt_opts[@]}" policy "$1" | sed -n 's/^ *Candidate: *//p'
 }
 
 # trixie_unpack DIR PKG VERSION TMP   (after trixie_apt DIR ...): download

@@ -40,11 +40,8 @@ fi
 apt=$cache/apt
 . "$(dirname "$0")/trixie-apt.sh"
 trixie_apt "$apt" riscv64
-opts=("${apt_opts[@]}")
 echo "vmm-qemu: apt update ($suite riscv64, private root $apt)" >&2
-apt-get -qq "${opts[@]}" update >&2
-version=$(apt-cache "${opts[@]}" policy "$pkg" |
-	sed -n 's/^ *Candidate: *//p')
+version=$(trixie_candidate "$pkg")
 [ -n "$version" ] || { echo "vmm-qemu: no $pkg in $suite" >&2; exit 1; }
 key=${version#*:}
 key=${key//[^A-Za-z0-9.~_-]/_}
