@@ -169,27 +169,6 @@ static void measure_ioeventfd(struct vm *vm, struct vcpu *vcpu,
 	close(a.fd);
 }
 
-/* The VMM's I/O thread of irqfd_roundtrip: each kick, one interrupt. */
-struct io_thread {
-	int kick, irq;
-	volatile int stop;
-};
-
-static void *io_thread_fn(void *arg)
-{
-	struct io_thread *t = arg;
-	uint64_t v;
-
-	while (!t->stop) {
-		if (read(t->kick, &v, sizeof(v)) != sizeof(v))
-			continue;
-		v = 1;
-		if (write(t->irq, &v, sizeof(v)) != sizeof(v))
-			break;
-	}
-	return NULL;
-}
-
 static void measure_irqfd(struct result *res)
 {
 	const uint64_t addr = GUEST_MMIO_BASE + 0x2000;
@@ -197,7 +176,7 @@ static void measure_irqfd(struct result *res)
 	struct kvm_irq_level low = { .irq = 0, .level = 0 };
 	struct kvm_enable_cap cap = { .cap = RVHV_CAP_IRQ_LINES };
 	struct kvm_irqfd irqfd = { .gsi = 0 };
-	struct io_thread t = { 0 };
+	struct efd_relay t = { 0 };
 	struct smp_vm s;
 	double v[ROUNDS];
 	struct ucall uc;
@@ -215,7 +194,7 @@ static void measure_irqfd(struct result *res)
 	    ioctl(s.vm->fd, KVM_IOEVENTFD, &a) ||
 	    ioctl(s.vm->fd, KVM_IRQFD, &irqfd))
 		vm_fail("irqfd set-up: %s", strerror(errno));
-	if (pthread_create(&thr, NULL, io_thread_fn, &t))
+	if (pthread_create(&thr, NULL, efd_relay_fn, &t))
 		vm_fail("pthread_create");
 	for (i = 0; i < ROUNDS; i++) {
 		vcpu_start(s.vcpu[0], GUEST_FN(guest_bench_irqfd), N_IRQFD,

@@ -823,29 +823,6 @@ TEST(ioeventfd_to_irqfd_loopback)
 	smp_vm_free(&s);
 }
 
-/* A VMM I/O thread: each kick on one eventfd, a write to another. */
-struct io_thread {
-	int kick, irq;
-	volatile int stop;
-	volatile unsigned long kicks;
-};
-
-static void *io_thread_fn(void *arg)
-{
-	struct io_thread *t = arg;
-	uint64_t v;
-
-	while (!t->stop) {
-		if (read(t->kick, &v, sizeof(v)) != sizeof(v))
-			continue;
-		t->kicks++;
-		v = 1;
-		if (write(t->irq, &v, sizeof(v)) != sizeof(v))
-			break;
-	}
-	return NULL;
-}
-
 /*
  * virtio's kick and completion: the guest stores to an ioeventfd, a VMM
  * thread blocked on it wakes and writes the irqfd of the vCPU's line,
@@ -857,7 +834,7 @@ static void *io_thread_fn(void *arg)
 TEST(kick_and_interrupt_through_vmm_thread)
 {
 	const uint64_t addr = GUEST_MMIO_BASE + 0x2000;
-	struct io_thread t = { 0 };
+	struct efd_relay t = { 0 };
 	struct smp_vm s;
 	struct ucall uc;
 	pthread_t thr;
@@ -880,7 +857,7 @@ TEST(kick_and_interrupt_through_vmm_thread)
 	ASSERT_EQ(0, vm_enable_cap_try(s.vm, RVHV_CAP_IRQ_LINES, 1));
 	ASSERT_EQ(0, ioeventfd(s.vm, addr, 4, t.kick, 0, 0));
 	ASSERT_EQ(0, irqfd(s.vm, t.irq, 0, 0, -1));
-	ASSERT_EQ(0, pthread_create(&thr, NULL, io_thread_fn, &t));
+	ASSERT_EQ(0, pthread_create(&thr, NULL, efd_relay_fn, &t));
 	smp_reset_flags(s.sh);
 	vcpu_start(s.vcpu[0], GUEST_FN(guest_bench_irqfd), n, addr);
 	for (;;) {

@@ -852,3 +852,19 @@ int vcpu_sbi_call6(struct vcpu *vcpu, unsigned long ext, unsigned long fid,
 		r->args[i] = args[i];
 	return vcpu_sbi_continue(vcpu, err, val);
 }
+
+void *efd_relay_fn(void *arg)
+{
+	struct efd_relay *t = arg;
+	uint64_t v;
+
+	while (!t->stop) {
+		if (read(t->kick, &v, sizeof(v)) != sizeof(v))
+			continue;
+		t->kicks++;
+		v = 1;
+		if (write(t->irq, &v, sizeof(v)) != sizeof(v))
+			break;
+	}
+	return NULL;
+}

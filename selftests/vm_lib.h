@@ -168,6 +168,19 @@ int vcpu_ucall_try(struct vcpu *vcpu, struct ucall *uc);
  * if the call exited to userspace instead (complete it, continue again).
  * vcpu_sbi_call6() leaves the call there first.
  */
+/*
+ * A VMM I/O thread (pthread start routine efd_relay_fn): each value read
+ * from the eventfd kick (blocking) counts in kicks and is answered by a
+ * write of 1 to the eventfd irq, until stop is set and kick written.
+ */
+struct efd_relay {
+	int kick, irq;
+	volatile int stop;
+	volatile unsigned long kicks;
+};
+
+void *efd_relay_fn(void *arg);
+
 int vcpu_sbi_continue(struct vcpu *vcpu, long *err, long *val);
 int vcpu_sbi_call6(struct vcpu *vcpu, unsigned long ext, unsigned long fid,
 		   const unsigned long args[6], long *err, long *val);
