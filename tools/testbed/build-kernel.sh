@@ -35,6 +35,13 @@ obj=$cache/build/linux-$ver-$frag_hash
 
 log() { echo "build-kernel: $*" >&2; }
 
+# One build at a time per cache: two check runs (worktrees, helpers) would
+# otherwise extract or build the same tree together; on 2 cores they are
+# faster one after the other anyway.
+mkdir -p "$cache/build"
+exec 9> "$cache/build/.lock"
+flock 9
+
 if [ ! -f "$src/.rvhv-extracted" ]; then
 	log "extracting $tarball ($ver)"
 	rm -rf "$src" "$src.tmp"
