@@ -918,6 +918,7 @@ TEST(fork_cow)
 struct mm_events {
 	char *mem;
 	size_t size;
+	unsigned int child_us;
 	volatile int stop;
 	unsigned long rounds[4];
 };
@@ -949,7 +950,7 @@ static void *mm_events_fn(void *arg)
 		case 1:
 			pid = fork();
 			if (pid == 0) {
-				usleep(20000);
+				usleep(e->child_us);
 				_exit(0);
 			}
 			if (pid > 0)
@@ -997,6 +998,10 @@ TEST(mm_events_keep_data)
 	e.mem = vm_add_mem(vm, 1, GUEST_EXTRA, size, 0);
 	if (!getenv("RVHV_MM_NOTHP"))
 		madvise(e.mem, size, MADV_HUGEPAGE);
+	if (getenv("RVHV_MM_DONTFORK"))
+		madvise(e.mem, size, MADV_DONTFORK);
+	e.child_us = getenv("RVHV_MM_CHILD_US") ?
+		     atoi(getenv("RVHV_MM_CHILD_US")) : 20000;
 	vcpu_start(vcpu, GUEST_FN(guest_hammer), GUEST_EXTRA, size / 4096);
 	ASSERT_EQ(0, pthread_create(&thr, NULL, mm_events_fn, &e));
 	/* A guest that stops making progress fails with its state. */

@@ -16,6 +16,7 @@ long guest_hostile_amo(unsigned long mmio, unsigned long which);
 long guest_hostile_thunk(unsigned long fn, unsigned long mmio);
 long guest_hostile_smode(unsigned long mmio, unsigned long unused);
 long guest_hostile_umode(unsigned long mmio, unsigned long unused);
+long guest_hostile_vs_crossing(unsigned long mmio, unsigned long unused);
 
 /* xorshift64: the whole run follows from the host's seed. */
 static unsigned long rng;
@@ -310,6 +311,85 @@ long guest_hostile_thunk(unsigned long fn, unsigned long mmio)
 		GUEST_ASSERT_EQ(v, i);
 	}
 	return n;
+}
+
+#define PTE_V	0x01UL
+#define PTE_R	0x02UL
+#define PTE_W	0x04UL
+#define PTE_X	0x08UL
+#define PTE_A	0x40UL
+#define PTE_D	0x80UL
+#define PTE(pa, bits)	(((unsigned long)(pa) >> 12) << 10 | (bits))
+#define SATP_SV39	(8UL << 60)
+
+static volatile unsigned long h_epc;
+
+/* A trap in a called stub: recorded, the call returns -1. */
+static void hostile_return_from_stub(struct guest_regs *regs)
+{
+	h_cause = regs->scause;
+	h_tval = regs->stval;
+	h_epc = regs->sepc;
+	h_traps++;
+	regs->x[10] = -1UL;
+	regs->sepc = regs->x[1];
+}
+
+/*
+ * The crossing MMIO load of mmio_insn_crossing_page through the guest's
+ * own Sv39 tables: HOSTILE_VS_VA maps the stub's first page,
+ * HOSTILE_VS_VA + 4 KiB its second.  Three calls of the stub at the end
+ * of the first page: both pages mapped; the second page's PTE cleared
+ * without a fence (the guest's TLB may still translate it, so its fetch
+ * can succeed where the hypervisor's fetch of the same instruction then
+ * faults); mapped again.  Reports (traps, scause, stval, sepc) of the
+ * traps the calls took.
+ */
+long guest_hostile_vs_crossing(unsigned long mmio, unsigned long unused)
+{
+	volatile u64 *root = (void *)(HOSTILE_VS_PAGES + 0x2000);
+	volatile u64 *l1 = root + 512, *l0 = root + 1024;
+	unsigned long (*f)(unsigned long) =
+		(void *)(HOSTILE_VS_VA + 0x1000 - 2);
+	unsigned long i;
+
+	for (i = 0; i < 512; i++) {
+		root[i] = 0;
+		l1[i] = 0;
+		l0[i] = 0;
+	}
+	/* 1:1 gigapages: MMIO, the payload, the test's slot. */
+	root[0] = PTE(0, PTE_V | PTE_R | PTE_W | PTE_A | PTE_D);
+	root[GUEST_BASE >> 30] = PTE(GUEST_BASE, PTE_V | PTE_R | PTE_W |
+				     PTE_X | PTE_A | PTE_D);
+	root[GUEST_EXTRA >> 30] = PTE(GUEST_EXTRA, PTE_V | PTE_R | PTE_W |
+				      PTE_A | PTE_D);
+	root[HOSTILE_VS_VA >> 30] = PTE(l1, PTE_V);
+	l1[0] = PTE(l0, PTE_V);
+	l0[0] = PTE(HOSTILE_VS_PAGES, PTE_V | PTE_R | PTE_X | PTE_A);
+	l0[1] = PTE(HOSTILE_VS_PAGES + 0x1000, PTE_V | PTE_R | PTE_X | PTE_A);
+	h_traps = 0;
+	h_cause = 0;
+	h_tval = 0;
+	h_epc = 0;
+	guest_trap_hook = hostile_return_from_stub;
+	asm volatile("sfence.vma" : : : "memory");
+	csr_write(satp, SATP_SV39 | (unsigned long)root >> 12);
+	asm volatile("sfence.vma" : : : "memory");
+
+	GUEST_ASSERT_EQ(f(mmio), 1);
+	l0[1] = 0;
+	asm volatile("" : : : "memory");	/* no sfence.vma */
+	f(mmio);
+	l0[1] = PTE(HOSTILE_VS_PAGES + 0x1000, PTE_V | PTE_R | PTE_X | PTE_A);
+	asm volatile("sfence.vma" : : : "memory");
+	GUEST_ASSERT_EQ(f(mmio), 3);
+
+	csr_write(satp, 0);
+	asm volatile("sfence.vma" : : : "memory");
+	guest_trap_hook = 0;
+	GUEST_REPORT4(0, h_traps, h_cause, h_tval, h_epc);
+	return 0;
 }
 
 /*

@@ -26,6 +26,15 @@
 #define HOSTILE_UMODE		(GUEST_DATA + 0x9100UL)
 
 /*
+ * guest_hostile_vs_crossing: a memslot at HOSTILE_VS_PAGES holds the two
+ * code pages (the stub at the end of the first) and the guest's three
+ * Sv39 tables; HOSTILE_VS_VA maps the code pages.
+ */
+#define HOSTILE_VS_PAGES	GUEST_EXTRA
+#define HOSTILE_VS_SIZE		0x5000UL
+#define HOSTILE_VS_VA		0x40000000UL
+
+/*
  * A scratch memslot the test adds for the random SBI loop: batch arrays
  * and hart masks may point there (anything written there is harmless).
  */
