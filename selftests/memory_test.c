@@ -911,14 +911,15 @@ TEST(fork_cow)
  * Host mm events while the guest hammers its memory, in loops: the kernel
  * migrates the pages (compaction), ages and reclaims them (MADV_COLD,
  * MADV_PAGEOUT), and splits and collapses the huge pages behind them
- * (and, on request, shares them copy-on-write with a forked child);
- * every event reaches rvhv through its MMU notifier.  The guest checks every stamp it wrote
+ * and shares them copy-on-write with a forked child; every event
+ * reaches rvhv through its MMU notifier.  The guest checks every stamp it wrote
  * (guest_hammer): nothing may be lost, and KVM_RUN must never fail.
  */
 struct mm_events {
 	char *mem;
 	size_t size;
 	unsigned int child_us;
+	volatile unsigned long guest_rounds;	/* the guest's last report */
 	volatile int stop;
 	unsigned long rounds[4];
 };
@@ -926,16 +927,12 @@ struct mm_events {
 static void *mm_events_fn(void *arg)
 {
 	struct mm_events *e = arg;
+	unsigned long r0;
 	unsigned int k = 0;
 	pid_t pid;
 
-	/*
-	 * Which events (RVHV_MM_EVENTS, digits of the cases below).  Not
-	 * forks by default: a fork while the vCPU runs stalls the guest in a
-	 * fault loop on kvm.ko and rvhv alike (RVHV_MM_EVENTS=1 shows it;
-	 * Documentation/rvhv.rst, Robustness).
-	 */
-	const char *only = getenv("RVHV_MM_EVENTS") ?: "023";
+	/* Which events (RVHV_MM_EVENTS, digits of the cases below). */
+	const char *only = getenv("RVHV_MM_EVENTS") ?: "0123";
 
 	while (!e->stop) {
 		if (!strchr(only, '0' + k % 4)) {
@@ -948,6 +945,17 @@ static void *mm_events_fn(void *arg)
 			e->rounds[0]++;
 			break;
 		case 1:
+			/*
+			 * A fork makes all of the guest's memory copy-on-write
+			 * again: every page the guest writes next costs a
+			 * write fault (about a millisecond under TCG, rvhv and
+			 * kvm.ko alike), so a guest round over its 1024 pages
+			 * takes a second or more.  Forks faster than that
+			 * would keep any guest from finishing a round (on
+			 * kvm.ko too); so the next fork waits for the guest
+			 * to finish one, and still comes while it writes.
+			 */
+			r0 = e->guest_rounds;
 			pid = fork();
 			if (pid == 0) {
 				usleep(e->child_us);
@@ -956,6 +964,8 @@ static void *mm_events_fn(void *arg)
 			if (pid > 0)
 				waitpid(pid, NULL, 0);
 			e->rounds[1]++;
+			while (!e->stop && e->guest_rounds < r0 + 2)
+				usleep(10000);
 			break;
 		case 2:
 			madvise(e->mem, e->size, MADV_COLD);
@@ -1011,6 +1021,7 @@ TEST(mm_events_keep_data)
 		vcpu_expect_ucall(vcpu, UCALL_REPORT, &uc);
 		ASSERT_GT(uc.args[1], last);
 		last = uc.args[1];
+		e.guest_rounds = last;
 		if (now_ns() > end)
 			break;
 	}
