@@ -7,7 +7,8 @@
 #   LOG        the console is copied here (and to stdout)
 # Environment: KDIR (kernel build dir), RVHV_TIMEOUT (wall-clock seconds,
 # default 1200), RVHV_CPU (default rv64,h=true), RVHV_SMP (default 2),
-# RVHV_MEM (default 2G), RVHV_ICOUNT=1 for -icount shift=0.
+# RVHV_MEM (default 2G), RVHV_ICOUNT=1 for -icount shift=0, RVHV_APPEND
+# (more kernel command line, e.g. rvhv.list=/tests/list-aia).
 # The host matrix (make check-matrix): RVHV_QEMU picks the QEMU (unset: the
 # machine's qemu-system-riscv64; 10: Debian 13's, from qemu10.sh; or a path),
 # RVHV_CPU_OPTS is appended to the -cpu model (e.g. ",smstateen=true") and
@@ -45,7 +46,7 @@ cmd=("$qemu" -M "$machine" -cpu "$cpu" -smp "${RVHV_SMP:-2}"
      -m "${RVHV_MEM:-2G}" -nographic -no-reboot -bios "${RVHV_BIOS:-default}"
      "${icount[@]}"
      -kernel "$KDIR/arch/riscv/boot/Image" -initrd "$initrd"
-     -append "console=ttyS0 loglevel=5 panic=-1 rvhv.job=$job rvhv.qemu=${qemu_version:-unknown}"
+     -append "console=ttyS0 loglevel=5 panic=-1 rvhv.job=$job rvhv.qemu=${qemu_version:-unknown}${RVHV_APPEND:+ $RVHV_APPEND}"
      "$@")
 set +e
 echo "RVHV-QEMU $("$qemu" --version | head -1): ${cmd[*]}" > "$log"
