@@ -2,7 +2,8 @@
 /*
  * rvhv-run: the device tree, written with libfdt from what vCPU 0 reports
  * through ONE_REG: /chosen, /memory, and /cpus with one cpu@N and its
- * interrupt controller per vCPU.
+ * interrupt controller per vCPU; with devices, /soc with the PLIC
+ * (plic.c) and the virtio-mmio devices (virtio.c).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -69,13 +70,6 @@ static const char *const isa_ext_names[] = {
 	[KVM_RISCV_ISA_EXT_ZCMOP] = "zcmop",
 	[KVM_RISCV_ISA_EXT_ZAWRS] = "zawrs",
 };
-
-#define FDT(call) do {							\
-	int __r = (call);						\
-	if (__r < 0)							\
-		die("building the device tree: %s: %s", #call,		\
-		    fdt_strerror(__r));					\
-} while (0)
 
 struct isa {
 	char base[128];		/* "rv64imafdc_zicsr_..." (riscv,isa) */
@@ -220,11 +214,23 @@ void build_fdt(void *fdt, const char *cmdline, uint64_t initrd_start,
 		FDT(fdt_property_string(fdt, "compatible", "riscv,cpu-intc"));
 		FDT(fdt_property_u32(fdt, "#interrupt-cells", 1));
 		FDT(fdt_property(fdt, "interrupt-controller", NULL, 0));
-		FDT(fdt_property_u32(fdt, "phandle", i + 1));
+		FDT(fdt_property_u32(fdt, "phandle", CPU_INTC_PHANDLE(i)));
 		FDT(fdt_end_node(fdt));
 		FDT(fdt_end_node(fdt));
 	}
 	FDT(fdt_end_node(fdt));		/* cpus */
+
+	/* The devices, when there are any: the PLIC and virtio-mmio. */
+	if (virtio_nr) {
+		FDT(fdt_begin_node(fdt, "soc"));
+		FDT(fdt_property_u32(fdt, "#address-cells", 2));
+		FDT(fdt_property_u32(fdt, "#size-cells", 2));
+		FDT(fdt_property_string(fdt, "compatible", "simple-bus"));
+		FDT(fdt_property(fdt, "ranges", NULL, 0));
+		plic_fdt(fdt);
+		virtio_fdt(fdt);
+		FDT(fdt_end_node(fdt));
+	}
 	FDT(fdt_end_node(fdt));		/* root */
 	FDT(fdt_finish(fdt));
 }

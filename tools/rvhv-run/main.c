@@ -5,9 +5,10 @@
  *
  * The guest has RAM at 0x80000000, one thread per vCPU and the SBI console
  * (DBCN, the legacy v0.1 putchar/getchar, and rvhv's coalesced console
- * output when the device offers it).  There are no devices: no interrupt
- * controller beyond the harts' own, no MMIO.  The device tree is built with
- * libfdt from what the vCPU reports through ONE_REG.
+ * output when the device offers it).  With --disk or --virtio-console it
+ * also has virtio-mmio devices, each with its own thread, and a PLIC
+ * emulated here; otherwise no devices at all.  The device tree is built
+ * with libfdt from what the vCPU reports through ONE_REG.
  *
  * This file: the options, the VM's setup, the main thread's wait for the
  * end and the teardown.  rvhv-run.h lists the other files.
@@ -112,11 +113,19 @@ static void usage(FILE *f)
 "                   timings (seconds since the first KVM_RUN)\n"
 "  --time-mark TEXT with --stats, also when the console output first\n"
 "                   contained TEXT (at most 200 bytes)\n"
+"  --disk FILE      a virtio-blk disk on the raw image FILE (read-write,\n"
+"                   or read-only if FILE cannot be written); repeatable\n"
+"  --virtio-console[=FILE]  a virtio console (the guest's /dev/hvc1),\n"
+"                   its output on stdout or in FILE\n"
+"  --no-ioeventfd   (testing) QueueNotify as an MMIO exit to the VMM\n"
+"  --no-irqfd       (testing) the PLIC drives the harts' lines with\n"
+"                   KVM_INTERRUPT even where RVHV_CAP_IRQ_LINES is offered\n"
 "  --help           this text\n"
 "\n"
 "Exit status: 0 guest shut down, 1 guest reset, 2 guest crash or other\n"
 "system event, 3 error, 130 SIGINT (Ctrl-C), 143 SIGTERM.\n",
 		MEM_MIN_MB, MEM_MAX_MB, CPUS_MAX);
+	fprintf(f, "At most %d virtio devices.\n", VIRTIO_MAX);
 }
 
 static unsigned long parse_num(const char *s, const char *what,
@@ -139,7 +148,8 @@ static unsigned long parse_num(const char *s, const char *what,
 static void parse_args(int argc, char **argv)
 {
 	enum { O_KERNEL = 256, O_INITRD, O_CMDLINE, O_MEM, O_CPUS, O_DEV,
-	       O_STATS, O_NO_DBCN, O_MARK, O_HELP };
+	       O_STATS, O_NO_DBCN, O_MARK, O_HELP, O_DISK, O_VCONS,
+	       O_NO_IOEVENTFD, O_NO_IRQFD };
 	static const struct option longopts[] = {
 		{ "kernel", required_argument, NULL, O_KERNEL },
 		{ "initrd", required_argument, NULL, O_INITRD },
@@ -151,6 +161,10 @@ static void parse_args(int argc, char **argv)
 		{ "no-dbcn", no_argument, NULL, O_NO_DBCN },
 		{ "time-mark", required_argument, NULL, O_MARK },
 		{ "help", no_argument, NULL, O_HELP },
+		{ "disk", required_argument, NULL, O_DISK },
+		{ "virtio-console", optional_argument, NULL, O_VCONS },
+		{ "no-ioeventfd", no_argument, NULL, O_NO_IOEVENTFD },
+		{ "no-irqfd", no_argument, NULL, O_NO_IRQFD },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -179,6 +193,27 @@ static void parse_args(int argc, char **argv)
 		case O_HELP:
 			usage(stdout);
 			exit(0);
+		case O_DISK:
+			if (!*optarg)
+				die("bad --disk: empty file name");
+			if (opt.nr_disks + opt.vcons >= VIRTIO_MAX)
+				die("too many virtio devices: at most %d",
+				    VIRTIO_MAX);
+			opt.disks[opt.nr_disks++] = optarg;
+			break;
+		case O_VCONS:
+			if (opt.vcons)
+				die("--virtio-console given twice");
+			if (opt.nr_disks >= VIRTIO_MAX)
+				die("too many virtio devices: at most %d",
+				    VIRTIO_MAX);
+			if (optarg && !*optarg)
+				die("bad --virtio-console=: empty file name");
+			opt.vcons = true;
+			opt.vcons_file = optarg;
+			break;
+		case O_NO_IOEVENTFD: opt.no_ioeventfd = true; break;
+		case O_NO_IRQFD: opt.no_irqfd = true; break;
 		case ':':
 			die("option %s needs a value (see --help)",
 			    argv[optind - 1]);
@@ -221,6 +256,11 @@ int main(int argc, char **argv)
 		die("kernel %s: %s", opt.kernel, strerror(errno));
 	if (opt.initrd && access(opt.initrd, R_OK))
 		die("initrd %s: %s", opt.initrd, strerror(errno));
+	/* The devices' files, in the device tree's order. */
+	for (i = 0; i < opt.nr_disks; i++)
+		virtio_blk_add(opt.disks[i]);
+	if (opt.vcons)
+		virtio_console_add(opt.vcons_file);
 
 	dev_fd = open(opt.dev, O_RDWR | O_CLOEXEC);
 	if (dev_fd < 0)
@@ -296,6 +336,10 @@ int main(int argc, char **argv)
 			    i, strerror(errno));
 	}
 
+	/* The PLIC's lines, when there are devices to interrupt. */
+	if (virtio_nr)
+		plic_init();
+
 	if (asprintf(&cmdline, "%s%s%s", DEFAULT_CMDLINE,
 		     opt.cmdline ? " " : "", opt.cmdline ? opt.cmdline : "") < 0)
 		die("out of memory");
@@ -324,6 +368,7 @@ int main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	main_thread = pthread_self();
 
+	virtio_start();
 	setup_tty();
 	t_start = now();
 	for (i = 0; i < opt.cpus; i++) {
@@ -361,12 +406,15 @@ int main(int argc, char **argv)
 	for (i = 0; i < opt.cpus; i++)
 		if (vcpus[i].started)
 			pthread_join(vcpus[i].thread, NULL);
+	virtio_stop();
 	restore_tty();
 	if (status == EXIT_SIGINT || status == EXIT_SIGTERM)
 		fprintf(stderr, "\nrvhv-run: %s: guest stopped\n",
 			status == EXIT_SIGINT ? "SIGINT" : "SIGTERM");
 	if (opt.stats)
 		print_stats();
+	virtio_free();
+	plic_exit();
 
 	for (i = 0; i < opt.cpus; i++) {
 		munmap(vcpus[i].run, run_size);

@@ -113,8 +113,10 @@ static bool handle_exit(struct vcpu *v)
 		return false;
 	case KVM_EXIT_MMIO:
 		v->stats[ST_MMIO]++;
-		vcpu_fail(v, "MMIO %s of %u bytes at 0x%llx: this VM has no "
-			  "devices", run->mmio.is_write ? "write" : "read",
+		if (virtio_nr && (plic_mmio(run) || virtio_mmio(run)))
+			return true;
+		vcpu_fail(v, "MMIO %s of %u bytes at 0x%llx: no device there",
+			  run->mmio.is_write ? "write" : "read",
 			  run->mmio.len, (unsigned long long)run->mmio.phys_addr);
 		dump_regs(v);
 		return false;
@@ -179,5 +181,9 @@ void print_stats(void)
 				fprintf(stderr, ", %s %lu", stat_names[s],
 					vcpus[i].stats[s]);
 		fputc('\n', stderr);
+	}
+	if (virtio_nr) {
+		plic_stats();
+		virtio_stats();
 	}
 }
