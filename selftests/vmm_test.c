@@ -517,4 +517,213 @@ TEST_F_TIMEOUT(vmm, bad_arguments, 120)
 	}
 }
 
+/*
+ * rvhv-run's own virtio-mmio devices (issue 9): a virtio-blk disk on a
+ * pattern file in the test host's tmpfs and a virtio console, behind its
+ * userspace PLIC.  The guest's init reads [0, 64 KiB) of /dev/vda
+ * (byte i == (i * 7 + 3) & 0xff), writes [64 KiB, 128 KiB) (byte j ==
+ * (j * 13 + 5) & 0xff), fsyncs, and writes a line to its virtio console
+ * (/dev/hvc1).  After the guest powered off the file must hold what it
+ * wrote and nothing else changed.  The guest's queue notifies are
+ * ioeventfds on both devices: none may reach rvhv-run as an MMIO exit;
+ * the interrupts go through irqfd on rvhv (RVHV_CAP_IRQ_LINES) and
+ * KVM_INTERRUPT on kvm.ko.
+ */
+#define DISK		"/tmp/vmm-disk.img"
+#define DISK_SIZE	(1 << 20)
+#define SZ_64K		65536
+
+static uint8_t disk_read_pat(size_t i)
+{
+	return (i * 7 + 3) & 0xff;
+}
+
+static uint8_t disk_write_pat(size_t j)
+{
+	return (j * 13 + 5) & 0xff;
+}
+
+/* The numbers of rvhv-run's --stats line of device dev (name@base). */
+static bool virtio_stats(const struct vmm_result *r, const char *dev,
+			 unsigned long *ioev, unsigned long *mmio,
+			 unsigned long *reqs, unsigned long *irqs)
+{
+	unsigned long total;
+	char key[64];
+	const char *p;
+
+	/* "stats: DEV: notifies", not the device's complaints. */
+	snprintf(key, sizeof(key), "stats: %s: notifies", dev);
+	p = strstr(r->out, key);
+	return p && sscanf(p + strlen(key), " %lu (ioeventfd %lu, "
+			   "mmio-exit %lu), requests %lu, interrupts %lu",
+			   &total, ioev, mmio, reqs, irqs) == 5;
+}
+
+TEST_F_TIMEOUT(vmm, virtio_devices, BOOT_TIMEOUT + 30)
+{
+	static struct vmm_result r;
+	static uint8_t disk[DISK_SIZE];
+	const char *args[] = { "--dev", self->dev_arg, "--kernel", GUEST_IMAGE,
+			       "--initrd", GUEST_INITRD, "--mem", "128",
+			       "--cpus", "2", "--disk", DISK,
+			       "--virtio-console", "--stats", NULL };
+	bool rvhv = !strcmp(self->dev_arg, "/dev/rvhv");
+	unsigned long ioev, mmio, reqs, irqs;
+	size_t i, bad = 0;
+	int fd;
+
+	for (i = 0; i < DISK_SIZE; i++)
+		disk[i] = disk_read_pat(i);
+	write_file(DISK, disk, DISK_SIZE);
+	run_vmm(&r, args, BOOT_TIMEOUT, 0);
+	show(&r, !has_line(&r, "rvhv-guest: vda write ok") || exit_code(&r));
+	printf("# virtio boot on %s: exit %d after %.1fs\n", self->dev_arg,
+	       exit_code(&r), r.secs);
+	EXPECT_EQ(0, exit_code(&r));
+	/* The guest kernel found the disk: 2048 sectors. */
+	EXPECT_NE(NULL, strstr(r.out, "[vda] 2048 512-byte logical blocks"));
+	EXPECT_TRUE(has_line(&r, "rvhv-guest: vda read ok"));
+	EXPECT_TRUE(has_line(&r, "rvhv-guest: vda write ok"));
+	EXPECT_TRUE(has_line(&r, "rvhv-guest: virtio console ok"));
+
+	/* The file: [64K, 128K) written, the rest as it was. */
+	fd = open(DISK, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(DISK_SIZE, read(fd, disk, DISK_SIZE));
+	close(fd);
+	for (i = 0; i < DISK_SIZE; i++) {
+		uint8_t want = i >= SZ_64K && i < 2 * SZ_64K ?
+			disk_write_pat(i) : disk_read_pat(i);
+
+		if (disk[i] != want && !bad++)
+			TH_LOG("disk byte %zu: 0x%02x, expected 0x%02x", i,
+			       disk[i], want);
+	}
+	EXPECT_EQ(0, bad);
+	unlink(DISK);
+
+	/* Every notify by ioeventfd, every interrupt through the PLIC. */
+	ASSERT_TRUE(virtio_stats(&r, "virtio-blk@10001000", &ioev, &mmio,
+				 &reqs, &irqs));
+	EXPECT_LT(0, ioev);
+	EXPECT_EQ(0, mmio);
+	EXPECT_LE(3, reqs);	/* at least a read, a write, a flush */
+	EXPECT_LT(0, irqs);
+	ASSERT_TRUE(virtio_stats(&r, "virtio-console@10002000", &ioev, &mmio,
+				 &reqs, &irqs));
+	EXPECT_LT(0, ioev);
+	EXPECT_EQ(0, mmio);
+	EXPECT_LT(0, reqs);
+	EXPECT_NE(NULL, strstr(r.out, rvhv ?
+			       "plic: lines by irqfd/KVM_IRQ_LINE" :
+			       "plic: lines by KVM_INTERRUPT"));
+}
+
+/* Bad device arguments: exit status 3, one line, before any guest runs. */
+TEST_F_TIMEOUT(vmm, virtio_bad_arguments, 60)
+{
+	const char *d = self->dev_arg;
+
+	{
+		const char *a[] = { "--dev", d, "--kernel", GUEST_IMAGE,
+				    "--disk", "/nonexistent", NULL };
+
+		bad(_metadata, a, "missing disk");
+	}
+	{
+		const char *a[] = { "--dev", d, "--kernel", GUEST_IMAGE,
+				    "--disk", "/tmp/empty-disk", NULL };
+
+		write_file("/tmp/empty-disk", "", 0);
+		bad(_metadata, a, "disk of less than one sector");
+		unlink("/tmp/empty-disk");
+	}
+	{
+		const char *a[] = { "--dev", d, "--kernel", GUEST_IMAGE,
+				    "--disk", "/tmp", NULL };
+
+		bad(_metadata, a, "disk is a directory");
+	}
+	{
+		const char *a[] = { "--dev", d, "--kernel", GUEST_IMAGE,
+				    "--disk", NULL };
+
+		bad(_metadata, a, "--disk without a value");
+	}
+	{
+		const char *a[] = { "--dev", d, "--kernel", GUEST_IMAGE,
+				    "--virtio-console=/nonexistent/out", NULL };
+
+		bad(_metadata, a, "virtio console output cannot be created");
+	}
+	{
+		const char *a[] = { "--dev", d, "--kernel", GUEST_IMAGE,
+				    "--virtio-console", "--virtio-console",
+				    NULL };
+
+		bad(_metadata, a, "two virtio consoles");
+	}
+	{
+		const char *a[] = { "--dev", d, "--kernel", GUEST_IMAGE,
+				    "--disk", "/a", "--disk", "/a", "--disk",
+				    "/a", "--disk", "/a", "--disk", "/a",
+				    "--disk", "/a", "--disk", "/a", "--disk",
+				    "/a", "--disk", "/a", NULL };
+
+		bad(_metadata, a, "nine virtio devices");
+	}
+}
+
+/*
+ * A hostile guest against rvhv-run's virtio-blk and PLIC: the bare guest
+ * tools/rvhv-run/virtio-hostile.c breaks every rule of the split
+ * virtqueue it can (buffers and rings outside RAM, loops, indexes out of
+ * range, ...) and checks each time that the device went to
+ * DEVICE_NEEDS_RESET, then that a reset device still serves.  rvhv-run
+ * must neither fault nor spin: the guest powers off, exit status 0.
+ * Twice: as usual, then with the fallbacks (--no-ioeventfd: notifies as
+ * MMIO exits; --no-irqfd: KVM_INTERRUPT for the PLIC's lines).
+ */
+TEST_F_TIMEOUT(vmm, virtio_hostile_guest, 150)
+{
+	static const char hostile[] = "/lib/guest-virtio-hostile.elf";
+	static struct vmm_result r;
+	static uint8_t disk[DISK_SIZE];
+	unsigned long ioev, mmio, reqs, irqs;
+	size_t i;
+	int fallback;
+
+	if (access(hostile, R_OK))
+		SKIP(return, "no %s in this test host", hostile);
+	for (i = 0; i < DISK_SIZE; i++)
+		disk[i] = disk_read_pat(i);
+	write_file(DISK, disk, DISK_SIZE);
+	for (fallback = 0; fallback < 2; fallback++) {
+		const char *args[] = { "--dev", self->dev_arg, "--kernel",
+				       hostile, "--mem", "16", "--disk", DISK,
+				       "--stats", fallback ? "--no-ioeventfd" :
+				       NULL, "--no-irqfd", NULL };
+
+		run_vmm(&r, args, 60, 0);
+		if (!has_line(&r, "rvhv-guest: hostile all ok") ||
+		    exit_code(&r))
+			show(&r, true);
+		printf("# hostile guest%s: exit %d after %.1fs\n",
+		       fallback ? " (fallbacks)" : "", exit_code(&r), r.secs);
+		EXPECT_TRUE(has_line(&r, "rvhv-guest: hostile all ok"))
+			TH_LOG("fallback %d", fallback);
+		EXPECT_EQ(NULL, strstr(r.out, "hostile FAIL"));
+		EXPECT_EQ(0, exit_code(&r)) TH_LOG("fallback %d", fallback);
+		ASSERT_TRUE(virtio_stats(&r, "virtio-blk@10001000", &ioev,
+					 &mmio, &reqs, &irqs));
+		EXPECT_LT(0, fallback ? mmio : ioev);
+		EXPECT_EQ(0, fallback ? ioev : mmio);
+		if (fallback)
+			EXPECT_NE(NULL, strstr(r.out,
+					       "plic: lines by KVM_INTERRUPT"));
+	}
+	unlink(DISK);
+}
+
 TEST_HARNESS_MAIN

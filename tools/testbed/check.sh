@@ -91,7 +91,8 @@ case " ${RVHV_ONLY:-vmm_test} " in
 		     "/lib/guest-Image=$out/guest/Image"
 		     "/lib/guest-initramfs.cpio=$out/guest/initramfs.cpio"
 		     "/lib/guest-hello.elf=$out/guest/hello.elf"
-		     "/lib/guest-hello.bin=$out/guest/hello.bin")
+		     "/lib/guest-hello.bin=$out/guest/hello.bin"
+		     "/lib/guest-virtio-hostile.elf=$out/guest/virtio-hostile.elf")
 	;;
 esac
 
