@@ -46,8 +46,19 @@ long rvhv_check_extension(struct rvhv_vm *vm, long cap)
 	case KVM_CAP_IOEVENTFD:
 	case KVM_CAP_IOEVENTFD_ANY_LENGTH:
 	case KVM_CAP_IRQFD:
+	case KVM_CAP_DEVICE_CTRL:
 	case RVHV_CAP_IRQ_LINES:
+	case RVHV_CAP_AIA_DIRECT:
 		return 1;
+	case KVM_CAP_IRQCHIP:
+	case KVM_CAP_IRQFD_RESAMPLE:
+		/*
+		 * Per VM: the in-kernel AIA (direct mode, no IMSIC) is there
+		 * for a VM that enabled RVHV_CAP_AIA_DIRECT and not
+		 * RVHV_CAP_IRQ_LINES; resampling works through it.
+		 */
+		return vm && test_bit(__ffs(RVHV_VM_CAP_AIA_DIRECT), &vm->caps) &&
+		       !test_bit(__ffs(RVHV_VM_CAP_IRQ_LINES), &vm->caps);
 	case KVM_CAP_NR_MEMSLOTS:
 		return RVHV_NR_MEMSLOTS;
 	case KVM_CAP_VM_GPA_BITS:
@@ -80,11 +91,12 @@ void rvhv_vm_put(struct rvhv_vm *vm)
 	mutex_unlock(&rvhv_vms_lock);
 	atomic_dec(&rvhv_nr_vms);
 
-	/* irqfds reach vCPUs: they go first. */
+	/* irqfds reach the APLIC and vCPUs: they go first. */
 	rvhv_eventfds_destroy(vm);
 	for (i = 0; i < RVHV_MAX_VCPUS; i++)
 		if (vm->vcpus[i])
 			rvhv_vcpu_free(vm->vcpus[i]);
+	rvhv_aia_destroy(vm);
 	rvhv_mmu_destroy(vm);
 	rvhv_tlb_vm_free(vm);
 	mmdrop(vm->mm);
@@ -111,6 +123,28 @@ static long rvhv_vm_set_memory(struct rvhv_vm *vm, unsigned int ioctl,
 	return rvhv_set_user_memory_region(vm, &mem);
 }
 
+/*
+ * RVHV_CAP_IRQ_LINES and RVHV_CAP_AIA_DIRECT: neither changes once the
+ * VM has an AIA device (-EBUSY; the device is refused with
+ * RVHV_CAP_IRQ_LINES on, irqchip/aia.c).
+ */
+static long rvhv_vm_enable_irq_cap(struct rvhv_vm *vm, u32 cap, u64 on)
+{
+	unsigned long bit = cap == RVHV_CAP_IRQ_LINES ?
+			    RVHV_VM_CAP_IRQ_LINES : RVHV_VM_CAP_AIA_DIRECT;
+	long ret = 0;
+
+	mutex_lock(&vm->lock);
+	if (vm->aia && !!(vm->caps & bit) != !!on)
+		ret = -EBUSY;
+	else if (on)
+		set_bit(__ffs(bit), &vm->caps);
+	else
+		clear_bit(__ffs(bit), &vm->caps);
+	mutex_unlock(&vm->lock);
+	return ret;
+}
+
 /* KVM_ENABLE_CAP on the VM fd: rvhv's own opt-in features. */
 static long rvhv_vm_enable_cap(struct rvhv_vm *vm, void __user *argp)
 {
@@ -123,14 +157,14 @@ static long rvhv_vm_enable_cap(struct rvhv_vm *vm, void __user *argp)
 	    cap.args[3])
 		return -EINVAL;
 	switch (cap.cap) {
+	case RVHV_CAP_AIA_DIRECT:
+	case RVHV_CAP_IRQ_LINES:
+		return rvhv_vm_enable_irq_cap(vm, cap.cap, cap.args[0]);
 	case RVHV_CAP_SBI_BATCH:
 		bit = RVHV_VM_CAP_SBI_BATCH;
 		break;
 	case RVHV_CAP_CONSOLE_COALESCE:
 		bit = RVHV_VM_CAP_CONSOLE_COALESCE;
-		break;
-	case RVHV_CAP_IRQ_LINES:
-		bit = RVHV_VM_CAP_IRQ_LINES;
 		break;
 	default:
 		return -EINVAL;
@@ -143,8 +177,9 @@ static long rvhv_vm_enable_cap(struct rvhv_vm *vm, void __user *argp)
 }
 
 /*
- * KVM_SET_GSI_ROUTING and KVM_SIGNAL_MSI: no irqchip, so no routing and no
- * MSI target; kvm.ko's errnos without one (its struct is read first).
+ * KVM_SET_GSI_ROUTING and KVM_SIGNAL_MSI: no GSI routing (an AIA VM has
+ * the fixed one, GSI n = APLIC source n) and no MSI target (no IMSIC);
+ * kvm.ko's errnos without an irqchip (its struct is read first).
  */
 static long rvhv_vm_no_routing(struct rvhv_vm *vm, void __user *argp,
 			       size_t size)
@@ -180,6 +215,8 @@ static long rvhv_vm_ioctl(struct file *filp, unsigned int ioctl,
 		return rvhv_vm_ioeventfd(vm, (void __user *)arg);
 	case KVM_IRQFD:
 		return rvhv_vm_irqfd(vm, (void __user *)arg);
+	case KVM_CREATE_DEVICE:
+		return rvhv_vm_create_device(vm, (void __user *)arg);
 	case KVM_IRQ_LINE:
 	case KVM_IRQ_LINE_STATUS:
 		return rvhv_vm_irq_line(vm, (void __user *)arg,

@@ -210,15 +210,25 @@ void rvhv_vcpu_set_irq(struct rvhv_vcpu *vcpu, unsigned int irq, bool level)
 	rvhv_vcpu_kick(vcpu);
 }
 
-/* Apply raised/lowered VS interrupts to hvip.  The vCPU is loaded. */
+/*
+ * Apply raised/lowered VS interrupts to hvip.  The vCPU is loaded.
+ * hvip.VSEIP is the OR of two lines: IRQ_VS_EXT (KVM_INTERRUPT, GSIs with
+ * RVHV_CAP_IRQ_LINES) and RVHV_IRQ_APLIC (the in-kernel APLIC); a change
+ * of either recomputes it from both levels as they are now.
+ */
 static void rvhv_vcpu_sync_irqs(struct rvhv_vcpu *vcpu)
 {
-	unsigned long mask, val;
+	unsigned long mask, pend, val;
 
 	if (!READ_ONCE(vcpu->irq_pending_mask))
 		return;
 	mask = xchg(&vcpu->irq_pending_mask, 0);
-	val = READ_ONCE(vcpu->irq_pending) & mask;
+	pend = READ_ONCE(vcpu->irq_pending);
+	if (mask & BIT(RVHV_IRQ_APLIC))
+		mask = (mask & ~BIT(RVHV_IRQ_APLIC)) | BIT(IRQ_VS_EXT);
+	if (pend & BIT(RVHV_IRQ_APLIC))
+		pend = (pend & ~BIT(RVHV_IRQ_APLIC)) | BIT(IRQ_VS_EXT);
+	val = pend & mask;
 	csr_clear(CSR_HVIP, mask & ~val);
 	csr_set(CSR_HVIP, val);
 }
@@ -657,8 +667,9 @@ static void rvhv_vcpu_reset(struct rvhv_vcpu *vcpu)
 	vcpu->timer_state = KVM_RISCV_TIMER_STATE_OFF;
 	vcpu->pending = RVHV_PENDING_NONE;
 	vcpu->halted = false;
-	vcpu->irq_pending = 0;
-	vcpu->irq_pending_mask = 0;
+	/* The APLIC's line is the APLIC's: it survives a reset. */
+	vcpu->irq_pending &= BIT(RVHV_IRQ_APLIC);
+	vcpu->irq_pending_mask = BIT(RVHV_IRQ_APLIC);
 	if (!rvhv_use_sstc)
 		hrtimer_cancel(&vcpu->timer);
 }
@@ -728,6 +739,8 @@ int rvhv_create_vcpu(struct rvhv_vm *vm, unsigned long id)
 	 */
 	smp_store_release(&vm->vcpus[id], vcpu);
 	vm->nr_vcpus++;
+	/* Its IDC may already want its line up (irqchip/aplic.c). */
+	rvhv_aia_vcpu_created(vm);
 	mutex_unlock(&vm->lock);
 	return fd;
 

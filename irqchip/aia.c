@@ -1,0 +1,400 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The KVM_DEV_TYPE_RISCV_AIA device: KVM_CREATE_DEVICE, the device fd and
+ * its attributes, with kvm.ko's ABI (arch/riscv/kvm/aia_device.c) and
+ * errnos; what rvhv does differently is in irqchip/aia.h and
+ * Documentation/rvhv.rst.  Locks and lifetimes: irqchip/aia.h.
+ */
+#include <linux/anon_inodes.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/kvm.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "../rvhv_int.h"
+#include "aia.h"
+
+/*
+ * kvm.ko's limit on MSI identities without hardware guest files
+ * (IMSIC_MAX_ID); CONFIG_IDS and CONFIG_SRCS are checked against it.
+ */
+#define RVHV_AIA_MAX_IDS	2047
+
+int rvhv_aia_set_irq(struct rvhv_vm *vm, u32 gsi, bool level, bool resample)
+{
+	struct rvhv_aplic *aplic = rvhv_vm_aplic(vm);
+	struct rvhv_aia *aia = rvhv_vm_aia(vm);
+
+	if (!aplic) {
+		/* kvm.ko: -EBUSY before INIT, -ENODEV without sources. */
+		return aia && READ_ONCE(aia->initialized) ? -ENODEV : -EBUSY;
+	}
+	if (!gsi || gsi >= aplic->nr_irqs)
+		return -ENODEV;
+	rvhv_aplic_set_input(aplic, gsi, level, resample);
+	return 0;
+}
+
+/* GRP_CONFIG; under vm->lock. */
+static int rvhv_aia_config(struct rvhv_aia *aia, u64 type, u32 *nr,
+			   bool write)
+{
+	u32 v = *nr;
+
+	if (write && aia->initialized)
+		return -EBUSY;
+	switch (type) {
+	case KVM_DEV_RISCV_AIA_CONFIG_MODE:
+		/*
+		 * No hardware guest files (no IMSIC at all): emulation is
+		 * the one mode, as kvm.ko on a host without guest files.
+		 */
+		if (write && v != KVM_DEV_RISCV_AIA_MODE_EMUL)
+			return -EINVAL;
+		*nr = KVM_DEV_RISCV_AIA_MODE_EMUL;
+		return 0;
+	case KVM_DEV_RISCV_AIA_CONFIG_IDS:
+		if (!write) {
+			*nr = aia->nr_ids;
+			return 0;
+		}
+		if (v < KVM_DEV_RISCV_AIA_IDS_MIN ||
+		    v >= KVM_DEV_RISCV_AIA_IDS_MAX ||
+		    (v & KVM_DEV_RISCV_AIA_IDS_MIN) !=
+		    KVM_DEV_RISCV_AIA_IDS_MIN || v >= RVHV_AIA_MAX_IDS)
+			return -EINVAL;
+		aia->nr_ids = v;
+		return 0;
+	case KVM_DEV_RISCV_AIA_CONFIG_SRCS:
+		if (!write) {
+			*nr = aia->nr_sources;
+			return 0;
+		}
+		if (v >= KVM_DEV_RISCV_AIA_SRCS_MAX || v >= RVHV_AIA_MAX_IDS)
+			return -EINVAL;
+		aia->nr_sources = v;
+		return 0;
+	case KVM_DEV_RISCV_AIA_CONFIG_GROUP_BITS:
+		if (!write) {
+			*nr = aia->group_bits;
+			return 0;
+		}
+		if (v >= KVM_DEV_RISCV_AIA_GROUP_BITS_MAX)
+			return -EINVAL;
+		aia->group_bits = v;
+		return 0;
+	case KVM_DEV_RISCV_AIA_CONFIG_GROUP_SHIFT:
+		if (!write) {
+			*nr = aia->group_shift;
+			return 0;
+		}
+		if (v < KVM_DEV_RISCV_AIA_GROUP_SHIFT_MIN ||
+		    v >= KVM_DEV_RISCV_AIA_GROUP_SHIFT_MAX)
+			return -EINVAL;
+		aia->group_shift = v;
+		return 0;
+	case KVM_DEV_RISCV_AIA_CONFIG_HART_BITS:
+		if (!write) {
+			*nr = aia->hart_bits;
+			return 0;
+		}
+		if (v >= KVM_DEV_RISCV_AIA_HART_BITS_MAX)
+			return -EINVAL;
+		aia->hart_bits = v;
+		return 0;
+	case KVM_DEV_RISCV_AIA_CONFIG_GUEST_BITS:
+		if (!write) {
+			*nr = aia->guest_bits;
+			return 0;
+		}
+		if (v >= KVM_DEV_RISCV_AIA_GUEST_BITS_MAX)
+			return -EINVAL;
+		aia->guest_bits = v;
+		return 0;
+	}
+	return -ENXIO;
+}
+
+/* GRP_ADDR: the APLIC's base; there are no IMSICs.  Under vm->lock. */
+static int rvhv_aia_addr(struct rvhv_aia *aia, u64 type, u64 *addr,
+			 bool write)
+{
+	if (type != KVM_DEV_RISCV_AIA_ADDR_APLIC)
+		return -ENXIO;
+	if (!write) {
+		*addr = aia->aplic_addr;
+		return 0;
+	}
+	if (aia->initialized)
+		return -EBUSY;
+	if (*addr & (KVM_DEV_RISCV_APLIC_ALIGN - 1))
+		return -EINVAL;
+	aia->aplic_addr = *addr;
+	return 0;
+}
+
+/* GRP_CTRL INIT.  Under vm->lock. */
+static int rvhv_aia_init(struct rvhv_aia *aia)
+{
+	struct rvhv_vm *vm = aia->vm;
+	int ret;
+
+	if (aia->initialized)
+		return -EBUSY;
+	if (aia->nr_ids < aia->nr_sources)
+		return -EINVAL;
+	if (aia->nr_sources && aia->aplic_addr == RVHV_AIA_UNDEF_ADDR)
+		return -EINVAL;
+	/*
+	 * kvm.ko requires an IMSIC address for every vCPU here; rvhv has no
+	 * IMSIC and gets here only with RVHV_CAP_AIA_DIRECT: direct mode.
+	 */
+	if (aia->nr_sources) {
+		ret = rvhv_aplic_init(aia);
+		if (ret)
+			return ret;
+		rvhv_aplic_refresh(vm->aplic);
+	}
+	WRITE_ONCE(aia->initialized, true);
+	return 0;
+}
+
+static int rvhv_aia_set_attr(struct rvhv_aia *aia,
+			     const struct kvm_device_attr *attr)
+{
+	void __user *uaddr = u64_to_user_ptr(attr->addr);
+	struct rvhv_vm *vm = aia->vm;
+	struct rvhv_aplic *aplic;
+	u64 addr;
+	u32 nr;
+	int ret;
+
+	switch (attr->group) {
+	case KVM_DEV_RISCV_AIA_GRP_CONFIG:
+		if (copy_from_user(&nr, uaddr, sizeof(nr)))
+			return -EFAULT;
+		mutex_lock(&vm->lock);
+		ret = rvhv_aia_config(aia, attr->attr, &nr, true);
+		mutex_unlock(&vm->lock);
+		return ret;
+	case KVM_DEV_RISCV_AIA_GRP_ADDR:
+		if (copy_from_user(&addr, uaddr, sizeof(addr)))
+			return -EFAULT;
+		mutex_lock(&vm->lock);
+		ret = rvhv_aia_addr(aia, attr->attr, &addr, true);
+		mutex_unlock(&vm->lock);
+		return ret;
+	case KVM_DEV_RISCV_AIA_GRP_CTRL:
+		if (attr->attr != KVM_DEV_RISCV_AIA_CTRL_INIT)
+			return -ENXIO;
+		mutex_lock(&vm->lock);
+		ret = rvhv_aia_init(aia);
+		mutex_unlock(&vm->lock);
+		return ret;
+	case KVM_DEV_RISCV_AIA_GRP_APLIC:
+		if (copy_from_user(&nr, uaddr, sizeof(nr)))
+			return -EFAULT;
+		aplic = rvhv_vm_aplic(vm);
+		if (!aplic)
+			return -ENODEV;
+		return rvhv_aplic_attr_write(aplic, attr->attr, nr);
+	}
+	/* GRP_IMSIC among them: rvhv has no IMSIC. */
+	return -ENXIO;
+}
+
+static int rvhv_aia_get_attr(struct rvhv_aia *aia,
+			     const struct kvm_device_attr *attr)
+{
+	void __user *uaddr = u64_to_user_ptr(attr->addr);
+	struct rvhv_vm *vm = aia->vm;
+	struct rvhv_aplic *aplic;
+	u64 addr;
+	u32 nr;
+	int ret;
+
+	switch (attr->group) {
+	case KVM_DEV_RISCV_AIA_GRP_CONFIG:
+		if (copy_from_user(&nr, uaddr, sizeof(nr)))
+			return -EFAULT;
+		mutex_lock(&vm->lock);
+		ret = rvhv_aia_config(aia, attr->attr, &nr, false);
+		mutex_unlock(&vm->lock);
+		if (ret)
+			return ret;
+		return copy_to_user(uaddr, &nr, sizeof(nr)) ? -EFAULT : 0;
+	case KVM_DEV_RISCV_AIA_GRP_ADDR:
+		if (copy_from_user(&addr, uaddr, sizeof(addr)))
+			return -EFAULT;
+		mutex_lock(&vm->lock);
+		ret = rvhv_aia_addr(aia, attr->attr, &addr, false);
+		mutex_unlock(&vm->lock);
+		if (ret)
+			return ret;
+		return copy_to_user(uaddr, &addr, sizeof(addr)) ? -EFAULT : 0;
+	case KVM_DEV_RISCV_AIA_GRP_APLIC:
+		if (copy_from_user(&nr, uaddr, sizeof(nr)))
+			return -EFAULT;
+		aplic = rvhv_vm_aplic(vm);
+		if (!aplic)
+			return -ENODEV;
+		ret = rvhv_aplic_attr_read(aplic, attr->attr, &nr);
+		if (ret)
+			return ret;
+		return copy_to_user(uaddr, &nr, sizeof(nr)) ? -EFAULT : 0;
+	}
+	return -ENXIO;
+}
+
+static int rvhv_aia_has_attr(struct rvhv_aia *aia,
+			     const struct kvm_device_attr *attr)
+{
+	struct rvhv_aplic *aplic;
+	u32 nr;
+
+	switch (attr->group) {
+	case KVM_DEV_RISCV_AIA_GRP_CONFIG:
+		if (attr->attr <= KVM_DEV_RISCV_AIA_CONFIG_GUEST_BITS)
+			return 0;
+		break;
+	case KVM_DEV_RISCV_AIA_GRP_ADDR:
+		if (attr->attr == KVM_DEV_RISCV_AIA_ADDR_APLIC)
+			return 0;
+		break;
+	case KVM_DEV_RISCV_AIA_GRP_CTRL:
+		if (attr->attr == KVM_DEV_RISCV_AIA_CTRL_INIT)
+			return 0;
+		break;
+	case KVM_DEV_RISCV_AIA_GRP_APLIC:
+		aplic = rvhv_vm_aplic(aia->vm);
+		if (!aplic)
+			return -ENODEV;
+		return rvhv_aplic_attr_read(aplic, attr->attr, &nr);
+	}
+	return -ENXIO;
+}
+
+static long rvhv_aia_ioctl(struct file *filp, unsigned int ioctl,
+			   unsigned long arg)
+{
+	struct rvhv_aia *aia = filp->private_data;
+	struct kvm_device_attr attr;
+
+	if (aia->vm->mm != current->mm)
+		return -EIO;
+	switch (ioctl) {
+	case KVM_SET_DEVICE_ATTR:
+	case KVM_GET_DEVICE_ATTR:
+	case KVM_HAS_DEVICE_ATTR:
+		break;
+	default:
+		return -ENOTTY;
+	}
+	if (copy_from_user(&attr, (void __user *)arg, sizeof(attr)))
+		return -EFAULT;
+	if (ioctl == KVM_SET_DEVICE_ATTR)
+		return rvhv_aia_set_attr(aia, &attr);
+	if (ioctl == KVM_GET_DEVICE_ATTR)
+		return rvhv_aia_get_attr(aia, &attr);
+	return rvhv_aia_has_attr(aia, &attr);
+}
+
+/* The device stays with the VM; the fd only held a reference on it. */
+static int rvhv_aia_release(struct inode *inode, struct file *filp)
+{
+	struct rvhv_aia *aia = filp->private_data;
+
+	rvhv_vm_put(aia->vm);
+	return 0;
+}
+
+static const struct file_operations rvhv_aia_fops = {
+	.owner		= THIS_MODULE,
+	.release	= rvhv_aia_release,
+	.unlocked_ioctl	= rvhv_aia_ioctl,
+	.llseek		= noop_llseek,
+};
+
+/* KVM_CREATE_DEVICE: under vm->lock. */
+static int rvhv_aia_create(struct rvhv_vm *vm)
+{
+	struct rvhv_aia *aia;
+	unsigned int i;
+	int fd;
+
+	lockdep_assert_held(&vm->lock);
+	if (vm->aia)
+		return -EEXIST;
+	/* The VM's GSIs already lead to vCPU lines (RVHV_CAP_IRQ_LINES). */
+	if (test_bit(__ffs(RVHV_VM_CAP_IRQ_LINES), &vm->caps))
+		return -EBUSY;
+	/* kvm.ko: not once a vCPU has run. */
+	for (i = 0; i < RVHV_MAX_VCPUS; i++)
+		if (vm->vcpus[i] && READ_ONCE(vm->vcpus[i]->ran))
+			return -EBUSY;
+
+	aia = kzalloc(sizeof(*aia), GFP_KERNEL_ACCOUNT);
+	if (!aia)
+		return -ENOMEM;
+	aia->vm = vm;
+	/* kvm.ko's defaults on a host without guest files. */
+	aia->nr_ids = RVHV_AIA_MAX_IDS - 1;
+	aia->group_shift = KVM_DEV_RISCV_AIA_GROUP_SHIFT_MIN;
+	aia->aplic_addr = RVHV_AIA_UNDEF_ADDR;
+
+	refcount_inc(&vm->users);
+	fd = anon_inode_getfd("rvhv-aia", &rvhv_aia_fops, aia,
+			      O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		refcount_dec(&vm->users);
+		kfree(aia);
+		return fd;
+	}
+	/* Pairs with rvhv_vm_aia(): GSIs see a whole device. */
+	smp_store_release(&vm->aia, aia);
+	return fd;
+}
+
+long rvhv_vm_create_device(struct rvhv_vm *vm, void __user *argp)
+{
+	struct kvm_create_device cd;
+	int ret;
+
+	if (copy_from_user(&cd, argp, sizeof(cd)))
+		return -EFAULT;
+	/*
+	 * The one device type, and only in direct mode (no IMSIC): without
+	 * RVHV_CAP_AIA_DIRECT there is nothing that would work, and rvhv
+	 * answers as kvm.ko on a host without AIA.
+	 */
+	if (cd.type != KVM_DEV_TYPE_RISCV_AIA ||
+	    !test_bit(__ffs(RVHV_VM_CAP_AIA_DIRECT), &vm->caps))
+		return -ENODEV;
+	if (!(cd.flags & KVM_CREATE_DEVICE_TEST)) {
+		mutex_lock(&vm->lock);
+		ret = rvhv_aia_create(vm);
+		mutex_unlock(&vm->lock);
+		if (ret < 0)
+			return ret;
+		cd.fd = ret;
+	}
+	/* kvm.ko: a failed copy leaves the device (and its fd) behind. */
+	if (copy_to_user(argp, &cd, sizeof(cd)))
+		return -EFAULT;
+	return 0;
+}
+
+void rvhv_aia_vcpu_created(struct rvhv_vm *vm)
+{
+	if (vm->aplic)
+		rvhv_aplic_refresh(vm->aplic);
+}
+
+void rvhv_aia_destroy(struct rvhv_vm *vm)
+{
+	rvhv_aplic_free(vm->aplic);
+	vm->aplic = NULL;
+	kfree(vm->aia);
+	vm->aia = NULL;
+}

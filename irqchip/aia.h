@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The irqchip room: a VM's in-kernel interrupt controller, KVM's
+ * KVM_DEV_TYPE_RISCV_AIA device.  It owns the device (KVM_CREATE_DEVICE
+ * on the VM fd, its fd and KVM_{SET,GET,HAS}_DEVICE_ATTR with KVM's
+ * attribute ABI and errnos, irqchip/aia.c), the emulated APLIC behind it
+ * (its registers, the guest's loads and stores to its window, handled in
+ * the kernel without an exit, and its sources, which GSIs drive:
+ * irqchip/aplic.c) and the VS external interrupt line each vCPU gets from
+ * the APLIC.
+ *
+ * What exists: the APLIC in direct delivery mode (domaincfg.DM = 0: an
+ * interrupt delivery control, IDC, per vCPU, hart index = vCPU id, the
+ * interrupt reaches the vCPU's hvip.VSEIP, OR'ed with KVM_INTERRUPT's
+ * level), an rvhv addition behind RVHV_CAP_AIA_DIRECT.  There is no
+ * IMSIC yet, so no MSI delivery mode: the device is created only for a
+ * VM that enabled RVHV_CAP_AIA_DIRECT (else -ENODEV, what kvm.ko answers
+ * on a host without AIA), its IMSIC attributes do not exist (-ENXIO),
+ * and domaincfg.DM reads 0.  See Documentation/rvhv.rst, "In-kernel
+ * AIA".
+ *
+ * Lifetimes.  struct rvhv_aia is allocated by KVM_CREATE_DEVICE and lives
+ * as long as the VM: the device fd holds a reference on the VM (struct
+ * rvhv_vm.users, like a vCPU fd), and the VM's last reference frees the
+ * device (rvhv_aia_destroy()), so the device fd and the VM fd may be
+ * closed in either order.  Closing the device fd does not remove the
+ * device (kvm.ko's AIA has no release either).  struct rvhv_aplic is
+ * allocated by the INIT attribute (when the VM has sources) and freed
+ * with the device.
+ *
+ * Locks.  rvhv_vm.lock (a mutex) serialises the device's creation, its
+ * attributes (configuration, INIT, register get/set) and vCPU creation.
+ * rvhv_vm.aia and rvhv_vm.aplic are written once, under it, with release
+ * semantics, and read anywhere with acquire (rvhv_vm_aia(),
+ * rvhv_vm_aplic()): once seen, they stay until the VM is freed.
+ * rvhv_aplic.lock (a spinlock, irqs off: irqfd wake-ups take it in
+ * atomic context) protects all the APLIC's register state; under it the
+ * APLIC raises and lowers vCPU lines (atomic bit operations and a kick,
+ * rvhv_vcpu_set_irq()).  Nothing else is taken under it: resample
+ * eventfds are signalled after it is dropped.
+ */
+#ifndef _RVHV_IRQCHIP_AIA_H
+#define _RVHV_IRQCHIP_AIA_H
+
+#include <linux/errno.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+
+struct rvhv_vm;
+struct rvhv_vcpu;
+
+/* IDCs of a direct-mode APLIC: one per possible vCPU id (hart index). */
+#define RVHV_APLIC_NR_IDCS	64
+#define RVHV_APLIC_IDC_BASE	0x4000
+#define RVHV_APLIC_IDC_SIZE	32
+/*
+ * The guest-physical window the APLIC claims from its base: KVM's
+ * KVM_DEV_RISCV_APLIC_SIZE (0x4000) of domain registers, then the IDCs
+ * (direct mode needs them; kvm.ko's MSI-mode APLIC has none).
+ */
+#define RVHV_APLIC_WINDOW	(RVHV_APLIC_IDC_BASE + \
+				 RVHV_APLIC_NR_IDCS * RVHV_APLIC_IDC_SIZE)
+
+/**
+ * struct rvhv_aplic_idc - one interrupt delivery control (direct mode)
+ * @idelivery: bit 0: delivery enabled
+ * @iforce: bit 0: a forced (spurious, identity 0) interrupt
+ * @ithreshold: priorities at or above it are masked (0: none is)
+ * @topi: identity << 16 | priority of the best pending-and-enabled
+ *	source targeting this IDC below the threshold (0: none),
+ *	recomputed after every change
+ * @line: what the APLIC last drove the vCPU's line to
+ */
+struct rvhv_aplic_idc {
+	u32 idelivery;
+	u32 iforce;
+	u32 ithreshold;
+	u32 topi;
+	bool line;
+};
+
+/**
+ * struct rvhv_aplic - the emulated APLIC (one interrupt domain, direct
+ * delivery mode); everything but the fixed fields under @lock
+ * @lock: see the top of the file
+ * @vm: its VM (fixed)
+ * @base: guest physical base of its window (fixed at INIT)
+ * @nr_irqs: sources + 1: source 0 does not exist (fixed)
+ * @domaincfg: the writable bit of domaincfg (IE)
+ * @sourcecfg: per source (index 1..nr_irqs-1): source mode, or 0
+ * @target: per source: hart index << 18 | priority (1..255)
+ * @pending: per source: pending bit
+ * @enabled: per source: enable bit
+ * @input: per source: the raw input level the VMM last drove (GSIs)
+ * @resample: per source: last raised by a resampling irqfd; its claim
+ *	lowers the input and signals the resample eventfds
+ * @idc: the IDCs, by hart index (vCPU id)
+ */
+struct rvhv_aplic {
+	spinlock_t lock;
+	struct rvhv_vm *vm;
+	u64 base;
+	u32 nr_irqs;
+	u32 domaincfg;
+	u32 *sourcecfg;
+	u32 *target;
+	unsigned long *pending;
+	unsigned long *enabled;
+	unsigned long *input;
+	unsigned long *resample;
+	struct rvhv_aplic_idc idc[RVHV_APLIC_NR_IDCS];
+};
+
+/**
+ * struct rvhv_aia - the KVM_DEV_TYPE_RISCV_AIA device of a VM; under
+ * rvhv_vm.lock
+ * @vm: its VM
+ * @nr_ids: CONFIG_IDS (MSI identities; kept for the ABI, unused in
+ *	direct mode)
+ * @nr_sources: CONFIG_SRCS
+ * @group_bits: CONFIG_GROUP_BITS
+ * @group_shift: CONFIG_GROUP_SHIFT
+ * @hart_bits: CONFIG_HART_BITS
+ * @guest_bits: CONFIG_GUEST_BITS
+ * @aplic_addr: ADDR_APLIC (RVHV_AIA_UNDEF_ADDR until set)
+ * @initialized: CTRL_INIT succeeded: configuration is frozen
+ */
+struct rvhv_aia {
+	struct rvhv_vm *vm;
+	u32 nr_ids;
+	u32 nr_sources;
+	u32 group_bits;
+	u32 group_shift;
+	u32 hart_bits;
+	u32 guest_bits;
+	u64 aplic_addr;
+	bool initialized;
+};
+
+#define RVHV_AIA_UNDEF_ADDR	(~0ULL)
+
+/* irqchip/aia.c */
+/* KVM_CREATE_DEVICE on the VM fd. */
+long rvhv_vm_create_device(struct rvhv_vm *vm, void __user *argp);
+/* The VM's last reference is gone: free the device and its APLIC. */
+void rvhv_aia_destroy(struct rvhv_vm *vm);
+/* A vCPU was created (under rvhv_vm.lock): give it its IDC's line. */
+void rvhv_aia_vcpu_created(struct rvhv_vm *vm);
+
+/*
+ * GSI @gsi = APLIC source @gsi of an AIA VM goes to @level; @resample:
+ * raised by a resampling irqfd (its claim lowers it again).  Any context
+ * but NMI.  0, -EBUSY before INIT, -ENODEV for a source the APLIC does
+ * not have (kvm.ko's errnos).
+ */
+int rvhv_aia_set_irq(struct rvhv_vm *vm, u32 gsi, bool level, bool resample);
+
+/* irqchip/aplic.c */
+int rvhv_aplic_init(struct rvhv_aia *aia);
+void rvhv_aplic_free(struct rvhv_aplic *aplic);
+void rvhv_aplic_set_input(struct rvhv_aplic *aplic, u32 irq, bool level,
+			  bool resample);
+/* GRP_APLIC: register at @off; 0, -EOPNOTSUPP (unaligned), -ENODEV. */
+int rvhv_aplic_attr_read(struct rvhv_aplic *aplic, u64 off, u32 *val);
+int rvhv_aplic_attr_write(struct rvhv_aplic *aplic, u64 off, u32 val);
+/* Recompute every IDC's line (a vCPU appeared). */
+void rvhv_aplic_refresh(struct rvhv_aplic *aplic);
+/*
+ * A guest load or store of @len bytes at @gpa (a store's value in *@val):
+ * true if it falls in the APLIC's window (handled: a load's value is in
+ * *@val), false otherwise.  Process context (a vCPU's exit handler).
+ */
+bool rvhv_aia_mmio(struct rvhv_vcpu *vcpu, u64 gpa, unsigned int len,
+		   bool write, u64 *val);
+
+/*
+ * MSI delivery to a vCPU's IMSIC interrupt file @guest_index, identity
+ * @eiid.  rvhv has no IMSIC yet: nothing can deliver an MSI, and the
+ * APLIC's MSI mode is not offered (see the top of the file).
+ */
+static inline int rvhv_imsic_inject(struct rvhv_vcpu *vcpu, u32 guest_index,
+				    u32 eiid)
+{
+	return -ENODEV;
+}
+
+#endif /* _RVHV_IRQCHIP_AIA_H */
