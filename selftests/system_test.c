@@ -43,6 +43,7 @@ static const struct {
 	{ KVM_CAP_IOEVENTFD, 1 },
 	{ KVM_CAP_IOEVENTFD_ANY_LENGTH, 1 },
 	{ KVM_CAP_IRQFD, 1 },
+	{ KVM_CAP_DEVICE_CTRL, 1 },
 };
 #define KVM_CAP_LIMIT 512
 
@@ -148,8 +149,33 @@ TEST_F(dev, check_extension_truthful)
 	EXPECT_EQ(1, ioctl(self->fd, KVM_CHECK_EXTENSION,
 			   RVHV_CAP_CONSOLE_COALESCE));
 	EXPECT_EQ(1, ioctl(self->fd, KVM_CHECK_EXTENSION, RVHV_CAP_IRQ_LINES));
+	EXPECT_EQ(1, ioctl(self->fd, KVM_CHECK_EXTENSION, RVHV_CAP_AIA_DIRECT));
 	EXPECT_EQ(0, ioctl(self->fd, KVM_CHECK_EXTENSION,
-			   RVHV_CAP_IRQ_LINES + 1));
+			   RVHV_CAP_AIA_DIRECT + 1));
+	close(vm);
+}
+
+/*
+ * The in-kernel AIA is per VM: KVM_CAP_IRQCHIP and KVM_CAP_IRQFD_RESAMPLE
+ * answer 1 on a VM that enabled RVHV_CAP_AIA_DIRECT (and not
+ * RVHV_CAP_IRQ_LINES), 0 everywhere else (aia_test tests the device).
+ */
+TEST_F(dev, check_extension_aia_per_vm)
+{
+	struct kvm_enable_cap cap = { .cap = RVHV_CAP_AIA_DIRECT,
+				      .args = { 1 } };
+	int vm = ioctl(self->fd, KVM_CREATE_VM, 0);
+
+	ASSERT_GE(vm, 0);
+	EXPECT_EQ(0, ioctl(vm, KVM_CHECK_EXTENSION, KVM_CAP_IRQCHIP));
+	ASSERT_EQ(0, ioctl(vm, KVM_ENABLE_CAP, &cap));
+	EXPECT_EQ(1, ioctl(vm, KVM_CHECK_EXTENSION, KVM_CAP_IRQCHIP));
+	EXPECT_EQ(1, ioctl(vm, KVM_CHECK_EXTENSION, KVM_CAP_IRQFD_RESAMPLE));
+	EXPECT_EQ(0, ioctl(self->fd, KVM_CHECK_EXTENSION, KVM_CAP_IRQCHIP));
+	cap.cap = RVHV_CAP_IRQ_LINES;
+	ASSERT_EQ(0, ioctl(vm, KVM_ENABLE_CAP, &cap));
+	EXPECT_EQ(0, ioctl(vm, KVM_CHECK_EXTENSION, KVM_CAP_IRQCHIP));
+	EXPECT_EQ(0, ioctl(vm, KVM_CHECK_EXTENSION, KVM_CAP_IRQFD_RESAMPLE));
 	close(vm);
 }
 
