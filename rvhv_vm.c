@@ -52,13 +52,17 @@ long rvhv_check_extension(struct rvhv_vm *vm, long cap)
 		return 1;
 	case KVM_CAP_IRQCHIP:
 	case KVM_CAP_IRQFD_RESAMPLE:
+	case KVM_CAP_IRQ_ROUTING:
 		/*
 		 * Per VM: the in-kernel AIA (direct mode, no IMSIC) is there
 		 * for a VM that enabled RVHV_CAP_AIA_DIRECT and not
-		 * RVHV_CAP_IRQ_LINES; resampling works through it.
+		 * RVHV_CAP_IRQ_LINES; resampling and GSI routing (to APLIC
+		 * sources: kvm.ko's limit of routes) work through it.
 		 */
-		return vm && test_bit(__ffs(RVHV_VM_CAP_AIA_DIRECT), &vm->caps) &&
-		       !test_bit(__ffs(RVHV_VM_CAP_IRQ_LINES), &vm->caps);
+		if (!vm || !test_bit(__ffs(RVHV_VM_CAP_AIA_DIRECT), &vm->caps) ||
+		    test_bit(__ffs(RVHV_VM_CAP_IRQ_LINES), &vm->caps))
+			return 0;
+		return cap == KVM_CAP_IRQ_ROUTING ? RVHV_MAX_IRQ_ROUTES : 1;
 	case KVM_CAP_NR_MEMSLOTS:
 		return RVHV_NR_MEMSLOTS;
 	case KVM_CAP_VM_GPA_BITS:
@@ -177,17 +181,14 @@ static long rvhv_vm_enable_cap(struct rvhv_vm *vm, void __user *argp)
 }
 
 /*
- * KVM_SET_GSI_ROUTING and KVM_SIGNAL_MSI: no GSI routing (an AIA VM has
- * the fixed one, GSI n = APLIC source n) and no MSI target (no IMSIC);
- * kvm.ko's errnos without an irqchip (its struct is read first).
+ * KVM_SIGNAL_MSI: no MSI target (no IMSIC); kvm.ko's errnos without an
+ * irqchip (its struct is read first).
  */
-static long rvhv_vm_no_routing(struct rvhv_vm *vm, void __user *argp,
-			       size_t size)
+static long rvhv_vm_no_msi(struct rvhv_vm *vm, void __user *argp)
 {
-	u8 buf[sizeof(struct kvm_msi)];
+	struct kvm_msi msi;
 
-	BUILD_BUG_ON(sizeof(struct kvm_irq_routing) > sizeof(buf));
-	if (copy_from_user(buf, argp, size))
+	if (copy_from_user(&msi, argp, sizeof(msi)))
 		return -EFAULT;
 	return -EINVAL;
 }
@@ -222,11 +223,9 @@ static long rvhv_vm_ioctl(struct file *filp, unsigned int ioctl,
 		return rvhv_vm_irq_line(vm, (void __user *)arg,
 					ioctl == KVM_IRQ_LINE_STATUS);
 	case KVM_SET_GSI_ROUTING:
-		return rvhv_vm_no_routing(vm, (void __user *)arg,
-					  sizeof(struct kvm_irq_routing));
+		return rvhv_vm_set_gsi_routing(vm, (void __user *)arg);
 	case KVM_SIGNAL_MSI:
-		return rvhv_vm_no_routing(vm, (void __user *)arg,
-					  sizeof(struct kvm_msi));
+		return rvhv_vm_no_msi(vm, (void __user *)arg);
 	}
 	return -ENOTTY;
 }

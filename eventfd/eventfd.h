@@ -94,11 +94,11 @@ long rvhv_vm_irq_line(struct rvhv_vm *vm, void __user *argp, bool status);
  */
 int rvhv_irq_set(struct rvhv_vm *vm, u32 gsi, bool level);
 /*
- * The guest acknowledged GSI @gsi (claimed it at the APLIC): signal the
- * resample eventfd of every resampling irqfd of that GSI.  Any context
- * but NMI; no APLIC lock held.
+ * The guest acknowledged APLIC source @pin (claimed it): signal the
+ * resample eventfd of every resampling irqfd whose GSI leads there.  Any
+ * context but NMI; no APLIC lock held.
  */
-void rvhv_irqfd_resample(struct rvhv_vm *vm, u32 gsi);
+void rvhv_irqfd_resample(struct rvhv_vm *vm, u32 pin);
 /* Part of rvhv_eventfds_destroy(). */
 void rvhv_irqfds_destroy(struct rvhv_vm *vm);
 /* Module init/exit: the workqueue that frees irqfds of closed eventfds. */

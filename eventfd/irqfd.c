@@ -23,8 +23,10 @@
  *   irqfd is accepted (resample too) but leads nowhere, KVM_IRQ_LINE
  *   gets -ENXIO.
  * The two are exclusive (-EBUSY for the second, irqchip/aia.c and
- * rvhv_vm.c).  KVM_SET_GSI_ROUTING and KVM_SIGNAL_MSI get -EINVAL
- * (rvhv_vm.c): no routing, no IMSIC.
+ * rvhv_vm.c).  With the AIA an irqfd's GSI goes through the GSI routing
+ * (KVM_SET_GSI_ROUTING; GSI n = source n by default), KVM_IRQ_LINE names
+ * the source itself, as in kvm.ko.  KVM_SIGNAL_MSI gets -EINVAL
+ * (rvhv_vm.c): no IMSIC.
  *
  * Lifetime of an irqfd (struct rvhv_irqfd): created by KVM_IRQFD, on
  * rvhv_eventfds.irqfds and on its eventfd's wait queue; it holds a
@@ -110,12 +112,18 @@ int rvhv_irq_set(struct rvhv_vm *vm, u32 gsi, bool level)
 /* An irqfd's eventfd was signalled: what its GSI does. */
 static void rvhv_irqfd_inject(struct rvhv_vm *vm, u32 gsi, bool resample)
 {
+	int pin;
+
 	if (rvhv_vm_aia(vm)) {
+		/* Through the GSI routing (KVM_IRQ_LINE goes around it). */
+		pin = rvhv_aia_gsi_pin(vm, gsi);
+		if (pin < 0)
+			return;
 		if (resample) {
-			rvhv_aia_set_irq(vm, gsi, true, true);
+			rvhv_aia_set_irq(vm, pin, true, true);
 		} else {
-			rvhv_aia_set_irq(vm, gsi, true, false);
-			rvhv_aia_set_irq(vm, gsi, false, false);
+			rvhv_aia_set_irq(vm, pin, true, false);
+			rvhv_aia_set_irq(vm, pin, false, false);
 		}
 		return;
 	}
@@ -124,13 +132,14 @@ static void rvhv_irqfd_inject(struct rvhv_vm *vm, u32 gsi, bool resample)
 		rvhv_irq_set(vm, gsi, true);
 }
 
-void rvhv_irqfd_resample(struct rvhv_vm *vm, u32 gsi)
+void rvhv_irqfd_resample(struct rvhv_vm *vm, u32 pin)
 {
 	struct rvhv_irqfd *irqfd;
 
 	rcu_read_lock();
 	list_for_each_entry_rcu(irqfd, &vm->eventfds.irqfds, list)
-		if (irqfd->gsi == gsi && irqfd->resamplefd)
+		if (irqfd->resamplefd &&
+		    rvhv_aia_gsi_pin(vm, irqfd->gsi) == pin)
 			eventfd_signal(irqfd->resamplefd);
 	rcu_read_unlock();
 }
@@ -163,8 +172,10 @@ static void rvhv_irqfd_unhook(struct rvhv_irqfd *irqfd)
  */
 static void rvhv_irqfd_put(struct rvhv_irqfd *irqfd)
 {
-	if (irqfd->resamplefd && rvhv_vm_aia(irqfd->vm))
-		rvhv_aia_set_irq(irqfd->vm, irqfd->gsi, false, false);
+	int pin = rvhv_aia_gsi_pin(irqfd->vm, irqfd->gsi);
+
+	if (irqfd->resamplefd && pin >= 0)
+		rvhv_aia_set_irq(irqfd->vm, pin, false, false);
 	eventfd_ctx_put(irqfd->eventfd);
 	if (irqfd->resamplefd)
 		eventfd_ctx_put(irqfd->resamplefd);

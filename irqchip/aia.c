@@ -36,6 +36,108 @@ int rvhv_aia_set_irq(struct rvhv_vm *vm, u32 gsi, bool level, bool resample)
 	return 0;
 }
 
+int rvhv_aia_gsi_pin(struct rvhv_vm *vm, u32 gsi)
+{
+	struct rvhv_aia *aia = rvhv_vm_aia(vm);
+	struct rvhv_gsi_routing *r;
+	int pin = -1;
+
+	if (!aia)
+		return -1;
+	rcu_read_lock();
+	r = rcu_dereference(aia->routing);
+	if (r && gsi < r->nr && r->pin[gsi] != RVHV_GSI_NO_PIN)
+		pin = r->pin[gsi];
+	rcu_read_unlock();
+	return pin;
+}
+
+/* Publish @r (under vm->lock); the old table goes after a grace period. */
+static void rvhv_aia_set_routing(struct rvhv_aia *aia,
+				 struct rvhv_gsi_routing *r)
+{
+	struct rvhv_gsi_routing *old;
+
+	lockdep_assert_held(&aia->vm->lock);
+	old = rcu_replace_pointer(aia->routing, r,
+				  lockdep_is_held(&aia->vm->lock));
+	if (old)
+		kfree_rcu(old, rcu);
+}
+
+static struct rvhv_gsi_routing *rvhv_routing_alloc(u32 nr)
+{
+	struct rvhv_gsi_routing *r;
+	u32 i;
+
+	r = kzalloc(struct_size(r, pin, nr), GFP_KERNEL_ACCOUNT);
+	if (!r)
+		return NULL;
+	r->nr = nr;
+	for (i = 0; i < nr; i++)
+		r->pin[i] = RVHV_GSI_NO_PIN;
+	return r;
+}
+
+/*
+ * KVM_SET_GSI_ROUTING with kvm.ko's checks, in its order: the header,
+ * an irqchip, at most 4096 entries, no flags, the entries; each entry's
+ * GSI below 4096, its flags 0 (an MSI entry's: KVM_MSI_VALID_DEVID), an
+ * irqchip entry's chip 0 and pin below 1024, one pin per GSI and chip.
+ * MSI entries get -EINVAL: there is no IMSIC (kvm.ko takes them).
+ */
+long rvhv_vm_set_gsi_routing(struct rvhv_vm *vm, void __user *argp)
+{
+	struct kvm_irq_routing __user *urouting = argp;
+	struct kvm_irq_routing_entry *ents = NULL;
+	struct kvm_irq_routing hdr;
+	struct rvhv_gsi_routing *r;
+	struct rvhv_aia *aia;
+	u32 i, nr = 0;
+	long ret;
+
+	if (copy_from_user(&hdr, argp, sizeof(hdr)))
+		return -EFAULT;
+	aia = rvhv_vm_aia(vm);
+	if (!aia || hdr.nr > RVHV_MAX_IRQ_ROUTES || hdr.flags)
+		return -EINVAL;
+	if (hdr.nr) {
+		ents = vmemdup_array_user(urouting->entries, hdr.nr,
+					  sizeof(*ents));
+		if (IS_ERR(ents))
+			return PTR_ERR(ents);
+	}
+	for (i = 0; i < hdr.nr; i++) {
+		ret = -EINVAL;
+		if (ents[i].gsi >= RVHV_MAX_IRQ_ROUTES)
+			goto out;
+		nr = max(nr, ents[i].gsi + 1);
+	}
+	ret = -ENOMEM;
+	r = rvhv_routing_alloc(nr);
+	if (!r)
+		goto out;
+	ret = -EINVAL;
+	for (i = 0; i < hdr.nr; i++) {
+		const struct kvm_irq_routing_entry *e = &ents[i];
+
+		if (e->type != KVM_IRQ_ROUTING_IRQCHIP || e->flags ||
+		    e->u.irqchip.irqchip || e->u.irqchip.pin >=
+		    RVHV_IRQCHIP_NUM_PINS || r->pin[e->gsi] != RVHV_GSI_NO_PIN) {
+			kfree(r);
+			goto out;
+		}
+		r->pin[e->gsi] = e->u.irqchip.pin;
+	}
+	mutex_lock(&vm->lock);
+	rvhv_aia_set_routing(aia, r);
+	mutex_unlock(&vm->lock);
+	ret = 0;
+out:
+	kvfree(ents);
+	return ret;
+}
+
 /* GRP_CONFIG; under vm->lock. */
 static int rvhv_aia_config(struct rvhv_aia *aia, u64 type, u32 *nr,
 			   bool write)
@@ -151,9 +253,21 @@ static int rvhv_aia_init(struct rvhv_aia *aia)
 	 * IMSIC and gets here only with RVHV_CAP_AIA_DIRECT: direct mode.
 	 */
 	if (aia->nr_sources) {
+		struct rvhv_gsi_routing *r;
+		u32 i;
+
+		/* kvm.ko's default routing: GSI n = source n. */
+		r = rvhv_routing_alloc(aia->nr_sources + 1);
+		if (!r)
+			return -ENOMEM;
+		for (i = 0; i < r->nr; i++)
+			r->pin[i] = i;
 		ret = rvhv_aplic_init(aia);
-		if (ret)
+		if (ret) {
+			kfree(r);
 			return ret;
+		}
+		rvhv_aia_set_routing(aia, r);
 		rvhv_aplic_refresh(vm->aplic);
 	}
 	WRITE_ONCE(aia->initialized, true);
@@ -393,6 +507,8 @@ void rvhv_aia_vcpu_created(struct rvhv_vm *vm)
 
 void rvhv_aia_destroy(struct rvhv_vm *vm)
 {
+	if (vm->aia)
+		kfree(rcu_dereference_protected(vm->aia->routing, true));
 	rvhv_aplic_free(vm->aplic);
 	vm->aplic = NULL;
 	kfree(vm->aia);

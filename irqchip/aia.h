@@ -43,6 +43,7 @@
 #define _RVHV_IRQCHIP_AIA_H
 
 #include <linux/errno.h>
+#include <linux/rcupdate.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 
@@ -111,6 +112,24 @@ struct rvhv_aplic {
 	struct rvhv_aplic_idc idc[RVHV_APLIC_NR_IDCS];
 };
 
+/* KVM_SET_GSI_ROUTING's limits (kvm.ko's KVM_MAX_IRQ_ROUTES, pins). */
+#define RVHV_MAX_IRQ_ROUTES	4096
+#define RVHV_IRQCHIP_NUM_PINS	1024
+#define RVHV_GSI_NO_PIN		0xffff
+
+/**
+ * struct rvhv_gsi_routing - where each GSI leads (irqfds; KVM_IRQ_LINE
+ * names the APLIC source directly, as in kvm.ko)
+ * @rcu: freed after a grace period once replaced
+ * @nr: GSIs 0..@nr-1 have an entry
+ * @pin: the APLIC source (irqchip pin) of each, or RVHV_GSI_NO_PIN
+ */
+struct rvhv_gsi_routing {
+	struct rcu_head rcu;
+	u32 nr;
+	u16 pin[] __counted_by(nr);
+};
+
 /**
  * struct rvhv_aia - the KVM_DEV_TYPE_RISCV_AIA device of a VM; under
  * rvhv_vm.lock
@@ -124,6 +143,9 @@ struct rvhv_aplic {
  * @guest_bits: CONFIG_GUEST_BITS
  * @aplic_addr: ADDR_APLIC (RVHV_AIA_UNDEF_ADDR until set)
  * @initialized: CTRL_INIT succeeded: configuration is frozen
+ * @routing: GSI routing, or NULL (none: GSIs of irqfds lead nowhere);
+ *	replaced whole under rvhv_vm.lock (KVM_SET_GSI_ROUTING, and INIT's
+ *	default: GSI n = source n), read under rcu_read_lock()
  */
 struct rvhv_aia {
 	struct rvhv_vm *vm;
@@ -135,6 +157,7 @@ struct rvhv_aia {
 	u32 guest_bits;
 	u64 aplic_addr;
 	bool initialized;
+	struct rvhv_gsi_routing __rcu *routing;
 };
 
 #define RVHV_AIA_UNDEF_ADDR	(~0ULL)
@@ -142,6 +165,13 @@ struct rvhv_aia {
 /* irqchip/aia.c */
 /* KVM_CREATE_DEVICE on the VM fd. */
 long rvhv_vm_create_device(struct rvhv_vm *vm, void __user *argp);
+/* KVM_SET_GSI_ROUTING on the VM fd (-EINVAL without the device). */
+long rvhv_vm_set_gsi_routing(struct rvhv_vm *vm, void __user *argp);
+/*
+ * The APLIC source GSI @gsi of an AIA VM leads to, or -1.  Any context
+ * but NMI.
+ */
+int rvhv_aia_gsi_pin(struct rvhv_vm *vm, u32 gsi);
 /* The VM's last reference is gone: free the device and its APLIC. */
 void rvhv_aia_destroy(struct rvhv_vm *vm);
 /* A vCPU was created (under rvhv_vm.lock): give it its IDC's line. */

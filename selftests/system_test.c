@@ -156,9 +156,10 @@ TEST_F(dev, check_extension_truthful)
 }
 
 /*
- * The in-kernel AIA is per VM: KVM_CAP_IRQCHIP and KVM_CAP_IRQFD_RESAMPLE
- * answer 1 on a VM that enabled RVHV_CAP_AIA_DIRECT (and not
- * RVHV_CAP_IRQ_LINES), 0 everywhere else (aia_test tests the device).
+ * The in-kernel AIA is per VM: KVM_CAP_IRQCHIP, KVM_CAP_IRQFD_RESAMPLE
+ * (1) and KVM_CAP_IRQ_ROUTING (4096) answer on a VM that enabled
+ * RVHV_CAP_AIA_DIRECT (and not RVHV_CAP_IRQ_LINES), 0 everywhere else
+ * (aia_test tests the device).
  */
 TEST_F(dev, check_extension_aia_per_vm)
 {
@@ -171,11 +172,13 @@ TEST_F(dev, check_extension_aia_per_vm)
 	ASSERT_EQ(0, ioctl(vm, KVM_ENABLE_CAP, &cap));
 	EXPECT_EQ(1, ioctl(vm, KVM_CHECK_EXTENSION, KVM_CAP_IRQCHIP));
 	EXPECT_EQ(1, ioctl(vm, KVM_CHECK_EXTENSION, KVM_CAP_IRQFD_RESAMPLE));
+	EXPECT_EQ(4096, ioctl(vm, KVM_CHECK_EXTENSION, KVM_CAP_IRQ_ROUTING));
 	EXPECT_EQ(0, ioctl(self->fd, KVM_CHECK_EXTENSION, KVM_CAP_IRQCHIP));
 	cap.cap = RVHV_CAP_IRQ_LINES;
 	ASSERT_EQ(0, ioctl(vm, KVM_ENABLE_CAP, &cap));
 	EXPECT_EQ(0, ioctl(vm, KVM_CHECK_EXTENSION, KVM_CAP_IRQCHIP));
 	EXPECT_EQ(0, ioctl(vm, KVM_CHECK_EXTENSION, KVM_CAP_IRQFD_RESAMPLE));
+	EXPECT_EQ(0, ioctl(vm, KVM_CHECK_EXTENSION, KVM_CAP_IRQ_ROUTING));
 	close(vm);
 }
 
