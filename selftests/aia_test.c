@@ -1166,6 +1166,109 @@ TEST(direct_running_and_wfi)
 	avm_free(&a);
 }
 
+struct storm {
+	struct vm *vm;
+	int efd;
+	volatile int done;
+	unsigned long signals;
+};
+
+/*
+ * Signal an irqfd without pause, and now and then assign an irqfd to a
+ * new eventfd, signal it and close it (released from its wake-up).
+ */
+static void *storm_fn(void *arg)
+{
+	struct storm *st = arg;
+	int i, fd;
+
+	for (i = 0; i < 1000; i++) {
+		efd_signal(st->efd);
+		st->signals++;
+		if (i % 100)
+			continue;
+		fd = new_efd();
+		VM_CHECK(!irqfd(st->vm, fd, 12, 0, -1), "irqfd");
+		efd_signal(fd);
+		close(fd);
+	}
+	st->done = 1;
+	return NULL;
+}
+
+/* Signals from another thread while the guest claims: no loss, no splat. */
+TEST(direct_irqfd_storm)
+{
+	struct storm st = { 0 };
+	struct avm a;
+	pthread_t thr;
+	unsigned long claims = 0;
+	long n = -1;
+	int i;
+
+	DIRECT_OR_SKIP();
+	avm_create(&a);
+	gsource(&a, 10, APLIC_SM_EDGE_RISE, 3);
+	gsource(&a, 12, APLIC_SM_EDGE_RISE, 3);
+	gdomain_on(&a);
+	st.vm = a.vm;
+	st.efd = new_efd();
+	ASSERT_EQ(0, irqfd(a.vm, st.efd, 10, 0, -1));
+	ASSERT_EQ(0, pthread_create(&thr, NULL, storm_fn, &st));
+	while (!st.done)
+		claims = acmd(&a, AIA_WAIT, 0, 100, 1UL << 40);
+	pthread_join(thr, NULL);
+	claims = acmd(&a, AIA_WAIT, 0, 100, 1UL << 40);
+	TH_LOG("%lu signals, %lu claims, %lu spurious", st.signals, claims,
+	       (unsigned long)a.sh->spurious);
+	EXPECT_LE(1, claims);
+	EXPECT_GE(st.signals + 10, claims);
+	/* Nothing is left pending or raised. */
+	EXPECT_EQ(0, gr(&a, APLIC_IDC(0) + APLIC_TOPI));
+	EXPECT_EQ(0, gr(&a, APLIC_SETIP(0)));
+	/* The closed eventfds' irqfds are gone; the storm's stays. */
+	for (i = 0; i < 100; i++) {
+		n = vms_field("irqfds");
+		if (n == 1)
+			break;
+		usleep(10000);
+	}
+	EXPECT_EQ(1, n);
+	close(st.efd);
+	avm_free(&a);
+}
+
+/* A source for a hart with no vCPU reaches nobody, until it exists. */
+TEST(direct_other_hart)
+{
+	struct avm a;
+	int vfd;
+
+	DIRECT_OR_SKIP();
+	avm_create(&a);
+	gsource(&a, 13, APLIC_SM_EDGE_RISE, 1);
+	gw(&a, APLIC_TARGET(13), (1U << 18) | 1);
+	gdomain_on(&a);
+	gw(&a, APLIC_IDC(1) + APLIC_IDELIVERY, 1);
+	EXPECT_EQ(0, irq_line(a.vm, 13, 1));
+	EXPECT_EQ(0, gnone(&a, 1));
+	EXPECT_EQ(0, gr(&a, APLIC_IDC(0) + APLIC_TOPI));
+	EXPECT_EQ((13U << 16) | 1, gr(&a, APLIC_IDC(1) + APLIC_TOPI));
+	EXPECT_EQ((13U << 16) | 1, aplic_rd(a.fd, APLIC_IDC(1) + APLIC_TOPI));
+	/* An attribute read of claimi does not claim. */
+	EXPECT_EQ((13U << 16) | 1, aplic_rd(a.fd, APLIC_IDC(1) + APLIC_CLAIMI));
+	EXPECT_EQ((13U << 16) | 1, gr(&a, APLIC_IDC(1) + APLIC_TOPI));
+	vfd = vcpu_create_try(a.vm, 1);
+	EXPECT_LE(0, vfd);
+	EXPECT_EQ(0, gnone(&a, 1));
+	/* Back to hart 0 */
+	gw(&a, APLIC_TARGET(13), 1);
+	EXPECT_EQ(1, gwait(&a, 1));
+	if (vfd >= 0)
+		close(vfd);
+	avm_free(&a);
+}
+
 /* Loads and stores a guest may try on the window: never an exit. */
 TEST(direct_hostile_guest)
 {
