@@ -45,13 +45,18 @@ struct seq_file;
 
 /*
  * hstateen0 bits rvhv may grant a guest (Smstateen hosts): its own senvcfg
- * (rvhv switches it in the world switch) and, when the vCPU has Smstateen,
- * its own sstateen0 (switched at vcpu_load/vcpu_put).  Nothing else: no
- * AIA CSRs (IMSIC, siselect/sireg, stopi), no Sscsrind, no custom state,
- * FCSR or JVT, which rvhv does not virtualize; their accesses from VS-mode
- * trap as virtual instructions and reach the guest as illegal ones.
+ * (rvhv switches it in the world switch), when the vCPU has Smstateen its
+ * own sstateen0 (switched at vcpu_load/vcpu_put), and when its VM has an
+ * emulated IMSIC the AIA CSRs but the IMSIC's (siselect, vsiselect being
+ * switched per vCPU, stopi, iprio): with IMSIC clear (and hstatus.VGEIN
+ * 0), sireg in the IMSIC's range and stopei trap as virtual instructions
+ * and are emulated (irqchip/imsic.c).  Nothing else: no Sscsrind, no
+ * custom state, FCSR or JVT, which rvhv does not virtualize; their
+ * accesses from VS-mode trap as virtual instructions and reach the guest
+ * as illegal ones.
  */
-#define RVHV_HSTATEEN0_GRANTS	(SMSTATEEN0_HSENVCFG | SMSTATEEN0_SSTATEEN0)
+#define RVHV_HSTATEEN0_GRANTS	(SMSTATEEN0_HSENVCFG | SMSTATEEN0_SSTATEEN0 | \
+				 SMSTATEEN0_AIA | SMSTATEEN0_AIA_ISEL)
 
 /* Program this hart's delegation for rvhv's guests (the three above). */
 static inline void rvhv_write_delegation(void)
@@ -230,10 +235,13 @@ static inline struct rvhv_aplic *rvhv_vm_aplic(struct rvhv_vm *vm)
 
 /*
  * rvhv_vcpu.irq_pending bit of the APLIC's line to the vCPU (its IDC,
- * irqchip/aplic.c): not an hvip bit; hvip.VSEIP is the OR of it and
- * IRQ_VS_EXT (KVM_INTERRUPT, RVHV_CAP_IRQ_LINES).
+ * irqchip/aplic.c): not an hvip bit; hvip.VSEIP is the OR of it, the
+ * IMSIC's and IRQ_VS_EXT (KVM_INTERRUPT, RVHV_CAP_IRQ_LINES).
  */
 #define RVHV_IRQ_APLIC			(BITS_PER_LONG - 1)
+/* The same for the vCPU's emulated IMSIC (irqchip/imsic.c). */
+#define RVHV_IRQ_IMSIC			(BITS_PER_LONG - 2)
+#define RVHV_IRQ_EXT_LINES		(BIT(RVHV_IRQ_APLIC) | BIT(RVHV_IRQ_IMSIC))
 
 /**
  * struct rvhv_guest_ctx - what the world switch (trap/switch.S) saves and
@@ -395,8 +403,8 @@ enum rvhv_pending {
  *	with interrupts off); a kick sends an IPI then
  * @requests: RVHV_REQ_* bits, set by other threads, consumed by the
  *	vCPU's thread before it enters the guest
- * @irq_pending: VS interrupt bits (hvip positions, and RVHV_IRQ_APLIC)
- *	to be raised ...
+ * @irq_pending: VS interrupt bits (hvip positions, and RVHV_IRQ_APLIC and
+ *	RVHV_IRQ_IMSIC) to be raised ...
  * @irq_pending_mask: ... or lowered, on the next guest entry: set by
  *	KVM_INTERRUPT, IPIs, the software timer and the APLIC from any
  *	thread (atomic bit operations), applied to hvip by the vCPU's thread
@@ -481,6 +489,14 @@ struct rvhv_vcpu {
 		u64 irqchip;
 	} stat;
 };
+
+/* The vCPU's emulated IMSIC (MSI-mode AIA device, after INIT), or NULL. */
+static inline struct rvhv_imsic *rvhv_vcpu_imsic(struct rvhv_vcpu *vcpu)
+{
+	struct rvhv_aia *aia = rvhv_vm_aia(vcpu->vm);
+
+	return aia ? rvhv_aia_imsic(aia, vcpu->id) : NULL;
+}
 
 /* rvhv_vm.c */
 extern struct list_head rvhv_vms;

@@ -17,6 +17,34 @@ LIST_HEAD(rvhv_vms);
 DEFINE_MUTEX(rvhv_vms_lock);
 atomic_t rvhv_nr_vms = ATOMIC_INIT(0);
 
+/*
+ * The in-kernel AIA's capabilities, per VM (@vm NULL: /dev/rvhv, for a
+ * new VM).  The device exists in direct mode for a VM that enabled
+ * RVHV_CAP_AIA_DIRECT, in MSI mode (emulated IMSICs) for the others on
+ * a host with Ssaia, for none with RVHV_CAP_IRQ_LINES.  Resampling works
+ * in direct mode (a claim), MSIs in MSI mode; GSI routing (to APLIC
+ * sources, kvm.ko's limit of routes) in both.
+ */
+static long rvhv_check_irqchip(struct rvhv_vm *vm, long cap)
+{
+	bool direct = vm && test_bit(__ffs(RVHV_VM_CAP_AIA_DIRECT), &vm->caps);
+	bool msi = !direct && rvhv_host.ssaia;
+
+	if (vm && test_bit(__ffs(RVHV_VM_CAP_IRQ_LINES), &vm->caps))
+		return 0;
+	switch (cap) {
+	case KVM_CAP_IRQCHIP:
+		return direct || msi;
+	case KVM_CAP_IRQ_ROUTING:
+		return direct || msi ? RVHV_MAX_IRQ_ROUTES : 0;
+	case KVM_CAP_IRQFD_RESAMPLE:
+		return direct;
+	case KVM_CAP_SIGNAL_MSI:
+		return msi;
+	}
+	return 0;
+}
+
 /**
  * rvhv_check_extension() - KVM_CHECK_EXTENSION on /dev/rvhv or a VM fd
  * @vm: the VM asked about, or NULL for the system fd
@@ -53,16 +81,8 @@ long rvhv_check_extension(struct rvhv_vm *vm, long cap)
 	case KVM_CAP_IRQCHIP:
 	case KVM_CAP_IRQFD_RESAMPLE:
 	case KVM_CAP_IRQ_ROUTING:
-		/*
-		 * Per VM: the in-kernel AIA (direct mode, no IMSIC) is there
-		 * for a VM that enabled RVHV_CAP_AIA_DIRECT and not
-		 * RVHV_CAP_IRQ_LINES; resampling and GSI routing (to APLIC
-		 * sources: kvm.ko's limit of routes) work through it.
-		 */
-		if (!vm || !test_bit(__ffs(RVHV_VM_CAP_AIA_DIRECT), &vm->caps) ||
-		    test_bit(__ffs(RVHV_VM_CAP_IRQ_LINES), &vm->caps))
-			return 0;
-		return cap == KVM_CAP_IRQ_ROUTING ? RVHV_MAX_IRQ_ROUTES : 1;
+	case KVM_CAP_SIGNAL_MSI:
+		return rvhv_check_irqchip(vm, cap);
 	case KVM_CAP_NR_MEMSLOTS:
 		return RVHV_NR_MEMSLOTS;
 	case KVM_CAP_VM_GPA_BITS:
@@ -180,19 +200,6 @@ static long rvhv_vm_enable_cap(struct rvhv_vm *vm, void __user *argp)
 	return 0;
 }
 
-/*
- * KVM_SIGNAL_MSI: no MSI target (no IMSIC); kvm.ko's errnos without an
- * irqchip (its struct is read first).
- */
-static long rvhv_vm_no_msi(struct rvhv_vm *vm, void __user *argp)
-{
-	struct kvm_msi msi;
-
-	if (copy_from_user(&msi, argp, sizeof(msi)))
-		return -EFAULT;
-	return -EINVAL;
-}
-
 static long rvhv_vm_ioctl(struct file *filp, unsigned int ioctl,
 			  unsigned long arg)
 {
@@ -225,7 +232,7 @@ static long rvhv_vm_ioctl(struct file *filp, unsigned int ioctl,
 	case KVM_SET_GSI_ROUTING:
 		return rvhv_vm_set_gsi_routing(vm, (void __user *)arg);
 	case KVM_SIGNAL_MSI:
-		return rvhv_vm_no_msi(vm, (void __user *)arg);
+		return rvhv_vm_signal_msi(vm, (void __user *)arg);
 	}
 	return -ENOTTY;
 }

@@ -138,6 +138,41 @@ out:
 	return ret;
 }
 
+/*
+ * KVM_SIGNAL_MSI, kvm.ko's: -EINVAL without the device or with flags
+ * other than KVM_MSI_VALID_DEVID, -EBUSY before INIT; the vCPU whose
+ * IMSIC page the address names (guest index bits cleared) takes the
+ * data at the address's page offset; 0 also when none does.  Direct
+ * mode has no IMSIC: -EINVAL.
+ */
+long rvhv_vm_signal_msi(struct rvhv_vm *vm, void __user *argp)
+{
+	struct rvhv_aia *aia = rvhv_vm_aia(vm);
+	struct rvhv_imsic *imsic;
+	struct kvm_msi msi;
+	u64 target, tppn;
+	unsigned int i;
+	u32 g;
+
+	if (copy_from_user(&msi, argp, sizeof(msi)))
+		return -EFAULT;
+	if (!aia || !aia->msi || (msi.flags & ~KVM_MSI_VALID_DEVID))
+		return -EINVAL;
+	if (!READ_ONCE(aia->initialized))
+		return -EBUSY;
+	target = (u64)msi.address_hi << 32 | msi.address_lo;
+	tppn = target >> 12;
+	g = tppn & (BIT(aia->guest_bits) - 1);
+	tppn &= ~(u64)(BIT(aia->guest_bits) - 1);
+	for (i = 0; i < RVHV_MAX_VCPUS; i++) {
+		imsic = rvhv_aia_imsic(aia, i);
+		if (imsic && imsic->addr >> 12 == tppn)
+			return rvhv_imsic_msi(imsic->vcpu, g, target & 0xfff,
+					      msi.data);
+	}
+	return 0;
+}
+
 /* GRP_CONFIG; under vm->lock. */
 static int rvhv_aia_config(struct rvhv_aia *aia, u64 type, u32 *nr,
 			   bool write)
@@ -218,21 +253,93 @@ static int rvhv_aia_config(struct rvhv_aia *aia, u64 type, u32 *nr,
 	return -ENXIO;
 }
 
-/* GRP_ADDR: the APLIC's base; there are no IMSICs.  Under vm->lock. */
+/*
+ * GRP_ADDR: the APLIC's base, and in MSI mode each vCPU's IMSIC page
+ * (ADDR_IMSIC(n): the vCPU with id n; kvm.ko counts vCPUs in creation
+ * order, the same for a VMM that numbers them from 0).  Under vm->lock.
+ */
 static int rvhv_aia_addr(struct rvhv_aia *aia, u64 type, u64 *addr,
 			 bool write)
 {
-	if (type != KVM_DEV_RISCV_AIA_ADDR_APLIC)
-		return -ENXIO;
+	u64 *where = &aia->aplic_addr, align = KVM_DEV_RISCV_APLIC_ALIGN;
+
+	if (type != KVM_DEV_RISCV_AIA_ADDR_APLIC) {
+		if (!aia->msi || type < KVM_DEV_RISCV_AIA_ADDR_IMSIC(0) ||
+		    type >= KVM_DEV_RISCV_AIA_ADDR_IMSIC(RVHV_MAX_VCPUS) ||
+		    !aia->vm->vcpus[type - KVM_DEV_RISCV_AIA_ADDR_IMSIC(0)])
+			return -ENXIO;
+		where = &aia->imsic_addr[type - KVM_DEV_RISCV_AIA_ADDR_IMSIC(0)];
+		align = KVM_DEV_RISCV_IMSIC_ALIGN;
+	}
 	if (!write) {
-		*addr = aia->aplic_addr;
+		*addr = *where;
 		return 0;
 	}
 	if (aia->initialized)
 		return -EBUSY;
-	if (*addr & (KVM_DEV_RISCV_APLIC_ALIGN - 1))
+	if (*addr & (align - 1))
 		return -EINVAL;
-	aia->aplic_addr = *addr;
+	*where = *addr;
+	return 0;
+}
+
+/* kvm.ko's: the IMSIC page's PPN without the hart, guest, group bits. */
+static u64 rvhv_aia_imsic_base_ppn(struct rvhv_aia *aia, u64 addr)
+{
+	u64 mask = GENMASK_ULL(aia->hart_bits + aia->guest_bits + 11, 0);
+
+	if (aia->group_bits)
+		mask |= GENMASK_ULL(aia->group_bits + aia->group_shift - 1,
+				    aia->group_shift);
+	return (addr & ~mask) >> 12;
+}
+
+static u32 rvhv_aia_hart_index(struct rvhv_aia *aia, u64 addr)
+{
+	u32 hart = 0, group = 0;
+
+	if (aia->hart_bits)
+		hart = (addr >> (aia->guest_bits + 12)) &
+		       GENMASK_ULL(aia->hart_bits - 1, 0);
+	if (aia->group_bits)
+		group = (addr >> aia->group_shift) &
+			GENMASK_ULL(aia->group_bits - 1, 0);
+	return group << aia->hart_bits | hart;
+}
+
+/*
+ * MSI mode: an IMSIC for every vCPU, all with their address (-EINVAL)
+ * and one base PPN (-EINVAL), as kvm.ko.  Made here, published by the
+ * caller once everything else succeeded.
+ */
+static int rvhv_aia_make_imsics(struct rvhv_aia *aia,
+				struct rvhv_imsic **imsics)
+{
+	struct rvhv_vm *vm = aia->vm;
+	u64 base = RVHV_AIA_UNDEF_ADDR, addr;
+	unsigned int i;
+
+	for (i = 0; i < RVHV_MAX_VCPUS; i++) {
+		if (!vm->vcpus[i])
+			continue;
+		addr = aia->imsic_addr[i];
+		if (addr == RVHV_AIA_UNDEF_ADDR)
+			return -EINVAL;
+		if (base == RVHV_AIA_UNDEF_ADDR)
+			base = rvhv_aia_imsic_base_ppn(aia, addr);
+		if (base != rvhv_aia_imsic_base_ppn(aia, addr))
+			return -EINVAL;
+	}
+	for (i = 0; i < RVHV_MAX_VCPUS; i++) {
+		if (!vm->vcpus[i])
+			continue;
+		addr = aia->imsic_addr[i];
+		imsics[i] = rvhv_imsic_alloc(vm->vcpus[i], addr,
+					     rvhv_aia_hart_index(aia, addr),
+					     aia->nr_ids);
+		if (!imsics[i])
+			return -ENOMEM;
+	}
 	return 0;
 }
 
@@ -249,9 +356,24 @@ static int rvhv_aia_init(struct rvhv_aia *aia)
 	if (aia->nr_sources && aia->aplic_addr == RVHV_AIA_UNDEF_ADDR)
 		return -EINVAL;
 	/*
-	 * kvm.ko requires an IMSIC address for every vCPU here; rvhv has no
-	 * IMSIC and gets here only with RVHV_CAP_AIA_DIRECT: direct mode.
+	 * MSI mode: an IMSIC address for every vCPU (kvm.ko's rule); direct
+	 * mode (RVHV_CAP_AIA_DIRECT) needs none.
 	 */
+	if (aia->msi) {
+		struct rvhv_imsic *imsics[RVHV_MAX_VCPUS] = { NULL };
+		unsigned int i;
+
+		ret = rvhv_aia_make_imsics(aia, imsics);
+		if (ret) {
+			for (i = 0; i < RVHV_MAX_VCPUS; i++)
+				rvhv_imsic_free(imsics[i]);
+			return ret;
+		}
+		for (i = 0; i < RVHV_MAX_VCPUS; i++) {
+			/* Pairs with rvhv_aia_imsic(), rvhv_vcpu_imsic(). */
+			smp_store_release(&aia->imsic[i], imsics[i]);
+		}
+	}
 	if (aia->nr_sources) {
 		struct rvhv_gsi_routing *r;
 		u32 i;
@@ -274,12 +396,35 @@ static int rvhv_aia_init(struct rvhv_aia *aia)
 	return 0;
 }
 
+/*
+ * GRP_IMSIC: register @attr's select value of vCPU (id) @attr >> 12
+ * (kvm.ko's errnos: -ENODEV without that vCPU's IMSIC, -ENOENT/-EINVAL
+ * for a select value).  Direct mode has none: -ENXIO.
+ */
+static int rvhv_aia_imsic_attr(struct rvhv_aia *aia, u64 attr, bool write,
+			       unsigned long *v)
+{
+	u64 id = KVM_DEV_RISCV_AIA_IMSIC_GET_VCPU(attr);
+	struct rvhv_imsic *imsic;
+
+	if (!aia->msi)
+		return -ENXIO;
+	if (id >= RVHV_MAX_VCPUS)
+		return -ENODEV;
+	imsic = rvhv_aia_imsic(aia, id);
+	if (!imsic)
+		return -ENODEV;
+	return rvhv_imsic_attr(imsic, KVM_DEV_RISCV_AIA_IMSIC_GET_ISEL(attr),
+			       write, v);
+}
+
 static int rvhv_aia_set_attr(struct rvhv_aia *aia,
 			     const struct kvm_device_attr *attr)
 {
 	void __user *uaddr = u64_to_user_ptr(attr->addr);
 	struct rvhv_vm *vm = aia->vm;
 	struct rvhv_aplic *aplic;
+	unsigned long v;
 	u64 addr;
 	u32 nr;
 	int ret;
@@ -313,8 +458,11 @@ static int rvhv_aia_set_attr(struct rvhv_aia *aia,
 		if (!aplic)
 			return -ENODEV;
 		return rvhv_aplic_attr_write(aplic, attr->attr, nr);
+	case KVM_DEV_RISCV_AIA_GRP_IMSIC:
+		if (copy_from_user(&v, uaddr, sizeof(v)))
+			return -EFAULT;
+		return rvhv_aia_imsic_attr(aia, attr->attr, true, &v);
 	}
-	/* GRP_IMSIC among them: rvhv has no IMSIC. */
 	return -ENXIO;
 }
 
@@ -324,6 +472,7 @@ static int rvhv_aia_get_attr(struct rvhv_aia *aia,
 	void __user *uaddr = u64_to_user_ptr(attr->addr);
 	struct rvhv_vm *vm = aia->vm;
 	struct rvhv_aplic *aplic;
+	unsigned long v;
 	u64 addr;
 	u32 nr;
 	int ret;
@@ -357,6 +506,13 @@ static int rvhv_aia_get_attr(struct rvhv_aia *aia,
 		if (ret)
 			return ret;
 		return copy_to_user(uaddr, &nr, sizeof(nr)) ? -EFAULT : 0;
+	case KVM_DEV_RISCV_AIA_GRP_IMSIC:
+		if (copy_from_user(&v, uaddr, sizeof(v)))
+			return -EFAULT;
+		ret = rvhv_aia_imsic_attr(aia, attr->attr, false, &v);
+		if (ret)
+			return ret;
+		return copy_to_user(uaddr, &v, sizeof(v)) ? -EFAULT : 0;
 	}
 	return -ENXIO;
 }
@@ -365,6 +521,7 @@ static int rvhv_aia_has_attr(struct rvhv_aia *aia,
 			     const struct kvm_device_attr *attr)
 {
 	struct rvhv_aplic *aplic;
+	unsigned long v;
 	u32 nr;
 
 	switch (attr->group) {
@@ -374,6 +531,11 @@ static int rvhv_aia_has_attr(struct rvhv_aia *aia,
 		break;
 	case KVM_DEV_RISCV_AIA_GRP_ADDR:
 		if (attr->attr == KVM_DEV_RISCV_AIA_ADDR_APLIC)
+			return 0;
+		if (aia->msi && attr->attr >= KVM_DEV_RISCV_AIA_ADDR_IMSIC(0) &&
+		    attr->attr < KVM_DEV_RISCV_AIA_ADDR_IMSIC(RVHV_MAX_VCPUS) &&
+		    rvhv_vm_vcpu(aia->vm, attr->attr -
+				 KVM_DEV_RISCV_AIA_ADDR_IMSIC(0)))
 			return 0;
 		break;
 	case KVM_DEV_RISCV_AIA_GRP_CTRL:
@@ -385,6 +547,12 @@ static int rvhv_aia_has_attr(struct rvhv_aia *aia,
 		if (!aplic)
 			return -ENODEV;
 		return rvhv_aplic_attr_read(aplic, attr->attr, &nr);
+	case KVM_DEV_RISCV_AIA_GRP_IMSIC:
+		v = 0;
+		if (!aia->msi)
+			return -ENXIO;
+		/* A read, without its value: the same checks. */
+		return rvhv_aia_imsic_attr(aia, attr->attr, false, &v);
 	}
 	return -ENXIO;
 }
@@ -431,7 +599,7 @@ static const struct file_operations rvhv_aia_fops = {
 };
 
 /* KVM_CREATE_DEVICE: under vm->lock. */
-static int rvhv_aia_create(struct rvhv_vm *vm)
+static int rvhv_aia_create(struct rvhv_vm *vm, bool msi)
 {
 	struct rvhv_aia *aia;
 	unsigned int i;
@@ -452,6 +620,9 @@ static int rvhv_aia_create(struct rvhv_vm *vm)
 	if (!aia)
 		return -ENOMEM;
 	aia->vm = vm;
+	aia->msi = msi;
+	for (i = 0; i < RVHV_MAX_VCPUS; i++)
+		aia->imsic_addr[i] = RVHV_AIA_UNDEF_ADDR;
 	/* kvm.ko's defaults on a host without guest files. */
 	aia->nr_ids = RVHV_AIA_MAX_IDS - 1;
 	aia->group_shift = KVM_DEV_RISCV_AIA_GROUP_SHIFT_MIN;
@@ -473,21 +644,23 @@ static int rvhv_aia_create(struct rvhv_vm *vm)
 long rvhv_vm_create_device(struct rvhv_vm *vm, void __user *argp)
 {
 	struct kvm_create_device cd;
+	bool direct;
 	int ret;
 
 	if (copy_from_user(&cd, argp, sizeof(cd)))
 		return -EFAULT;
 	/*
-	 * The one device type, and only in direct mode (no IMSIC): without
-	 * RVHV_CAP_AIA_DIRECT there is nothing that would work, and rvhv
-	 * answers as kvm.ko on a host without AIA.
+	 * The one device type: in direct mode with RVHV_CAP_AIA_DIRECT, in
+	 * MSI mode with emulated IMSICs on a host with Ssaia (whose CSRs the
+	 * guest's IMSIC accesses trap from); otherwise rvhv answers as
+	 * kvm.ko on a host without AIA.
 	 */
-	if (cd.type != KVM_DEV_TYPE_RISCV_AIA ||
-	    !test_bit(__ffs(RVHV_VM_CAP_AIA_DIRECT), &vm->caps))
+	direct = test_bit(__ffs(RVHV_VM_CAP_AIA_DIRECT), &vm->caps);
+	if (cd.type != KVM_DEV_TYPE_RISCV_AIA || (!direct && !rvhv_host.ssaia))
 		return -ENODEV;
 	if (!(cd.flags & KVM_CREATE_DEVICE_TEST)) {
 		mutex_lock(&vm->lock);
-		ret = rvhv_aia_create(vm);
+		ret = rvhv_aia_create(vm, !direct);
 		mutex_unlock(&vm->lock);
 		if (ret < 0)
 			return ret;
@@ -507,8 +680,13 @@ void rvhv_aia_vcpu_created(struct rvhv_vm *vm)
 
 void rvhv_aia_destroy(struct rvhv_vm *vm)
 {
-	if (vm->aia)
+	unsigned int i;
+
+	if (vm->aia) {
 		kfree(rcu_dereference_protected(vm->aia->routing, true));
+		for (i = 0; i < RVHV_MAX_VCPUS; i++)
+			rvhv_imsic_free(vm->aia->imsic[i]);
+	}
 	rvhv_aplic_free(vm->aplic);
 	vm->aplic = NULL;
 	kfree(vm->aia);

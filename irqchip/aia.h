@@ -6,18 +6,22 @@
  * attribute ABI and errnos, irqchip/aia.c), the emulated APLIC behind it
  * (its registers, the guest's loads and stores to its window, handled in
  * the kernel without an exit, and its sources, which GSIs drive:
- * irqchip/aplic.c) and the VS external interrupt line each vCPU gets from
- * the APLIC.
+ * irqchip/aplic.c), the emulated IMSICs (irqchip/imsic.c) and the VS
+ * external interrupt lines each vCPU gets from them.
  *
- * What exists: the APLIC in direct delivery mode (domaincfg.DM = 0: an
- * interrupt delivery control, IDC, per vCPU, hart index = vCPU id, the
- * interrupt reaches the vCPU's hvip.VSEIP, OR'ed with KVM_INTERRUPT's
- * level), an rvhv addition behind RVHV_CAP_AIA_DIRECT.  There is no
- * IMSIC yet, so no MSI delivery mode: the device is created only for a
- * VM that enabled RVHV_CAP_AIA_DIRECT (else -ENODEV, what kvm.ko answers
- * on a host without AIA), its IMSIC attributes do not exist (-ENXIO),
- * and domaincfg.DM reads 0.  See Documentation/rvhv.rst, "In-kernel
- * AIA".
+ * What exists, two modes, chosen at KVM_CREATE_DEVICE:
+ * - direct delivery mode (domaincfg.DM = 0), an rvhv addition behind
+ *   RVHV_CAP_AIA_DIRECT, on any host: an interrupt delivery control
+ *   (IDC) per vCPU, hart index = vCPU id, the interrupt reaches the
+ *   vCPU's hvip.VSEIP, OR'ed with KVM_INTERRUPT's level; no IMSIC (its
+ *   attributes do not exist: -ENXIO);
+ * - MSI delivery mode (domaincfg.DM = 1), kvm.ko's, on hosts with Ssaia
+ *   for a VM without RVHV_CAP_AIA_DIRECT: an emulated IMSIC interrupt
+ *   file per vCPU ("emul" mode; no hardware guest files), which the APLIC
+ *   forwards to, irqchip/imsic.c.
+ * On a host without Ssaia and without the capability, KVM_CREATE_DEVICE
+ * gets -ENODEV, what kvm.ko answers on a host without AIA.  See
+ * Documentation/rvhv.rst, "In-kernel AIA".
  *
  * Lifetimes.  struct rvhv_aia is allocated by KVM_CREATE_DEVICE and lives
  * as long as the VM: the device fd holds a reference on the VM (struct
@@ -36,8 +40,9 @@
  * rvhv_aplic.lock (a spinlock, irqs off: irqfd wake-ups take it in
  * atomic context) protects all the APLIC's register state; under it the
  * APLIC raises and lowers vCPU lines (atomic bit operations and a kick,
- * rvhv_vcpu_set_irq()).  Nothing else is taken under it: resample
- * eventfds are signalled after it is dropped.
+ * rvhv_vcpu_set_irq()) and, in MSI mode, takes IMSIC locks (struct
+ * rvhv_imsic.lock; never the other way round).  Nothing else is taken
+ * under it: resample eventfds are signalled after it is dropped.
  */
 #ifndef _RVHV_IRQCHIP_AIA_H
 #define _RVHV_IRQCHIP_AIA_H
@@ -92,6 +97,8 @@ struct rvhv_aplic_idc {
  * @target: per source: hart index << 18 | priority (1..255)
  * @pending: per source: pending bit
  * @enabled: per source: enable bit
+ * @msi: MSI delivery mode (fixed): pending sources go to IMSICs
+ * @genmsi: genmsi (MSI mode)
  * @input: per source: the raw input level the VMM last drove (GSIs)
  * @resample: per source: last raised by a resampling irqfd; its claim
  *	lowers the input and signals the resample eventfds
@@ -102,6 +109,8 @@ struct rvhv_aplic {
 	struct rvhv_vm *vm;
 	u64 base;
 	u32 nr_irqs;
+	bool msi;
+	u32 genmsi;
 	u32 domaincfg;
 	u32 *sourcecfg;
 	u32 *target;
@@ -130,12 +139,45 @@ struct rvhv_gsi_routing {
 	u16 pin[] __counted_by(nr);
 };
 
+/* IMSIC identities: at most this many (the AIA's limit, kvm.ko's). */
+#define RVHV_IMSIC_MAX_ID	2047
+
+/**
+ * struct rvhv_imsic - a vCPU's emulated IMSIC interrupt file
+ * (irqchip/imsic.c); the fixed fields are set at INIT
+ * @lock: protects the registers and @line
+ * @vcpu: its vCPU (fixed)
+ * @addr: guest physical address of its page (fixed)
+ * @hart_index: the APLIC's hart index of it (fixed, kvm.ko's formula)
+ * @nr_msis: identities + 1 (fixed)
+ * @nr_eix: 64-bit words of @eip and @eie (fixed)
+ * @eidelivery: bit 0: delivery on
+ * @eithreshold: identities from it up are masked (0: none)
+ * @eip: pending bits by identity
+ * @eie: enable bits by identity
+ * @line: what it last drove the vCPU's RVHV_IRQ_IMSIC line to
+ */
+struct rvhv_imsic {
+	spinlock_t lock;
+	struct rvhv_vcpu *vcpu;
+	u64 addr;
+	u32 hart_index;
+	u32 nr_msis;
+	u32 nr_eix;
+	unsigned long eidelivery;
+	unsigned long eithreshold;
+	unsigned long *eip;
+	unsigned long *eie;
+	bool line;
+};
+
 /**
  * struct rvhv_aia - the KVM_DEV_TYPE_RISCV_AIA device of a VM; under
  * rvhv_vm.lock
  * @vm: its VM
- * @nr_ids: CONFIG_IDS (MSI identities; kept for the ABI, unused in
- *	direct mode)
+ * @msi: MSI mode (emulated IMSICs, APLIC domaincfg.DM = 1), chosen at
+ *	creation: on a host with Ssaia without RVHV_CAP_AIA_DIRECT
+ * @nr_ids: CONFIG_IDS (MSI identities; unused in direct mode)
  * @nr_sources: CONFIG_SRCS
  * @group_bits: CONFIG_GROUP_BITS
  * @group_shift: CONFIG_GROUP_SHIFT
@@ -146,6 +188,9 @@ struct rvhv_gsi_routing {
  * @routing: GSI routing, or NULL (none: GSIs of irqfds lead nowhere);
  *	replaced whole under rvhv_vm.lock (KVM_SET_GSI_ROUTING, and INIT's
  *	default: GSI n = source n), read under rcu_read_lock()
+ * @imsic_addr: ADDR_IMSIC(n) of vCPU id n (MSI mode)
+ * @imsic: the IMSIC of vCPU id n once INIT made it (MSI mode); set once
+ *	(release), read with acquire (rvhv_vcpu_imsic())
  */
 struct rvhv_aia {
 	struct rvhv_vm *vm;
@@ -157,7 +202,10 @@ struct rvhv_aia {
 	u32 guest_bits;
 	u64 aplic_addr;
 	bool initialized;
+	bool msi;
 	struct rvhv_gsi_routing __rcu *routing;
+	u64 imsic_addr[RVHV_APLIC_NR_IDCS];
+	struct rvhv_imsic *imsic[RVHV_APLIC_NR_IDCS];
 };
 
 #define RVHV_AIA_UNDEF_ADDR	(~0ULL)
@@ -203,15 +251,34 @@ void rvhv_aplic_refresh(struct rvhv_aplic *aplic);
 bool rvhv_aia_mmio(struct rvhv_vcpu *vcpu, u64 gpa, unsigned int len,
 		   bool write, u64 *val);
 
-/*
- * MSI delivery to a vCPU's IMSIC interrupt file @guest_index, identity
- * @eiid.  rvhv has no IMSIC yet: nothing can deliver an MSI, and the
- * APLIC's MSI mode is not offered (see the top of the file).
- */
-static inline int rvhv_imsic_inject(struct rvhv_vcpu *vcpu, u32 guest_index,
-				    u32 eiid)
+/* The IMSIC of vCPU id @id of an MSI-mode device, or NULL. */
+static inline struct rvhv_imsic *rvhv_aia_imsic(struct rvhv_aia *aia,
+						unsigned int id)
 {
-	return -ENODEV;
+	/* Pairs with the release in rvhv_aia_init(). */
+	return smp_load_acquire(&aia->imsic[id]);
 }
+
+/* irqchip/imsic.c */
+/*
+ * MSI delivery to a vCPU's IMSIC interrupt file @guest_index (only 0
+ * exists), identity @eiid: 0, -ENODEV (no such file), -EINVAL (no such
+ * identity).  Any context but NMI.
+ */
+int rvhv_imsic_inject(struct rvhv_vcpu *vcpu, u32 guest_index, u32 eiid);
+/* An MSI write of @data at offset @off of the vCPU's IMSIC page. */
+int rvhv_imsic_msi(struct rvhv_vcpu *vcpu, u32 guest_index, u32 off,
+		   u32 data);
+int rvhv_imsic_attr(struct rvhv_imsic *imsic, unsigned long isel, bool write,
+		    unsigned long *val);
+bool rvhv_imsic_csr_insn(struct rvhv_vcpu *vcpu, unsigned long insn);
+struct rvhv_vcpu *rvhv_imsic_find(struct rvhv_vm *vm, u64 gpa, u32 *off);
+bool rvhv_imsic_mmio(struct rvhv_vcpu *vcpu, u64 gpa, unsigned int len,
+		     bool write, u64 *val);
+struct rvhv_imsic *rvhv_imsic_alloc(struct rvhv_vcpu *vcpu, u64 addr,
+				    u32 hart_index, u32 nr_ids);
+void rvhv_imsic_free(struct rvhv_imsic *imsic);
+/* KVM_SIGNAL_MSI on the VM fd. */
+long rvhv_vm_signal_msi(struct rvhv_vm *vm, void __user *argp);
 
 #endif /* _RVHV_IRQCHIP_AIA_H */

@@ -39,6 +39,7 @@
 #define APLIC_DOMAINCFG		0x0000
 #define APLIC_DOMAINCFG_RDONLY	0x80000000U
 #define APLIC_DOMAINCFG_IE	BIT(8)
+#define APLIC_DOMAINCFG_DM	BIT(2)
 #define APLIC_SOURCECFG_BASE	0x0004
 #define APLIC_SOURCECFG_D	BIT(10)
 #define APLIC_SOURCECFG_SM	0x7
@@ -63,6 +64,9 @@
 #define APLIC_TARGET_HART_SHIFT	18
 #define APLIC_TARGET_HART_MASK	0x3fff
 #define APLIC_TARGET_IPRIO	0xff
+#define APLIC_TARGET_GUEST_SHIFT	12
+#define APLIC_TARGET_GUEST_MASK	0x3f
+#define APLIC_TARGET_EIID	0x7ff
 
 #define APLIC_IDC_IDELIVERY	0x00
 #define APLIC_IDC_IFORCE	0x04
@@ -106,7 +110,14 @@ static void aplic_write_pending(struct rvhv_aplic *aplic, u32 irq, bool set)
 	if (!irq || irq >= aplic->nr_irqs)
 		return;
 	sm = aplic_sm(aplic, irq);
-	if (sm == APLIC_SM_INACTIVE || aplic_is_level(sm))
+	if (sm == APLIC_SM_INACTIVE)
+		return;
+	/*
+	 * Level sources: never by software in direct mode; in MSI mode
+	 * cleared at will, set only while asserted (kvm.ko's rules).
+	 */
+	if (aplic_is_level(sm) &&
+	    (!aplic->msi || (set && !aplic_rectified(aplic, irq))))
 		return;
 	assign_bit(irq, aplic->pending, set);
 }
@@ -131,7 +142,7 @@ static void aplic_write_sourcecfg(struct rvhv_aplic *aplic, u32 irq, u32 val)
 	if (sm == APLIC_SM_INACTIVE) {
 		clear_bit(irq, aplic->pending);
 		clear_bit(irq, aplic->enabled);
-	} else if (aplic_is_level(sm)) {
+	} else if (aplic_is_level(sm) && !aplic->msi) {
 		assign_bit(irq, aplic->pending, aplic_rectified(aplic, irq));
 	}
 }
@@ -139,6 +150,15 @@ static void aplic_write_sourcecfg(struct rvhv_aplic *aplic, u32 irq, u32 val)
 static void aplic_write_target(struct rvhv_aplic *aplic, u32 irq, u32 val)
 {
 	u32 prio = val & APLIC_TARGET_IPRIO;
+
+	/* MSI mode: hart index, guest index, identity. */
+	if (aplic->msi) {
+		aplic->target[irq] = val &
+			((APLIC_TARGET_HART_MASK << APLIC_TARGET_HART_SHIFT) |
+			 (APLIC_TARGET_GUEST_MASK << APLIC_TARGET_GUEST_SHIFT) |
+			 APLIC_TARGET_EIID);
+		return;
+	}
 
 	/* Direct mode: priority 0 is not allowed and reads back as 1. */
 	if (!prio)
@@ -173,9 +193,44 @@ static u32 aplic_input_word(struct rvhv_aplic *aplic, u32 word)
 	return v;
 }
 
+/* MSI mode: send @target's identity to the IMSIC of its hart index. */
+static void aplic_msi_send(struct rvhv_aplic *aplic, u32 target)
+{
+	u32 hart = (target >> APLIC_TARGET_HART_SHIFT) & APLIC_TARGET_HART_MASK;
+	u32 guest = (target >> APLIC_TARGET_GUEST_SHIFT) &
+		    APLIC_TARGET_GUEST_MASK;
+	struct rvhv_aia *aia = rvhv_vm_aia(aplic->vm);
+	struct rvhv_imsic *imsic;
+	unsigned int i;
+
+	for (i = 0; i < RVHV_MAX_VCPUS; i++) {
+		imsic = rvhv_aia_imsic(aia, i);
+		if (imsic && imsic->hart_index == hart) {
+			rvhv_imsic_inject(imsic->vcpu, guest,
+					  target & APLIC_TARGET_EIID);
+			return;
+		}
+	}
+}
+
+/* MSI mode: forward every pending, enabled source (IE set). */
+static void aplic_msi_update(struct rvhv_aplic *aplic)
+{
+	u32 irq;
+
+	if (!(aplic->domaincfg & APLIC_DOMAINCFG_IE))
+		return;
+	for_each_set_bit(irq, aplic->pending, aplic->nr_irqs) {
+		if (!test_bit(irq, aplic->enabled))
+			continue;
+		clear_bit(irq, aplic->pending);
+		aplic_msi_send(aplic, aplic->target[irq]);
+	}
+}
+
 /*
- * Recompute every IDC's topi and drive each vCPU's line from its IDC.
- * Under @aplic->lock.
+ * Recompute every IDC's topi and drive each vCPU's line from its IDC;
+ * in MSI mode, forward what is pending.  Under @aplic->lock.
  */
 static void aplic_update(struct rvhv_aplic *aplic)
 {
@@ -183,6 +238,11 @@ static void aplic_update(struct rvhv_aplic *aplic)
 	struct rvhv_vcpu *vcpu;
 	u32 irq, hart, prio, thr;
 	bool ie, line;
+
+	if (aplic->msi) {
+		aplic_msi_update(aplic);
+		return;
+	}
 
 	for (hart = 0; hart < RVHV_APLIC_NR_IDCS; hart++)
 		aplic->idc[hart].topi = 0;
@@ -251,7 +311,12 @@ void rvhv_aplic_set_input(struct rvhv_aplic *aplic, u32 irq, bool level,
 		break;
 	case APLIC_SM_LEVEL_HIGH:
 	case APLIC_SM_LEVEL_LOW:
-		assign_bit(irq, aplic->pending, aplic_rectified(aplic, irq));
+		/* MSI mode: asserted sets it; the MSI or software clears it. */
+		if (!aplic->msi)
+			assign_bit(irq, aplic->pending,
+				   aplic_rectified(aplic, irq));
+		else if (aplic_rectified(aplic, irq))
+			set_bit(irq, aplic->pending);
 		break;
 	}
 	aplic_update(aplic);
@@ -298,7 +363,9 @@ static int aplic_read(struct rvhv_aplic *aplic, u32 off, u32 *val,
 	*val = 0;
 	if (off >= RVHV_APLIC_IDC_BASE) {
 		off -= RVHV_APLIC_IDC_BASE;
-		if (off >= RVHV_APLIC_NR_IDCS * RVHV_APLIC_IDC_SIZE)
+		/* MSI mode has no IDCs. */
+		if (aplic->msi ||
+		    off >= RVHV_APLIC_NR_IDCS * RVHV_APLIC_IDC_SIZE)
 			return -ENODEV;
 		idc = &aplic->idc[off / RVHV_APLIC_IDC_SIZE];
 		switch (off % RVHV_APLIC_IDC_SIZE) {
@@ -326,7 +393,10 @@ static int aplic_read(struct rvhv_aplic *aplic, u32 off, u32 *val,
 		return -ENODEV;
 	}
 	if (off == APLIC_DOMAINCFG) {
-		*val = APLIC_DOMAINCFG_RDONLY | aplic->domaincfg;
+		*val = APLIC_DOMAINCFG_RDONLY | aplic->domaincfg |
+		       (aplic->msi ? APLIC_DOMAINCFG_DM : 0);
+	} else if (off == APLIC_GENMSI) {
+		*val = aplic->genmsi;
 	} else if (off >= APLIC_SOURCECFG_BASE &&
 		   off < APLIC_SOURCECFG_BASE + (aplic->nr_irqs - 1) * 4) {
 		*val = aplic->sourcecfg[(off - APLIC_SOURCECFG_BASE) / 4 + 1];
@@ -376,7 +446,8 @@ static int aplic_write(struct rvhv_aplic *aplic, u32 off, u32 val)
 
 	if (off >= RVHV_APLIC_IDC_BASE) {
 		off -= RVHV_APLIC_IDC_BASE;
-		if (off >= RVHV_APLIC_NR_IDCS * RVHV_APLIC_IDC_SIZE)
+		if (aplic->msi ||
+		    off >= RVHV_APLIC_NR_IDCS * RVHV_APLIC_IDC_SIZE)
 			return -ENODEV;
 		idc = &aplic->idc[off / RVHV_APLIC_IDC_SIZE];
 		switch (off % RVHV_APLIC_IDC_SIZE) {
@@ -435,7 +506,14 @@ static int aplic_write(struct rvhv_aplic *aplic, u32 off, u32 val)
 		   off < APLIC_TARGET_BASE + (aplic->nr_irqs - 1) * 4) {
 		aplic_write_target(aplic, (off - APLIC_TARGET_BASE) / 4 + 1,
 				   val);
-	} else if (off != APLIC_GENMSI) {
+	} else if (off == APLIC_GENMSI) {
+		/* MSI mode: an MSI of the identity to the hart, at once. */
+		if (aplic->msi) {
+			aplic->genmsi = val & ~(APLIC_TARGET_GUEST_MASK <<
+						APLIC_TARGET_GUEST_SHIFT);
+			aplic_msi_send(aplic, aplic->genmsi);
+		}
+	} else {
 		return -ENODEV;
 	}
 	aplic_update(aplic);
@@ -480,9 +558,10 @@ bool rvhv_aia_mmio(struct rvhv_vcpu *vcpu, u64 gpa, unsigned int len,
 	u32 off, v = 0, resample_gsi = 0;
 	unsigned long flags;
 
-	if (!aplic || gpa < aplic->base ||
-	    gpa - aplic->base >= RVHV_APLIC_WINDOW)
-		return false;
+	/* MSI mode has no IDCs: kvm.ko's 0x4000 bytes. */
+	if (!aplic || gpa < aplic->base || gpa - aplic->base >=
+	    (aplic->msi ? RVHV_APLIC_IDC_BASE : RVHV_APLIC_WINDOW))
+		return rvhv_imsic_mmio(vcpu, gpa, len, write, val);
 	off = gpa - aplic->base;
 	vcpu->stat.irqchip++;
 	if (len == 4 && !(off & 3)) {
@@ -514,6 +593,7 @@ int rvhv_aplic_init(struct rvhv_aia *aia)
 	aplic->vm = aia->vm;
 	aplic->base = aia->aplic_addr;
 	aplic->nr_irqs = n;
+	aplic->msi = aia->msi;
 	aplic->sourcecfg = kcalloc(n, sizeof(u32), GFP_KERNEL_ACCOUNT);
 	aplic->target = kcalloc(n, sizeof(u32), GFP_KERNEL_ACCOUNT);
 	aplic->pending = bitmap_zalloc(n, GFP_KERNEL_ACCOUNT);
@@ -526,7 +606,7 @@ int rvhv_aplic_init(struct rvhv_aia *aia)
 		return -ENOMEM;
 	}
 	/* Reset: hart 0, priority 1 (0 is not a valid direct priority). */
-	for (n = 1; n < aplic->nr_irqs; n++)
+	for (n = 1; !aplic->msi && n < aplic->nr_irqs; n++)
 		aplic->target[n] = 1;
 	/* Published with release: the MMIO path and GSIs look it up. */
 	smp_store_release(&aia->vm->aplic, aplic);

@@ -201,12 +201,17 @@ TEST(create_device)
 	EXPECT_EQ(1, vm_check_cap(vm, KVM_CAP_DEVICE_CTRL));
 	EXPECT_EQ(1, ioctl(vm->dev_fd, KVM_CHECK_EXTENSION,
 			   KVM_CAP_DEVICE_CTRL));
-	/* rvhv without RVHV_CAP_AIA_DIRECT: as kvm.ko without AIA. */
-	if (!dev_is_kvm()) {
+	/*
+	 * rvhv without RVHV_CAP_AIA_DIRECT, on a host without Ssaia: as
+	 * kvm.ko without AIA.
+	 */
+	if (!dev_is_kvm() && !host_isa_has("ssaia")) {
 		EXPECT_EQ(0, vm_check_cap(vm, KVM_CAP_IRQCHIP));
 		EXPECT_EQ(-ENODEV, create_dev(vm, KVM_DEV_TYPE_RISCV_AIA,
 					      KVM_CREATE_DEVICE_TEST));
 		EXPECT_EQ(-ENODEV, create_dev(vm, KVM_DEV_TYPE_RISCV_AIA, 0));
+	}
+	if (!dev_is_kvm()) {
 		ASSERT_EQ(0, vm_enable_cap_try(vm, RVHV_CAP_AIA_DIRECT, 1));
 		EXPECT_EQ(1, vm_check_cap(vm, KVM_CAP_IRQCHIP));
 	}
@@ -1266,6 +1271,159 @@ TEST(direct_other_hart)
 	EXPECT_EQ(1, gwait(&a, 1));
 	if (vfd >= 0)
 		close(vfd);
+	avm_free(&a);
+}
+
+/* --- MSI mode: the IMSIC (rvhv's emulated one; kvm.ko's) ------------- */
+
+/* One guest command with an absolute address (acmd() adds the APLIC's). */
+static unsigned long acmd_abs(struct avm *a, unsigned long op,
+			      unsigned long addr, unsigned long val,
+			      unsigned long n)
+{
+	return acmd(a, op, addr - AIA_APLIC_BASE, val, n);
+}
+
+static int signal_msi(struct vm *vm, uint64_t addr, uint32_t data,
+		      uint32_t flags)
+{
+	struct kvm_msi m = { .address_lo = (uint32_t)addr,
+			     .address_hi = addr >> 32, .data = data,
+			     .flags = flags };
+
+	return ioctl(vm->fd, KVM_SIGNAL_MSI, &m);
+}
+
+/*
+ * An MSI-mode device (no RVHV_CAP_AIA_DIRECT): NR_SRCS sources, 63
+ * identities, vCPU 0's IMSIC at AIA_IMSIC_BASE; -ENODEV where there is
+ * no AIA (rvhv: a host without Ssaia).
+ */
+static int avm_create_msi(struct avm *a)
+{
+	int r;
+
+	memset(a, 0, sizeof(*a));
+	a->vm = vm_create();
+	a->vcpu = vcpu_create(a->vm, 0);
+	VM_CHECK(signal_msi(a->vm, AIA_IMSIC_BASE, 1, 0) == -1 &&
+		 errno == EINVAL, "KVM_SIGNAL_MSI without an irqchip");
+	a->fd = create_dev(a->vm, KVM_DEV_TYPE_RISCV_AIA, 0);
+	if (a->fd < 0) {
+		r = a->fd;
+		avm_free(a);
+		return r;
+	}
+	VM_CHECK(!cfg_set(a->fd, KVM_DEV_RISCV_AIA_CONFIG_SRCS, NR_SRCS), "srcs");
+	VM_CHECK(!cfg_set(a->fd, KVM_DEV_RISCV_AIA_CONFIG_IDS, 63), "ids");
+	VM_CHECK(!addr_set(a->fd, KVM_DEV_RISCV_AIA_ADDR_APLIC, AIA_APLIC_BASE),
+		 "aplic");
+	/* INIT wants the vCPU's IMSIC */
+	VM_CHECK(aia_init(a->fd) == -EINVAL, "init without an IMSIC");
+	VM_CHECK(addr_set(a->fd, KVM_DEV_RISCV_AIA_ADDR_IMSIC(0),
+			  AIA_IMSIC_BASE + 8) == -EINVAL, "IMSIC alignment");
+	VM_CHECK(!addr_set(a->fd, KVM_DEV_RISCV_AIA_ADDR_IMSIC(0),
+			   AIA_IMSIC_BASE), "imsic");
+	VM_CHECK(signal_msi(a->vm, AIA_IMSIC_BASE, 1, 0) == -1 &&
+		 errno == EBUSY, "KVM_SIGNAL_MSI before INIT");
+	VM_CHECK(!aia_init(a->fd), "init");
+	a->sh = vm_gpa2hva(a->vm, AIA_SHARED);
+	memset((void *)a->sh, 0, sizeof(*a->sh));
+	a->sh->base = AIA_APLIC_BASE;
+	a->sh->msi = 1;
+	a->sh->freq = vcpu_get_reg(a->vcpu, RISCV_TIMER_REG(frequency));
+	vcpu_start(a->vcpu, GUEST_FN(guest_aia_loop), 0, 0);
+	vcpu_expect_ucall(a->vcpu, UCALL_SYNC, NULL);
+	return 0;
+}
+
+#define MSI_OR_SKIP(a) do {							int __r = avm_create_msi(a);						if (__r == -ENODEV)								SKIP(return, "no AIA device in MSI mode here (%s)",			     dev_is_kvm() ? "kvm.ko: no Ssaia" :				     "rvhv: no Ssaia to trap the guest's IMSIC from");		ASSERT_EQ(0, __r);						} while (0)
+
+/*
+ * The guest's interrupt file through its CSRs, MSIs from the VMM, from
+ * itself (a store to its IMSIC page: no exit) and from the APLIC in MSI
+ * mode (KVM_IRQ_LINE, irqfds, genmsi), claimed through stopei.  Held to
+ * kvm.ko.
+ */
+TEST(msi_mode)
+{
+	const unsigned long page = AIA_IMSIC_BASE;
+	struct avm a;
+	unsigned long v;
+	int efd;
+
+	MSI_OR_SKIP(&a);
+	efd = new_efd();
+	EXPECT_EQ(0x80000000 | APLIC_DOMAINCFG_DM, gr(&a, APLIC_DOMAINCFG));
+	/* The file: delivery on, identities 1..63 enabled */
+	acmd_abs(&a, AIA_ISEL_W, IMSIC_EIDELIVERY, 1, 0);
+	EXPECT_EQ(1, acmd_abs(&a, AIA_ISEL_R, IMSIC_EIDELIVERY, 0, 0));
+	acmd_abs(&a, AIA_ISEL_W, IMSIC_EIE0, ~0UL, 0);
+	/* Identity 0 and those past 63 do not exist. */
+	EXPECT_EQ(~1UL, acmd_abs(&a, AIA_ISEL_R, IMSIC_EIE0, 0, 0));
+	v = 0;
+	EXPECT_EQ(0, aget(a.fd, KVM_DEV_RISCV_AIA_GRP_IMSIC,
+			  KVM_DEV_RISCV_AIA_IMSIC_MKATTR(0, IMSIC_EIE0), &v));
+	EXPECT_EQ(~1UL, v);
+	EXPECT_EQ(0, ahas(a.fd, KVM_DEV_RISCV_AIA_GRP_IMSIC,
+			  KVM_DEV_RISCV_AIA_IMSIC_MKATTR(0, IMSIC_EIP0)));
+	EXPECT_EQ(-EINVAL, ahas(a.fd, KVM_DEV_RISCV_AIA_GRP_IMSIC,
+				KVM_DEV_RISCV_AIA_IMSIC_MKATTR(0, IMSIC_EIP0 + 1)));
+	EXPECT_EQ(-EINVAL, ahas(a.fd, KVM_DEV_RISCV_AIA_GRP_IMSIC,
+				KVM_DEV_RISCV_AIA_IMSIC_MKATTR(0, IMSIC_EIP0 + 2)));
+	EXPECT_EQ(-ENODEV, ahas(a.fd, KVM_DEV_RISCV_AIA_GRP_IMSIC,
+				KVM_DEV_RISCV_AIA_IMSIC_MKATTR(1, IMSIC_EIP0)));
+	/* KVM_SIGNAL_MSI */
+	EXPECT_EQ(0, signal_msi(a.vm, page, 5, 0));
+	EXPECT_EQ(1, gwait(&a, 1));
+	EXPECT_EQ((5UL << 16) | 5, a.sh->last[0]);
+	EXPECT_EQ(-1, signal_msi(a.vm, page, 5, 2));
+	EXPECT_EQ(EINVAL, errno);
+	/* Nobody's page: nothing, no error */
+	EXPECT_EQ(0, signal_msi(a.vm, page + 0x10000, 6, 0));
+	EXPECT_EQ(1, gnone(&a, 2));
+	/* The guest's own MSI: a store to its page */
+	acmd_abs(&a, AIA_W32, page, 9, 0);
+	EXPECT_EQ(2, gwait(&a, 2));
+	EXPECT_EQ((9UL << 16) | 9, a.sh->last[1]);
+	/* Threshold 10: 11 waits in eip, 3 comes */
+	acmd_abs(&a, AIA_ISEL_W, IMSIC_EITHRESHOLD, 10, 0);
+	EXPECT_EQ(0, signal_msi(a.vm, page, 11, 0));
+	EXPECT_EQ(2, gnone(&a, 3));
+	EXPECT_EQ(1UL << 11, acmd_abs(&a, AIA_ISEL_R, IMSIC_EIP0, 0, 0));
+	EXPECT_EQ(0, signal_msi(a.vm, page, 3, 0));
+	EXPECT_EQ(3, gwait(&a, 3));
+	acmd_abs(&a, AIA_ISEL_W, IMSIC_EITHRESHOLD, 0, 0);
+	EXPECT_EQ(4, gwait(&a, 4));
+	EXPECT_EQ((11UL << 16) | 11, a.sh->last[3]);
+	/* The APLIC forwards: KVM_IRQ_LINE, an irqfd, genmsi */
+	gw(&a, APLIC_SOURCECFG(1), APLIC_SM_EDGE_RISE);
+	gw(&a, APLIC_TARGET(1), 12);
+	gw(&a, APLIC_SOURCECFG(2), APLIC_SM_EDGE_RISE);
+	gw(&a, APLIC_TARGET(2), 13);
+	gw(&a, APLIC_SETIENUM, 1);
+	gw(&a, APLIC_SETIENUM, 2);
+	gw(&a, APLIC_DOMAINCFG, APLIC_DOMAINCFG_IE);
+	EXPECT_EQ(12, gr(&a, APLIC_TARGET(1)));
+	EXPECT_EQ(0, irq_line(a.vm, 1, 1));
+	EXPECT_EQ(5, gwait(&a, 5));
+	EXPECT_EQ((12UL << 16) | 12, a.sh->last[4]);
+	ASSERT_EQ(0, irqfd(a.vm, efd, 2, 0, -1));
+	efd_signal(efd);
+	EXPECT_EQ(6, gwait(&a, 6));
+	EXPECT_EQ((13UL << 16) | 13, a.sh->last[5]);
+	gw(&a, APLIC_GENMSI, 14);
+	EXPECT_EQ(7, gwait(&a, 7));
+	EXPECT_EQ((14UL << 16) | 14, a.sh->last[6]);
+	/* Delivery off: pending, no interrupt */
+	acmd_abs(&a, AIA_ISEL_W, IMSIC_EIDELIVERY, 0, 0);
+	EXPECT_EQ(0, signal_msi(a.vm, page, 7, 0));
+	EXPECT_EQ(7, gnone(&a, 8));
+	acmd_abs(&a, AIA_ISEL_W, IMSIC_EIDELIVERY, 1, 0);
+	EXPECT_EQ(8, gwait(&a, 8));
+	EXPECT_EQ(0, a.sh->spurious);
+	TH_LOG("%lu guest commands, one exit each", a.cmds);
+	close(efd);
 	avm_free(&a);
 }
 

@@ -212,9 +212,10 @@ void rvhv_vcpu_set_irq(struct rvhv_vcpu *vcpu, unsigned int irq, bool level)
 
 /*
  * Apply raised/lowered VS interrupts to hvip.  The vCPU is loaded.
- * hvip.VSEIP is the OR of two lines: IRQ_VS_EXT (KVM_INTERRUPT, GSIs with
- * RVHV_CAP_IRQ_LINES) and RVHV_IRQ_APLIC (the in-kernel APLIC); a change
- * of either recomputes it from both levels as they are now.
+ * hvip.VSEIP is the OR of three lines: IRQ_VS_EXT (KVM_INTERRUPT, GSIs
+ * with RVHV_CAP_IRQ_LINES), RVHV_IRQ_APLIC (the in-kernel APLIC) and
+ * RVHV_IRQ_IMSIC (the emulated IMSIC); a change of any recomputes it
+ * from all levels as they are now.
  */
 static void rvhv_vcpu_sync_irqs(struct rvhv_vcpu *vcpu)
 {
@@ -224,10 +225,10 @@ static void rvhv_vcpu_sync_irqs(struct rvhv_vcpu *vcpu)
 		return;
 	mask = xchg(&vcpu->irq_pending_mask, 0);
 	pend = READ_ONCE(vcpu->irq_pending);
-	if (mask & BIT(RVHV_IRQ_APLIC))
-		mask = (mask & ~BIT(RVHV_IRQ_APLIC)) | BIT(IRQ_VS_EXT);
-	if (pend & BIT(RVHV_IRQ_APLIC))
-		pend = (pend & ~BIT(RVHV_IRQ_APLIC)) | BIT(IRQ_VS_EXT);
+	if (mask & RVHV_IRQ_EXT_LINES)
+		mask = (mask & ~RVHV_IRQ_EXT_LINES) | BIT(IRQ_VS_EXT);
+	if (pend & RVHV_IRQ_EXT_LINES)
+		pend = (pend & ~RVHV_IRQ_EXT_LINES) | BIT(IRQ_VS_EXT);
 	val = pend & mask;
 	csr_clear(CSR_HVIP, mask & ~val);
 	csr_set(CSR_HVIP, val);
@@ -443,6 +444,9 @@ static void rvhv_vcpu_setup_config(struct rvhv_vcpu *vcpu)
 		hstateen0 |= SMSTATEEN0_HSENVCFG;
 		if (test_bit(KVM_RISCV_ISA_EXT_SMSTATEEN, vcpu->isa_ext))
 			hstateen0 |= SMSTATEEN0_SSTATEEN0;
+		/* Emulated IMSIC: the AIA CSRs, the IMSIC's trap. */
+		if (rvhv_vcpu_imsic(vcpu))
+			hstateen0 |= SMSTATEEN0_AIA | SMSTATEEN0_AIA_ISEL;
 	}
 	vcpu->csr.hstateen0 = hstateen0 & RVHV_HSTATEEN0_GRANTS;
 }
@@ -667,9 +671,9 @@ static void rvhv_vcpu_reset(struct rvhv_vcpu *vcpu)
 	vcpu->timer_state = KVM_RISCV_TIMER_STATE_OFF;
 	vcpu->pending = RVHV_PENDING_NONE;
 	vcpu->halted = false;
-	/* The APLIC's line is the APLIC's: it survives a reset. */
-	vcpu->irq_pending &= BIT(RVHV_IRQ_APLIC);
-	vcpu->irq_pending_mask = BIT(RVHV_IRQ_APLIC);
+	/* The irqchip's lines are the irqchip's: they survive a reset. */
+	vcpu->irq_pending &= RVHV_IRQ_EXT_LINES;
+	vcpu->irq_pending_mask = RVHV_IRQ_EXT_LINES;
 	if (!rvhv_use_sstc)
 		hrtimer_cancel(&vcpu->timer);
 }

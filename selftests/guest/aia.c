@@ -12,7 +12,34 @@
 
 long guest_aia_loop(unsigned long unused0, unsigned long unused1);
 
-/* S external interrupt: claim it at this hart's IDC (hart 0). */
+/* AIA CSRs by number: siselect 0x150, sireg 0x151, stopei 0x15c. */
+static void isel_write(unsigned long isel, unsigned long v)
+{
+	asm volatile("csrw 0x150, %0\n\tcsrw 0x151, %1"
+		     : : "r"(isel), "r"(v) : "memory");
+}
+
+static unsigned long isel_read(unsigned long isel)
+{
+	unsigned long v;
+
+	asm volatile("csrw 0x150, %1\n\tcsrr %0, 0x151"
+		     : "=r"(v) : "r"(isel) : "memory");
+	return v;
+}
+
+static unsigned long stopei_claim(void)
+{
+	unsigned long v;
+
+	asm volatile("csrrw %0, 0x15c, zero" : "=r"(v) : : "memory");
+	return v;
+}
+
+/*
+ * S external interrupt: claim it at this hart's IDC (hart 0), or in MSI
+ * mode at the IMSIC (stopei).
+ */
 static void aia_trap(struct guest_regs *regs)
 {
 	unsigned long cause = regs->scause;
@@ -22,7 +49,10 @@ static void aia_trap(struct guest_regs *regs)
 	if (cause != (SCAUSE_INTR | IRQ_S_EXT))
 		for (;;)
 			ucall(UCALL_TRAP, cause, regs->sepc, regs->stval, 0, 0);
-	topi = mmio_read32(base + APLIC_IDC(0) + APLIC_CLAIMI);
+	if (AIA->msi)
+		topi = stopei_claim();
+	else
+		topi = mmio_read32(base + APLIC_IDC(0) + APLIC_CLAIMI);
 	if (!topi) {
 		AIA->spurious++;
 		return;
@@ -113,6 +143,12 @@ long guest_aia_loop(unsigned long unused0, unsigned long unused1)
 			break;
 		case AIA_STORE:
 			aia_store(c->n, c->addr, c->val);
+			break;
+		case AIA_ISEL_W:
+			isel_write(c->addr, c->val);
+			break;
+		case AIA_ISEL_R:
+			r = isel_read(c->addr);
 			break;
 		case AIA_EXIT:
 			return c->val;

@@ -51,6 +51,15 @@
 #define AIA_LOAD	5	/* REPORT(op, load of n bytes at addr) */
 #define AIA_STORE	6	/* store of n bytes of val at addr */
 #define AIA_EXIT	7	/* return val */
+#define AIA_ISEL_W	8	/* siselect = addr, sireg = val */
+#define AIA_ISEL_R	9	/* siselect = addr, REPORT(op, sireg) */
+
+/* Where the MSI-mode tests put vCPU 0's IMSIC page. */
+#define AIA_IMSIC_BASE		0x28000000UL
+#define IMSIC_EIDELIVERY	0x70
+#define IMSIC_EITHRESHOLD	0x72
+#define IMSIC_EIP0		0x80
+#define IMSIC_EIE0		0xc0
 
 #define AIA_SHARED		(GUEST_DATA + 0x4000UL)
 #define AIA_RING		16
@@ -59,6 +68,8 @@
  * @base: the APLIC's guest physical address (the test sets it)
  * @freq: timebase frequency (the test sets it), for timeouts
  * @mask_on_claim: the handler disables (clrienum) what it claims
+ * @msi: MSI mode: the handler claims through stopei (the IMSIC), not
+ *	claimi, and records stopei's value
  * @claims: interrupts claimed (claimi non-zero)
  * @spurious: external interrupts whose claimi read 0
  * @wfis: WFIs that returned in AIA_WFI
@@ -68,6 +79,7 @@ struct aia_shared {
 	unsigned long base;
 	unsigned long freq;
 	unsigned long mask_on_claim;
+	unsigned long msi;
 	unsigned long claims;
 	unsigned long spurious;
 	unsigned long wfis;

@@ -51,12 +51,13 @@
 #define RVHV_CAP_IRQ_LINES	(RVHV_CAP_BASE + 3)
 
 /*
- * The in-kernel AIA in APLIC direct delivery mode; returns 1.  rvhv has
- * no IMSIC yet, so KVM_CREATE_DEVICE(KVM_DEV_TYPE_RISCV_AIA) gets -ENODEV
- * (kvm.ko's answer on a host without AIA) until the VMM enables this
- * with KVM_ENABLE_CAP on the VM fd (as RVHV_CAP_SBI_BATCH; it cannot be
- * changed once the device exists: -EBUSY).  The device then has KVM's
- * attribute ABI with these differences:
+ * The in-kernel AIA in APLIC direct delivery mode; returns 1.  Without
+ * it, KVM_CREATE_DEVICE(KVM_DEV_TYPE_RISCV_AIA) makes kvm.ko's MSI-mode
+ * device (emulated IMSICs) on a host with Ssaia, and gets -ENODEV
+ * elsewhere (kvm.ko's answer on a host without AIA).  Enabled with
+ * KVM_ENABLE_CAP on the VM fd (as RVHV_CAP_SBI_BATCH; it cannot be
+ * changed once the device exists: -EBUSY), the device is made in direct
+ * mode, on any host, with KVM's attribute ABI and these differences:
  *   - its APLIC is in direct delivery mode (domaincfg.DM reads 0, is not
  *     writable): an interrupt delivery control (IDC) per vCPU at
  *     APLIC base + 0x4000 + 32 * vCPU id (hart index = vCPU id, 64 IDCs),
