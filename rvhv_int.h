@@ -22,6 +22,7 @@
 
 #include "mmu/mmu.h"
 #include "eventfd/eventfd.h"
+#include "irqchip/aia.h"
 
 struct seq_file;
 
@@ -44,13 +45,18 @@ struct seq_file;
 
 /*
  * hstateen0 bits rvhv may grant a guest (Smstateen hosts): its own senvcfg
- * (rvhv switches it in the world switch) and, when the vCPU has Smstateen,
- * its own sstateen0 (switched at vcpu_load/vcpu_put).  Nothing else: no
- * AIA CSRs (IMSIC, siselect/sireg, stopi), no Sscsrind, no custom state,
- * FCSR or JVT, which rvhv does not virtualize; their accesses from VS-mode
- * trap as virtual instructions and reach the guest as illegal ones.
+ * (rvhv switches it in the world switch), when the vCPU has Smstateen its
+ * own sstateen0 (switched at vcpu_load/vcpu_put), and when its VM has an
+ * emulated IMSIC the AIA CSRs but the IMSIC's (siselect, vsiselect being
+ * switched per vCPU, stopi, iprio): with IMSIC clear (and hstatus.VGEIN
+ * 0), sireg in the IMSIC's range and stopei trap as virtual instructions
+ * and are emulated (irqchip/imsic.c).  Nothing else: no Sscsrind, no
+ * custom state, FCSR or JVT, which rvhv does not virtualize; their
+ * accesses from VS-mode trap as virtual instructions and reach the guest
+ * as illegal ones.
  */
-#define RVHV_HSTATEEN0_GRANTS	(SMSTATEEN0_HSENVCFG | SMSTATEEN0_SSTATEEN0)
+#define RVHV_HSTATEEN0_GRANTS	(SMSTATEEN0_HSENVCFG | SMSTATEEN0_SSTATEEN0 | \
+				 SMSTATEEN0_AIA | SMSTATEEN0_AIA_ISEL)
 
 /* Program this hart's delegation for rvhv's guests (the three above). */
 static inline void rvhv_write_delegation(void)
@@ -172,7 +178,13 @@ struct rvhv_vm_tlb {
  * @fence_stat.full: fences done that flushed the VM's whole VS-stage
  *	(or a whole ASID) rather than a range
  * @caps: rvhv capabilities the VMM enabled (KVM_ENABLE_CAP), RVHV_VM_CAP_*
- *	bits; set before the first KVM_RUN, read locklessly after
+ *	bits; set before the first KVM_RUN, read locklessly after.  Changes
+ *	that depend on the AIA device take @lock.
+ * @aia: the KVM_DEV_TYPE_RISCV_AIA device, or NULL; set once under @lock
+ *	(release), read with rvhv_vm_aia(); freed with the VM
+ *	(irqchip/aia.h)
+ * @aplic: its APLIC once initialised with sources, or NULL; set once
+ *	under @lock (release), read with rvhv_vm_aplic(); freed with the VM
  * @list: entry on rvhv_vms, protected by rvhv_vms_lock
  * @pid: tgid of the creator, for debugfs
  */
@@ -196,14 +208,40 @@ struct rvhv_vm {
 		atomic64_t full;
 	} fence_stat;
 	unsigned long caps;
+	struct rvhv_aia *aia;
+	struct rvhv_aplic *aplic;
 	struct list_head list;
 	pid_t pid;
 };
+
+/* The VM's AIA device and its APLIC (see struct rvhv_vm), or NULL. */
+static inline struct rvhv_aia *rvhv_vm_aia(struct rvhv_vm *vm)
+{
+	/* Pairs with the release in rvhv_aia_create(). */
+	return smp_load_acquire(&vm->aia);
+}
+
+static inline struct rvhv_aplic *rvhv_vm_aplic(struct rvhv_vm *vm)
+{
+	/* Pairs with the release in rvhv_aplic_init(). */
+	return smp_load_acquire(&vm->aplic);
+}
 
 /* struct rvhv_vm.caps */
 #define RVHV_VM_CAP_SBI_BATCH		BIT(0)
 #define RVHV_VM_CAP_CONSOLE_COALESCE	BIT(1)
 #define RVHV_VM_CAP_IRQ_LINES		BIT(2)
+#define RVHV_VM_CAP_AIA_DIRECT		BIT(3)
+
+/*
+ * rvhv_vcpu.irq_pending bit of the APLIC's line to the vCPU (its IDC,
+ * irqchip/aplic.c): not an hvip bit; hvip.VSEIP is the OR of it, the
+ * IMSIC's and IRQ_VS_EXT (KVM_INTERRUPT, RVHV_CAP_IRQ_LINES).
+ */
+#define RVHV_IRQ_APLIC			(BITS_PER_LONG - 1)
+/* The same for the vCPU's emulated IMSIC (irqchip/imsic.c). */
+#define RVHV_IRQ_IMSIC			(BITS_PER_LONG - 2)
+#define RVHV_IRQ_EXT_LINES		(BIT(RVHV_IRQ_APLIC) | BIT(RVHV_IRQ_IMSIC))
 
 /**
  * struct rvhv_guest_ctx - what the world switch (trap/switch.S) saves and
@@ -365,10 +403,11 @@ enum rvhv_pending {
  *	with interrupts off); a kick sends an IPI then
  * @requests: RVHV_REQ_* bits, set by other threads, consumed by the
  *	vCPU's thread before it enters the guest
- * @irq_pending: VS interrupt bits (hvip positions) to be raised ...
+ * @irq_pending: VS interrupt bits (hvip positions, and RVHV_IRQ_APLIC and
+ *	RVHV_IRQ_IMSIC) to be raised ...
  * @irq_pending_mask: ... or lowered, on the next guest entry: set by
- *	KVM_INTERRUPT, IPIs and the software timer from any thread (atomic
- *	bit operations), applied to hvip by the vCPU's thread
+ *	KVM_INTERRUPT, IPIs, the software timer and the APLIC from any
+ *	thread (atomic bit operations), applied to hvip by the vCPU's thread
  * @wait: the vCPU's thread sleeps here in WFI or while stopped
  * @halted: the guest executed WFI (or HSM retentive suspend): block until
  *	an interrupt it enabled is pending
@@ -383,7 +422,7 @@ enum rvhv_pending {
  * @console_len: bytes in @console_buf
  * @console_buf: legacy console output coalesced in the kernel (when the
  *	VMM enabled RVHV_CAP_CONSOLE_COALESCE), handed over in one exit
- * @stat: exit counters
+ * @stat: exit counters (irqchip: guest accesses to the APLIC's window)
  *
  * Unless said otherwise above, all of it is protected by @mutex, except
  * what the world switch and the preempt notifier touch, which only the
@@ -447,8 +486,17 @@ struct rvhv_vcpu {
 		u64 task_work;
 		u64 wfi;
 		u64 halt_wakeup;
+		u64 irqchip;
 	} stat;
 };
+
+/* The vCPU's emulated IMSIC (MSI-mode AIA device, after INIT), or NULL. */
+static inline struct rvhv_imsic *rvhv_vcpu_imsic(struct rvhv_vcpu *vcpu)
+{
+	struct rvhv_aia *aia = rvhv_vm_aia(vcpu->vm);
+
+	return aia ? rvhv_aia_imsic(aia, vcpu->id) : NULL;
+}
 
 /* rvhv_vm.c */
 extern struct list_head rvhv_vms;

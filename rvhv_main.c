@@ -270,7 +270,8 @@ DEFINE_SHOW_ATTRIBUTE(rvhv_cpus);
 /*
  * The VMs, their VMIDs and the allocator generation, and what their remote
  * fences cost: asked for, done (after coalescing), IPIs to other CPUs, and
- * how many of those flushed everything (or a whole ASID) rather than a range.
+ * how many of those flushed everything (or a whole ASID) rather than a range;
+ * and how many irqfds each has.
  */
 static int rvhv_vms_show(struct seq_file *m, void *unused)
 {
@@ -283,12 +284,13 @@ static int rvhv_vms_show(struct seq_file *m, void *unused)
 	mutex_lock(&rvhv_vms_lock);
 	list_for_each_entry(vm, &rvhv_vms, list) {
 		word = READ_ONCE(vm->vmid.word);
-		seq_printf(m, "vm pid=%d vmid=%lu generation=%llu fence_reqs=%lld fences=%lld fence_ipis=%lld fence_full=%lld\n",
+		seq_printf(m, "vm pid=%d vmid=%lu generation=%llu fence_reqs=%lld fences=%lld fence_ipis=%lld fence_full=%lld irqfds=%u\n",
 			   vm->pid, rvhv_vmid_of(word), rvhv_vmid_gen_of(word),
 			   atomic64_read(&vm->fence_stat.reqs),
 			   atomic64_read(&vm->fence_stat.fences),
 			   atomic64_read(&vm->fence_stat.ipis),
-			   atomic64_read(&vm->fence_stat.full));
+			   atomic64_read(&vm->fence_stat.full),
+			   READ_ONCE(vm->eventfds.nr_irqfds));
 	}
 	mutex_unlock(&rvhv_vms_lock);
 	return 0;
@@ -356,11 +358,17 @@ static int __init rvhv_init(void)
 	ret = rvhv_tlb_init();
 	if (ret)
 		return ret;
+	ret = rvhv_irqfd_module_init();
+	if (ret) {
+		rvhv_tlb_exit();
+		return ret;
+	}
 	preempt_notifier_inc();
 	ret = cpuhp_setup_state(CPUHP_AP_ONLINE_DYN, "rvhv:online",
 				rvhv_cpu_online, rvhv_cpu_offline);
 	if (ret < 0) {
 		preempt_notifier_dec();
+		rvhv_irqfd_module_exit();
 		rvhv_tlb_exit();
 		return ret;
 	}
@@ -380,6 +388,7 @@ static int __init rvhv_init(void)
 		debugfs_remove_recursive(rvhv_debugfs);
 		cpuhp_remove_state(rvhv_cpuhp_state);
 		preempt_notifier_dec();
+		rvhv_irqfd_module_exit();
 		rvhv_tlb_exit();
 		return ret;
 	}
@@ -401,6 +410,7 @@ static void __exit rvhv_exit(void)
 	debugfs_remove_recursive(rvhv_debugfs);
 	cpuhp_remove_state(rvhv_cpuhp_state);
 	preempt_notifier_dec();
+	rvhv_irqfd_module_exit();
 	rvhv_tlb_exit();
 }
 

@@ -17,6 +17,34 @@ LIST_HEAD(rvhv_vms);
 DEFINE_MUTEX(rvhv_vms_lock);
 atomic_t rvhv_nr_vms = ATOMIC_INIT(0);
 
+/*
+ * The in-kernel AIA's capabilities, per VM (@vm NULL: /dev/rvhv, for a
+ * new VM).  The device exists in direct mode for a VM that enabled
+ * RVHV_CAP_AIA_DIRECT, in MSI mode (emulated IMSICs) for the others on
+ * a host with Ssaia, for none with RVHV_CAP_IRQ_LINES.  Resampling works
+ * in direct mode (a claim), MSIs in MSI mode; GSI routing (to APLIC
+ * sources, kvm.ko's limit of routes) in both.
+ */
+static long rvhv_check_irqchip(struct rvhv_vm *vm, long cap)
+{
+	bool direct = vm && test_bit(__ffs(RVHV_VM_CAP_AIA_DIRECT), &vm->caps);
+	bool msi = !direct && rvhv_host.ssaia;
+
+	if (vm && test_bit(__ffs(RVHV_VM_CAP_IRQ_LINES), &vm->caps))
+		return 0;
+	switch (cap) {
+	case KVM_CAP_IRQCHIP:
+		return direct || msi;
+	case KVM_CAP_IRQ_ROUTING:
+		return direct || msi ? RVHV_MAX_IRQ_ROUTES : 0;
+	case KVM_CAP_IRQFD_RESAMPLE:
+		return direct;
+	case KVM_CAP_SIGNAL_MSI:
+		return msi;
+	}
+	return 0;
+}
+
 /**
  * rvhv_check_extension() - KVM_CHECK_EXTENSION on /dev/rvhv or a VM fd
  * @vm: the VM asked about, or NULL for the system fd
@@ -46,8 +74,15 @@ long rvhv_check_extension(struct rvhv_vm *vm, long cap)
 	case KVM_CAP_IOEVENTFD:
 	case KVM_CAP_IOEVENTFD_ANY_LENGTH:
 	case KVM_CAP_IRQFD:
+	case KVM_CAP_DEVICE_CTRL:
 	case RVHV_CAP_IRQ_LINES:
+	case RVHV_CAP_AIA_DIRECT:
 		return 1;
+	case KVM_CAP_IRQCHIP:
+	case KVM_CAP_IRQFD_RESAMPLE:
+	case KVM_CAP_IRQ_ROUTING:
+	case KVM_CAP_SIGNAL_MSI:
+		return rvhv_check_irqchip(vm, cap);
 	case KVM_CAP_NR_MEMSLOTS:
 		return RVHV_NR_MEMSLOTS;
 	case KVM_CAP_VM_GPA_BITS:
@@ -80,11 +115,12 @@ void rvhv_vm_put(struct rvhv_vm *vm)
 	mutex_unlock(&rvhv_vms_lock);
 	atomic_dec(&rvhv_nr_vms);
 
-	/* irqfds reach vCPUs: they go first. */
+	/* irqfds reach the APLIC and vCPUs: they go first. */
 	rvhv_eventfds_destroy(vm);
 	for (i = 0; i < RVHV_MAX_VCPUS; i++)
 		if (vm->vcpus[i])
 			rvhv_vcpu_free(vm->vcpus[i]);
+	rvhv_aia_destroy(vm);
 	rvhv_mmu_destroy(vm);
 	rvhv_tlb_vm_free(vm);
 	mmdrop(vm->mm);
@@ -111,6 +147,28 @@ static long rvhv_vm_set_memory(struct rvhv_vm *vm, unsigned int ioctl,
 	return rvhv_set_user_memory_region(vm, &mem);
 }
 
+/*
+ * RVHV_CAP_IRQ_LINES and RVHV_CAP_AIA_DIRECT: neither changes once the
+ * VM has an AIA device (-EBUSY; the device is refused with
+ * RVHV_CAP_IRQ_LINES on, irqchip/aia.c).
+ */
+static long rvhv_vm_enable_irq_cap(struct rvhv_vm *vm, u32 cap, u64 on)
+{
+	unsigned long bit = cap == RVHV_CAP_IRQ_LINES ?
+			    RVHV_VM_CAP_IRQ_LINES : RVHV_VM_CAP_AIA_DIRECT;
+	long ret = 0;
+
+	mutex_lock(&vm->lock);
+	if (vm->aia && !!(vm->caps & bit) != !!on)
+		ret = -EBUSY;
+	else if (on)
+		set_bit(__ffs(bit), &vm->caps);
+	else
+		clear_bit(__ffs(bit), &vm->caps);
+	mutex_unlock(&vm->lock);
+	return ret;
+}
+
 /* KVM_ENABLE_CAP on the VM fd: rvhv's own opt-in features. */
 static long rvhv_vm_enable_cap(struct rvhv_vm *vm, void __user *argp)
 {
@@ -123,14 +181,14 @@ static long rvhv_vm_enable_cap(struct rvhv_vm *vm, void __user *argp)
 	    cap.args[3])
 		return -EINVAL;
 	switch (cap.cap) {
+	case RVHV_CAP_AIA_DIRECT:
+	case RVHV_CAP_IRQ_LINES:
+		return rvhv_vm_enable_irq_cap(vm, cap.cap, cap.args[0]);
 	case RVHV_CAP_SBI_BATCH:
 		bit = RVHV_VM_CAP_SBI_BATCH;
 		break;
 	case RVHV_CAP_CONSOLE_COALESCE:
 		bit = RVHV_VM_CAP_CONSOLE_COALESCE;
-		break;
-	case RVHV_CAP_IRQ_LINES:
-		bit = RVHV_VM_CAP_IRQ_LINES;
 		break;
 	default:
 		return -EINVAL;
@@ -140,21 +198,6 @@ static long rvhv_vm_enable_cap(struct rvhv_vm *vm, void __user *argp)
 	else
 		clear_bit(__ffs(bit), &vm->caps);
 	return 0;
-}
-
-/*
- * KVM_SET_GSI_ROUTING and KVM_SIGNAL_MSI: no irqchip, so no routing and no
- * MSI target; kvm.ko's errnos without one (its struct is read first).
- */
-static long rvhv_vm_no_routing(struct rvhv_vm *vm, void __user *argp,
-			       size_t size)
-{
-	u8 buf[sizeof(struct kvm_msi)];
-
-	BUILD_BUG_ON(sizeof(struct kvm_irq_routing) > sizeof(buf));
-	if (copy_from_user(buf, argp, size))
-		return -EFAULT;
-	return -EINVAL;
 }
 
 static long rvhv_vm_ioctl(struct file *filp, unsigned int ioctl,
@@ -180,16 +223,16 @@ static long rvhv_vm_ioctl(struct file *filp, unsigned int ioctl,
 		return rvhv_vm_ioeventfd(vm, (void __user *)arg);
 	case KVM_IRQFD:
 		return rvhv_vm_irqfd(vm, (void __user *)arg);
+	case KVM_CREATE_DEVICE:
+		return rvhv_vm_create_device(vm, (void __user *)arg);
 	case KVM_IRQ_LINE:
 	case KVM_IRQ_LINE_STATUS:
 		return rvhv_vm_irq_line(vm, (void __user *)arg,
 					ioctl == KVM_IRQ_LINE_STATUS);
 	case KVM_SET_GSI_ROUTING:
-		return rvhv_vm_no_routing(vm, (void __user *)arg,
-					  sizeof(struct kvm_irq_routing));
+		return rvhv_vm_set_gsi_routing(vm, (void __user *)arg);
 	case KVM_SIGNAL_MSI:
-		return rvhv_vm_no_routing(vm, (void __user *)arg,
-					  sizeof(struct kvm_msi));
+		return rvhv_vm_signal_msi(vm, (void __user *)arg);
 	}
 	return -ENOTTY;
 }

@@ -6,10 +6,10 @@
  * eventfd and the guest goes on, no exit to the VMM), their
  * registrations, the table the MMIO path looks them up in, its irqfds
  * (KVM_IRQFD: an eventfd signal raises a GSI), the GSIs themselves
- * (KVM_IRQ_LINE, rvhv_irq_set(): until the in-kernel AIA, GSI n is vCPU
- * n's external interrupt line, see eventfd/irqfd.c) and the eventfd
- * references all of these hold.  Everything here is freed when the VM is
- * (rvhv_eventfds_destroy()).
+ * (KVM_IRQ_LINE, rvhv_irq_set(): APLIC source n with the in-kernel AIA,
+ * vCPU n's external interrupt line with RVHV_CAP_IRQ_LINES, see
+ * eventfd/irqfd.c) and the eventfd references all of these hold.
+ * Everything here is freed when the VM is (rvhv_eventfds_destroy()).
  *
  * Lifetime of a registration (struct rvhv_ioeventfd, eventfd/ioeventfd.c):
  * created by KVM_IOEVENTFD under rvhv_eventfds.lock, it holds a reference
@@ -27,6 +27,7 @@
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/rcupdate.h>
+#include <linux/spinlock.h>
 #include <linux/types.h>
 
 struct rvhv_vm;
@@ -43,14 +44,18 @@ struct rvhv_ioeventfd_table;
 
 /**
  * struct rvhv_eventfds - a VM's ioeventfds and irqfds
- * @lock: serialises KVM_IOEVENTFD and KVM_IRQFD; protects @list, @nr,
- *	@irqfds, @nr_irqfds and the writes of @mmio
+ * @lock: serialises KVM_IOEVENTFD and KVM_IRQFD; protects @list, @nr
+ *	and the writes of @mmio
  * @list: every registration (struct rvhv_ioeventfd.list), MMIO and PIO
  * @nr: how many are on @list
  * @mmio: the MMIO registrations sorted by address, for the MMIO path
  *	(rvhv_ioeventfd_write()): read under rcu_read_lock(), replaced whole
  *	under @lock (NULL: none)
- * @irqfds: every irqfd (struct rvhv_irqfd, eventfd/irqfd.c)
+ * @irqfd_lock: protects @irqfds and @nr_irqfds (a spinlock, irqs off: an
+ *	eventfd's close takes an irqfd off the list from its wake-up)
+ * @irqfds: every active irqfd (struct rvhv_irqfd, eventfd/irqfd.c);
+ *	changed under @irqfd_lock (and @lock, but for a close), walked
+ *	under rcu_read_lock() to signal resample eventfds
  * @nr_irqfds: how many
  */
 struct rvhv_eventfds {
@@ -58,6 +63,7 @@ struct rvhv_eventfds {
 	struct list_head list;
 	unsigned int nr;
 	struct rvhv_ioeventfd_table __rcu *mmio;
+	spinlock_t irqfd_lock;
 	struct list_head irqfds;
 	unsigned int nr_irqfds;
 };
@@ -80,13 +86,23 @@ bool rvhv_ioeventfd_write(struct rvhv_vm *vm, u64 gpa, unsigned int len,
 long rvhv_vm_irqfd(struct rvhv_vm *vm, void __user *argp);
 long rvhv_vm_irq_line(struct rvhv_vm *vm, void __user *argp, bool status);
 /*
- * The one place a GSI becomes an interrupt (the in-kernel AIA replaces
- * it): with RVHV_CAP_IRQ_LINES, vCPU @gsi's VS external interrupt line
- * goes to @level.  0, -ENXIO (no interrupt controller), -EINVAL (no such
- * vCPU).  Any context but NMI.
+ * The one place a GSI becomes an interrupt: with the in-kernel AIA,
+ * APLIC source @gsi (rvhv_aia_set_irq()); with RVHV_CAP_IRQ_LINES,
+ * vCPU @gsi's VS external interrupt line goes to @level.  0, -ENXIO (no
+ * interrupt controller), -EINVAL (no such vCPU), the AIA's errnos.  Any
+ * context but NMI.
  */
 int rvhv_irq_set(struct rvhv_vm *vm, u32 gsi, bool level);
+/*
+ * The guest acknowledged APLIC source @pin (claimed it): signal the
+ * resample eventfd of every resampling irqfd whose GSI leads there.  Any
+ * context but NMI; no APLIC lock held.
+ */
+void rvhv_irqfd_resample(struct rvhv_vm *vm, u32 pin);
 /* Part of rvhv_eventfds_destroy(). */
 void rvhv_irqfds_destroy(struct rvhv_vm *vm);
+/* Module init/exit: the workqueue that frees irqfds of closed eventfds. */
+int rvhv_irqfd_module_init(void);
+void rvhv_irqfd_module_exit(void);
 
 #endif /* _RVHV_EVENTFD_H */

@@ -78,6 +78,7 @@ void rvhv_eventfds_init(struct rvhv_vm *vm)
 
 	mutex_init(&ef->lock);
 	INIT_LIST_HEAD(&ef->list);
+	spin_lock_init(&ef->irqfd_lock);
 	INIT_LIST_HEAD(&ef->irqfds);
 	ef->nr = 0;
 	ef->nr_irqfds = 0;

@@ -43,6 +43,7 @@ static const struct {
 	{ KVM_CAP_IOEVENTFD, 1 },
 	{ KVM_CAP_IOEVENTFD_ANY_LENGTH, 1 },
 	{ KVM_CAP_IRQFD, 1 },
+	{ KVM_CAP_DEVICE_CTRL, 1 },
 };
 #define KVM_CAP_LIMIT 512
 
@@ -137,6 +138,13 @@ TEST_F(dev, check_extension_truthful)
 			want = f.gpa_bits;
 		if (cap == KVM_CAP_NR_VCPUS)
 			want = sysconf(_SC_NPROCESSORS_ONLN);
+		/* Ssaia hosts: the AIA device in MSI mode (IMSIC emulated) */
+		if (f.flags & RVHV_HOST_SSAIA) {
+			if (cap == KVM_CAP_IRQCHIP || cap == KVM_CAP_SIGNAL_MSI)
+				want = 1;
+			if (cap == KVM_CAP_IRQ_ROUTING)
+				want = 4096;
+		}
 		EXPECT_EQ(want, got) TH_LOG("cap %ld", cap);
 		EXPECT_EQ(want, got_vm) TH_LOG("cap %ld on VM fd", cap);
 	}
@@ -148,8 +156,45 @@ TEST_F(dev, check_extension_truthful)
 	EXPECT_EQ(1, ioctl(self->fd, KVM_CHECK_EXTENSION,
 			   RVHV_CAP_CONSOLE_COALESCE));
 	EXPECT_EQ(1, ioctl(self->fd, KVM_CHECK_EXTENSION, RVHV_CAP_IRQ_LINES));
+	EXPECT_EQ(1, ioctl(self->fd, KVM_CHECK_EXTENSION, RVHV_CAP_AIA_DIRECT));
 	EXPECT_EQ(0, ioctl(self->fd, KVM_CHECK_EXTENSION,
-			   RVHV_CAP_IRQ_LINES + 1));
+			   RVHV_CAP_AIA_DIRECT + 1));
+	close(vm);
+}
+
+/*
+ * The in-kernel AIA is per VM: KVM_CAP_IRQCHIP, KVM_CAP_IRQFD_RESAMPLE
+ * (1) and KVM_CAP_IRQ_ROUTING (4096) answer on a VM that enabled
+ * RVHV_CAP_AIA_DIRECT (and not RVHV_CAP_IRQ_LINES); on a host with
+ * Ssaia every other VM has the MSI-mode device (IRQCHIP, SIGNAL_MSI,
+ * no resampling); with RVHV_CAP_IRQ_LINES none (aia_test tests the
+ * device).
+ */
+TEST_F(dev, check_extension_aia_per_vm)
+{
+	struct kvm_enable_cap cap = { .cap = RVHV_CAP_AIA_DIRECT,
+				      .args = { 1 } };
+	int vm = ioctl(self->fd, KVM_CREATE_VM, 0);
+	struct rvhv_host_features f;
+	int ssaia;
+
+	ASSERT_GE(vm, 0);
+	ASSERT_EQ(0, ioctl(self->fd, RVHV_GET_HOST_FEATURES, &f));
+	ssaia = !!(f.flags & RVHV_HOST_SSAIA);
+	EXPECT_EQ(ssaia, ioctl(vm, KVM_CHECK_EXTENSION, KVM_CAP_IRQCHIP));
+	EXPECT_EQ(ssaia, ioctl(vm, KVM_CHECK_EXTENSION, KVM_CAP_SIGNAL_MSI));
+	EXPECT_EQ(0, ioctl(vm, KVM_CHECK_EXTENSION, KVM_CAP_IRQFD_RESAMPLE));
+	ASSERT_EQ(0, ioctl(vm, KVM_ENABLE_CAP, &cap));
+	EXPECT_EQ(0, ioctl(vm, KVM_CHECK_EXTENSION, KVM_CAP_SIGNAL_MSI));
+	EXPECT_EQ(1, ioctl(vm, KVM_CHECK_EXTENSION, KVM_CAP_IRQCHIP));
+	EXPECT_EQ(1, ioctl(vm, KVM_CHECK_EXTENSION, KVM_CAP_IRQFD_RESAMPLE));
+	EXPECT_EQ(4096, ioctl(vm, KVM_CHECK_EXTENSION, KVM_CAP_IRQ_ROUTING));
+	EXPECT_EQ(ssaia, ioctl(self->fd, KVM_CHECK_EXTENSION, KVM_CAP_IRQCHIP));
+	cap.cap = RVHV_CAP_IRQ_LINES;
+	ASSERT_EQ(0, ioctl(vm, KVM_ENABLE_CAP, &cap));
+	EXPECT_EQ(0, ioctl(vm, KVM_CHECK_EXTENSION, KVM_CAP_IRQCHIP));
+	EXPECT_EQ(0, ioctl(vm, KVM_CHECK_EXTENSION, KVM_CAP_IRQFD_RESAMPLE));
+	EXPECT_EQ(0, ioctl(vm, KVM_CHECK_EXTENSION, KVM_CAP_IRQ_ROUTING));
 	close(vm);
 }
 

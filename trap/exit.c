@@ -89,6 +89,9 @@ static int rvhv_virtual_insn(struct rvhv_vcpu *vcpu)
 		rvhv_vcpu_halt(vcpu);
 		return 1;
 	}
+	/* The emulated IMSIC's CSRs (sireg in its range, stopei). */
+	if (rvhv_imsic_csr_insn(vcpu, insn))
+		return 1;
 	/*
 	 * Anything else (CSRs rvhv does not emulate: hypervisor CSRs,
 	 * counters the guest may not read, ...) is an illegal instruction

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * MMIO emulation: decode the load or store that touched a GPA outside
- * every memslot; a store that hits an ioeventfd signals it and the guest
+ * every memslot; an access to the in-kernel APLIC is emulated there
+ * (irqchip/), a store that hits an ioeventfd signals it and the guest
  * goes on (eventfd/), anything else goes to userspace as KVM_EXIT_MMIO,
  * completed on the next KVM_RUN.
  */
@@ -155,6 +156,26 @@ static int rvhv_decode_access(struct rvhv_vcpu *vcpu, struct rvhv_access *a)
 	return rvhv_decode_16(insn, a) ? 0 : -EOPNOTSUPP;
 }
 
+/* A load's value (little-endian, @len bytes of @val) into register @rd. */
+static void rvhv_mmio_set_reg(struct rvhv_vcpu *vcpu, unsigned int rd,
+			      unsigned int len, bool is_signed, u64 val)
+{
+	if (!rd)
+		return;
+	switch (len) {
+	case 1:
+		val = is_signed ? (u64)(s8)val : (u8)val;
+		break;
+	case 2:
+		val = is_signed ? (u64)(s16)val : (u16)val;
+		break;
+	case 4:
+		val = is_signed ? (u64)(s32)val : (u32)val;
+		break;
+	}
+	vcpu->ctx.gpr[rd] = val;
+}
+
 /**
  * rvhv_mmio_exit() - a load or store at @gpa, outside every memslot
  * @vcpu: the vCPU, loaded
@@ -180,14 +201,27 @@ int rvhv_mmio_exit(struct rvhv_vcpu *vcpu, unsigned long gpa, bool write)
 		return ret;
 	if (a.is_store != write)
 		return -EOPNOTSUPP;
-	/* Misaligned MMIO is not emulated: KVM_RUN fails as with kvm.ko. */
-	if (gpa & (a.len - 1))
-		return -EIO;
 
 	if (write) {
 		val = a.reg ? vcpu->ctx.gpr[a.reg] : 0;
 		if (a.len < 8)
 			val &= BIT_ULL(a.len * 8) - 1;
+	}
+	/*
+	 * The in-kernel APLIC's window (irqchip/): every access in it is
+	 * handled there, misaligned ones and odd sizes too, never an exit.
+	 */
+	if (rvhv_aia_mmio(vcpu, gpa, a.len, write, &val)) {
+		if (!write)
+			rvhv_mmio_set_reg(vcpu, a.reg, a.len, a.is_signed, val);
+		vcpu->ctx.gpr[RVHV_REG_PC] += a.insn_len;
+		return 1;
+	}
+	/* Misaligned MMIO is not emulated: KVM_RUN fails as with kvm.ko. */
+	if (gpa & (a.len - 1))
+		return -EIO;
+
+	if (write) {
 		if (rvhv_ioeventfd_write(vcpu->vm, gpa, a.len, val)) {
 			vcpu->ctx.gpr[RVHV_REG_PC] += a.insn_len;
 			vcpu->stat.ioeventfd++;
@@ -217,27 +251,9 @@ int rvhv_mmio_exit(struct rvhv_vcpu *vcpu, unsigned long gpa, bool write)
 /* Next KVM_RUN: the loaded value into rd, then past the instruction. */
 void rvhv_mmio_complete(struct rvhv_vcpu *vcpu)
 {
-	const u8 *data = vcpu->run->mmio.data;
-	unsigned long val;
-
-	if (vcpu->pending == RVHV_PENDING_MMIO_LOAD && vcpu->mmio_rd) {
-		switch (vcpu->mmio_len) {
-		case 1:
-			val = vcpu->mmio_signed ? (long)(s8)data[0] : data[0];
-			break;
-		case 2:
-			val = vcpu->mmio_signed ? (long)(s16)get_unaligned_le16(data)
-						: get_unaligned_le16(data);
-			break;
-		case 4:
-			val = vcpu->mmio_signed ? (long)(s32)get_unaligned_le32(data)
-						: get_unaligned_le32(data);
-			break;
-		default:
-			val = get_unaligned_le64(data);
-			break;
-		}
-		vcpu->ctx.gpr[vcpu->mmio_rd] = val;
-	}
+	if (vcpu->pending == RVHV_PENDING_MMIO_LOAD)
+		rvhv_mmio_set_reg(vcpu, vcpu->mmio_rd, vcpu->mmio_len,
+				  vcpu->mmio_signed,
+				  get_unaligned_le64(vcpu->run->mmio.data));
 	vcpu->ctx.gpr[RVHV_REG_PC] += vcpu->insn_len;
 }

@@ -210,15 +210,26 @@ void rvhv_vcpu_set_irq(struct rvhv_vcpu *vcpu, unsigned int irq, bool level)
 	rvhv_vcpu_kick(vcpu);
 }
 
-/* Apply raised/lowered VS interrupts to hvip.  The vCPU is loaded. */
+/*
+ * Apply raised/lowered VS interrupts to hvip.  The vCPU is loaded.
+ * hvip.VSEIP is the OR of three lines: IRQ_VS_EXT (KVM_INTERRUPT, GSIs
+ * with RVHV_CAP_IRQ_LINES), RVHV_IRQ_APLIC (the in-kernel APLIC) and
+ * RVHV_IRQ_IMSIC (the emulated IMSIC); a change of any recomputes it
+ * from all levels as they are now.
+ */
 static void rvhv_vcpu_sync_irqs(struct rvhv_vcpu *vcpu)
 {
-	unsigned long mask, val;
+	unsigned long mask, pend, val;
 
 	if (!READ_ONCE(vcpu->irq_pending_mask))
 		return;
 	mask = xchg(&vcpu->irq_pending_mask, 0);
-	val = READ_ONCE(vcpu->irq_pending) & mask;
+	pend = READ_ONCE(vcpu->irq_pending);
+	if (mask & RVHV_IRQ_EXT_LINES)
+		mask = (mask & ~RVHV_IRQ_EXT_LINES) | BIT(IRQ_VS_EXT);
+	if (pend & RVHV_IRQ_EXT_LINES)
+		pend = (pend & ~RVHV_IRQ_EXT_LINES) | BIT(IRQ_VS_EXT);
+	val = pend & mask;
 	csr_clear(CSR_HVIP, mask & ~val);
 	csr_set(CSR_HVIP, val);
 }
@@ -433,6 +444,9 @@ static void rvhv_vcpu_setup_config(struct rvhv_vcpu *vcpu)
 		hstateen0 |= SMSTATEEN0_HSENVCFG;
 		if (test_bit(KVM_RISCV_ISA_EXT_SMSTATEEN, vcpu->isa_ext))
 			hstateen0 |= SMSTATEEN0_SSTATEEN0;
+		/* Emulated IMSIC: the AIA CSRs, the IMSIC's trap. */
+		if (rvhv_vcpu_imsic(vcpu))
+			hstateen0 |= SMSTATEEN0_AIA | SMSTATEEN0_AIA_ISEL;
 	}
 	vcpu->csr.hstateen0 = hstateen0 & RVHV_HSTATEEN0_GRANTS;
 }
@@ -657,8 +671,9 @@ static void rvhv_vcpu_reset(struct rvhv_vcpu *vcpu)
 	vcpu->timer_state = KVM_RISCV_TIMER_STATE_OFF;
 	vcpu->pending = RVHV_PENDING_NONE;
 	vcpu->halted = false;
-	vcpu->irq_pending = 0;
-	vcpu->irq_pending_mask = 0;
+	/* The irqchip's lines are the irqchip's: they survive a reset. */
+	vcpu->irq_pending &= RVHV_IRQ_EXT_LINES;
+	vcpu->irq_pending_mask = RVHV_IRQ_EXT_LINES;
 	if (!rvhv_use_sstc)
 		hrtimer_cancel(&vcpu->timer);
 }
@@ -728,6 +743,8 @@ int rvhv_create_vcpu(struct rvhv_vm *vm, unsigned long id)
 	 */
 	smp_store_release(&vm->vcpus[id], vcpu);
 	vm->nr_vcpus++;
+	/* Its IDC may already want its line up (irqchip/aplic.c). */
+	rvhv_aia_vcpu_created(vm);
 	mutex_unlock(&vm->lock);
 	return fd;
 

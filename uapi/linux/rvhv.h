@@ -50,6 +50,33 @@
  */
 #define RVHV_CAP_IRQ_LINES	(RVHV_CAP_BASE + 3)
 
+/*
+ * The in-kernel AIA in APLIC direct delivery mode; returns 1.  Without
+ * it, KVM_CREATE_DEVICE(KVM_DEV_TYPE_RISCV_AIA) makes kvm.ko's MSI-mode
+ * device (emulated IMSICs) on a host with Ssaia, and gets -ENODEV
+ * elsewhere (kvm.ko's answer on a host without AIA).  Enabled with
+ * KVM_ENABLE_CAP on the VM fd (as RVHV_CAP_SBI_BATCH; it cannot be
+ * changed once the device exists: -EBUSY), the device is made in direct
+ * mode, on any host, with KVM's attribute ABI and these differences:
+ *   - its APLIC is in direct delivery mode (domaincfg.DM reads 0, is not
+ *     writable): an interrupt delivery control (IDC) per vCPU at
+ *     APLIC base + 0x4000 + 32 * vCPU id (hart index = vCPU id, 64 IDCs),
+ *     delivering to the vCPU's VS external interrupt (hvip.VSEIP, OR'ed
+ *     with KVM_INTERRUPT's line); target[n] holds hart index << 18 |
+ *     priority (1..255).  The APLIC's window is 0x4800 bytes.
+ *   - no IMSIC: INIT needs no IMSIC addresses; KVM_DEV_RISCV_AIA_ADDR_IMSIC
+ *     and KVM_DEV_RISCV_AIA_GRP_IMSIC attributes do not exist (-ENXIO).
+ *   - CONFIG_MODE is KVM_DEV_RISCV_AIA_MODE_EMUL (others: -EINVAL).
+ *   - KVM_DEV_RISCV_AIA_GRP_APLIC also reaches the IDCs (offsets 0x4000..
+ *     0x47FF; reading claimi there does not claim).
+ * GSI n is APLIC source n (KVM_IRQ_LINE, irqfds, resampling irqfds);
+ * KVM_SET_GSI_ROUTING routes irqfds' GSIs to sources (no MSI routes).
+ * Exclusive with RVHV_CAP_IRQ_LINES: the device is refused (-EBUSY) on a
+ * VM with RVHV_CAP_IRQ_LINES enabled, and RVHV_CAP_IRQ_LINES cannot be
+ * enabled on a VM with the device (-EBUSY).
+ */
+#define RVHV_CAP_AIA_DIRECT	(RVHV_CAP_BASE + 4)
+
 /* struct rvhv_host_features.flags */
 #define RVHV_HOST_H		(1U << 0)	/* hypervisor extension */
 #define RVHV_HOST_SSTC		(1U << 1)	/* stimecmp/vstimecmp */

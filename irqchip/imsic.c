@@ -1,0 +1,290 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The emulated IMSIC ("emul" mode): one software interrupt file per vCPU
+ * of an MSI-mode AIA device (hosts with Ssaia), as the AIA specification
+ * (chapter 3) defines a guest interrupt file: eidelivery, eithreshold,
+ * eip[] and eie[] (identities 1..nr_ids), and the vCPU's topei.
+ *
+ * How it is reached: MSIs (stores to the vCPU's IMSIC page, 4 KiB at its
+ * ADDR_IMSIC address: seteipnum_le at offset 0, seteipnum_be at 4, by
+ * any vCPU (an IPI without an exit), the APLIC in MSI mode, or
+ * KVM_SIGNAL_MSI) set eip bits; the guest's own accesses go through its
+ * AIA CSRs: with hstatus.VGEIN = 0 (rvhv gives no hardware guest file)
+ * and, on Smstateen hosts, hstateen0.IMSIC clear, its sireg accesses with
+ * siselect in 0x70..0xFF and its stopei accesses trap as virtual
+ * instructions and are emulated here.  The vCPU's VS external interrupt
+ * is raised while eidelivery is 1 and topei is non-zero (RVHV_IRQ_IMSIC,
+ * OR'ed into hvip.VSEIP with the other lines).
+ *
+ * Locks: struct rvhv_imsic.lock (a spinlock, irqs off: MSIs come from
+ * irqfd wake-ups and other vCPUs) protects the file.  Lifetime: allocated
+ * by INIT for each vCPU, freed with the device (irqchip/aia.h).
+ */
+#include <linux/bitmap.h>
+#include <linux/slab.h>
+#include <linux/swab.h>
+
+#include "../rvhv_int.h"
+#include "aia.h"
+
+#define IMSIC_EIDELIVERY	0x70
+#define IMSIC_EITHRESHOLD	0x72
+#define IMSIC_EIP0		0x80
+#define IMSIC_EIP63		0xbf
+#define IMSIC_EIE0		0xc0
+#define IMSIC_EIE63		0xff
+#define IMSIC_SETIPNUM_LE	0x0
+#define IMSIC_SETIPNUM_BE	0x4
+#define IMSIC_PAGE_SIZE		0x1000
+
+/* The best pending-and-enabled identity below the threshold, or 0. */
+static u32 imsic_topei(struct rvhv_imsic *imsic)
+{
+	unsigned long id;
+	u32 limit = imsic->nr_msis;
+
+	if (imsic->eithreshold && imsic->eithreshold < limit)
+		limit = imsic->eithreshold;
+	for_each_set_bit(id, imsic->eip, limit)
+		if (test_bit(id, imsic->eie))
+			return id;
+	return 0;
+}
+
+/* Drive the vCPU's line from the file.  Under @imsic->lock. */
+static void imsic_update(struct rvhv_imsic *imsic)
+{
+	bool line = (imsic->eidelivery & 1) && imsic_topei(imsic);
+
+	if (line == imsic->line)
+		return;
+	imsic->line = line;
+	rvhv_vcpu_set_irq(imsic->vcpu, RVHV_IRQ_IMSIC, line);
+}
+
+int rvhv_imsic_inject(struct rvhv_vcpu *vcpu, u32 guest_index, u32 eiid)
+{
+	struct rvhv_imsic *imsic = rvhv_vcpu_imsic(vcpu);
+	unsigned long flags;
+
+	/* One interrupt file per vCPU: guest index 0. */
+	if (!imsic || guest_index || !eiid)
+		return -ENODEV;
+	if (eiid >= imsic->nr_msis)
+		return -EINVAL;
+	spin_lock_irqsave(&imsic->lock, flags);
+	set_bit(eiid, imsic->eip);
+	imsic_update(imsic);
+	spin_unlock_irqrestore(&imsic->lock, flags);
+	return 0;
+}
+
+/* An MSI write of @data at @off of an IMSIC page (kvm.ko's rules). */
+int rvhv_imsic_msi(struct rvhv_vcpu *vcpu, u32 guest_index, u32 off,
+		   u32 data)
+{
+	if (off == IMSIC_SETIPNUM_BE)
+		data = swab32(data);
+	else if (off != IMSIC_SETIPNUM_LE)
+		return -ENODEV;
+	return rvhv_imsic_inject(vcpu, guest_index, data);
+}
+
+/*
+ * Read-modify-write of the register at @isel: *@old gets its value,
+ * then the bits of @wmask take @new's.  0, -ENOENT for a select value
+ * that is no IMSIC register, -EINVAL for eip/eie registers that do not
+ * exist (odd numbers on RV64, past nr_ids), as kvm.ko.  Under
+ * @imsic->lock.
+ */
+static int imsic_rmw(struct rvhv_imsic *imsic, unsigned long isel,
+		     unsigned long *old, unsigned long new,
+		     unsigned long wmask)
+{
+	unsigned long *map, num, v;
+	unsigned int i;
+
+	switch (isel) {
+	case IMSIC_EIDELIVERY:
+		*old = imsic->eidelivery;
+		imsic->eidelivery = (*old & ~wmask) | (new & wmask & 1);
+		break;
+	case IMSIC_EITHRESHOLD:
+		*old = imsic->eithreshold;
+		v = (*old & ~wmask) | (new & wmask);
+		imsic->eithreshold = v & (RVHV_IMSIC_MAX_ID);
+		break;
+	case IMSIC_EIP0 ... IMSIC_EIE63:
+		map = isel <= IMSIC_EIP63 ? imsic->eip : imsic->eie;
+		num = isel - (isel <= IMSIC_EIP63 ? IMSIC_EIP0 : IMSIC_EIE0);
+		if ((num & 1) || num / 2 >= imsic->nr_eix)
+			return -EINVAL;
+		v = 0;
+		for (i = 0; i < 64; i++)
+			if (test_bit(num / 2 * 64 + i, map))
+				v |= BIT(i);
+		*old = v;
+		v = (v & ~wmask) | (new & wmask);
+		for (i = 0; i < 64; i++) {
+			unsigned long id = num / 2 * 64 + i;
+
+			/* Identity 0 and those past nr_ids do not exist. */
+			if (id && id < imsic->nr_msis)
+				assign_bit(id, map, v & BIT(i));
+		}
+		break;
+	default:
+		return -ENOENT;
+	}
+	imsic_update(imsic);
+	return 0;
+}
+
+/* GRP_IMSIC: the register at @isel of vCPU @imsic; kvm.ko's errnos. */
+int rvhv_imsic_attr(struct rvhv_imsic *imsic, unsigned long isel, bool write,
+		    unsigned long *val)
+{
+	unsigned long flags, old;
+	int ret;
+
+	spin_lock_irqsave(&imsic->lock, flags);
+	ret = imsic_rmw(imsic, isel, &old, *val, write ? -1UL : 0);
+	spin_unlock_irqrestore(&imsic->lock, flags);
+	if (!ret && !write)
+		*val = old;
+	return ret;
+}
+
+/*
+ * A virtual-instruction trap of a CSR instruction: sireg (with siselect
+ * in the IMSIC's range) or stopei.  Returns true if it was one of those
+ * and emulated (rd written, pc advanced), false to let the caller treat
+ * it as before (an illegal instruction for the guest).
+ */
+bool rvhv_imsic_csr_insn(struct rvhv_vcpu *vcpu, unsigned long insn)
+{
+	struct rvhv_imsic *imsic = rvhv_vcpu_imsic(vcpu);
+	unsigned int funct3 = (insn >> 12) & 7, rd = (insn >> 7) & 0x1f;
+	unsigned int rs1 = (insn >> 15) & 0x1f, csr = insn >> 20;
+	unsigned long src, new = 0, wmask = 0, old = 0, flags, isel;
+	u32 topei;
+	int ret = 0;
+
+	if (!imsic || (insn & 0x7f) != 0x73 || !(funct3 & 3))
+		return false;
+	if (csr != CSR_SIREG && csr != CSR_STOPEI)
+		return false;
+	src = funct3 & 4 ? rs1 : (rs1 ? vcpu->ctx.gpr[rs1] : 0);
+	switch (funct3 & 3) {
+	case 1:				/* csrrw */
+		new = src;
+		wmask = -1UL;
+		break;
+	case 2:				/* csrrs */
+		new = -1UL;
+		wmask = src;
+		break;
+	case 3:				/* csrrc */
+		new = 0;
+		wmask = src;
+		break;
+	}
+	/* csrrs/csrrc with x0 (or uimm 0) do not write. */
+	if ((funct3 & 3) != 1 && !rs1)
+		wmask = 0;
+
+	spin_lock_irqsave(&imsic->lock, flags);
+	if (csr == CSR_STOPEI) {
+		topei = imsic_topei(imsic);
+		old = topei ? (topei << TOPEI_ID_SHIFT) | topei : 0;
+		/* Any write claims the reported identity. */
+		if (((funct3 & 3) == 1 || rs1) && topei) {
+			clear_bit(topei, imsic->eip);
+			imsic_update(imsic);
+		}
+	} else {
+		isel = csr_read(CSR_VSISELECT);
+		if (isel >= IMSIC_EIDELIVERY && isel <= IMSIC_EIE63)
+			ret = imsic_rmw(imsic, isel, &old, new, wmask);
+		else
+			ret = -ENOENT;
+	}
+	spin_unlock_irqrestore(&imsic->lock, flags);
+	if (ret)
+		return false;
+	if (rd)
+		vcpu->ctx.gpr[rd] = old;
+	vcpu->ctx.gpr[RVHV_REG_PC] += 4;
+	return true;
+}
+
+/* The vCPU whose IMSIC page holds @gpa, with the page offset, or NULL. */
+struct rvhv_vcpu *rvhv_imsic_find(struct rvhv_vm *vm, u64 gpa, u32 *off)
+{
+	struct rvhv_aia *aia = rvhv_vm_aia(vm);
+	struct rvhv_imsic *imsic;
+	unsigned int i;
+
+	if (!aia || !aia->msi)
+		return NULL;
+	for (i = 0; i < RVHV_MAX_VCPUS; i++) {
+		imsic = rvhv_aia_imsic(aia, i);
+		if (imsic && gpa - imsic->addr < IMSIC_PAGE_SIZE) {
+			*off = gpa - imsic->addr;
+			return imsic->vcpu;
+		}
+	}
+	return NULL;
+}
+
+/* Guest loads and stores to an IMSIC page: stores of seteipnum only. */
+bool rvhv_imsic_mmio(struct rvhv_vcpu *vcpu, u64 gpa, unsigned int len,
+		     bool write, u64 *val)
+{
+	struct rvhv_vcpu *target;
+	u32 off;
+
+	target = rvhv_imsic_find(vcpu->vm, gpa, &off);
+	if (!target)
+		return false;
+	vcpu->stat.irqchip++;
+	if (!write) {
+		*val = 0;
+		return true;
+	}
+	if (len == 4 && !(off & 3))
+		rvhv_imsic_msi(target, 0, off, *val);
+	return true;
+}
+
+struct rvhv_imsic *rvhv_imsic_alloc(struct rvhv_vcpu *vcpu, u64 addr,
+				    u32 hart_index, u32 nr_ids)
+{
+	struct rvhv_imsic *imsic;
+
+	imsic = kzalloc(sizeof(*imsic), GFP_KERNEL_ACCOUNT);
+	if (!imsic)
+		return NULL;
+	spin_lock_init(&imsic->lock);
+	imsic->vcpu = vcpu;
+	imsic->addr = addr;
+	imsic->hart_index = hart_index;
+	imsic->nr_msis = nr_ids + 1;
+	imsic->nr_eix = DIV_ROUND_UP(imsic->nr_msis, 64);
+	imsic->eip = bitmap_zalloc(imsic->nr_eix * 64, GFP_KERNEL_ACCOUNT);
+	imsic->eie = bitmap_zalloc(imsic->nr_eix * 64, GFP_KERNEL_ACCOUNT);
+	if (!imsic->eip || !imsic->eie) {
+		rvhv_imsic_free(imsic);
+		return NULL;
+	}
+	return imsic;
+}
+
+void rvhv_imsic_free(struct rvhv_imsic *imsic)
+{
+	if (!imsic)
+		return;
+	bitmap_free(imsic->eip);
+	bitmap_free(imsic->eie);
+	kfree(imsic);
+}
