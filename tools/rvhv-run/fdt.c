@@ -220,14 +220,17 @@ void build_fdt(void *fdt, const char *cmdline, uint64_t initrd_start,
 	}
 	FDT(fdt_end_node(fdt));		/* cpus */
 
-	/* The devices, when there are any: the PLIC and virtio-mmio. */
+	/* The devices, when there are any: the PLIC or APLIC, virtio-mmio. */
 	if (virtio_nr) {
 		FDT(fdt_begin_node(fdt, "soc"));
 		FDT(fdt_property_u32(fdt, "#address-cells", 2));
 		FDT(fdt_property_u32(fdt, "#size-cells", 2));
 		FDT(fdt_property_string(fdt, "compatible", "simple-bus"));
 		FDT(fdt_property(fdt, "ranges", NULL, 0));
-		plic_fdt(fdt);
+		if (opt.irqchip == IRQCHIP_APLIC)
+			aplic_fdt(fdt);
+		else
+			plic_fdt(fdt);
 		virtio_fdt(fdt);
 		FDT(fdt_end_node(fdt));
 	}

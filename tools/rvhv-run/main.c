@@ -7,7 +7,8 @@
  * (DBCN, the legacy v0.1 putchar/getchar, and rvhv's coalesced console
  * output when the device offers it).  With --disk or --virtio-console it
  * also has virtio-mmio devices, each with its own thread, and a PLIC
- * emulated here; otherwise no devices at all.  The device tree is built
+ * emulated here (or, with --irqchip=aplic, rvhv's in-kernel APLIC);
+ * otherwise no devices at all.  The device tree is built
  * with libfdt from what the vCPU reports through ONE_REG.
  *
  * This file: the options, the VM's setup, the main thread's wait for the
@@ -117,6 +118,9 @@ static void usage(FILE *f)
 "                   or read-only if FILE cannot be written); repeatable\n"
 "  --virtio-console[=FILE]  a virtio console (the guest's /dev/hvc1),\n"
 "                   its output on stdout or in FILE\n"
+"  --irqchip=plic|aplic  the devices' interrupt controller: plic (default)\n"
+"                   emulated in rvhv-run, or aplic: the in-kernel APLIC in\n"
+"                   direct mode (rvhv's RVHV_CAP_AIA_DIRECT; not kvm.ko)\n"
 "  --no-ioeventfd   (testing) QueueNotify as an MMIO exit to the VMM\n"
 "  --no-irqfd       (testing) the PLIC drives the harts' lines with\n"
 "                   KVM_INTERRUPT even where RVHV_CAP_IRQ_LINES is offered\n"
@@ -149,7 +153,7 @@ static void parse_args(int argc, char **argv)
 {
 	enum { O_KERNEL = 256, O_INITRD, O_CMDLINE, O_MEM, O_CPUS, O_DEV,
 	       O_STATS, O_NO_DBCN, O_MARK, O_HELP, O_DISK, O_VCONS,
-	       O_NO_IOEVENTFD, O_NO_IRQFD };
+	       O_NO_IOEVENTFD, O_NO_IRQFD, O_IRQCHIP };
 	static const struct option longopts[] = {
 		{ "kernel", required_argument, NULL, O_KERNEL },
 		{ "initrd", required_argument, NULL, O_INITRD },
@@ -165,6 +169,7 @@ static void parse_args(int argc, char **argv)
 		{ "virtio-console", optional_argument, NULL, O_VCONS },
 		{ "no-ioeventfd", no_argument, NULL, O_NO_IOEVENTFD },
 		{ "no-irqfd", no_argument, NULL, O_NO_IRQFD },
+		{ "irqchip", required_argument, NULL, O_IRQCHIP },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -214,6 +219,15 @@ static void parse_args(int argc, char **argv)
 			break;
 		case O_NO_IOEVENTFD: opt.no_ioeventfd = true; break;
 		case O_NO_IRQFD: opt.no_irqfd = true; break;
+		case O_IRQCHIP:
+			if (!strcmp(optarg, "plic"))
+				opt.irqchip = IRQCHIP_PLIC;
+			else if (!strcmp(optarg, "aplic"))
+				opt.irqchip = IRQCHIP_APLIC;
+			else
+				die("bad --irqchip '%s': plic or aplic",
+				    optarg);
+			break;
 		case ':':
 			die("option %s needs a value (see --help)",
 			    argv[optind - 1]);
@@ -272,6 +286,8 @@ int main(int argc, char **argv)
 	vm_fd = ioctl(dev_fd, KVM_CREATE_VM, 0);
 	if (vm_fd < 0)
 		die("%s: KVM_CREATE_VM: %s", opt.dev, strerror(errno));
+	if (opt.irqchip == IRQCHIP_APLIC)
+		aplic_check();
 	max_vcpus = ioctl(vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS);
 	if (max_vcpus > 0 && opt.cpus > max_vcpus)
 		die("bad --cpus %d: %s allows at most %d", opt.cpus, opt.dev,
@@ -336,8 +352,13 @@ int main(int argc, char **argv)
 			    i, strerror(errno));
 	}
 
-	/* The PLIC's lines, when there are devices to interrupt. */
-	if (virtio_nr)
+	/*
+	 * The interrupt controller, when there are devices to interrupt: the
+	 * PLIC's lines, or the in-kernel APLIC (INIT after the vCPUs exist).
+	 */
+	if (virtio_nr && opt.irqchip == IRQCHIP_APLIC)
+		aplic_init();
+	else if (virtio_nr)
 		plic_init();
 
 	if (asprintf(&cmdline, "%s%s%s", DEFAULT_CMDLINE,

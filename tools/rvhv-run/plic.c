@@ -272,7 +272,8 @@ bool plic_mmio(struct kvm_run *run)
 	uint64_t off = run->mmio.phys_addr - PLIC_BASE;
 	uint32_t val = 0;
 
-	if (run->mmio.phys_addr < PLIC_BASE || off >= plic_size())
+	if (opt.irqchip != IRQCHIP_PLIC || run->mmio.phys_addr < PLIC_BASE ||
+	    off >= plic_size())
 		return false;
 	if (run->mmio.len != 4 || off % 4) {
 		if (!run->mmio.is_write)

@@ -8,6 +8,7 @@
  *   fdt.c      the device tree
  *   console.c  the SBI console (DBCN, legacy, rvhv's coalesced output)
  *   plic.c     the PLIC (userspace) and the harts' external interrupt lines
+ *   aplic.c    --irqchip=aplic: rvhv's in-kernel APLIC (direct mode)
  *   virtio.c   virtio-mmio transport, split virtqueues, device threads
  *   virtio-blk.c, virtio-console.c   the devices behind it
  *
@@ -43,16 +44,25 @@
 /* Devices, where QEMU's virt machine has them. */
 #define PLIC_BASE		0x0c000000UL
 #define PLIC_NDEV		31		/* sources 1..31 */
+/*
+ * --irqchip=aplic: the in-kernel APLIC (KVM_DEV_TYPE_RISCV_AIA in rvhv's
+ * direct mode) at QEMU virt's APLIC-S address; its window is the domain's
+ * 0x4000 bytes of registers, then an IDC of 32 bytes per possible hart
+ * index (rvhv has 64: Documentation/rvhv.rst, "In-kernel AIA").
+ */
+#define APLIC_BASE		0x0d000000UL
+#define APLIC_SIZE		(0x4000UL + 64 * 32)
 #define VIRTIO_BASE		0x10001000UL
 #define VIRTIO_SIZE		0x1000UL
-#define VIRTIO_MAX		8		/* devices; PLIC sources 1..8 */
+#define VIRTIO_MAX		8		/* devices; sources 1..8 */
 #define VIRTQ_MAX		256		/* queue size offered */
 #define VIRTIO_QUEUES_MAX	2
 #define VIRTIO_CONFIG_MAX	64		/* device configuration bytes */
 
-/* Device tree phandles: hart n's interrupt controller, the PLIC. */
+/* Device tree phandles: hart n's interrupt controller, the PLIC, APLIC. */
 #define CPU_INTC_PHANDLE(n)	((n) + 1)
 #define PLIC_PHANDLE		(CPUS_MAX + 1)
+#define APLIC_PHANDLE		(CPUS_MAX + 2)
 
 #define EXIT_SHUTDOWN		0
 #define EXIT_RESET		1
@@ -98,6 +108,12 @@ struct vcpu {
 	unsigned long stats[ST_NR];
 };
 
+/* --irqchip: who delivers the devices' interrupts. */
+enum irqchip {
+	IRQCHIP_PLIC,		/* rvhv-run's userspace PLIC (plic.c) */
+	IRQCHIP_APLIC,		/* in-kernel APLIC, direct mode (aplic.c) */
+};
+
 /* The command line, parsed before anything else (main.c). */
 struct options {
 	const char *kernel, *initrd, *cmdline, *dev, *mark;
@@ -107,6 +123,7 @@ struct options {
 	const char *vcons_file;		/* its output, or NULL: stdout */
 	unsigned long mem_mb;
 	int cpus;
+	enum irqchip irqchip;
 	bool stats, no_dbcn, no_ioeventfd, no_irqfd;
 };
 
@@ -183,6 +200,13 @@ uint64_t plic_size(void);
 void plic_fdt(void *fdt);
 void plic_stats(void);
 
+/* aplic.c */
+void aplic_check(void);
+void aplic_init(void);
+void aplic_fdt(void *fdt);
+void aplic_fdt_irq(void *fdt, unsigned int src);
+void aplic_stats(void);
+
 /* virtio.c */
 struct vring_desc;
 struct vring_avail;
@@ -233,17 +257,18 @@ struct virtio_backend {
  * A virtio-mmio device.  Its registers are reached from the vCPU threads
  * (MMIO exits), its queues served by its own thread: @lock covers all of
  * it but what the main thread set before the threads started (@ops,
- * @priv's setup, @index, @base, @irq, @notify_fd, @ioeventfd).  The PLIC's
- * lock nests inside it.
+ * @priv's setup, @index, @base, @irq, @notify_fd, @ioeventfd, @irq_fd,
+ * @resample_fd).  The PLIC's lock nests inside it.
  */
 struct virtio_dev {
 	const struct virtio_backend *ops;
 	void *priv;
 	int index;
 	uint64_t base;
-	unsigned int irq;		/* PLIC source */
+	unsigned int irq;		/* PLIC or APLIC source (= GSI) */
 	int notify_fd;			/* QueueNotify's eventfd */
 	bool ioeventfd;			/* ... registered with KVM_IOEVENTFD */
+	int irq_fd, resample_fd;	/* APLIC: resampling irqfd, or -1 */
 	pthread_t thread;
 	bool started;
 
@@ -256,6 +281,14 @@ struct virtio_dev {
 	struct chain chain;		/* the device thread's scratch */
 	/* --stats; notifies: eventfd counts (the others' signals too) */
 	unsigned long notifies, notifies_mmio, kicks, requests, interrupts;
+	/*
+	 * APLIC: @raised: the source's input may be high in the kernel (we
+	 * wrote the irqfd since the last resample or lowering); --stats:
+	 * irqfd writes, resample wake-ups, irqfd writes they caused, and
+	 * KVM_IRQ_LINE lowerings.
+	 */
+	bool raised;
+	unsigned long irqfd_signals, resamples, reraises, lowers;
 };
 
 extern struct virtio_dev *virtio_devs[VIRTIO_MAX];

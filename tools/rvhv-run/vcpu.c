@@ -183,7 +183,10 @@ void print_stats(void)
 		fputc('\n', stderr);
 	}
 	if (virtio_nr) {
-		plic_stats();
+		if (opt.irqchip == IRQCHIP_APLIC)
+			aplic_stats();
+		else
+			plic_stats();
 		virtio_stats();
 	}
 }

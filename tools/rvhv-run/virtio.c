@@ -5,15 +5,18 @@
  * (virtio-blk.c, virtio-console.c).
  *
  * Device n sits at VIRTIO_BASE + n * VIRTIO_SIZE and interrupts through
- * PLIC source n + 1.  Its registers are reached by MMIO exits on the vCPU
- * threads.  Its queues are served by its own thread: the guest's store to
- * QueueNotify is a KVM_IOEVENTFD registration (any value, 4 bytes) on the
- * device's notify eventfd, so it never leaves the kernel; the thread wakes
- * on that eventfd, takes the available buffers, hands each to the
- * backend, returns them used and interrupts (InterruptStatus bit 0, the
- * PLIC source's level high: an irqfd write on rvhv).  Without
- * KVM_IOEVENTFD the store is an MMIO exit and the vCPU thread signals the
- * same eventfd; --stats counts both.
+ * source n + 1 of the PLIC (plic.c) or, with --irqchip=aplic, of the
+ * in-kernel APLIC (GSI n + 1, a resampling irqfd: aplic.c).  Its
+ * registers are reached by MMIO exits on the vCPU threads.  Its queues
+ * are served by its own thread: the guest's store to QueueNotify is a
+ * KVM_IOEVENTFD registration (any value, 4 bytes) on the device's notify
+ * eventfd, so it never leaves the kernel; the thread wakes on that
+ * eventfd, takes the available buffers, hands each to the backend,
+ * returns them used and interrupts (InterruptStatus bit 0, the PLIC
+ * source's level high: an irqfd write on rvhv; with the APLIC a write of
+ * the device's resampling irqfd, and the thread also wakes on its
+ * resample eventfd).  Without KVM_IOEVENTFD the store is an MMIO exit
+ * and the vCPU thread signals the same eventfd; --stats counts both.
  *
  * A hostile guest: every ring and buffer address is checked against guest
  * RAM before use (gpa_ptr()), rings must be naturally aligned (the VMM's
@@ -69,6 +72,7 @@ struct virtio_dev *virtio_add(const struct virtio_backend *ops, void *priv)
 	d->base = VIRTIO_BASE + (uint64_t)virtio_nr * VIRTIO_SIZE;
 	d->irq = virtio_nr + 1;
 	d->notify_fd = -1;
+	d->irq_fd = d->resample_fd = -1;
 	pthread_mutex_init(&d->lock, NULL);
 	virtio_devs[virtio_nr++] = d;
 	return d;
@@ -94,17 +98,64 @@ static void warn(struct virtio_dev *d, const char *fmt, ...)
 	pthread_mutex_unlock(&out_lock);
 }
 
-/* The interrupt line follows InterruptStatus (under d->lock). */
-static void update_irq(struct virtio_dev *d)
+/* Raise the APLIC source: write the resampling irqfd (under d->lock). */
+static void aplic_raise(struct virtio_dev *d)
 {
-	plic_set_level(d->irq, d->isr != 0);
+	uint64_t one = 1;
+
+	if (write(d->irq_fd, &one, sizeof(one)) != sizeof(one)) {
+		warn(d, "irqfd: %s", strerror(errno));
+		return;
+	}
+	d->raised = true;
+	d->irqfd_signals++;
+}
+
+/*
+ * The interrupt line follows InterruptStatus (under d->lock).  @event: a
+ * new interrupt (the APLIC source is raised again even if we think it is
+ * high: the guest may have claimed it since).
+ */
+static void update_irq(struct virtio_dev *d, bool event)
+{
+	struct kvm_irq_level low = { .irq = d->irq, .level = 0 };
+
+	if (opt.irqchip == IRQCHIP_PLIC) {
+		plic_set_level(d->irq, d->isr != 0);
+		return;
+	}
+	if (d->isr && event) {
+		aplic_raise(d);
+	} else if (!d->isr && d->raised) {
+		/* Acknowledged (or reset) before the guest claimed it. */
+		if (ioctl(vm_fd, KVM_IRQ_LINE, &low))
+			warn(d, "KVM_IRQ_LINE gsi %u level 0: %s", d->irq,
+			     strerror(errno));
+		d->raised = false;
+		d->lowers++;
+	}
+}
+
+/*
+ * The guest claimed the APLIC source: the kernel lowered it and signalled
+ * the resample eventfd.  Raise it again while InterruptStatus is not
+ * acknowledged (under d->lock).
+ */
+static void resampled(struct virtio_dev *d, uint64_t cnt)
+{
+	d->resamples += cnt;
+	d->raised = false;
+	if (d->isr) {
+		aplic_raise(d);
+		d->reraises++;
+	}
 }
 
 static void interrupt(struct virtio_dev *d, uint32_t why)
 {
 	d->isr |= why;
 	d->interrupts++;
-	update_irq(d);
+	update_irq(d, true);
 }
 
 /* The guest broke a rule: no service until it resets the device. */
@@ -125,7 +176,7 @@ static void reset(struct virtio_dev *d)
 	d->driver_features = 0;
 	d->dev_features_sel = d->drv_features_sel = d->queue_sel = 0;
 	d->warned = false;
-	update_irq(d);
+	update_irq(d, false);
 	if (d->ops->reset)
 		d->ops->reset(d);
 }
@@ -211,7 +262,7 @@ static void reg_write(struct virtio_dev *d, uint64_t off, uint32_t val)
 		return;
 	case VIRTIO_MMIO_INTERRUPT_ACK:
 		d->isr &= ~val;
-		update_irq(d);
+		update_irq(d, false);
 		return;
 	case VIRTIO_MMIO_STATUS:
 		if (!val) {
@@ -508,15 +559,16 @@ static bool serve(struct virtio_dev *d, unsigned int qi)
 static void *device_thread(void *arg)
 {
 	struct virtio_dev *d = arg;
-	struct pollfd pfd[2] = {
+	struct pollfd pfd[3] = {
 		{ .fd = d->notify_fd, .events = POLLIN },
 		{ .fd = stop_fd, .events = POLLIN },
+		{ .fd = d->resample_fd, .events = POLLIN },	/* or -1 */
 	};
 	unsigned int qi;
 	uint64_t cnt;
 
 	for (;;) {
-		if (poll(pfd, 2, -1) < 0) {
+		if (poll(pfd, 3, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			warn(d, "poll: %s", strerror(errno));
@@ -524,7 +576,14 @@ static void *device_thread(void *arg)
 		}
 		if (pfd[1].revents)
 			break;
-		if (read(d->notify_fd, &cnt, sizeof(cnt)) != sizeof(cnt))
+		if (pfd[2].revents &&
+		    read(d->resample_fd, &cnt, sizeof(cnt)) == sizeof(cnt)) {
+			pthread_mutex_lock(&d->lock);
+			resampled(d, cnt);
+			pthread_mutex_unlock(&d->lock);
+		}
+		if (!pfd[0].revents ||
+		    read(d->notify_fd, &cnt, sizeof(cnt)) != sizeof(cnt))
 			continue;
 		pthread_mutex_lock(&d->lock);
 		d->notifies += cnt;
@@ -614,6 +673,10 @@ void virtio_free(void)
 			d->ops->exit(d);
 		if (d->notify_fd >= 0)
 			close(d->notify_fd);
+		if (d->irq_fd >= 0)
+			close(d->irq_fd);
+		if (d->resample_fd >= 0)
+			close(d->resample_fd);
 		pthread_mutex_destroy(&d->lock);
 		free(d);
 		virtio_devs[i] = NULL;
@@ -639,8 +702,13 @@ void virtio_fdt(void *fdt)
 		FDT(fdt_begin_node(fdt, name));
 		FDT(fdt_property_string(fdt, "compatible", "virtio,mmio"));
 		FDT(fdt_property(fdt, "reg", reg, sizeof(reg)));
-		FDT(fdt_property_u32(fdt, "interrupts", d->irq));
-		FDT(fdt_property_u32(fdt, "interrupt-parent", PLIC_PHANDLE));
+		if (opt.irqchip == IRQCHIP_APLIC) {
+			aplic_fdt_irq(fdt, d->irq);
+		} else {
+			FDT(fdt_property_u32(fdt, "interrupts", d->irq));
+			FDT(fdt_property_u32(fdt, "interrupt-parent",
+					     PLIC_PHANDLE));
+		}
 		FDT(fdt_end_node(fdt));
 	}
 }
