@@ -726,4 +726,124 @@ TEST_F_TIMEOUT(vmm, virtio_hostile_guest, 150)
 	unlink(DISK);
 }
 
+
+/*
+ * rvhv-run --irqchip=aplic (issue 10): the same guest, disk and console as
+ * virtio_devices on 2 vCPUs, but the devices interrupt through rvhv's
+ * in-kernel APLIC in direct mode (RVHV_CAP_AIA_DIRECT): level-triggered
+ * sources raised by resampling irqfds, claimed by the guest at its IDCs in
+ * the kernel, re-raised by rvhv-run on the resample eventfd while the
+ * device's InterruptStatus is set.  The guest kernel must take the APLIC
+ * (and find no PLIC), its init must see the disk and the console, the
+ * file must hold what it wrote, no notify may come as an MMIO exit, and
+ * --stats must show interrupts by irqfd and resamples.  kvm.ko has no
+ * direct-mode APLIC: rvhv-run refuses with one line and exit status 3,
+ * and the boot SKIPs.
+ */
+static bool aplic_stats(const struct vmm_result *r, unsigned long *irqfd,
+			unsigned long *reraised, unsigned long *resamples)
+{
+	static const char key[] = "stats: aplic: in-kernel, direct mode, ";
+	const char *p = strstr(r->out, key);
+	unsigned int srcs;
+
+	return p && sscanf(p + strlen(key), "%u sources: irqfd %lu "
+			   "(re-raised on resample %lu), resamples %lu",
+			   &srcs, irqfd, reraised, resamples) == 4;
+}
+
+TEST_F_TIMEOUT(vmm, virtio_aplic, BOOT_TIMEOUT + 30)
+{
+	static struct vmm_result r;
+	static uint8_t disk[DISK_SIZE];
+	const char *args[] = { "--dev", self->dev_arg, "--kernel", GUEST_IMAGE,
+			       "--initrd", GUEST_INITRD, "--mem", "128",
+			       "--cpus", "2", "--irqchip=aplic", "--disk", DISK,
+			       "--virtio-console", "--stats", NULL };
+	unsigned long ioev, mmio, reqs, irqs, irqfd, reraised, resamples;
+	size_t i, bad_bytes = 0;
+	int fd;
+
+	for (i = 0; i < DISK_SIZE; i++)
+		disk[i] = disk_read_pat(i);
+	write_file(DISK, disk, DISK_SIZE);
+	run_vmm(&r, args, BOOT_TIMEOUT, 0);
+	if (strcmp(self->dev_arg, "/dev/rvhv") &&
+	    strstr(r.out, "has no in-kernel APLIC in direct mode")) {
+		const char *nl = strchr(r.out, '\n');
+
+		show(&r, true);
+		unlink(DISK);
+		EXPECT_EQ(EXIT_VMM_ERROR, exit_code(&r));
+		EXPECT_TRUE(nl && nl[1] == '\0') TH_LOG("not one line");
+		SKIP(return, "%s has no direct-mode APLIC "
+		     "(RVHV_CAP_AIA_DIRECT)", self->dev_arg);
+	}
+	show(&r, !has_line(&r, "rvhv-guest: vda write ok") || exit_code(&r));
+	printf("# virtio boot with the in-kernel APLIC on %s: exit %d after "
+	       "%.1fs\n", self->dev_arg, exit_code(&r), r.secs);
+	EXPECT_EQ(0, exit_code(&r));
+	/* The guest's APLIC driver, in direct mode, and no PLIC. */
+	EXPECT_NE(NULL, strstr(r.out,
+			       "2 interrupts directly connected to 2 CPUs"));
+	EXPECT_EQ(NULL, strstr(r.out, "riscv-plic"));
+	EXPECT_NE(NULL, strstr(r.out, "[vda] 2048 512-byte logical blocks"));
+	EXPECT_TRUE(has_line(&r, "rvhv-guest: vda read ok"));
+	EXPECT_TRUE(has_line(&r, "rvhv-guest: vda write ok"));
+	EXPECT_TRUE(has_line(&r, "rvhv-guest: virtio console ok"));
+
+	fd = open(DISK, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(DISK_SIZE, read(fd, disk, DISK_SIZE));
+	close(fd);
+	for (i = 0; i < DISK_SIZE; i++) {
+		uint8_t want = i >= SZ_64K && i < 2 * SZ_64K ?
+			disk_write_pat(i) : disk_read_pat(i);
+
+		if (disk[i] != want && !bad_bytes++)
+			TH_LOG("disk byte %zu: 0x%02x, expected 0x%02x", i,
+			       disk[i], want);
+	}
+	EXPECT_EQ(0, bad_bytes);
+	unlink(DISK);
+
+	ASSERT_TRUE(virtio_stats(&r, "virtio-blk@10001000", &ioev, &mmio,
+				 &reqs, &irqs));
+	EXPECT_LT(0, ioev);
+	EXPECT_EQ(0, mmio);
+	EXPECT_LE(3, reqs);
+	EXPECT_LT(0, irqs);
+	ASSERT_TRUE(virtio_stats(&r, "virtio-console@10002000", &ioev, &mmio,
+				 &reqs, &irqs));
+	EXPECT_LT(0, ioev);
+	EXPECT_EQ(0, mmio);
+	EXPECT_LT(0, reqs);
+	/* Interrupts by irqfd, claims seen as resamples; no PLIC. */
+	ASSERT_TRUE(aplic_stats(&r, &irqfd, &reraised, &resamples))
+		TH_LOG("no aplic --stats line");
+	printf("# aplic: irqfd %lu, re-raised %lu, resamples %lu\n", irqfd,
+	       reraised, resamples);
+	EXPECT_LT(0, irqfd);
+	EXPECT_LT(0, resamples);
+	EXPECT_EQ(NULL, strstr(r.out, "stats: plic:"));
+}
+
+TEST_F_TIMEOUT(vmm, irqchip_bad_arguments, 60)
+{
+	const char *d = self->dev_arg;
+
+	{
+		const char *a[] = { "--dev", d, "--kernel", GUEST_IMAGE,
+				    "--irqchip=bogus", NULL };
+
+		bad(_metadata, a, "--irqchip=bogus");
+	}
+	{
+		const char *a[] = { "--dev", d, "--kernel", GUEST_IMAGE,
+				    "--irqchip", NULL };
+
+		bad(_metadata, a, "--irqchip without a value");
+	}
+}
+
 TEST_HARNESS_MAIN
