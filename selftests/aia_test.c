@@ -1342,12 +1342,13 @@ static int avm_create_msi(struct avm *a)
 /*
  * The guest's interrupt file through its CSRs, MSIs from the VMM, from
  * itself (a store to its IMSIC page: no exit) and from the APLIC in MSI
- * mode (KVM_IRQ_LINE, irqfds, genmsi), claimed through stopei.  Held to
- * kvm.ko.
+ * mode (KVM_IRQ_LINE, irqfds, genmsi) and through an MSI route, claimed
+ * through stopei.  Held to kvm.ko.
  */
 TEST(msi_mode)
 {
 	const unsigned long page = AIA_IMSIC_BASE;
+	struct routing rt;
 	struct avm a;
 	unsigned long v;
 	int efd;
@@ -1415,12 +1416,30 @@ TEST(msi_mode)
 	gw(&a, APLIC_GENMSI, 14);
 	EXPECT_EQ(7, gwait(&a, 7));
 	EXPECT_EQ((14UL << 16) | 14, a.sh->last[6]);
+	/* An irqfd through an MSI route (GSI 50: identity 20) */
+	memset(&rt, 0, sizeof(rt));
+	route_pin(&rt, 2, 0, 2);
+	rt.r.nr = 2;
+	memset(&rt.e[1], 0, sizeof(rt.e[1]));
+	rt.e[1].gsi = 50;
+	rt.e[1].type = KVM_IRQ_ROUTING_MSI;
+	rt.e[1].u.msi.address_lo = page;
+	rt.e[1].u.msi.data = 20;
+	ASSERT_EQ(0, set_routing(a.vm, &rt));
+	ASSERT_EQ(0, irqfd(a.vm, efd, 2, KVM_IRQFD_FLAG_DEASSIGN, -1));
+	ASSERT_EQ(0, irqfd(a.vm, efd, 50, 0, -1));
+	efd_signal(efd);
+	EXPECT_EQ(8, gwait(&a, 8));
+	EXPECT_EQ((20UL << 16) | 20, a.sh->last[7]);
+	/* An MSI and a pin for one GSI: -EINVAL */
+	route_pin(&rt, 50, 0, 3);
+	EXPECT_EQ(-EINVAL, set_routing(a.vm, &rt));
 	/* Delivery off: pending, no interrupt */
 	acmd_abs(&a, AIA_ISEL_W, IMSIC_EIDELIVERY, 0, 0);
 	EXPECT_EQ(0, signal_msi(a.vm, page, 7, 0));
-	EXPECT_EQ(7, gnone(&a, 8));
+	EXPECT_EQ(8, gnone(&a, 9));
 	acmd_abs(&a, AIA_ISEL_W, IMSIC_EIDELIVERY, 1, 0);
-	EXPECT_EQ(8, gwait(&a, 8));
+	EXPECT_EQ(9, gwait(&a, 9));
 	EXPECT_EQ(0, a.sh->spurious);
 	TH_LOG("%lu guest commands, one exit each", a.cmds);
 	close(efd);
