@@ -51,6 +51,7 @@
 #include <linux/rcupdate.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
+#include <linux/workqueue.h>
 
 struct rvhv_vm;
 struct rvhv_vcpu;
@@ -101,7 +102,13 @@ struct rvhv_aplic_idc {
  * @genmsi: genmsi (MSI mode)
  * @input: per source: the raw input level the VMM last drove (GSIs)
  * @resample: per source: last raised by a resampling irqfd; its claim
- *	lowers the input and signals the resample eventfds
+ *	(direct mode) or its MSI (MSI mode) lowers the input and signals
+ *	the resample eventfds
+ * @resample_due: MSI mode: sources whose resample eventfds are to be
+ *	signalled by @resample_work (the MSI may be sent from inside an
+ *	eventfd's wake-up, where no eventfd may be signalled)
+ * @resample_work: signals them (system workqueue; cancelled before the
+ *	APLIC is freed)
  * @idc: the IDCs, by hart index (vCPU id)
  */
 struct rvhv_aplic {
@@ -118,6 +125,8 @@ struct rvhv_aplic {
 	unsigned long *enabled;
 	unsigned long *input;
 	unsigned long *resample;
+	unsigned long *resample_due;
+	struct work_struct resample_work;
 	struct rvhv_aplic_idc idc[RVHV_APLIC_NR_IDCS];
 };
 

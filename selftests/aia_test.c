@@ -1434,12 +1434,43 @@ TEST(msi_mode)
 	/* An MSI and a pin for one GSI: -EINVAL */
 	route_pin(&rt, 50, 0, 3);
 	EXPECT_EQ(-EINVAL, set_routing(a.vm, &rt));
+	rt.r.nr = 2;
+	route_pin(&rt, 3, 0, 3);
+	ASSERT_EQ(0, set_routing(a.vm, &rt));
+	/* Resampling (rvhv): the MSI sent lowers the source, signals */
+	if (!dev_is_kvm()) {
+		int lfd = new_efd(), rfd = new_efd(), i;
+		uint64_t n = 0;
+
+		gw(&a, APLIC_SOURCECFG(3), APLIC_SM_LEVEL_HIGH);
+		gw(&a, APLIC_TARGET(3), 21);
+		gw(&a, APLIC_SETIENUM, 3);
+		ASSERT_EQ(0, irqfd(a.vm, lfd, 3, KVM_IRQFD_FLAG_RESAMPLE,
+				   rfd));
+		efd_signal(lfd);
+		EXPECT_EQ(9, gwait(&a, 9));
+		EXPECT_EQ((21UL << 16) | 21, a.sh->last[8]);
+		for (i = 0; i < 100 && !n; i++) {
+			n = efd_take(rfd);
+			if (!n)
+				usleep(10000);
+		}
+		EXPECT_EQ(1, n);
+		EXPECT_EQ(0, gr(&a, APLIC_IN_CLRIP(0)) & (1U << 3));
+		close(lfd);
+		close(rfd);
+	} else {
+		/* kvm.ko takes resampling irqfds and never signals them. */
+		EXPECT_EQ(0, irq_line(a.vm, 3, 0));
+		EXPECT_EQ(0, signal_msi(a.vm, page, 21, 0));
+		EXPECT_EQ(9, gwait(&a, 9));
+	}
 	/* Delivery off: pending, no interrupt */
 	acmd_abs(&a, AIA_ISEL_W, IMSIC_EIDELIVERY, 0, 0);
 	EXPECT_EQ(0, signal_msi(a.vm, page, 7, 0));
-	EXPECT_EQ(8, gnone(&a, 9));
+	EXPECT_EQ(9, gnone(&a, 10));
 	acmd_abs(&a, AIA_ISEL_W, IMSIC_EIDELIVERY, 1, 0);
-	EXPECT_EQ(9, gwait(&a, 9));
+	EXPECT_EQ(10, gwait(&a, 10));
 	EXPECT_EQ(0, a.sh->spurious);
 	TH_LOG("%lu guest commands, one exit each", a.cmds);
 	close(efd);
