@@ -1477,6 +1477,100 @@ TEST(msi_mode)
 	avm_free(&a);
 }
 
+/*
+ * A hostile VMM: random attributes, values, GSIs, routes and MSIs on a
+ * device in each mode, before and after INIT.  Only errnos, no splat.
+ */
+TEST(hostile_vmm)
+{
+	static const uint64_t attrs[] = {
+		0, 1, 2, 3, 4, 5, 6, 7, 0x70, 0x72, 0x80, 0xc0, 0x1c00,
+		0x1cdc, 0x2000, 0x3000, 0x3004, 0x4000, 0x401c, 0x47fc,
+		0x4800, 0x1000 | 0x70, 0x3f000 | 0xc0, 1ULL << 40, ~0ULL,
+	};
+	unsigned int mode, i, seed = 1;
+	struct routing rt;
+	uint64_t val;
+	int fd, r;
+
+	if (dev_is_kvm())
+		SKIP(return, "rvhv's robustness");
+	for (mode = 0; mode < 2; mode++) {
+		struct vm *vm = vm_create_empty();
+
+		vcpu_create_try(vm, 0);
+		vcpu_create_try(vm, 1);
+		if (mode == 0)
+			ASSERT_EQ(0, vm_enable_cap_try(vm, RVHV_CAP_AIA_DIRECT,
+						       1));
+		fd = create_dev(vm, KVM_DEV_TYPE_RISCV_AIA, 0);
+		if (fd == -ENODEV) {	/* MSI mode needs Ssaia */
+			vm_free(vm);
+			continue;
+		}
+		ASSERT_LE(0, fd);
+		for (i = 0; i < 3000; i++) {
+			unsigned long op = rand_r(&seed) % 8;
+			uint32_t grp = rand_r(&seed) % 6;
+			uint64_t attr = attrs[rand_r(&seed) %
+					      (sizeof(attrs) / sizeof(attrs[0]))];
+
+			val = (uint64_t)rand_r(&seed) << 32 | rand_r(&seed);
+			if (rand_r(&seed) % 4 == 0)
+				val &= 0x7ff;
+			if (i == 1500) {
+				cfg_set(fd, KVM_DEV_RISCV_AIA_CONFIG_SRCS, 40);
+				cfg_set(fd, KVM_DEV_RISCV_AIA_CONFIG_IDS, 63);
+				addr_set(fd, KVM_DEV_RISCV_AIA_ADDR_APLIC,
+					 AIA_APLIC_BASE);
+				addr_set(fd, KVM_DEV_RISCV_AIA_ADDR_IMSIC(0),
+					 AIA_IMSIC_BASE);
+				addr_set(fd, KVM_DEV_RISCV_AIA_ADDR_IMSIC(1),
+					 AIA_IMSIC_BASE + 0x1000);
+				cfg_set(fd, KVM_DEV_RISCV_AIA_CONFIG_HART_BITS, 1);
+				cfg_set(fd, KVM_DEV_RISCV_AIA_CONFIG_GUEST_BITS,
+					0);
+				EXPECT_EQ(0, aia_init(fd));
+			}
+			switch (op) {
+			case 0:
+				r = aset(fd, grp, attr, &val);
+				break;
+			case 1:
+				r = aget(fd, grp, attr, &val);
+				break;
+			case 2:
+				r = ahas(fd, grp, attr);
+				break;
+			case 3:
+				r = irq_line(vm, val % 64, val & 1);
+				break;
+			case 4:
+				r = signal_msi(vm, AIA_IMSIC_BASE +
+					       (val & 0x1fff), val >> 40, 0);
+				r = r ? -errno : 0;
+				break;
+			case 5:
+				memset(&rt, 0, sizeof(rt));
+				route_pin(&rt, val % 4096, 0, (val >> 16) % 1100);
+				route_pin(&rt, (val >> 8) % 64, 0, val % 64);
+				r = set_routing(vm, &rt);
+				break;
+			default:
+				r = aplic_set(fd, (val >> 32) & 0x3ffc, val);
+				break;
+			}
+			EXPECT_TRUE(r == 0 || r == -EINVAL || r == -ENXIO ||
+				    r == -ENODEV || r == -EBUSY ||
+				    r == -EOPNOTSUPP || r == -ENOENT ||
+				    r == -EFAULT)
+				TH_LOG("op %lu grp %u attr %#llx: %d", op, grp,
+				       (unsigned long long)attr, r);
+		}
+		vm_free(vm);
+	}
+}
+
 /* Loads and stores a guest may try on the window: never an exit. */
 TEST(direct_hostile_guest)
 {
