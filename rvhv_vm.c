@@ -22,8 +22,9 @@ atomic_t rvhv_nr_vms = ATOMIC_INIT(0);
  * new VM).  The device exists in direct mode for a VM that enabled
  * RVHV_CAP_AIA_DIRECT, in MSI mode (emulated IMSICs) for the others on
  * a host with Ssaia, for none with RVHV_CAP_IRQ_LINES.  Resampling works
- * in direct mode (a claim), MSIs in MSI mode; GSI routing (to APLIC
- * sources, kvm.ko's limit of routes) in both.
+ * in both (a claim, an MSI sent), MSIs in MSI mode, GSI routing (to
+ * APLIC sources, and in MSI mode MSIs; kvm.ko's limit of routes) in
+ * both.
  */
 static long rvhv_check_irqchip(struct rvhv_vm *vm, long cap)
 {
@@ -38,7 +39,7 @@ static long rvhv_check_irqchip(struct rvhv_vm *vm, long cap)
 	case KVM_CAP_IRQ_ROUTING:
 		return direct || msi ? RVHV_MAX_IRQ_ROUTES : 0;
 	case KVM_CAP_IRQFD_RESAMPLE:
-		return direct;
+		return direct || msi;
 	case KVM_CAP_SIGNAL_MSI:
 		return msi;
 	}

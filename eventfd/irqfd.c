@@ -116,6 +116,8 @@ static void rvhv_irqfd_inject(struct rvhv_vm *vm, u32 gsi, bool resample)
 
 	if (rvhv_vm_aia(vm)) {
 		/* Through the GSI routing (KVM_IRQ_LINE goes around it). */
+		if (rvhv_aia_gsi_msi(vm, gsi))
+			return;		/* an MSI route: sent */
 		pin = rvhv_aia_gsi_pin(vm, gsi);
 		if (pin < 0)
 			return;

@@ -46,10 +46,51 @@ int rvhv_aia_gsi_pin(struct rvhv_vm *vm, u32 gsi)
 		return -1;
 	rcu_read_lock();
 	r = rcu_dereference(aia->routing);
-	if (r && gsi < r->nr && r->pin[gsi] != RVHV_GSI_NO_PIN)
-		pin = r->pin[gsi];
+	if (r && gsi < r->nr && r->route[gsi].type == KVM_IRQ_ROUTING_IRQCHIP)
+		pin = r->route[gsi].pin;
 	rcu_read_unlock();
 	return pin;
+}
+
+/* An MSI (KVM_SIGNAL_MSI, an MSI route): see rvhv_vm_signal_msi(). */
+static int rvhv_aia_deliver_msi(struct rvhv_aia *aia, u64 target, u32 data)
+{
+	struct rvhv_imsic *imsic;
+	unsigned int i;
+	u64 tppn;
+	u32 g;
+
+	if (!READ_ONCE(aia->initialized))
+		return -EBUSY;
+	tppn = target >> 12;
+	g = tppn & (BIT(aia->guest_bits) - 1);
+	tppn &= ~(u64)(BIT(aia->guest_bits) - 1);
+	for (i = 0; i < RVHV_MAX_VCPUS; i++) {
+		imsic = rvhv_aia_imsic(aia, i);
+		if (imsic && imsic->addr >> 12 == tppn)
+			return rvhv_imsic_msi(imsic->vcpu, g, target & 0xfff,
+					      data);
+	}
+	return 0;
+}
+
+bool rvhv_aia_gsi_msi(struct rvhv_vm *vm, u32 gsi)
+{
+	struct rvhv_aia *aia = rvhv_vm_aia(vm);
+	struct rvhv_gsi_routing *r;
+	struct rvhv_gsi_route rt = { 0 };
+
+	if (!aia)
+		return false;
+	rcu_read_lock();
+	r = rcu_dereference(aia->routing);
+	if (r && gsi < r->nr)
+		rt = r->route[gsi];
+	rcu_read_unlock();
+	if (rt.type != KVM_IRQ_ROUTING_MSI)
+		return false;
+	rvhv_aia_deliver_msi(aia, rt.addr, rt.data);
+	return true;
 }
 
 /* Publish @r (under vm->lock); the old table goes after a grace period. */
@@ -62,20 +103,16 @@ static void rvhv_aia_set_routing(struct rvhv_aia *aia,
 	old = rcu_replace_pointer(aia->routing, r,
 				  lockdep_is_held(&aia->vm->lock));
 	if (old)
-		kfree_rcu(old, rcu);
+		kvfree_rcu(old, rcu);
 }
 
 static struct rvhv_gsi_routing *rvhv_routing_alloc(u32 nr)
 {
 	struct rvhv_gsi_routing *r;
-	u32 i;
 
-	r = kzalloc(struct_size(r, pin, nr), GFP_KERNEL_ACCOUNT);
-	if (!r)
-		return NULL;
-	r->nr = nr;
-	for (i = 0; i < nr; i++)
-		r->pin[i] = RVHV_GSI_NO_PIN;
+	r = kvzalloc(struct_size(r, route, nr), GFP_KERNEL_ACCOUNT);
+	if (r)
+		r->nr = nr;
 	return r;
 }
 
@@ -83,8 +120,9 @@ static struct rvhv_gsi_routing *rvhv_routing_alloc(u32 nr)
  * KVM_SET_GSI_ROUTING with kvm.ko's checks, in its order: the header,
  * an irqchip, at most 4096 entries, no flags, the entries; each entry's
  * GSI below 4096, its flags 0 (an MSI entry's: KVM_MSI_VALID_DEVID), an
- * irqchip entry's chip 0 and pin below 1024, one pin per GSI and chip.
- * MSI entries get -EINVAL: there is no IMSIC (kvm.ko takes them).
+ * irqchip entry's chip 0 and pin below 1024, one route per GSI (kvm.ko:
+ * one pin per chip, or one MSI).  MSI entries need IMSICs (MSI mode;
+ * direct mode: -EINVAL, where kvm.ko would take them).
  */
 long rvhv_vm_set_gsi_routing(struct rvhv_vm *vm, void __user *argp)
 {
@@ -120,19 +158,36 @@ long rvhv_vm_set_gsi_routing(struct rvhv_vm *vm, void __user *argp)
 	ret = -EINVAL;
 	for (i = 0; i < hdr.nr; i++) {
 		const struct kvm_irq_routing_entry *e = &ents[i];
+		struct rvhv_gsi_route *rt = &r->route[e->gsi];
 
-		if (e->type != KVM_IRQ_ROUTING_IRQCHIP || e->flags ||
-		    e->u.irqchip.irqchip || e->u.irqchip.pin >=
-		    RVHV_IRQCHIP_NUM_PINS || r->pin[e->gsi] != RVHV_GSI_NO_PIN) {
-			kfree(r);
-			goto out;
+		if (rt->type)
+			goto bad;
+		switch (e->type) {
+		case KVM_IRQ_ROUTING_IRQCHIP:
+			if (e->flags || e->u.irqchip.irqchip ||
+			    e->u.irqchip.pin >= RVHV_IRQCHIP_NUM_PINS)
+				goto bad;
+			rt->pin = e->u.irqchip.pin;
+			break;
+		case KVM_IRQ_ROUTING_MSI:
+			if ((e->flags & ~KVM_MSI_VALID_DEVID) || !aia->msi)
+				goto bad;
+			rt->addr = (u64)e->u.msi.address_hi << 32 |
+				   e->u.msi.address_lo;
+			rt->data = e->u.msi.data;
+			break;
+		default:
+			goto bad;
 		}
-		r->pin[e->gsi] = e->u.irqchip.pin;
+		rt->type = e->type;
 	}
 	mutex_lock(&vm->lock);
 	rvhv_aia_set_routing(aia, r);
 	mutex_unlock(&vm->lock);
 	ret = 0;
+	goto out;
+bad:
+	kvfree(r);
 out:
 	kvfree(ents);
 	return ret;
@@ -148,29 +203,14 @@ out:
 long rvhv_vm_signal_msi(struct rvhv_vm *vm, void __user *argp)
 {
 	struct rvhv_aia *aia = rvhv_vm_aia(vm);
-	struct rvhv_imsic *imsic;
 	struct kvm_msi msi;
-	u64 target, tppn;
-	unsigned int i;
-	u32 g;
 
 	if (copy_from_user(&msi, argp, sizeof(msi)))
 		return -EFAULT;
 	if (!aia || !aia->msi || (msi.flags & ~KVM_MSI_VALID_DEVID))
 		return -EINVAL;
-	if (!READ_ONCE(aia->initialized))
-		return -EBUSY;
-	target = (u64)msi.address_hi << 32 | msi.address_lo;
-	tppn = target >> 12;
-	g = tppn & (BIT(aia->guest_bits) - 1);
-	tppn &= ~(u64)(BIT(aia->guest_bits) - 1);
-	for (i = 0; i < RVHV_MAX_VCPUS; i++) {
-		imsic = rvhv_aia_imsic(aia, i);
-		if (imsic && imsic->addr >> 12 == tppn)
-			return rvhv_imsic_msi(imsic->vcpu, g, target & 0xfff,
-					      msi.data);
-	}
-	return 0;
+	return rvhv_aia_deliver_msi(aia, (u64)msi.address_hi << 32 |
+				    msi.address_lo, msi.data);
 }
 
 /* GRP_CONFIG; under vm->lock. */
@@ -382,11 +422,13 @@ static int rvhv_aia_init(struct rvhv_aia *aia)
 		r = rvhv_routing_alloc(aia->nr_sources + 1);
 		if (!r)
 			return -ENOMEM;
-		for (i = 0; i < r->nr; i++)
-			r->pin[i] = i;
+		for (i = 0; i < r->nr; i++) {
+			r->route[i].type = KVM_IRQ_ROUTING_IRQCHIP;
+			r->route[i].pin = i;
+		}
 		ret = rvhv_aplic_init(aia);
 		if (ret) {
-			kfree(r);
+			kvfree(r);
 			return ret;
 		}
 		rvhv_aia_set_routing(aia, r);
@@ -683,7 +725,7 @@ void rvhv_aia_destroy(struct rvhv_vm *vm)
 	unsigned int i;
 
 	if (vm->aia) {
-		kfree(rcu_dereference_protected(vm->aia->routing, true));
+		kvfree(rcu_dereference_protected(vm->aia->routing, true));
 		for (i = 0; i < RVHV_MAX_VCPUS; i++)
 			rvhv_imsic_free(vm->aia->imsic[i]);
 	}

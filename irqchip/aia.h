@@ -51,6 +51,7 @@
 #include <linux/rcupdate.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
+#include <linux/workqueue.h>
 
 struct rvhv_vm;
 struct rvhv_vcpu;
@@ -101,7 +102,13 @@ struct rvhv_aplic_idc {
  * @genmsi: genmsi (MSI mode)
  * @input: per source: the raw input level the VMM last drove (GSIs)
  * @resample: per source: last raised by a resampling irqfd; its claim
- *	lowers the input and signals the resample eventfds
+ *	(direct mode) or its MSI (MSI mode) lowers the input and signals
+ *	the resample eventfds
+ * @resample_due: MSI mode: sources whose resample eventfds are to be
+ *	signalled by @resample_work (the MSI may be sent from inside an
+ *	eventfd's wake-up, where no eventfd may be signalled)
+ * @resample_work: signals them (system workqueue; cancelled before the
+ *	APLIC is freed)
  * @idc: the IDCs, by hart index (vCPU id)
  */
 struct rvhv_aplic {
@@ -118,25 +125,40 @@ struct rvhv_aplic {
 	unsigned long *enabled;
 	unsigned long *input;
 	unsigned long *resample;
+	unsigned long *resample_due;
+	struct work_struct resample_work;
 	struct rvhv_aplic_idc idc[RVHV_APLIC_NR_IDCS];
 };
 
 /* KVM_SET_GSI_ROUTING's limits (kvm.ko's KVM_MAX_IRQ_ROUTES, pins). */
 #define RVHV_MAX_IRQ_ROUTES	4096
 #define RVHV_IRQCHIP_NUM_PINS	1024
-#define RVHV_GSI_NO_PIN		0xffff
+
+/**
+ * struct rvhv_gsi_route - where one GSI leads
+ * @type: 0 (nowhere), KVM_IRQ_ROUTING_IRQCHIP or KVM_IRQ_ROUTING_MSI
+ * @pin: IRQCHIP: the APLIC source
+ * @data: MSI: the data (an identity)
+ * @addr: MSI: the address (an IMSIC page, and its offset)
+ */
+struct rvhv_gsi_route {
+	u32 type;
+	u32 pin;
+	u32 data;
+	u64 addr;
+};
 
 /**
  * struct rvhv_gsi_routing - where each GSI leads (irqfds; KVM_IRQ_LINE
  * names the APLIC source directly, as in kvm.ko)
  * @rcu: freed after a grace period once replaced
  * @nr: GSIs 0..@nr-1 have an entry
- * @pin: the APLIC source (irqchip pin) of each, or RVHV_GSI_NO_PIN
+ * @route: each one's
  */
 struct rvhv_gsi_routing {
 	struct rcu_head rcu;
 	u32 nr;
-	u16 pin[] __counted_by(nr);
+	struct rvhv_gsi_route route[] __counted_by(nr);
 };
 
 /* IMSIC identities: at most this many (the AIA's limit, kvm.ko's). */
@@ -220,6 +242,11 @@ long rvhv_vm_set_gsi_routing(struct rvhv_vm *vm, void __user *argp);
  * but NMI.
  */
 int rvhv_aia_gsi_pin(struct rvhv_vm *vm, u32 gsi);
+/*
+ * If GSI @gsi of an AIA VM is an MSI route, send its MSI and return
+ * true.  Any context but NMI.
+ */
+bool rvhv_aia_gsi_msi(struct rvhv_vm *vm, u32 gsi);
 /* The VM's last reference is gone: free the device and its APLIC. */
 void rvhv_aia_destroy(struct rvhv_vm *vm);
 /* A vCPU was created (under rvhv_vm.lock): give it its IDC's line. */

@@ -225,7 +225,25 @@ static void aplic_msi_update(struct rvhv_aplic *aplic)
 			continue;
 		clear_bit(irq, aplic->pending);
 		aplic_msi_send(aplic, aplic->target[irq]);
+		/* A resampling irqfd's source: sent is acknowledged. */
+		if (test_and_clear_bit(irq, aplic->resample)) {
+			clear_bit(irq, aplic->input);
+			set_bit(irq, aplic->resample_due);
+			schedule_work(&aplic->resample_work);
+		}
 	}
+}
+
+/* MSI mode: signal the resample eventfds of the sources sent. */
+static void aplic_resample_work(struct work_struct *work)
+{
+	struct rvhv_aplic *aplic = container_of(work, struct rvhv_aplic,
+						resample_work);
+	u32 irq;
+
+	for_each_set_bit(irq, aplic->resample_due, aplic->nr_irqs)
+		if (test_and_clear_bit(irq, aplic->resample_due))
+			rvhv_irqfd_resample(aplic->vm, irq);
 }
 
 /*
@@ -600,8 +618,11 @@ int rvhv_aplic_init(struct rvhv_aia *aia)
 	aplic->enabled = bitmap_zalloc(n, GFP_KERNEL_ACCOUNT);
 	aplic->input = bitmap_zalloc(n, GFP_KERNEL_ACCOUNT);
 	aplic->resample = bitmap_zalloc(n, GFP_KERNEL_ACCOUNT);
+	aplic->resample_due = bitmap_zalloc(n, GFP_KERNEL_ACCOUNT);
+	INIT_WORK(&aplic->resample_work, aplic_resample_work);
 	if (!aplic->sourcecfg || !aplic->target || !aplic->pending ||
-	    !aplic->enabled || !aplic->input || !aplic->resample) {
+	    !aplic->enabled || !aplic->input || !aplic->resample ||
+	    !aplic->resample_due) {
 		rvhv_aplic_free(aplic);
 		return -ENOMEM;
 	}
@@ -617,11 +638,13 @@ void rvhv_aplic_free(struct rvhv_aplic *aplic)
 {
 	if (!aplic)
 		return;
+	cancel_work_sync(&aplic->resample_work);
 	kfree(aplic->sourcecfg);
 	kfree(aplic->target);
 	bitmap_free(aplic->pending);
 	bitmap_free(aplic->enabled);
 	bitmap_free(aplic->input);
 	bitmap_free(aplic->resample);
+	bitmap_free(aplic->resample_due);
 	kfree(aplic);
 }

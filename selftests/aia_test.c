@@ -1342,12 +1342,13 @@ static int avm_create_msi(struct avm *a)
 /*
  * The guest's interrupt file through its CSRs, MSIs from the VMM, from
  * itself (a store to its IMSIC page: no exit) and from the APLIC in MSI
- * mode (KVM_IRQ_LINE, irqfds, genmsi), claimed through stopei.  Held to
- * kvm.ko.
+ * mode (KVM_IRQ_LINE, irqfds, genmsi) and through an MSI route, claimed
+ * through stopei.  Held to kvm.ko.
  */
 TEST(msi_mode)
 {
 	const unsigned long page = AIA_IMSIC_BASE;
+	struct routing rt;
 	struct avm a;
 	unsigned long v;
 	int efd;
@@ -1415,16 +1416,159 @@ TEST(msi_mode)
 	gw(&a, APLIC_GENMSI, 14);
 	EXPECT_EQ(7, gwait(&a, 7));
 	EXPECT_EQ((14UL << 16) | 14, a.sh->last[6]);
+	/* An irqfd through an MSI route (GSI 50: identity 20) */
+	memset(&rt, 0, sizeof(rt));
+	route_pin(&rt, 2, 0, 2);
+	rt.r.nr = 2;
+	memset(&rt.e[1], 0, sizeof(rt.e[1]));
+	rt.e[1].gsi = 50;
+	rt.e[1].type = KVM_IRQ_ROUTING_MSI;
+	rt.e[1].u.msi.address_lo = page;
+	rt.e[1].u.msi.data = 20;
+	ASSERT_EQ(0, set_routing(a.vm, &rt));
+	ASSERT_EQ(0, irqfd(a.vm, efd, 2, KVM_IRQFD_FLAG_DEASSIGN, -1));
+	ASSERT_EQ(0, irqfd(a.vm, efd, 50, 0, -1));
+	efd_signal(efd);
+	EXPECT_EQ(8, gwait(&a, 8));
+	EXPECT_EQ((20UL << 16) | 20, a.sh->last[7]);
+	/* An MSI and a pin for one GSI: -EINVAL */
+	route_pin(&rt, 50, 0, 3);
+	EXPECT_EQ(-EINVAL, set_routing(a.vm, &rt));
+	rt.r.nr = 2;
+	route_pin(&rt, 3, 0, 3);
+	ASSERT_EQ(0, set_routing(a.vm, &rt));
+	/* Resampling (rvhv): the MSI sent lowers the source, signals */
+	if (!dev_is_kvm()) {
+		int lfd = new_efd(), rfd = new_efd(), i;
+		uint64_t n = 0;
+
+		gw(&a, APLIC_SOURCECFG(3), APLIC_SM_LEVEL_HIGH);
+		gw(&a, APLIC_TARGET(3), 21);
+		gw(&a, APLIC_SETIENUM, 3);
+		ASSERT_EQ(0, irqfd(a.vm, lfd, 3, KVM_IRQFD_FLAG_RESAMPLE,
+				   rfd));
+		efd_signal(lfd);
+		EXPECT_EQ(9, gwait(&a, 9));
+		EXPECT_EQ((21UL << 16) | 21, a.sh->last[8]);
+		for (i = 0; i < 100 && !n; i++) {
+			n = efd_take(rfd);
+			if (!n)
+				usleep(10000);
+		}
+		EXPECT_EQ(1, n);
+		EXPECT_EQ(0, gr(&a, APLIC_IN_CLRIP(0)) & (1U << 3));
+		close(lfd);
+		close(rfd);
+	} else {
+		/* kvm.ko takes resampling irqfds and never signals them. */
+		EXPECT_EQ(0, irq_line(a.vm, 3, 0));
+		EXPECT_EQ(0, signal_msi(a.vm, page, 21, 0));
+		EXPECT_EQ(9, gwait(&a, 9));
+	}
 	/* Delivery off: pending, no interrupt */
 	acmd_abs(&a, AIA_ISEL_W, IMSIC_EIDELIVERY, 0, 0);
 	EXPECT_EQ(0, signal_msi(a.vm, page, 7, 0));
-	EXPECT_EQ(7, gnone(&a, 8));
+	EXPECT_EQ(9, gnone(&a, 10));
 	acmd_abs(&a, AIA_ISEL_W, IMSIC_EIDELIVERY, 1, 0);
-	EXPECT_EQ(8, gwait(&a, 8));
+	EXPECT_EQ(10, gwait(&a, 10));
 	EXPECT_EQ(0, a.sh->spurious);
 	TH_LOG("%lu guest commands, one exit each", a.cmds);
 	close(efd);
 	avm_free(&a);
+}
+
+/*
+ * A hostile VMM: random attributes, values, GSIs, routes and MSIs on a
+ * device in each mode, before and after INIT.  Only errnos, no splat.
+ */
+TEST(hostile_vmm)
+{
+	static const uint64_t attrs[] = {
+		0, 1, 2, 3, 4, 5, 6, 7, 0x70, 0x72, 0x80, 0xc0, 0x1c00,
+		0x1cdc, 0x2000, 0x3000, 0x3004, 0x4000, 0x401c, 0x47fc,
+		0x4800, 0x1000 | 0x70, 0x3f000 | 0xc0, 1ULL << 40, ~0ULL,
+	};
+	unsigned int mode, i, seed = 1;
+	struct routing rt;
+	uint64_t val;
+	int fd, r;
+
+	if (dev_is_kvm())
+		SKIP(return, "rvhv's robustness");
+	for (mode = 0; mode < 2; mode++) {
+		struct vm *vm = vm_create_empty();
+
+		vcpu_create_try(vm, 0);
+		vcpu_create_try(vm, 1);
+		if (mode == 0)
+			ASSERT_EQ(0, vm_enable_cap_try(vm, RVHV_CAP_AIA_DIRECT,
+						       1));
+		fd = create_dev(vm, KVM_DEV_TYPE_RISCV_AIA, 0);
+		if (fd == -ENODEV) {	/* MSI mode needs Ssaia */
+			vm_free(vm);
+			continue;
+		}
+		ASSERT_LE(0, fd);
+		for (i = 0; i < 3000; i++) {
+			unsigned long op = rand_r(&seed) % 8;
+			uint32_t grp = rand_r(&seed) % 6;
+			uint64_t attr = attrs[rand_r(&seed) %
+					      (sizeof(attrs) / sizeof(attrs[0]))];
+
+			val = (uint64_t)rand_r(&seed) << 32 | rand_r(&seed);
+			if (rand_r(&seed) % 4 == 0)
+				val &= 0x7ff;
+			if (i == 1500) {
+				cfg_set(fd, KVM_DEV_RISCV_AIA_CONFIG_SRCS, 40);
+				cfg_set(fd, KVM_DEV_RISCV_AIA_CONFIG_IDS, 63);
+				addr_set(fd, KVM_DEV_RISCV_AIA_ADDR_APLIC,
+					 AIA_APLIC_BASE);
+				addr_set(fd, KVM_DEV_RISCV_AIA_ADDR_IMSIC(0),
+					 AIA_IMSIC_BASE);
+				addr_set(fd, KVM_DEV_RISCV_AIA_ADDR_IMSIC(1),
+					 AIA_IMSIC_BASE + 0x1000);
+				cfg_set(fd, KVM_DEV_RISCV_AIA_CONFIG_HART_BITS, 1);
+				cfg_set(fd, KVM_DEV_RISCV_AIA_CONFIG_GUEST_BITS,
+					0);
+				EXPECT_EQ(0, aia_init(fd));
+			}
+			switch (op) {
+			case 0:
+				r = aset(fd, grp, attr, &val);
+				break;
+			case 1:
+				r = aget(fd, grp, attr, &val);
+				break;
+			case 2:
+				r = ahas(fd, grp, attr);
+				break;
+			case 3:
+				r = irq_line(vm, val % 64, val & 1);
+				break;
+			case 4:
+				r = signal_msi(vm, AIA_IMSIC_BASE +
+					       (val & 0x1fff), val >> 40, 0);
+				r = r ? -errno : 0;
+				break;
+			case 5:
+				memset(&rt, 0, sizeof(rt));
+				route_pin(&rt, val % 4096, 0, (val >> 16) % 1100);
+				route_pin(&rt, (val >> 8) % 64, 0, val % 64);
+				r = set_routing(vm, &rt);
+				break;
+			default:
+				r = aplic_set(fd, (val >> 32) & 0x3ffc, val);
+				break;
+			}
+			EXPECT_TRUE(r == 0 || r == -EINVAL || r == -ENXIO ||
+				    r == -ENODEV || r == -EBUSY ||
+				    r == -EOPNOTSUPP || r == -ENOENT ||
+				    r == -EFAULT)
+				TH_LOG("op %lu grp %u attr %#llx: %d", op, grp,
+				       (unsigned long long)attr, r);
+		}
+		vm_free(vm);
+	}
 }
 
 /* Loads and stores a guest may try on the window: never an exit. */

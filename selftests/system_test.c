@@ -140,7 +140,8 @@ TEST_F(dev, check_extension_truthful)
 			want = sysconf(_SC_NPROCESSORS_ONLN);
 		/* Ssaia hosts: the AIA device in MSI mode (IMSIC emulated) */
 		if (f.flags & RVHV_HOST_SSAIA) {
-			if (cap == KVM_CAP_IRQCHIP || cap == KVM_CAP_SIGNAL_MSI)
+			if (cap == KVM_CAP_IRQCHIP || cap == KVM_CAP_SIGNAL_MSI ||
+			    cap == KVM_CAP_IRQFD_RESAMPLE)
 				want = 1;
 			if (cap == KVM_CAP_IRQ_ROUTING)
 				want = 4096;
@@ -167,7 +168,7 @@ TEST_F(dev, check_extension_truthful)
  * (1) and KVM_CAP_IRQ_ROUTING (4096) answer on a VM that enabled
  * RVHV_CAP_AIA_DIRECT (and not RVHV_CAP_IRQ_LINES); on a host with
  * Ssaia every other VM has the MSI-mode device (IRQCHIP, SIGNAL_MSI,
- * no resampling); with RVHV_CAP_IRQ_LINES none (aia_test tests the
+ * resampling); with RVHV_CAP_IRQ_LINES none (aia_test tests the
  * device).
  */
 TEST_F(dev, check_extension_aia_per_vm)
@@ -183,7 +184,7 @@ TEST_F(dev, check_extension_aia_per_vm)
 	ssaia = !!(f.flags & RVHV_HOST_SSAIA);
 	EXPECT_EQ(ssaia, ioctl(vm, KVM_CHECK_EXTENSION, KVM_CAP_IRQCHIP));
 	EXPECT_EQ(ssaia, ioctl(vm, KVM_CHECK_EXTENSION, KVM_CAP_SIGNAL_MSI));
-	EXPECT_EQ(0, ioctl(vm, KVM_CHECK_EXTENSION, KVM_CAP_IRQFD_RESAMPLE));
+	EXPECT_EQ(ssaia, ioctl(vm, KVM_CHECK_EXTENSION, KVM_CAP_IRQFD_RESAMPLE));
 	ASSERT_EQ(0, ioctl(vm, KVM_ENABLE_CAP, &cap));
 	EXPECT_EQ(0, ioctl(vm, KVM_CHECK_EXTENSION, KVM_CAP_SIGNAL_MSI));
 	EXPECT_EQ(1, ioctl(vm, KVM_CHECK_EXTENSION, KVM_CAP_IRQCHIP));

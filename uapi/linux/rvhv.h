@@ -70,7 +70,8 @@
  *   - KVM_DEV_RISCV_AIA_GRP_APLIC also reaches the IDCs (offsets 0x4000..
  *     0x47FF; reading claimi there does not claim).
  * GSI n is APLIC source n (KVM_IRQ_LINE, irqfds, resampling irqfds);
- * KVM_SET_GSI_ROUTING routes irqfds' GSIs to sources (no MSI routes).
+ * KVM_SET_GSI_ROUTING routes irqfds' GSIs to sources (MSI routes need
+ * the IMSICs of MSI mode: -EINVAL in direct mode).
  * Exclusive with RVHV_CAP_IRQ_LINES: the device is refused (-EBUSY) on a
  * VM with RVHV_CAP_IRQ_LINES enabled, and RVHV_CAP_IRQ_LINES cannot be
  * enabled on a VM with the device (-EBUSY).
