@@ -21,8 +21,7 @@
 # dependence; smstateen runs it).  hostile_test is left out everywhere
 # for now: two of its cases (HSM start at a misaligned pc, AMOs on MMIO)
 # expect QEMU 7.2's traps and fail under QEMU 10 on kvm.ko and rvhv
-# alike (KVM_RUN -EOPNOTSUPP); aia leaves out eventfd_test@kvm, whose
-# irq_without_irqchip assumes a kvm.ko without its in-kernel AIA irqchip.
+# alike (KVM_RUN -EOPNOTSUPP).
 #
 # RVHV_MATRIX="smstateen aia" picks configurations; RVHV_MATRIX_ONLY="prog
 # prog@kvm ..." the programs (default: as above; CI uses the default).
@@ -71,7 +70,7 @@ fi
 declare -A leave_out=(
 	[smstateen]="hostile_test hostile_test@kvm"
 	[sv39]="hostile_test hostile_test@kvm vmm_test@kvm module_test"
-	[aia]="hostile_test hostile_test@kvm vmm_test@kvm module_test eventfd_test@kvm"
+	[aia]="hostile_test hostile_test@kvm vmm_test@kvm module_test"
 )
 
 passed=0 failed=0 skipped=0 rc=0
