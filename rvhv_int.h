@@ -46,12 +46,13 @@ struct seq_file;
 /*
  * hstateen0 bits rvhv may grant a guest (Smstateen hosts): its own senvcfg
  * (rvhv switches it in the world switch), when the vCPU has Smstateen its
- * own sstateen0 (switched at vcpu_load/vcpu_put), and when its VM has an
- * emulated IMSIC the AIA CSRs but the IMSIC's (siselect, vsiselect being
- * switched per vCPU, stopi, iprio): with IMSIC clear (and hstatus.VGEIN
- * 0), sireg in the IMSIC's range and stopei trap as virtual instructions
- * and are emulated (irqchip/imsic.c).  Nothing else: no Sscsrind, no
- * custom state, FCSR or JVT, which rvhv does not virtualize; their
+ * own sstateen0 (switched at vcpu_load/vcpu_put), and when the vCPU has
+ * Ssaia the AIA CSRs but the IMSIC's (siselect, vsiselect being
+ * switched per vCPU, stopi): with IMSIC clear (and hstatus.VGEIN 0),
+ * sireg in the IMSIC's range and stopei trap as virtual instructions and
+ * are emulated when the VM has an emulated IMSIC (irqchip/imsic.c), an
+ * illegal instruction for the guest otherwise.  Nothing else: no
+ * Sscsrind, no custom state, FCSR or JVT, which rvhv does not virtualize; their
  * accesses from VS-mode trap as virtual instructions and reach the guest
  * as illegal ones.
  */
@@ -72,10 +73,10 @@ static inline void rvhv_write_delegation(void)
  * @hgatp_mode: hgatp.MODE used for every VM's G-stage
  * @smstateen: the host has Smstateen: hstateen0..3 exist and are
  *	programmed for every vCPU (vcpu/vcpu.c), sstateen0 is switched
- * @ssaia: the host has Ssaia: hvictl and hviprio1/2 exist; rvhv gives
- *	guests no AIA, so it keeps them at their idle values.  vsiselect
- *	exists too, and without Smstateen a guest can reach it: it is
- *	switched per vCPU (struct rvhv_vs_csr)
+ * @ssaia: the host has Ssaia: hvictl, hviprio1/2 and vsiselect exist;
+ *	rvhv offers guests Ssaia (ISA_EXT SSAIA, the ONE_REG AIA CSRs) and
+ *	switches vsiselect and hviprio1/2 per vCPU (struct rvhv_vs_csr
+ *	.aia); hvictl stays idle (no injected priorities)
  */
 struct rvhv_host {
 	struct rvhv_host_features feat;
@@ -294,7 +295,10 @@ struct rvhv_guest_ctx {
 /**
  * struct rvhv_vs_csr - the guest's VS-level CSRs, and the H-level ones
  * programmed per vCPU (henvcfg, hstateen0: set from the vCPU's ISA
- * extensions by rvhv_vcpu_setup_config()).  Live in the hardware
+ * extensions by rvhv_vcpu_setup_config()).  @aia is the ONE_REG AIA CSR
+ * set, kvm.ko's layout: siselect is vsiselect, iprio1/2 are hviprio1/2
+ * (switched at vcpu_load/vcpu_put on Ssaia hosts), sieh, siph,
+ * iprio1h/2h exist on RV32 only and are kept as written.  Live in the hardware
  * while the vCPU is loaded on a hart (inside KVM_RUN, between vcpu_load and
  * vcpu_put); the copy here is current whenever it is not, which is always
  * the case for the other vCPU ioctls (they take vcpu->mutex, which KVM_RUN
@@ -312,7 +316,7 @@ struct rvhv_vs_csr {
 	unsigned long vsatp;
 	unsigned long henvcfg;
 	u64 hstateen0;
-	unsigned long vsiselect;
+	struct kvm_riscv_aia_csr aia;
 	u64 vstimecmp;
 };
 

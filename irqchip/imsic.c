@@ -172,6 +172,9 @@ bool rvhv_imsic_csr_insn(struct rvhv_vcpu *vcpu, unsigned long insn)
 
 	if (!imsic || (insn & 0x7f) != 0x73 || !(funct3 & 3))
 		return false;
+	/* A vCPU without Ssaia has no AIA CSRs (Smstateen hides them). */
+	if (!test_bit(KVM_RISCV_ISA_EXT_SSAIA, vcpu->isa_ext))
+		return false;
 	if (csr != CSR_SIREG && csr != CSR_STOPEI)
 		return false;
 	src = funct3 & 4 ? rs1 : (rs1 ? vcpu->ctx.gpr[rs1] : 0);

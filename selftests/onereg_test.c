@@ -429,6 +429,103 @@ TEST_F(vcpu, sbi_ext)
 	EXPECT_EQ(1, vcpu_get_reg(self->vcpu, id));
 }
 
+#define AIA_CSR(name)	RISCV_REG(KVM_REG_RISCV_CSR | KVM_REG_RISCV_CSR_AIA, \
+				  KVM_REG_RISCV_CSR_AIA_REG(name))
+#define NR_AIA_CSR	(sizeof(struct kvm_riscv_aia_csr) / sizeof(unsigned long))
+
+static int list_index(uint64_t *list, int n, uint64_t id)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (list[i] == id)
+			return i;
+	return -1;
+}
+
+/*
+ * Ssaia and the AIA CSRs (kvm.ko: arch/riscv/kvm/aia.c, vcpu_onereg.c).
+ * The registers exist whether or not the vCPU has Ssaia; without Ssaia
+ * on the host they read 0 and ignore writes.  On a host with Ssaia the
+ * vCPU has it by default, the seven registers are listed right after the
+ * general CSRs, hold what is written, and the guest finds siselect as set
+ * (and ONE_REG what the guest wrote); Ssaia can be turned off only on a
+ * host with Smstateen, and is then not listed.
+ */
+TEST_F(vcpu, aia_csr)
+{
+	uint64_t v, zero = 0, one = 1, x = 0x5a5a, *list;
+	uint64_t ssaia = RISCV_ISA_EXT_REG(KVM_RISCV_ISA_EXT_SSAIA);
+	uint64_t smstateen = RISCV_ISA_EXT_REG(KVM_RISCV_ISA_EXT_SMSTATEEN);
+	struct ucall uc;
+	unsigned int i;
+	int n, at;
+
+	EXPECT_EQ(-ENOENT, vcpu_get_reg_try(self->vcpu,
+					    AIA_CSR(siselect) + NR_AIA_CSR, &v));
+	EXPECT_EQ(-ENOENT, vcpu_set_reg_try(self->vcpu,
+					    AIA_CSR(siselect) + NR_AIA_CSR, &x));
+	n = vcpu_get_reg_list(self->vcpu, &list);
+	if (vcpu_get_reg_try(self->vcpu, ssaia, &v)) {
+		TH_LOG("no Ssaia on the host");
+		for (i = 0; i < NR_AIA_CSR; i++) {
+			EXPECT_EQ(0, vcpu_set_reg_try(self->vcpu,
+						      AIA_CSR(siselect) + i, &x));
+			EXPECT_EQ(0, vcpu_get_reg(self->vcpu,
+						  AIA_CSR(siselect) + i));
+			EXPECT_FALSE(in_list(list, n, AIA_CSR(siselect) + i));
+		}
+		free(list);
+		return;
+	}
+	EXPECT_EQ(1, v);
+	at = list_index(list, n, RISCV_CSR_REG(senvcfg));
+	ASSERT_LE(0, at);
+	for (i = 0; i < NR_AIA_CSR; i++)
+		EXPECT_EQ(AIA_CSR(siselect) + i, list[at + 1 + i]);
+	free(list);
+	for (i = 0; i < NR_AIA_CSR; i++) {
+		EXPECT_EQ(0, vcpu_get_reg(self->vcpu, AIA_CSR(siselect) + i));
+		vcpu_set_reg(self->vcpu, AIA_CSR(siselect) + i, x + i);
+		EXPECT_EQ(x + i, vcpu_get_reg(self->vcpu,
+					      AIA_CSR(siselect) + i));
+	}
+	for (i = 0; i < NR_AIA_CSR; i++)
+		vcpu_set_reg(self->vcpu, AIA_CSR(siselect) + i, 0);
+
+	/* The guest's siselect is the register. */
+	vcpu_set_reg(self->vcpu, AIA_CSR(siselect), 0x70);
+	vcpu_start(self->vcpu, GUEST_FN(guest_siselect), 0x71, 0);
+	vcpu_expect_ucall(self->vcpu, UCALL_REPORT, &uc);
+	EXPECT_EQ(0, uc.args[1]) TH_LOG("siselect trapped");
+	EXPECT_EQ(0x70, uc.args[3]);
+	vcpu_expect_ucall(self->vcpu, UCALL_REPORT, &uc);
+	EXPECT_EQ(0x71, uc.args[3]);
+	vcpu_expect_ucall(self->vcpu, UCALL_SYNC, &uc);
+	EXPECT_EQ(0x71, vcpu_get_reg(self->vcpu, AIA_CSR(siselect)));
+	vcpu_set_reg(self->vcpu, AIA_CSR(siselect), 0x72);
+	vcpu_expect_ucall(self->vcpu, UCALL_REPORT, &uc);
+	EXPECT_EQ(0x72, uc.args[3]);
+	EXPECT_EQ(0, vcpu_run_to_done(self->vcpu));
+
+	/* Only Smstateen hides Ssaia; after the first run it is fixed. */
+	EXPECT_EQ(-EBUSY, vcpu_set_reg_try(self->vcpu, ssaia, &zero));
+	EXPECT_EQ(0, vcpu_set_reg_try(self->vcpu, ssaia, &one));
+	vcpu_free(self->vcpu);
+	self->vcpu = vcpu_create(self->vm, 1);
+	if (vcpu_get_reg_try(self->vcpu, smstateen, &v)) {
+		EXPECT_EQ(-EINVAL, vcpu_set_reg_try(self->vcpu, ssaia, &zero));
+		return;
+	}
+	EXPECT_EQ(0, vcpu_set_reg_try(self->vcpu, ssaia, &zero));
+	EXPECT_EQ(0, vcpu_get_reg(self->vcpu, ssaia));
+	n = vcpu_get_reg_list(self->vcpu, &list);
+	EXPECT_FALSE(in_list(list, n, AIA_CSR(siselect)));
+	free(list);
+	vcpu_set_reg(self->vcpu, AIA_CSR(siselect), 0x70);
+	EXPECT_EQ(0x70, vcpu_get_reg(self->vcpu, AIA_CSR(siselect)));
+}
+
 /* kvm.ko 6.12's errnos for malformed requests. */
 TEST_F(vcpu, errnos)
 {

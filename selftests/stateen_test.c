@@ -280,9 +280,9 @@ static int unload_kvm(void)
  * kvm.ko, then rvhv, on CPU 0.  kvm.ko's vCPU (Smstateen on) leaves its
  * hstateen0 in the hart: sstateen0 granted, and on an AIA host the AIA
  * CSRs too.  An rvhv vCPU without Smstateen must then trap on sstateen0,
- * and on an AIA host on siselect and stopi (rvhv grants none of them: a
- * virtual-instruction trap, an illegal instruction for the guest), and
- * not on senvcfg.  Without AIA those two do not exist (probing them would
+ * and on an AIA host, without Ssaia, on siselect and stopi (rvhv grants
+ * none of them then: a virtual-instruction trap, an illegal instruction
+ * for the guest), and not on senvcfg.  Without AIA those two do not exist (probing them would
  * only test the firmware: see testbed_guest_illegal_insn_broken()).
  */
 TEST(after_kvm)
@@ -319,6 +319,8 @@ TEST(after_kvm)
 
 	vcpu_set_reg(rv, SMSTATEEN_EXT, 0);
 	aia = host_isa_has("ssaia");
+	if (aia)	/* Ssaia would grant siselect and stopi */
+		vcpu_set_reg(rv, RISCV_ISA_EXT_REG(KVM_RISCV_ISA_EXT_SSAIA), 0);
 	vcpu_start(rv, GUEST_FN(guest_stateen_probe), aia ? 0xf : 0x3, 0);
 	expect_report(rv, 1, rep);
 	EXPECT_EQ(0, rep[0]) TH_LOG("senvcfg trapped");

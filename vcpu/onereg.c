@@ -48,7 +48,7 @@
 
 /* Most registers KVM_GET_REG_LIST can report for one vCPU. */
 #define RVHV_MAX_REG_IDS	(RVHV_NR_CONFIG + RVHV_NR_CORE + RVHV_NR_CSR + \
-				 RVHV_NR_SMSTATEEN_CSR + RVHV_NR_TIMER + 2 * RVHV_NR_FP + \
+				 RVHV_NR_AIA_CSR + RVHV_NR_SMSTATEEN_CSR + RVHV_NR_TIMER + 2 * RVHV_NR_FP + \
 				 KVM_RISCV_ISA_EXT_MAX + KVM_RISCV_SBI_EXT_MAX)
 
 /* The single-letter extensions: bits 0..25 of the CONFIG isa register. */
@@ -69,11 +69,13 @@
  * state or configuration (the unprivileged instruction extensions,
  * Svinval, Svnapot), or because rvhv switches or configures what it needs
  * (F/D state; Sstc, Svpbmt, Zicbom and Zicboz through henvcfg, Smstateen
- * through hstateen0 and the sstateen0 switch, which the vCPU code programs
- * from vcpu->isa_ext).  Not offered: H (no nested virtualization), V and
- * the vector extensions (no vector state switch yet), Ssaia, Sscofpmf and
- * Zihpm (no AIA or PMU virtualization), Zkr (seed traps from VS-mode) and
- * Zawrs (WRS traps under hstatus.VTW).
+ * through hstateen0 and the sstateen0 switch, Ssaia through hstateen0 and
+ * the vsiselect/hviprio switch, with the emulated IMSIC of the in-kernel
+ * AIA device behind it, which the vCPU code programs from vcpu->isa_ext).
+ * Not offered: H (no nested virtualization), V and the vector extensions
+ * (no vector state switch yet), Sscofpmf and Zihpm (no PMU
+ * virtualization), Zkr (seed traps from VS-mode) and Zawrs (WRS traps
+ * under hstatus.VTW).
  *
  * RVHV_ISA_FIXED: KVM refuses to turn these off (-EINVAL) because nothing
  * architectural hides them from a guest; rvhv keeps the same rule.
@@ -104,7 +106,7 @@ static const struct rvhv_isa_ext rvhv_isa_exts[KVM_RISCV_ISA_EXT_MAX] = {
 	ISA(ZICBOM, ZICBOM, RVHV_OFFER),
 	ISA(ZICBOZ, ZICBOZ, RVHV_OFFER),
 	ISA(ZBB, ZBB, RVHV_OFFER | RVHV_FIXED),
-	ISA(SSAIA, SSAIA, 0),
+	ISA(SSAIA, SSAIA, RVHV_OFFER),
 	ISA(V, v, 0),
 	ISA(SVNAPOT, SVNAPOT, RVHV_OFFER | RVHV_FIXED),
 	ISA(ZBA, ZBA, RVHV_OFFER | RVHV_FIXED),
@@ -548,9 +550,12 @@ static bool rvhv_vsatp_mode_ok(unsigned long val)
  * holds above the local interrupts.  Writing sip sets those VS bits of
  * hvip from SSIP, STIP and SEIP and clears the rest, as KVM does.
  *
- * AIA CSRs: rvhv does not virtualize AIA, so they behave as KVM's do when
- * AIA is unavailable: they read as 0 and ignore writes, and are not
- * listed.  Smstateen CSRs (sstateen0): as in KVM, -EINVAL on a host
+ * AIA CSRs (struct kvm_riscv_aia_csr, vcpu->csr.aia): as kvm.ko's, they
+ * exist whether or not the vCPU has Ssaia (listed only when it has); on a
+ * host with Ssaia they are stored as written (no WARL masking: the
+ * hardware's applies when rvhv loads siselect and iprio1/2, and a read
+ * after the guest ran returns what the hardware kept), on one without
+ * they read as 0 and ignore writes.  Smstateen CSRs (sstateen0): as in KVM, -EINVAL on a host
  * without Smstateen; on one with it they are read and written as given
  * (the hardware's WARL masking applies when rvhv loads the value, and a
  * read after the guest ran returns what the hardware kept), and listed
@@ -601,8 +606,15 @@ static int rvhv_access_csr(struct rvhv_vcpu *vcpu, unsigned long subtype,
 	case KVM_REG_RISCV_CSR_AIA:
 		if (num >= RVHV_NR_AIA_CSR)
 			return -ENOENT;
-		if (!write)
-			*val = 0;
+		p = (unsigned long *)&vcpu->csr.aia + num;
+		if (!rvhv_host.ssaia) {
+			if (!write)
+				*val = 0;
+		} else if (write) {
+			*p = *val;
+		} else {
+			*val = *p;
+		}
 		return 0;
 	case KVM_REG_RISCV_CSR_SMSTATEEN:
 		if (!rvhv_host.smstateen || num >= RVHV_NR_SMSTATEEN_CSR)
@@ -1140,6 +1152,10 @@ static unsigned int rvhv_reg_ids(struct rvhv_vcpu *vcpu, u64 *ids)
 	for (i = 0; i < RVHV_NR_CSR; i++)
 		ids[n++] = ulong | KVM_REG_RISCV_CSR |
 			   KVM_REG_RISCV_CSR_GENERAL | i;
+	if (rvhv_has_ext(vcpu, KVM_RISCV_ISA_EXT_SSAIA))
+		for (i = 0; i < RVHV_NR_AIA_CSR; i++)
+			ids[n++] = ulong | KVM_REG_RISCV_CSR |
+				   KVM_REG_RISCV_CSR_AIA | i;
 	if (rvhv_has_ext(vcpu, KVM_RISCV_ISA_EXT_SMSTATEEN))
 		for (i = 0; i < RVHV_NR_SMSTATEEN_CSR; i++)
 			ids[n++] = ulong | KVM_REG_RISCV_CSR |

@@ -48,9 +48,10 @@ static void rvhv_assert_delegation(void)
  * The H-level state of this hart that the guest would otherwise inherit
  * from whoever ran here last (kvm.ko, or another rvhv vCPU): hstateen0,
  * per vCPU, and the guest's own sstateen0 when it is granted; on an AIA
- * host the idle hvictl and zero hviprio1/2 (rvhv gives guests no AIA;
- * kvm.ko leaves its own values there), and the guest's vsiselect, which a
- * guest reaches when the host has no Smstateen to hide it.  The host
+ * host the idle hvictl (kvm.ko leaves its own value there) and the
+ * guest's vsiselect and hviprio1/2 (its AIA CSRs siselect and iprio1/2,
+ * which a guest reaches when its vCPU has Ssaia, or when the host has no
+ * Smstateen to hide them).  The host
  * kernel does not use sstateen0, and nothing returns to user mode between
  * vcpu_load and vcpu_put, so the swap need not be in the world switch
  * (kvm.ko does it there).  See Documentation/rvhv.rst, "H-level CSRs per
@@ -69,9 +70,9 @@ static void rvhv_vcpu_load_hstate(struct rvhv_vcpu *vcpu)
 	if (rvhv_host.ssaia) {
 		csr_write(CSR_HVICTL, (IRQ_S_EXT << HVICTL_IID_SHIFT) &
 				      HVICTL_IID);
-		csr_write(CSR_HVIPRIO1, 0);
-		csr_write(CSR_HVIPRIO2, 0);
-		csr_write(CSR_VSISELECT, vcpu->csr.vsiselect);
+		csr_write(CSR_HVIPRIO1, vcpu->csr.aia.iprio1);
+		csr_write(CSR_HVIPRIO2, vcpu->csr.aia.iprio2);
+		csr_write(CSR_VSISELECT, vcpu->csr.aia.siselect);
 	}
 }
 
@@ -80,8 +81,11 @@ static void rvhv_vcpu_put_hstate(struct rvhv_vcpu *vcpu)
 	if (rvhv_host.smstateen &&
 	    (vcpu->csr.hstateen0 & SMSTATEEN0_SSTATEEN0))
 		vcpu->sstateen0 = csr_swap(CSR_SSTATEEN0, vcpu->host_sstateen0);
-	if (rvhv_host.ssaia)
-		vcpu->csr.vsiselect = csr_read(CSR_VSISELECT);
+	if (rvhv_host.ssaia) {
+		vcpu->csr.aia.siselect = csr_read(CSR_VSISELECT);
+		vcpu->csr.aia.iprio1 = csr_read(CSR_HVIPRIO1);
+		vcpu->csr.aia.iprio2 = csr_read(CSR_HVIPRIO2);
+	}
 }
 
 /* Load the vCPU's state into this hart.  Preemption is disabled. */
@@ -422,8 +426,9 @@ static bool rvhv_enter_guest(struct rvhv_vcpu *vcpu)
 /*
  * henvcfg and hstateen0 for the extensions the vCPU was given; ONE_REG
  * ISA_EXT is locked from the first KVM_RUN on, so this is computed once.
- * hstateen0 (Smstateen hosts only) grants the guest its senvcfg always and
- * its sstateen0 when it has Smstateen; see RVHV_HSTATEEN0_GRANTS.
+ * hstateen0 (Smstateen hosts only) grants the guest its senvcfg always,
+ * its sstateen0 when it has Smstateen and the AIA CSRs (not the IMSIC's)
+ * when it has Ssaia; see RVHV_HSTATEEN0_GRANTS.
  */
 static void rvhv_vcpu_setup_config(struct rvhv_vcpu *vcpu)
 {
@@ -444,8 +449,8 @@ static void rvhv_vcpu_setup_config(struct rvhv_vcpu *vcpu)
 		hstateen0 |= SMSTATEEN0_HSENVCFG;
 		if (test_bit(KVM_RISCV_ISA_EXT_SMSTATEEN, vcpu->isa_ext))
 			hstateen0 |= SMSTATEEN0_SSTATEEN0;
-		/* Emulated IMSIC: the AIA CSRs, the IMSIC's trap. */
-		if (rvhv_vcpu_imsic(vcpu))
+		/* Ssaia: the AIA CSRs; the IMSIC's trap (emulated IMSIC). */
+		if (test_bit(KVM_RISCV_ISA_EXT_SSAIA, vcpu->isa_ext))
 			hstateen0 |= SMSTATEEN0_AIA | SMSTATEEN0_AIA_ISEL;
 	}
 	vcpu->csr.hstateen0 = hstateen0 & RVHV_HSTATEEN0_GRANTS;
