@@ -76,7 +76,8 @@ static inline void rvhv_write_delegation(void)
  * @ssaia: the host has Ssaia: hvictl, hviprio1/2 and vsiselect exist;
  *	rvhv offers guests Ssaia (ISA_EXT SSAIA, the ONE_REG AIA CSRs) and
  *	switches vsiselect and hviprio1/2 per vCPU (struct rvhv_vs_csr
- *	.aia); hvictl stays idle (no injected priorities)
+ *	.aia); hvictl injects nothing, its IPRIO follows hvip.VSEIP
+ *	(vcpu/vcpu.c: how the guest's stopi sees its external interrupt)
  */
 struct rvhv_host {
 	struct rvhv_host_features feat;

@@ -48,7 +48,7 @@ static void rvhv_assert_delegation(void)
  * The H-level state of this hart that the guest would otherwise inherit
  * from whoever ran here last (kvm.ko, or another rvhv vCPU): hstateen0,
  * per vCPU, and the guest's own sstateen0 when it is granted; on an AIA
- * host the idle hvictl (kvm.ko leaves its own value there) and the
+ * host hvictl (below; kvm.ko leaves its own value there) and the
  * guest's vsiselect and hviprio1/2 (its AIA CSRs siselect and iprio1/2,
  * which a guest reaches when its vCPU has Ssaia, or when the host has no
  * Smstateen to hide them).  The host
@@ -57,6 +57,20 @@ static void rvhv_assert_delegation(void)
  * (kvm.ko does it there).  See Documentation/rvhv.rst, "H-level CSRs per
  * vCPU".
  */
+/*
+ * hvictl on an AIA host: no injected interrupt (IID 9, supervisor
+ * external), with IPRIO 1 while hvip.VSEIP is set, 0 otherwise.  With
+ * hstatus.VGEIN 0 that is how the guest's stopi (vstopi) reports its
+ * external interrupt (IID 9 with priority 0 is "none"): a Linux guest
+ * with Ssaia reads stopi in its interrupt handler and, without it, would
+ * take the interrupt forever without seeing it.  kvm.ko does the same.
+ */
+static void rvhv_vcpu_write_hvictl(bool vseip)
+{
+	csr_write(CSR_HVICTL, ((IRQ_S_EXT << HVICTL_IID_SHIFT) & HVICTL_IID) |
+			      vseip);
+}
+
 static void rvhv_vcpu_load_hstate(struct rvhv_vcpu *vcpu)
 {
 	u64 hstateen0 = vcpu->csr.hstateen0;
@@ -68,8 +82,7 @@ static void rvhv_vcpu_load_hstate(struct rvhv_vcpu *vcpu)
 							vcpu->sstateen0);
 	}
 	if (rvhv_host.ssaia) {
-		csr_write(CSR_HVICTL, (IRQ_S_EXT << HVICTL_IID_SHIFT) &
-				      HVICTL_IID);
+		rvhv_vcpu_write_hvictl(vcpu->csr.hvip & BIT(IRQ_VS_EXT));
 		csr_write(CSR_HVIPRIO1, vcpu->csr.aia.iprio1);
 		csr_write(CSR_HVIPRIO2, vcpu->csr.aia.iprio2);
 		csr_write(CSR_VSISELECT, vcpu->csr.aia.siselect);
@@ -236,6 +249,8 @@ static void rvhv_vcpu_sync_irqs(struct rvhv_vcpu *vcpu)
 	val = pend & mask;
 	csr_clear(CSR_HVIP, mask & ~val);
 	csr_set(CSR_HVIP, val);
+	if (rvhv_host.ssaia && (mask & BIT(IRQ_VS_EXT)))
+		rvhv_vcpu_write_hvictl(val & BIT(IRQ_VS_EXT));
 }
 
 int rvhv_vcpu_hart_start(struct rvhv_vcpu *vcpu, unsigned long pc,
