@@ -156,10 +156,63 @@ int rvhv_imsic_attr(struct rvhv_imsic *imsic, unsigned long isel, bool write,
 }
 
 /*
+ * Where the priority of VS-level interrupt @irq is kept: its byte's bit
+ * position in hviprio1 (0..63) or, from 64 on, hviprio2 (the AIA
+ * specification's layout on RV64, which kvm.ko uses too), or -1 for an
+ * interrupt whose priority is read-only zero.
+ */
+static int rvhv_hviprio_pos(unsigned int irq)
+{
+	static const s8 pos[16] = { 0, 8, -1, -1, 16, 24, -1, -1,
+				    32, -1, -1, -1, -1, 40, 48, 56 };
+
+	if (irq < 16)
+		return pos[irq];
+	if (irq < 24)
+		return 64 + (irq - 16) * 8;
+	return -1;
+}
+
+/*
+ * The guest's iprio array register @isel (0x30..0x3F, even on RV64: the
+ * priorities of interrupts 4 * (isel - 0x30) up, a byte each): VS-mode
+ * accesses trap (kvm.ko emulates them the same way); the bytes live in
+ * hviprio1/2, which hold the vCPU's values while it is loaded.
+ */
+static void rvhv_iprio_rmw(unsigned int isel, unsigned long *old,
+			   unsigned long new, unsigned long wmask)
+{
+	unsigned long h[2] = { csr_read(CSR_HVIPRIO1), csr_read(CSR_HVIPRIO2) };
+	unsigned long val = 0;
+	unsigned int i;
+	int pos;
+
+	for (i = 0; i < 8; i++) {
+		pos = rvhv_hviprio_pos((isel - ISELECT_IPRIO0) * 4 + i);
+		if (pos >= 0)
+			val |= ((h[pos / 64] >> (pos % 64)) & 0xff) << (8 * i);
+	}
+	*old = val;
+	if (!wmask)
+		return;
+	val = (val & ~wmask) | (new & wmask);
+	for (i = 0; i < 8; i++) {
+		pos = rvhv_hviprio_pos((isel - ISELECT_IPRIO0) * 4 + i);
+		if (pos < 0)
+			continue;
+		h[pos / 64] &= ~(0xffUL << (pos % 64));
+		h[pos / 64] |= ((val >> (8 * i)) & 0xff) << (pos % 64);
+	}
+	csr_write(CSR_HVIPRIO1, h[0]);
+	csr_write(CSR_HVIPRIO2, h[1]);
+}
+
+/*
  * A virtual-instruction trap of a CSR instruction: sireg (with siselect
- * in the IMSIC's range) or stopei.  Returns true if it was one of those
- * and emulated (rd written, pc advanced), false to let the caller treat
- * it as before (an illegal instruction for the guest).
+ * in the iprio array or, with an emulated IMSIC, the IMSIC's range) or
+ * stopei (IMSIC).  Returns true if it was one of those and emulated (rd
+ * written, pc advanced), false to let the caller treat it as before (an
+ * illegal instruction for the guest).  The vCPU is loaded.
  */
 bool rvhv_imsic_csr_insn(struct rvhv_vcpu *vcpu, unsigned long insn)
 {
@@ -167,15 +220,24 @@ bool rvhv_imsic_csr_insn(struct rvhv_vcpu *vcpu, unsigned long insn)
 	unsigned int funct3 = (insn >> 12) & 7, rd = (insn >> 7) & 0x1f;
 	unsigned int rs1 = (insn >> 15) & 0x1f, csr = insn >> 20;
 	unsigned long src, new = 0, wmask = 0, old = 0, flags, isel;
+	bool iprio;
 	u32 topei;
 	int ret = 0;
 
-	if (!imsic || (insn & 0x7f) != 0x73 || !(funct3 & 3))
+	if ((insn & 0x7f) != 0x73 || !(funct3 & 3))
 		return false;
 	/* A vCPU without Ssaia has no AIA CSRs (Smstateen hides them). */
 	if (!test_bit(KVM_RISCV_ISA_EXT_SSAIA, vcpu->isa_ext))
 		return false;
 	if (csr != CSR_SIREG && csr != CSR_STOPEI)
+		return false;
+	isel = csr_read(CSR_VSISELECT);
+	iprio = csr == CSR_SIREG && isel >= ISELECT_IPRIO0 &&
+		isel <= ISELECT_IPRIO15;
+	/* RV64: odd iprio numbers do not exist (illegal instruction). */
+	if (iprio && (IS_ENABLED(CONFIG_32BIT) || (isel & 1)))
+		return false;
+	if (!iprio && !imsic)
 		return false;
 	src = funct3 & 4 ? rs1 : (rs1 ? vcpu->ctx.gpr[rs1] : 0);
 	switch (funct3 & 3) {
@@ -196,6 +258,10 @@ bool rvhv_imsic_csr_insn(struct rvhv_vcpu *vcpu, unsigned long insn)
 	if ((funct3 & 3) != 1 && !rs1)
 		wmask = 0;
 
+	if (iprio) {
+		rvhv_iprio_rmw(isel, &old, new, wmask);
+		goto done;
+	}
 	spin_lock_irqsave(&imsic->lock, flags);
 	if (csr == CSR_STOPEI) {
 		topei = imsic_topei(imsic);
@@ -205,16 +271,15 @@ bool rvhv_imsic_csr_insn(struct rvhv_vcpu *vcpu, unsigned long insn)
 			clear_bit(topei, imsic->eip);
 			imsic_update(imsic);
 		}
+	} else if (isel >= IMSIC_EIDELIVERY && isel <= IMSIC_EIE63) {
+		ret = imsic_rmw(imsic, isel, &old, new, wmask);
 	} else {
-		isel = csr_read(CSR_VSISELECT);
-		if (isel >= IMSIC_EIDELIVERY && isel <= IMSIC_EIE63)
-			ret = imsic_rmw(imsic, isel, &old, new, wmask);
-		else
-			ret = -ENOENT;
+		ret = -ENOENT;
 	}
 	spin_unlock_irqrestore(&imsic->lock, flags);
 	if (ret)
 		return false;
+done:
 	if (rd)
 		vcpu->ctx.gpr[rd] = old;
 	vcpu->ctx.gpr[RVHV_REG_PC] += 4;

@@ -526,6 +526,40 @@ TEST_F(vcpu, aia_csr)
 	EXPECT_EQ(0x70, vcpu_get_reg(self->vcpu, AIA_CSR(siselect)));
 }
 
+/*
+ * The guest's iprio array (siselect 0x30..0x3F through sireg): VS-mode
+ * reaches hviprio1/2, the CSR AIA registers iprio1/2, which the VMM sets
+ * and reads (interrupt 1's priority: bits 15:8 of iprio1 and byte 1 of
+ * iprio 0x30); the odd numbers do not exist on RV64.
+ */
+TEST_F(vcpu, aia_iprio)
+{
+	uint64_t v;
+	struct ucall uc;
+
+	if (vcpu_get_reg_try(self->vcpu,
+			     RISCV_ISA_EXT_REG(KVM_RISCV_ISA_EXT_SSAIA), &v))
+		SKIP(return, "no Ssaia on the host");
+	vcpu_set_reg(self->vcpu, AIA_CSR(iprio1), 0x5c00);
+	vcpu_start(self->vcpu, GUEST_FN(guest_iprio), 0xa700, 0);
+	vcpu_expect_ucall(self->vcpu, UCALL_REPORT, &uc);
+	EXPECT_EQ(0, uc.args[1]);
+	EXPECT_EQ(0x5c, (uc.args[3] >> 8) & 0xff)
+		TH_LOG("iprio 0x30 = %#llx", (unsigned long long)uc.args[3]);
+	vcpu_expect_ucall(self->vcpu, UCALL_REPORT, &uc);
+	EXPECT_EQ(0, uc.args[1]);
+	EXPECT_EQ(0xa7, (uc.args[3] >> 8) & 0xff)
+		TH_LOG("iprio 0x30 = %#llx", (unsigned long long)uc.args[3]);
+	vcpu_expect_ucall(self->vcpu, UCALL_REPORT, &uc);
+	EXPECT_EQ(1, uc.args[1]);
+	EXPECT_EQ(2, uc.args[2]);		/* illegal instruction */
+	vcpu_expect_ucall(self->vcpu, UCALL_SYNC, &uc);
+	v = vcpu_get_reg(self->vcpu, AIA_CSR(iprio1));
+	EXPECT_EQ(0xa7, (v >> 8) & 0xff) TH_LOG("iprio1 %#llx",
+						(unsigned long long)v);
+	EXPECT_EQ(0, vcpu_run_to_done(self->vcpu));
+}
+
 /* kvm.ko 6.12's errnos for malformed requests. */
 TEST_F(vcpu, errnos)
 {

@@ -8,6 +8,7 @@ long guest_fp_regs(unsigned long unused0, unsigned long unused1);
 long guest_fp_trap(unsigned long unused0, unsigned long unused1);
 long guest_gprs(unsigned long unused0, unsigned long unused1);
 long guest_status(unsigned long spins, unsigned long unused);
+long guest_iprio(unsigned long val, unsigned long unused);
 
 /* Report sscratch, sie, scounteren; then write sscratch and SYNC. */
 long guest_csrs(unsigned long new_sscratch, unsigned long unused)
@@ -97,5 +98,45 @@ long guest_status(unsigned long spins, unsigned long unused)
 	GUEST_REPORT2(1, csr_read(sstatus), csr_read(satp));
 	for (n = 0; n < spins; n++)
 		;
+	return 0;
+}
+
+static volatile unsigned long ip_traps, ip_cause;
+
+static void ip_trap(struct guest_regs *regs)
+{
+	ip_cause = regs->scause;
+	ip_traps++;
+	regs->sepc += insn_len(regs->sepc);
+}
+
+/*
+ * The iprio array through siselect (0x150) and sireg (0x151); an access
+ * that traps is skipped and counted.  Reports (tag, traps, scause, value):
+ *   1: iprio 0x30 as found;  2: after writing @val into it;
+ *   3: iprio 0x31 (odd: does not exist on RV64);  then SYNC.
+ */
+long guest_iprio(unsigned long val, unsigned long unused)
+{
+	unsigned long v;
+
+	guest_trap_hook = ip_trap;
+	ip_traps = 0;
+	ip_cause = 0;
+	csr_write(0x150, 0x30);
+	v = csr_read(0x151);
+	GUEST_REPORT3(1, ip_traps, ip_cause, v);
+	ip_traps = 0;
+	csr_write(0x151, val);
+	v = csr_read(0x151);
+	GUEST_REPORT3(2, ip_traps, ip_cause, v);
+	ip_traps = 0;
+	v = 0;
+	csr_write(0x150, 0x31);
+	v = csr_read(0x151);
+	GUEST_REPORT3(3, ip_traps, ip_cause, v);
+	csr_write(0x150, 0x30);
+	guest_trap_hook = 0;
+	GUEST_SYNC(1);
 	return 0;
 }
