@@ -218,6 +218,12 @@ FIXTURE_SETUP(vmm)
 {
 	const char *dev = rvhv_dev_path();
 
+#ifdef VMM_AIA_ONLY
+	/* vmm_aia_test: make check's AIA host runs only the AIA boot. */
+	if (strcmp(_metadata->name, "qemu_aia_boots_guest"))
+		SKIP(return, "vmm_aia_test runs qemu_aia_boots_guest only");
+#endif
+
 	if (access(dev, R_OK | W_OK))
 		SKIP(return, "%s: %s", dev, strerror(errno));
 	ASSERT_EQ(0, access(VMM, X_OK)) TH_LOG("%s missing", VMM);
@@ -306,6 +312,72 @@ TEST_F_TIMEOUT(vmm, qemu_boots_guest, BOOT_TIMEOUT + 30)
 	       self->dev_arg, exit_code(&r), r.secs);
 	EXPECT_TRUE(has_line(&r, "rvhv-guest: hello from the guest"));
 	EXPECT_TRUE(has_line(&r, "rvhv-guest: harts 2"));
+	EXPECT_EQ(0, exit_code(&r));
+}
+
+/* Print the output's lines that contain @what, as "# | " lines. */
+static void show_matching(const struct vmm_result *r, const char *what)
+{
+	const char *s = r->out, *e;
+
+	while ((s = strstr(s, what))) {
+		while (s > r->out && s[-1] != '\n')
+			s--;
+		e = strchrnul(s, '\n');
+		printf("# | %.*s\n", (int)(e - s - (e > s && e[-1] == '\r')),
+		       s);
+		s = *e ? e + 1 : e;
+	}
+}
+
+/* Does the test host have Ssaia ("_ssaia" in /proc/cpuinfo's isa line)? */
+static bool host_has_ssaia(void)
+{
+	const char *c = rvhv_read_file("/proc/cpuinfo");
+
+	return c && strstr(c, "_ssaia");
+}
+
+/*
+ * QEMU with the in-kernel AIA: -M virt,aia=aplic-imsic makes QEMU create
+ * KVM_DEV_TYPE_RISCV_AIA on the device under test (MSI mode, an IMSIC
+ * per vCPU, its APLIC), and build a device tree with Ssaia (ONE_REG
+ * ISA_EXT SSAIA), an IMSIC and an APLIC in MSI mode: the guest's IPIs and
+ * device interrupts go through the emulated IMSIC.  Needs an AIA host.
+ * QEMU's riscv-aia property is left at its default, "auto": rvhv has
+ * only "emul", QEMU warns and uses the device's mode (see
+ * Documentation/rvhv.rst, "In-kernel AIA").
+ */
+TEST_F_TIMEOUT(vmm, qemu_aia_boots_guest, BOOT_TIMEOUT + 30)
+{
+	static struct vmm_result r;
+	const char *args[] = { "-accel", "kvm", "-M", "virt,aia=aplic-imsic",
+			       "-cpu", "host", "-smp", "2", "-m", "128",
+			       "-nographic", "-no-reboot", "-kernel",
+			       GUEST_IMAGE, "-initrd", GUEST_INITRD, "-append",
+			       "console=hvc0 earlycon=sbi rvhv-guest.irqs",
+			       NULL };
+
+	if (access(QEMU, X_OK))
+		SKIP(return, "no %s in this test host", QEMU);
+	if (!host_has_ssaia())
+		SKIP(return, "the test host has no AIA (Ssaia)");
+	kvm_alias = self->dev_arg;
+	run_prog(&r, QEMU, args, BOOT_TIMEOUT, 0);
+	kvm_alias = NULL;
+	show(&r, !has_line(&r, "rvhv-guest: harts 2") || exit_code(&r));
+	printf("# QEMU AIA boot with 2 vCPUs on %s: exit %d after %.1fs\n",
+	       self->dev_arg, exit_code(&r), r.secs);
+	EXPECT_TRUE(has_line(&r, "rvhv-guest: hello from the guest"));
+	EXPECT_TRUE(has_line(&r, "rvhv-guest: harts 2"));
+	/* The guest's IPIs are IMSIC MSIs, its APLIC forwards MSIs. */
+	show_matching(&r, "KVM AIA");
+	show_matching(&r, "riscv-imsic");
+	show_matching(&r, "aplic");
+	EXPECT_NE(NULL, strstr(r.out, "providing IPIs using interrupt"))
+		TH_LOG("the guest does not use the IMSIC");
+	EXPECT_NE(NULL, strstr(r.out, "forwarded to MSI base"))
+		TH_LOG("the guest's APLIC is not in MSI mode");
 	EXPECT_EQ(0, exit_code(&r));
 }
 

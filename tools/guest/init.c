@@ -2,7 +2,8 @@
 /*
  * /init of rvhv-run's tiny guest: a greeting, the number of harts the
  * guest kernel brought up and its uptime, then power off (SBI SRST), or
- * reset when the kernel command line has rvhv-guest.reset.
+ * reset when the kernel command line has rvhv-guest.reset (with
+ * rvhv-guest.irqs, /proc/interrupts before that).
  * tools/testbed/run.sh and selftests/vmm_test.c look for these lines.
  */
 #include <stdio.h>
@@ -44,6 +45,14 @@ int main(void)
 	reset = strstr(cmdline, "rvhv-guest.reset") != NULL;
 	printf("rvhv-guest: harts %d\n", harts);
 	printf("rvhv-guest: uptime %s s\n", up);
+	/* rvhv-guest.irqs: /proc/interrupts, to see which irqchip served. */
+	f = strstr(cmdline, "rvhv-guest.irqs") ?
+	    fopen("/proc/interrupts", "r") : NULL;
+	if (f) {
+		while (fgets(line, sizeof(line), f))
+			printf("rvhv-guest: irqs %s", line);
+		fclose(f);
+	}
 	printf("rvhv-guest: %s\n", reset ? "resetting" : "powering off");
 	fflush(stdout);
 	sync();

@@ -80,7 +80,7 @@ host_check "test host userspace builds" "$out/host-tools.log" \
 # rvhv-run and its guest (kernel, initramfs), for vmm_test.
 guest_files=()
 case " ${RVHV_ONLY:-vmm_test} " in
-*" vmm_test "* | *" vmm_test@kvm "*)
+*" vmm_test "* | *" vmm_test@kvm "* | *" vmm_aia_test"*)
 	host_check "rvhv-run and the guest build" "$out/guest-build.log" \
 		'warning:|error:' "$top/tools/guest/build.sh" "$out"
 	# QEMU 10 from Debian 13 (riscv64), the general-purpose VMM.
