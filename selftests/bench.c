@@ -26,6 +26,11 @@
  *                asleep in WFI, which takes the interrupt in its trap
  *                handler and sends one back; hart 0 waits in WFI and takes
  *                it.  Per round trip.
+ *   ipi_imsic_roundtrip  the same round trip with IMSIC MSIs (an AIA host,
+ *                the in-kernel AIA device in MSI mode in its default mode,
+ *                rvhv: emul, kvm.ko: auto): a store of identity 1 to the
+ *                other vCPU's IMSIC page, taken as an S external interrupt
+ *                and claimed through stopei; n/a without an AIA device
  *   timer_irq    the guest arms its timer for now by writing stimecmp
  *                (Sstc), to the first instruction of its trap handler
  *   timer_irq_sbi  the same, armed with SBI set_timer
@@ -64,12 +69,12 @@
 #define N_IRQFD		500
 
 enum {
-	OP_SBI, OP_MMIO, OP_IOEVENTFD, OP_IRQFD, OP_TOUCH, OP_TOUCH_ALLOC, OP_IPI, OP_TIMER,
-	OP_TIMER_SBI, OP_SINGLE16, OP_BATCH16, NR_OPS
+	OP_SBI, OP_MMIO, OP_IOEVENTFD, OP_IRQFD, OP_TOUCH, OP_TOUCH_ALLOC, OP_IPI, OP_IMSIC_IPI,
+	OP_TIMER, OP_TIMER_SBI, OP_SINGLE16, OP_BATCH16, NR_OPS
 };
 static const char *const op_names[NR_OPS] = {
 	"null_sbi", "mmio_exit", "ioeventfd", "irqfd_roundtrip", "first_touch", "first_touch_alloc",
-	"ipi_roundtrip", "timer_irq", "timer_irq_sbi", "sbi_single16",
+	"ipi_roundtrip", "ipi_imsic_roundtrip", "timer_irq", "timer_irq_sbi", "sbi_single16",
 	"sbi_batch16",
 };
 
@@ -236,6 +241,61 @@ static void measure_ipi(struct result *res)
 	smp_vm_free(&s);
 }
 
+/* Where the IMSIC pages go (QEMU virt's S-level IMSICs), 4 KiB each. */
+#define BENCH_IMSIC_BASE	0x28000000UL
+
+static int aia_attr(int fd, uint32_t group, uint64_t attr, uint64_t val)
+{
+	struct kvm_device_attr a = { .group = group, .attr = attr,
+				     .addr = (uint64_t)(unsigned long)&val };
+
+	return ioctl(fd, KVM_SET_DEVICE_ATTR, &a) ? -errno : 0;
+}
+
+/*
+ * ipi_round_trip through the IMSICs: two vCPUs and an AIA device in MSI
+ * mode (no APLIC), its default mode (rvhv: emul; kvm.ko: auto, with
+ * hardware guest files where the host has them).  n/a without one.
+ * (Forcing kvm.ko into emul mode made its round trip hang on QEMU 10 with
+ * -icount: not measured.)
+ */
+static void measure_imsic_ipi(struct result *res, int op)
+{
+	struct kvm_create_device cd = { .type = KVM_DEV_TYPE_RISCV_AIA };
+	struct kvm_device_attr a = { .group = KVM_DEV_RISCV_AIA_GRP_CONFIG,
+				     .attr = KVM_DEV_RISCV_AIA_CONFIG_MODE };
+	uint32_t mode = ~0U;
+	struct smp_vm s;
+
+	smp_vm_create(&s, 2);
+	if (ioctl(s.vm->fd, KVM_CREATE_DEVICE, &cd)) {
+		printf("# %s: no AIA device: %s\n", op_names[op],
+		       strerror(errno));
+		smp_vm_free(&s);
+		return;
+	}
+	a.addr = (uint64_t)(unsigned long)&mode;
+	if (ioctl(cd.fd, KVM_GET_DEVICE_ATTR, &a) ||
+	    aia_attr(cd.fd, KVM_DEV_RISCV_AIA_GRP_CONFIG,
+		     KVM_DEV_RISCV_AIA_CONFIG_HART_BITS, 1) ||
+	    aia_attr(cd.fd, KVM_DEV_RISCV_AIA_GRP_ADDR,
+		     KVM_DEV_RISCV_AIA_ADDR_IMSIC(0), BENCH_IMSIC_BASE) ||
+	    aia_attr(cd.fd, KVM_DEV_RISCV_AIA_GRP_ADDR,
+		     KVM_DEV_RISCV_AIA_ADDR_IMSIC(1),
+		     BENCH_IMSIC_BASE + 0x1000) ||
+	    aia_attr(cd.fd, KVM_DEV_RISCV_AIA_GRP_CTRL,
+		     KVM_DEV_RISCV_AIA_CTRL_INIT, 0))
+		vm_fail("AIA device set-up: %s", strerror(errno));
+	printf("# %s on %s: AIA mode %u (0 emul, 1 hwaccel, 2 auto)\n",
+	       op_names[op], rvhv_dev_path(), mode);
+	smp_vm_start_secondaries(&s);
+	res->insns[op] = rounds(s.vcpu[0],
+					  GUEST_FN(guest_bench_imsic_ipi),
+					  N_IPI, BENCH_IMSIC_BASE);
+	close(cd.fd);
+	smp_vm_free(&s);
+}
+
 static void measure_timer(struct result *res)
 {
 	struct smp_vm s;
@@ -322,6 +382,7 @@ static void measure(struct result *res)
 					 N_SBI16, 0);
 	measure_batch(res);
 	measure_ipi(res);
+	measure_imsic_ipi(res, OP_IMSIC_IPI);
 	measure_irqfd(res);
 	measure_timer(res);
 }

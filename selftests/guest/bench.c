@@ -13,6 +13,7 @@ long guest_bench_ipi(unsigned long n, unsigned long unused);
 long guest_bench_timer(unsigned long n, unsigned long mode);
 long guest_bench_sbi16(unsigned long n, unsigned long batch);
 long guest_bench_irqfd(unsigned long n, unsigned long addr);
+long guest_bench_imsic_ipi(unsigned long n, unsigned long base);
 
 /* A null SBI call the hypervisor answers itself: BASE get_spec_version. */
 long guest_bench_sbi(unsigned long n, unsigned long unused)
@@ -327,5 +328,114 @@ long guest_bench_irqfd(unsigned long n, unsigned long addr)
 		base += rdtime() - t;
 	}
 	GUEST_REPORT2(1, sum, base);
+	return 0;
+}
+
+/*
+ * IPIs through the IMSIC (an MSI-mode AIA device, the vCPUs' IMSIC pages
+ * from @base, 4 KiB each): a 32-bit store of identity 1 to the other
+ * hart's seteipnum_le; the receiver takes the S external interrupt and
+ * claims it through stopei.  AIA CSRs by number: siselect 0x150, sireg
+ * 0x151, stopei 0x15c; IMSIC registers eidelivery 0x70, eithreshold
+ * 0x72, eie0 0xc0.
+ */
+static volatile unsigned long imsic_base;
+
+static void imsic_reg_write(unsigned long isel, unsigned long v)
+{
+	asm volatile("csrw 0x150, %0\n\tcsrw 0x151, %1"
+		     : : "r"(isel), "r"(v) : "memory");
+}
+
+/* This hart's interrupt file: delivery on, identity 1 enabled. */
+static void imsic_on(void)
+{
+	imsic_reg_write(0x70, 1);
+	imsic_reg_write(0x72, 0);
+	imsic_reg_write(0xc0, 1UL << 1);
+	csr_set(sie, SIE_SEIE);
+}
+
+static void imsic_off(void)
+{
+	csr_clear(sie, SIE_SEIE);
+	imsic_reg_write(0xc0, 0);
+	imsic_reg_write(0x70, 0);
+}
+
+static void bench_imsic_irq(struct guest_regs *regs)
+{
+	unsigned long id;
+
+	if (regs->scause == (SCAUSE_IRQ | IRQ_S_EXT)) {
+		asm volatile("csrrw %0, 0x15c, zero" : "=r"(id) : : "memory");
+		if (id >> 16)
+			SMP->sei[smp_hartid()]++;
+		return;
+	}
+	bench_irq(regs);
+}
+
+/* As ipi_wait_take(), for the @want'th external interrupt. */
+static inline void imsic_wait_take(unsigned long h, unsigned long want)
+{
+	while (SMP->sei[h] < want) {
+		if (!(csr_read(sip) & SIE_SEIE))
+			wfi();
+		irq_enable();
+		irq_disable();
+	}
+}
+
+/* Hart 1 of guest_bench_imsic_ipi: n times, sleep, take it, answer. */
+static long bench_imsic_echo(unsigned long h, unsigned long opaque)
+{
+	unsigned long n = ((struct smp_start *)opaque)->arg, k;
+
+	guest_trap_hook = bench_imsic_irq;
+	imsic_on();
+	SMP->guest_flag[1] = 1;
+	for (k = 0; k < n; k++) {
+		imsic_wait_take(1, k + 1);
+		mmio_write32(imsic_base, 1);
+	}
+	imsic_off();
+	return 0;
+}
+
+/*
+ * guest_bench_ipi's round trip with IMSIC MSIs instead of SBI IPIs:
+ * hart 0 stores to hart 1's IMSIC page, hart 1 (in WFI) takes and claims
+ * the interrupt and stores to hart 0's, which takes and claims it.
+ */
+long guest_bench_imsic_ipi(unsigned long n, unsigned long base)
+{
+	unsigned long i, t0, t1, t2;
+
+	smp_init();
+	irq_disable();
+	imsic_base = base;
+	guest_trap_hook = bench_imsic_irq;
+	SMP->sei[0] = SMP->sei[1] = 0;
+	SMP->guest_flag[1] = 0;
+	imsic_on();
+	GUEST_ASSERT_EQ(smp_start_hart(1, bench_imsic_echo, n), 0);
+	WAIT_FOR(SMP->guest_flag[1] == 1, 20);
+	WAIT_FOR(smp_hart_status(1) == SBI_HSM_STATE_SUSPENDED, 20); /* WFI */
+
+	t0 = rdtime();
+	for (i = 0; i < n; i++) {
+		mmio_write32(base + 0x1000, 1);
+		imsic_wait_take(0, i + 1);
+	}
+	t1 = rdtime();
+	for (i = 0; i < n; i++)
+		asm volatile("" : : : "memory");
+	t2 = rdtime();
+	imsic_off();
+	GUEST_ASSERT_EQ(SMP->sei[0], n);
+	WAIT_FOR(smp_hart_status(1) == SBI_HSM_STATE_STOPPED, 20);
+	GUEST_ASSERT_EQ(SMP->sei[1], n);
+	GUEST_REPORT2(1, t1 - t0, t2 - t1);
 	return 0;
 }

@@ -77,6 +77,8 @@ tr -d '\r' < "$log" | awk '
 	END {
 		# rvhv-only operations: n/a on kvm.ko is expected there.
 		only["sbi_batch16"] = 1
+		# Needs an AIA host (RVHV_QEMU=10 RVHV_MACHINE_OPTS=,aia=...).
+		only["ipi_imsic_roundtrip"] = 1
 		printf "%-20s %14s %14s %10s\n", "operation", "kvm.ko insns",
 		       "rvhv insns", "rvhv/kvm"
 		bad = !done || n == 0
@@ -90,6 +92,7 @@ tr -d '\r' < "$log" | awk '
 		row("batch16_vs_single16", v["kvm", "sbi_single16"],
 		    v["rvhv", "sbi_batch16"])
 		print "ipi_roundtrip: 2 vCPUs of one VM on the host'"'"'s one hart; hart 1 waits in WFI (the realistic case), hart 0 too; per round trip"
+		print "ipi_imsic_roundtrip: the same with IMSIC MSIs (stores to the other vCPU'"'"'s IMSIC page, claimed with stopei; AIA host only; the device'"'"'s default mode, see the # lines)"
 		print "timer_irq: stimecmp (Sstc) armed for now, to the guest trap handler; timer_irq_sbi: armed with SBI set_timer"
 		print "sbi_single16: 16 null SBI calls, one ecall each; sbi_batch16: one RVHV_SBI_BATCH of 16 (rvhv only)"
 		print "batch16_vs_single16: kvm.ko column = kvm.ko 16 singles, rvhv column = rvhv batch of 16"
