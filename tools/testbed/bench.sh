@@ -111,6 +111,7 @@ tr -d '\r' < "$log" | awk '
 	END {
 		# rvhv-only operations: n/a on kvm.ko is expected there.
 		only["sbi_batch16"] = 1
+		only["irqfd_roundtrip"] = 1
 		printf "%-20s %14s %14s %10s\n", "operation", "kvm.ko insns",
 		       "rvhv insns", "rvhv/kvm"
 		bad = !done || n == 0
