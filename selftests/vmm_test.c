@@ -6,18 +6,24 @@
  *
  * The test forks and execs /bin/rvhv-run, collects its stdout and stderr
  * and checks them and its exit status.  The guest's /init prints
- * "rvhv-guest: hello from the guest" and "rvhv-guest: harts N", then
- * powers off through SBI SRST: rvhv-run exits 0.
+ * "rvhv-guest: hello from the guest" and "rvhv-guest: harts N", checks
+ * the virtio devices it finds, then powers off through SBI SRST: rvhv-run
+ * exits 0.  qemu_boots_guest does the same with QEMU as the VMM and
+ * virtio devices; qemu_blkbench is make bench's virtio-blk row.
  */
 #define _GNU_SOURCE
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sched.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -98,13 +104,13 @@ static void dev_as_kvm(const char *dev)
 static void run_prog(struct vmm_result *r, const char *prog,
 		     const char *const *args, int timeout, double sigint_after)
 {
-	const char *argv[40] = { prog };
+	const char *argv[64] = { prog };
 	double t0 = now(), first = 0, deadline = t0 + timeout;
 	bool sent = false;
 	int p[2], i, n = 1;
 	pid_t pid;
 
-	for (i = 0; args[i] && n < 39; i++)
+	for (i = 0; args[i] && n < 63; i++)
 		argv[n++] = args[i];
 	argv[n] = NULL;
 	memset(r, 0, sizeof(*r));
@@ -292,26 +298,289 @@ TEST_F_TIMEOUT(vmm, legacy_console, BOOT_TIMEOUT + 30)
  * first.  QEMU's device= option is not enough for /dev/rvhv: it probes
  * the host CPU with a scratch vCPU of /dev/kvm, always (kvm.ko's, or
  * none); so QEMU runs unchanged, with /dev/rvhv as its /dev/kvm.
+ *
+ * The guest gets QEMU's virtio-mmio devices (the virt machine's
+ * transport; QEMU emulates the PLIC and injects its interrupts with
+ * KVM_INTERRUPT): a block device backed by a file in the test host's
+ * tmpfs, an entropy source, a console (virtio-serial) writing to a file,
+ * and, when this QEMU has user-mode networking (slirp), a network card.
+ * The guest's /init (tools/guest/init.c) checks each one and says so.
  */
+#define QEMU_DISK	"/tmp/qemu-vda.img"
+#define QEMU_HVC_OUT	"/tmp/qemu-hvc.out"
+/* In vmm-qemu.sh's tree only when QEMU links it: user networking. */
+#define QEMU_SLIRP	"/usr/lib/riscv64-linux-gnu/libslirp.so.0"
+#define DISK_CHUNK	(64 * 1024)
+#define NET_REPLY	"rvhv-test pong"
+
+static const char *const qemu_base_args[] = {
+	"-accel", "kvm", "-M", "virt", "-cpu", "host", "-m", "128",
+	"-nographic", "-no-reboot", "-kernel", GUEST_IMAGE,
+	"-initrd", GUEST_INITRD, NULL
+};
+
+static const char *const qemu_blk_args[] = {
+	"-drive", "file=" QEMU_DISK ",format=raw,if=none,id=vda",
+	"-device", "virtio-blk-device,drive=vda", NULL
+};
+
+/* QEMU with qemu_base_args, -smp smp, -append append, then extra. */
+static void run_qemu(struct vmm_result *r, const char *dev, const char *smp,
+		     const char *append, const char *const *extra)
+{
+	const char *args[48];
+	int n = 0, i;
+
+	for (i = 0; qemu_base_args[i]; i++)
+		args[n++] = qemu_base_args[i];
+	args[n++] = "-smp";
+	args[n++] = smp;
+	args[n++] = "-append";
+	args[n++] = append;
+	for (i = 0; extra && extra[i] && n < 47; i++)
+		args[n++] = extra[i];
+	args[n] = NULL;
+	kvm_alias = dev;
+	run_prog(r, QEMU, args, BOOT_TIMEOUT, 0);
+	kvm_alias = NULL;
+}
+
+/* The disk: [0, 64 KiB) holds the pattern the guest checks, the rest 0. */
+static int make_disk(size_t size)
+{
+	static unsigned char buf[DISK_CHUNK];
+	size_t i;
+	int fd;
+
+	for (i = 0; i < DISK_CHUNK; i++)
+		buf[i] = (i * 7 + 3) & 0xff;
+	fd = open(QEMU_DISK, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, buf, DISK_CHUNK) != DISK_CHUNK || ftruncate(fd, size)) {
+		close(fd);
+		return -EIO;
+	}
+	close(fd);
+	return 0;
+}
+
+/*
+ * What the guest wrote at [64 KiB, 128 KiB): -1 when it is the pattern
+ * and [0, 64 KiB) is untouched, else the first wrong offset.
+ */
+static long check_disk(void)
+{
+	static unsigned char buf[2 * DISK_CHUNK];
+	size_t i;
+	int fd = open(QEMU_DISK, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0 || read(fd, buf, sizeof(buf)) != sizeof(buf)) {
+		if (fd >= 0)
+			close(fd);
+		return 0;
+	}
+	close(fd);
+	for (i = 0; i < DISK_CHUNK; i++)
+		if (buf[i] != ((i * 7 + 3) & 0xff))
+			return i;
+	for (i = 0; i < DISK_CHUNK; i++)
+		if (buf[DISK_CHUNK + i] != ((i * 13 + 5) & 0xff))
+			return DISK_CHUNK + i;
+	return -1;
+}
+
+/*
+ * The guest's TCP peer, on the test host's loopback (slirp connects the
+ * guest's 10.0.2.2 to it): accepts one connection, reads a line, answers
+ * NET_REPLY.
+ */
+struct net_peer {
+	int fd;			/* listening socket */
+	int port;
+	bool stop;		/* __atomic: set by the test thread */
+	char got[128];		/* the guest's line, without its newline */
+	pthread_t thread;
+};
+
+static void *net_peer_fn(void *arg)
+{
+	struct net_peer *np = arg;
+	struct pollfd pfd = { .fd = np->fd, .events = POLLIN };
+	size_t got = 0;
+	ssize_t n;
+	int c;
+
+	while (!__atomic_load_n(&np->stop, __ATOMIC_RELAXED) &&
+	       poll(&pfd, 1, 200) <= 0)
+		;
+	if (__atomic_load_n(&np->stop, __ATOMIC_RELAXED))
+		return NULL;
+	c = accept4(np->fd, NULL, NULL, SOCK_CLOEXEC);
+	if (c < 0)
+		return NULL;
+	pfd.fd = c;
+	while (!__atomic_load_n(&np->stop, __ATOMIC_RELAXED) &&
+	       got < sizeof(np->got) - 1 &&
+	       !memchr(np->got, '\n', got)) {
+		if (poll(&pfd, 1, 200) <= 0)
+			continue;
+		n = read(c, np->got + got, sizeof(np->got) - 1 - got);
+		if (n <= 0)
+			break;
+		got += n;
+	}
+	np->got[got] = '\0';
+	np->got[strcspn(np->got, "\n")] = '\0';
+	if (write(c, NET_REPLY "\n", sizeof(NET_REPLY)) < 0)
+		np->got[0] = '\0';
+	close(c);
+	return NULL;
+}
+
+static int net_peer_start(struct net_peer *np)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(sa);
+
+	memset(np, 0, sizeof(*np));
+	np->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (np->fd < 0)
+		return -errno;
+	if (bind(np->fd, (struct sockaddr *)&sa, sizeof(sa)) ||
+	    listen(np->fd, 1) ||
+	    getsockname(np->fd, (struct sockaddr *)&sa, &len) ||
+	    pthread_create(&np->thread, NULL, net_peer_fn, np)) {
+		close(np->fd);
+		return -errno;
+	}
+	np->port = ntohs(sa.sin_port);
+	return 0;
+}
+
+static void net_peer_stop(struct net_peer *np)
+{
+	__atomic_store_n(&np->stop, true, __ATOMIC_RELAXED);
+	pthread_join(np->thread, NULL);
+	close(np->fd);
+}
+
 TEST_F_TIMEOUT(vmm, qemu_boots_guest, BOOT_TIMEOUT + 30)
 {
 	static struct vmm_result r;
-	const char *args[] = { "-accel", "kvm", "-M", "virt", "-cpu", "host",
-			       "-smp", "2", "-m", "128", "-nographic",
-			       "-no-reboot", "-kernel", GUEST_IMAGE,
-			       "-initrd", GUEST_INITRD, "-append",
-			       "console=hvc0 earlycon=sbi", NULL };
+	static const char *const devices[] = {
+		"-drive", "file=" QEMU_DISK ",format=raw,if=none,id=vda",
+		"-device", "virtio-blk-device,drive=vda",
+		"-device", "virtio-rng-device",
+		"-device", "virtio-serial-device",
+		"-chardev", "file,id=hvc,path=" QEMU_HVC_OUT,
+		"-device", "virtconsole,chardev=hvc",
+		/* Last: left out without slirp. */
+		"-netdev", "user,id=net",
+		"-device", "virtio-net-device,netdev=net", NULL
+	};
+	const char *extra[ARRAY_SIZE(devices)];
+	bool net = !access(QEMU_SLIRP, R_OK), ok;
+	struct net_peer np;
+	char append[128], want[160];
+	const char *hvc;
+	long bad;
+	size_t i;
 
 	if (access(QEMU, X_OK))
 		SKIP(return, "no %s in this test host", QEMU);
-	kvm_alias = self->dev_arg;
-	run_prog(&r, QEMU, args, BOOT_TIMEOUT, 0);
-	kvm_alias = NULL;
-	show(&r, !has_line(&r, "rvhv-guest: harts 2") || exit_code(&r));
-	printf("# QEMU boot with 2 vCPUs on %s: exit %d after %.1fs\n",
+	ASSERT_EQ(0, make_disk(1 << 20));
+	unlink(QEMU_HVC_OUT);
+	for (i = 0; i < ARRAY_SIZE(devices); i++) {
+		extra[i] = devices[i];
+		if (!net && devices[i] && !strcmp(devices[i], "-netdev")) {
+			extra[i] = NULL;
+			break;
+		}
+	}
+	snprintf(append, sizeof(append), "console=hvc0 earlycon=sbi");
+	if (net) {
+		ASSERT_EQ(0, net_peer_start(&np));
+		snprintf(append, sizeof(append),
+			 "console=hvc0 earlycon=sbi rvhv-guest.net=10.0.2.2:%d",
+			 np.port);
+	} else {
+		printf("# no %s: this QEMU has no user networking, no virtio-net\n",
+		       QEMU_SLIRP);
+	}
+	run_qemu(&r, self->dev_arg, "2", append, extra);
+	if (net)
+		net_peer_stop(&np);
+	hvc = rvhv_read_file(QEMU_HVC_OUT);
+	bad = check_disk();
+	snprintf(want, sizeof(want), "rvhv-guest: net ok %s", NET_REPLY);
+	ok = has_line(&r, "rvhv-guest: harts 2") && !exit_code(&r) &&
+	     has_line(&r, "rvhv-guest: vda read ok") &&
+	     has_line(&r, "rvhv-guest: vda write ok") &&
+	     has_line(&r, "rvhv-guest: hwrng ok 64") &&
+	     strstr(r.out, "rvhv-guest: wrote to hvc") &&
+	     (!net || has_line(&r, want));
+	show(&r, !ok);
+	printf("# QEMU boot with 2 vCPUs and virtio devices on %s: exit %d after %.1fs\n",
 	       self->dev_arg, exit_code(&r), r.secs);
 	EXPECT_TRUE(has_line(&r, "rvhv-guest: hello from the guest"));
 	EXPECT_TRUE(has_line(&r, "rvhv-guest: harts 2"));
+	EXPECT_EQ(0, exit_code(&r));
+	EXPECT_TRUE(has_line(&r, "rvhv-guest: vda read ok"));
+	EXPECT_TRUE(has_line(&r, "rvhv-guest: vda write ok"));
+	EXPECT_EQ(-1, bad) TH_LOG("the disk file is wrong at offset %ld", bad);
+	EXPECT_TRUE(has_line(&r, "rvhv-guest: hwrng ok 64"));
+	EXPECT_NE(NULL, strstr(r.out, "rvhv-guest: wrote to hvc"));
+	EXPECT_TRUE(hvc && strstr(hvc, "rvhv-guest: virtio console ok"))
+		TH_LOG("%s: '%s'", QEMU_HVC_OUT, hvc ? hvc : "(missing)");
+	if (net) {
+		EXPECT_TRUE(has_line(&r, want)) TH_LOG("no '%s' line", want);
+		EXPECT_STREQ("rvhv-guest: net hello", np.got);
+	}
+	unlink(QEMU_DISK);
+}
+
+/*
+ * make bench's virtio-blk row (tools/testbed/bench.sh), only with
+ * RVHV_QEMU_BLKBENCH=N: QEMU boots the guest with one vCPU and a 16 MiB
+ * disk file in tmpfs; the guest times N 4 KiB O_DIRECT reads at random
+ * offsets with its clock.  Under -icount shift=0 that clock counts the
+ * test host's instructions.
+ *
+ *   RVHV-BENCH <kvm|rvhv> virtio_blk_read4k <guest ns per read|n/a>
+ */
+TEST_F_TIMEOUT(vmm, qemu_blkbench, 900)
+{
+	const char *nv = getenv("RVHV_QEMU_BLKBENCH");
+	const char *name = strcmp(self->dev_arg, "/dev/kvm") ? "rvhv" : "kvm";
+	static struct vmm_result r;
+	char append[128], *p;
+	long n, reads;
+	double us;
+
+	if (!nv || atol(nv) <= 0)
+		SKIP(return, "RVHV_QEMU_BLKBENCH=N (make bench) runs it");
+	if (access(QEMU, X_OK))
+		SKIP(return, "no %s in this test host", QEMU);
+	n = atol(nv);
+	ASSERT_EQ(0, make_disk(16 << 20));
+	snprintf(append, sizeof(append),
+		 "console=hvc0 earlycon=sbi quiet rvhv-guest.blkbench=%ld", n);
+	run_qemu(&r, self->dev_arg, "1", append, qemu_blk_args);
+	unlink(QEMU_DISK);
+	p = strstr(r.out, "rvhv-guest: blkbench ");
+	if (!p || sscanf(p, "rvhv-guest: blkbench %ld reads in %lf us",
+			 &reads, &us) != 2 || reads != n || us <= 0) {
+		show(&r, true);
+		printf("RVHV-BENCH %s virtio_blk_read4k n/a\n", name);
+		EXPECT_TRUE(false) TH_LOG("no blkbench result");
+		return;
+	}
+	show(&r, false);
+	printf("# blkbench on %s: %ld 4 KiB reads in %.0f us of guest time, %.0f reads/s, %.1f us each; QEMU ran %.1f s\n",
+	       self->dev_arg, n, us, n / us * 1e6, us / n, r.secs);
+	printf("RVHV-BENCH %s virtio_blk_read4k %.0f\n", name, us * 1e3 / n);
 	EXPECT_EQ(0, exit_code(&r));
 }
 

@@ -6,6 +6,17 @@
 # cannot run the benchmark shows "n/a".  The console log is
 # build/qemu-bench.log (or in $RVHV_OUT).
 #
+# The virtio_blk_read4k row: QEMU 10 (tools/testbed/vmm-qemu.sh) runs in
+# the test host with -accel kvm on each device, one vCPU, a 16 MiB raw
+# disk file in tmpfs on virtio-blk (virtio-mmio); the guest's /init
+# (tools/guest/init.c) times RVHV_BENCH_BLK_READS (default 500) 4 KiB
+# O_DIRECT reads at random offsets with its own clock, which counts the
+# test host's instructions here: guest nanoseconds per read, i.e.
+# instructions of the whole path (guest driver, exits, QEMU's threads,
+# the emulated PLIC's interrupt) plus any time the hart idles.
+# vmm_test's qemu_blkbench does it (RVHV_QEMU_BLKBENCH=N).
+# RVHV_BENCH_BLK_READS=0 leaves the row out.
+#
 # The kernel: by default the test kernel's configuration without its
 # debugging options (lockdep, atomic-sleep and list debugging, ftrace,
 # ...), built once and cached next to the test kernel.  Those options
@@ -42,15 +53,38 @@ build_host_tools
 make -s -C selftests KSRC="$KSRC" KHDR="$KHDR" OUT="$out/selftests" \
 	"$out/selftests/bench"
 
-# rvhv first, before kvm.ko is loaded (init loads it for the kvm line).
+# The virtio-blk row: QEMU in the test host, the guest, vmm_test.
+blk_reads=${RVHV_BENCH_BLK_READS:-500}
+blk_files=()
+if [ "$blk_reads" != 0 ]; then
+	if vmm_qemu=$("$top/tools/testbed/vmm-qemu.sh"); then
+		"$top/tools/guest/build.sh" "$out"
+		make -s -C selftests KSRC="$KSRC" KHDR="$KHDR" \
+			OUT="$out/selftests" "$out/selftests/vmm_test"
+		blk_files=("/=$vmm_qemu" "/bin/rvhv-run=$out/rvhv-run"
+			   "/lib/guest-Image=$out/guest/Image"
+			   "/lib/guest-initramfs.cpio=$out/guest/initramfs.cpio"
+			   "/tests/vmm_test=$out/selftests/vmm_test")
+	else
+		echo "bench: no QEMU for the test host (vmm-qemu.sh): no virtio_blk_read4k row" >&2
+	fi
+fi
+
+# rvhv first, before kvm.ko is loaded (init loads it for the kvm lines).
 list=$out/bench.list
-printf 'bench 900\nbench 900 kvm\n' > "$list"
+blk="-t qemu_blkbench env:RVHV_QEMU_BLKBENCH=$blk_reads"
+{
+	echo "bench 900"
+	[ ${#blk_files[@]} = 0 ] || echo "vmm_test 900 rvhv $blk"
+	echo "bench 900 kvm"
+	[ ${#blk_files[@]} = 0 ] || echo "vmm_test 900 kvm $blk"
+} > "$list"
 KDIR=$BKDIR "$top/tools/testbed/mkinitramfs.sh" "$out/bench.cpio" \
 	"$out/init" \
 	"/lib/modules/rvhv.ko=$mod/rvhv.ko" \
 	"/lib/modules/kvm.ko=$BKDIR/arch/riscv/kvm/kvm.ko" \
 	"/tests/bench=$out/selftests/bench" \
-	"/tests/list-bench=$list"
+	"/tests/list-bench=$list" "${blk_files[@]}"
 log=$out/qemu-bench.log
 # One hart: with -icount, QEMU 7.2 does not get a 2-hart host through boot.
 KDIR=$BKDIR RVHV_SMP=1 RVHV_ICOUNT=1 RVHV_TIMEOUT=${RVHV_TIMEOUT:-1200} \
@@ -63,7 +97,7 @@ tr -d '\r' < "$log" | awk '
 		v[$2, $3] = $4
 		if (!($3 in seen)) { seen[$3] = 1; ops[n++] = $3 }
 	}
-	/^# bench on / { notes[nn++] = $0 }
+	/^# (bench|blkbench) on / { notes[nn++] = $0 }
 	/^RVHV-DONE/ { done = 1 }
 	/^RVHV-ERROR/ { print "bench: " $0 > "/dev/stderr" }
 	function row(op, k, r,    ratio) {
@@ -77,6 +111,7 @@ tr -d '\r' < "$log" | awk '
 	END {
 		# rvhv-only operations: n/a on kvm.ko is expected there.
 		only["sbi_batch16"] = 1
+		only["irqfd_roundtrip"] = 1
 		# Needs an AIA host (RVHV_QEMU=10 RVHV_MACHINE_OPTS=,aia=...).
 		only["ipi_imsic_roundtrip"] = 1
 		printf "%-20s %14s %14s %10s\n", "operation", "kvm.ko insns",
@@ -96,6 +131,8 @@ tr -d '\r' < "$log" | awk '
 		print "timer_irq: stimecmp (Sstc) armed for now, to the guest trap handler; timer_irq_sbi: armed with SBI set_timer"
 		print "sbi_single16: 16 null SBI calls, one ecall each; sbi_batch16: one RVHV_SBI_BATCH of 16 (rvhv only)"
 		print "batch16_vs_single16: kvm.ko column = kvm.ko 16 singles, rvhv column = rvhv batch of 16"
+		if (("kvm", "virtio_blk_read4k") in v || ("rvhv", "virtio_blk_read4k") in v)
+			print "virtio_blk_read4k: QEMU 10 in the host, 1 vCPU, a 4 KiB O_DIRECT read of a virtio-blk disk (tmpfs file) at a random offset, timed by the guest (virtual ns = instructions, plus idle time); reads/s below in virtual time"
 		for (i = 0; i < nn; i++)
 			print notes[i]
 		if (!done) print "bench: the boot did not complete (see the log)" > "/dev/stderr"

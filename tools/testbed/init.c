@@ -2,8 +2,9 @@
 /*
  * /init of the rvhv test host (runs as PID 1 inside QEMU).
  *
- * It mounts the pseudo file systems, loads rvhv.ko, then runs the job named
- * on the kernel command line by rvhv.job=:
+ * It mounts the pseudo file systems, brings the loopback interface up
+ * (for QEMU's user-mode network in vmm_test), loads rvhv.ko, then runs
+ * the job named on the kernel command line by rvhv.job=:
  *
  *   check  run every program listed in /tests/list (one "name timeout-s
  *          [kvm|rvhv [args...]]" per line; an argument env:NAME=VALUE
@@ -30,6 +31,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -37,9 +39,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -70,6 +74,26 @@ static void mnt(const char *src, const char *dst, const char *type)
 	mkdir(dst, 0755);
 	if (mount(src, dst, type, 0, NULL) && errno != EBUSY)
 		say("RVHV-ERROR mount %s: %s\n", dst, strerror(errno));
+}
+
+/*
+ * The loopback interface up (the kernel gives it 127.0.0.1): QEMU's
+ * user-mode network in vmm_test connects a guest's 10.0.2.2 to it.
+ */
+static void lo_up(void)
+{
+	struct ifreq ifr = { .ifr_name = "lo" };
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (s < 0 || ioctl(s, SIOCGIFFLAGS, &ifr)) {
+		say("RVHV-ERROR lo up: %s\n", strerror(errno));
+	} else {
+		ifr.ifr_flags |= IFF_UP;
+		if (ioctl(s, SIOCSIFFLAGS, &ifr))
+			say("RVHV-ERROR lo up: %s\n", strerror(errno));
+	}
+	if (s >= 0)
+		close(s);
 }
 
 static int load_module(const char *path, const char *params)
@@ -366,6 +390,7 @@ int main(void)
 	mnt("debugfs", "/sys/kernel/debug", "debugfs");
 	mnt("tmpfs", "/tmp", "tmpfs");
 	setenv("PATH", "/bin:/tests", 1);
+	lo_up();
 
 	job = cmdline_job();
 	say("RVHV-JOB %s\n", job);

@@ -6,7 +6,8 @@
 # usage: vmm-qemu.sh    prints a directory on stdout: a file tree to put
 #                       at / in the test host's initramfs, holding
 #                       usr/bin/qemu-system-riscv64, the shared libraries
-#                       it needs (and nothing else) in
+#                       it needs (libslirp among them, for user
+#                       networking; and nothing else) in
 #                       usr/lib/riscv64-linux-gnu, and the dynamic loader
 #                       at lib/ld-linux-riscv64-lp64d.so.1
 #
@@ -78,6 +79,11 @@ while [ ${#todo[@]} -gt 0 ]; do
 	done
 done
 cp -L "$tmp/root/$libdir/ld-linux-riscv64-lp64d.so.1" "$tmp/tree/lib/"
+# User networking (vmm_test's virtio-net, -netdev user): Debian's QEMU
+# links libslirp (package libslirp0), so the closure has it; vmm_test
+# leaves virtio-net out when it is missing.
+[ -e "$tmp/tree/$libdir/libslirp.so.0" ] ||
+	echo "vmm-qemu: no libslirp.so.0: this QEMU has no user networking" >&2
 echo "$version" > "$tmp/tree/usr/bin/.qemu-version"
 mkdir -p "$dest"
 mv -T "$tmp/tree" "$dest/tree"
