@@ -52,9 +52,9 @@ struct seq_file;
  * sireg in the IMSIC's range and stopei trap as virtual instructions and
  * are emulated when the VM has an emulated IMSIC (irqchip/imsic.c), an
  * illegal instruction for the guest otherwise.  Nothing else: no
- * Sscsrind, no custom state, FCSR or JVT, which rvhv does not virtualize; their
- * accesses from VS-mode trap as virtual instructions and reach the guest
- * as illegal ones.
+ * Sscsrind, no custom state, FCSR or JVT, which rvhv does not
+ * virtualize; their accesses from VS-mode trap as virtual instructions
+ * and reach the guest as illegal ones.
  */
 #define RVHV_HSTATEEN0_GRANTS	(SMSTATEEN0_HSENVCFG | SMSTATEEN0_SSTATEEN0 | \
 				 SMSTATEEN0_AIA | SMSTATEEN0_AIA_ISEL)
@@ -299,8 +299,8 @@ struct rvhv_guest_ctx {
  * extensions by rvhv_vcpu_setup_config()).  @aia is the ONE_REG AIA CSR
  * set, kvm.ko's layout: siselect is vsiselect, iprio1/2 are hviprio1/2
  * (switched at vcpu_load/vcpu_put on Ssaia hosts), sieh, siph,
- * iprio1h/2h exist on RV32 only and are kept as written.  Live in the hardware
- * while the vCPU is loaded on a hart (inside KVM_RUN, between vcpu_load and
+ * iprio1h/2h exist on RV32 only and are kept as written.  Live in the
+ * hardware while the vCPU is loaded on a hart (inside KVM_RUN, between vcpu_load and
  * vcpu_put); the copy here is current whenever it is not, which is always
  * the case for the other vCPU ioctls (they take vcpu->mutex, which KVM_RUN
  * holds throughout).

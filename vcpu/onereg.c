@@ -48,7 +48,8 @@
 
 /* Most registers KVM_GET_REG_LIST can report for one vCPU. */
 #define RVHV_MAX_REG_IDS	(RVHV_NR_CONFIG + RVHV_NR_CORE + RVHV_NR_CSR + \
-				 RVHV_NR_AIA_CSR + RVHV_NR_SMSTATEEN_CSR + RVHV_NR_TIMER + 2 * RVHV_NR_FP + \
+				 RVHV_NR_AIA_CSR + RVHV_NR_SMSTATEEN_CSR + \
+				 RVHV_NR_TIMER + 2 * RVHV_NR_FP + \
 				 KVM_RISCV_ISA_EXT_MAX + KVM_RISCV_SBI_EXT_MAX)
 
 /* The single-letter extensions: bits 0..25 of the CONFIG isa register. */
@@ -555,11 +556,11 @@ static bool rvhv_vsatp_mode_ok(unsigned long val)
  * host with Ssaia they are stored as written (no WARL masking: the
  * hardware's applies when rvhv loads siselect and iprio1/2, and a read
  * after the guest ran returns what the hardware kept), on one without
- * they read as 0 and ignore writes.  Smstateen CSRs (sstateen0): as in KVM, -EINVAL on a host
- * without Smstateen; on one with it they are read and written as given
- * (the hardware's WARL masking applies when rvhv loads the value, and a
- * read after the guest ran returns what the hardware kept), and listed
- * when the vCPU has Smstateen.
+ * they read as 0 and ignore writes.  Smstateen CSRs (sstateen0): as in
+ * KVM, -EINVAL on a host without Smstateen; on one with it they are
+ * read and written as given (the hardware's WARL masking applies when
+ * rvhv loads the value, and a read after the guest ran returns what the
+ * hardware kept), and listed when the vCPU has Smstateen.
  */
 static int rvhv_access_csr(struct rvhv_vcpu *vcpu, unsigned long subtype,
 			   unsigned long num, unsigned long *val, bool write)

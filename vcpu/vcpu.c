@@ -45,19 +45,6 @@ static void rvhv_assert_delegation(void)
 }
 
 /*
- * The H-level state of this hart that the guest would otherwise inherit
- * from whoever ran here last (kvm.ko, or another rvhv vCPU): hstateen0,
- * per vCPU, and the guest's own sstateen0 when it is granted; on an AIA
- * host hvictl (below; kvm.ko leaves its own value there) and the
- * guest's vsiselect and hviprio1/2 (its AIA CSRs siselect and iprio1/2,
- * which a guest reaches when its vCPU has Ssaia, or when the host has no
- * Smstateen to hide them).  The host
- * kernel does not use sstateen0, and nothing returns to user mode between
- * vcpu_load and vcpu_put, so the swap need not be in the world switch
- * (kvm.ko does it there).  See Documentation/rvhv.rst, "H-level CSRs per
- * vCPU".
- */
-/*
  * hvictl on an AIA host: no injected interrupt (IID 9, supervisor
  * external), with IPRIO 1 while hvip.VSEIP is set, 0 otherwise.  With
  * hstatus.VGEIN 0 that is how the guest's stopi (vstopi) reports its
@@ -71,6 +58,18 @@ static void rvhv_vcpu_write_hvictl(bool vseip)
 			      vseip);
 }
 
+/*
+ * The H-level state of this hart that the guest would otherwise inherit
+ * from whoever ran here last (kvm.ko, or another rvhv vCPU): hstateen0,
+ * per vCPU, and the guest's own sstateen0 when it is granted; on an AIA
+ * host hvictl (above; kvm.ko leaves its own value there) and the
+ * guest's vsiselect and hviprio1/2 (its AIA CSRs siselect and iprio1/2,
+ * which a guest reaches when its vCPU has Ssaia, or when the host has no
+ * Smstateen to hide them).  The host kernel does not use sstateen0, and
+ * nothing returns to user mode between vcpu_load and vcpu_put, so the
+ * swap need not be in the world switch (kvm.ko does it there).  See
+ * Documentation/rvhv.rst, "H-level CSRs per vCPU".
+ */
 static void rvhv_vcpu_load_hstate(struct rvhv_vcpu *vcpu)
 {
 	u64 hstateen0 = vcpu->csr.hstateen0;
