@@ -368,6 +368,17 @@ static u32 aplic_claim(struct rvhv_aplic *aplic, struct rvhv_aplic_idc *idc,
 }
 
 /*
+ * The IDC register at @off (from the window's IDC area) lives in, or
+ * NULL: MSI mode has no IDCs, and past the last one there is nothing.
+ */
+static struct rvhv_aplic_idc *aplic_idc(struct rvhv_aplic *aplic, u32 off)
+{
+	if (aplic->msi || off >= RVHV_APLIC_NR_IDCS * RVHV_APLIC_IDC_SIZE)
+		return NULL;
+	return &aplic->idc[off / RVHV_APLIC_IDC_SIZE];
+}
+
+/*
  * Read the register at @off (4-byte aligned).  @claim: a guest's read of
  * claimi claims (an attribute read does not).  Under @aplic->lock.
  * Returns 0 or -ENODEV (no such register).
@@ -381,11 +392,9 @@ static int aplic_read(struct rvhv_aplic *aplic, u32 off, u32 *val,
 	*val = 0;
 	if (off >= RVHV_APLIC_IDC_BASE) {
 		off -= RVHV_APLIC_IDC_BASE;
-		/* MSI mode has no IDCs. */
-		if (aplic->msi ||
-		    off >= RVHV_APLIC_NR_IDCS * RVHV_APLIC_IDC_SIZE)
+		idc = aplic_idc(aplic, off);
+		if (!idc)
 			return -ENODEV;
-		idc = &aplic->idc[off / RVHV_APLIC_IDC_SIZE];
 		switch (off % RVHV_APLIC_IDC_SIZE) {
 		case APLIC_IDC_IDELIVERY:
 			*val = idc->idelivery;
@@ -464,10 +473,9 @@ static int aplic_write(struct rvhv_aplic *aplic, u32 off, u32 val)
 
 	if (off >= RVHV_APLIC_IDC_BASE) {
 		off -= RVHV_APLIC_IDC_BASE;
-		if (aplic->msi ||
-		    off >= RVHV_APLIC_NR_IDCS * RVHV_APLIC_IDC_SIZE)
+		idc = aplic_idc(aplic, off);
+		if (!idc)
 			return -ENODEV;
-		idc = &aplic->idc[off / RVHV_APLIC_IDC_SIZE];
 		switch (off % RVHV_APLIC_IDC_SIZE) {
 		case APLIC_IDC_IDELIVERY:
 			idc->idelivery = val & 1;

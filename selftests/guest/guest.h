@@ -168,6 +168,16 @@ struct guest_regs {
 typedef void (*guest_trap_hook_t)(struct guest_regs *regs);
 extern guest_trap_hook_t guest_trap_hook;
 
+/* Sv39 page-table entries and satp, for guests that turn on their MMU. */
+#define PTE_V	0x01UL
+#define PTE_R	0x02UL
+#define PTE_W	0x04UL
+#define PTE_X	0x08UL
+#define PTE_A	0x40UL
+#define PTE_D	0x80UL
+#define PTE(pa, bits)	(((unsigned long)(pa) >> 12) << 10 | (bits))
+#define SATP_SV39	(8UL << 60)
+
 /* Length of the instruction at pc (2 if compressed, else 4). */
 static inline unsigned long insn_len(unsigned long pc)
 {

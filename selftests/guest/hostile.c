@@ -313,15 +313,6 @@ long guest_hostile_thunk(unsigned long fn, unsigned long mmio)
 	return n;
 }
 
-#define PTE_V	0x01UL
-#define PTE_R	0x02UL
-#define PTE_W	0x04UL
-#define PTE_X	0x08UL
-#define PTE_A	0x40UL
-#define PTE_D	0x80UL
-#define PTE(pa, bits)	(((unsigned long)(pa) >> 12) << 10 | (bits))
-#define SATP_SV39	(8UL << 60)
-
 static volatile unsigned long h_epc;
 
 /* A trap in a called stub: recorded, the call returns -1. */

@@ -68,15 +68,6 @@ long guest_vmid_pattern(unsigned long unused0, unsigned long unused1)
 	return vmid_pattern(0);
 }
 
-#define PTE_V	0x01UL
-#define PTE_R	0x02UL
-#define PTE_W	0x04UL
-#define PTE_X	0x08UL
-#define PTE_A	0x40UL
-#define PTE_D	0x80UL
-#define PTE(pa, bits)	(((unsigned long)(pa) >> 12) << 10 | (bits))
-#define SATP_SV39	(8UL << 60)
-
 /*
  * Hart h maps VMID_VS_VA to its own page, with the same ASID (0) as every
  * other hart, and checks that it reads its own values there until the
