@@ -44,6 +44,12 @@ struct seq_file;
 #define RVHV_HCOUNTEREN	BIT(1)
 
 /*
+ * KVM_SET_GUEST_DEBUG control bits rvhv implements (vcpu/debug.c), as
+ * KVM_CAP_SET_GUEST_DEBUG2 reports them: software breakpoints only.
+ */
+#define RVHV_GUESTDBG_VALID	KVM_GUESTDBG_ENABLE
+
+/*
  * hstateen0 bits rvhv may grant a guest (Smstateen hosts): its own senvcfg
  * (rvhv switches it in the world switch), when the vCPU has Smstateen its
  * own sstateen0 (switched at vcpu_load/vcpu_put), and when the vCPU has
@@ -384,6 +390,10 @@ enum rvhv_pending {
  *	@fence_defer is set, done as one (mmu/fence.c)
  * @fence_defer: the vCPU runs a batch: coalesce consecutive fences
  * @ran: KVM_RUN has run the guest once: ISA_EXT is locked from then on
+ * @guest_debug: KVM_SET_GUEST_DEBUG's control word (vcpu/debug.c), 0 or
+ *	KVM_GUESTDBG_ENABLE: guest breakpoints exit to the VMM.  Written
+ *	only with @mutex held, so it does not change between vcpu_load and
+ *	vcpu_put (KVM_RUN holds @mutex throughout)
  * @ctx: registers the world switch uses
  * @csr: VS-level CSRs (see struct rvhv_vs_csr)
  * @fp: guest F/D state, switched lazily using sstatus.FS
@@ -446,6 +456,7 @@ struct rvhv_vcpu {
 	struct rvhv_fence fence_acc;
 	bool fence_defer;
 	bool ran;
+	u32 guest_debug;
 	struct rvhv_guest_ctx ctx;
 	struct rvhv_vs_csr csr;
 	union __riscv_fp_state fp;
@@ -591,6 +602,17 @@ void rvhv_sbi_complete(struct rvhv_vcpu *vcpu);
 bool rvhv_sbi_ext_available(unsigned int kvm_ext);
 /* Is it enabled by default for a new vCPU? */
 bool rvhv_sbi_ext_default_on(unsigned int kvm_ext);
+
+/*
+ * vcpu/debug.c: KVM_SET_GUEST_DEBUG (vcpu->mutex held), the hedeleg a
+ * vCPU runs with (vcpu_load/vcpu_put, preemption disabled: breakpoints
+ * come to rvhv while debugging is on), and its exit (KVM_EXIT_DEBUG).
+ */
+long rvhv_vcpu_set_guest_debug(struct rvhv_vcpu *vcpu,
+			       const void __user *argp);
+void rvhv_debug_load(const struct rvhv_vcpu *vcpu);
+void rvhv_debug_put(const struct rvhv_vcpu *vcpu);
+int rvhv_debug_exit(struct rvhv_vcpu *vcpu);
 
 /*
  * vcpu/console.c: coalesced legacy console output.  Called by KVM_RUN

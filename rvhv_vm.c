@@ -78,7 +78,10 @@ long rvhv_check_extension(struct rvhv_vm *vm, long cap)
 	case KVM_CAP_DEVICE_CTRL:
 	case RVHV_CAP_IRQ_LINES:
 	case RVHV_CAP_AIA_DIRECT:
+	case KVM_CAP_SET_GUEST_DEBUG:
 		return 1;
+	case KVM_CAP_SET_GUEST_DEBUG2:
+		return RVHV_GUESTDBG_VALID;
 	case KVM_CAP_IRQCHIP:
 	case KVM_CAP_IRQFD_RESAMPLE:
 	case KVM_CAP_IRQ_ROUTING:

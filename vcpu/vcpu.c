@@ -107,6 +107,7 @@ static void rvhv_vcpu_load(struct rvhv_vcpu *vcpu, int cpu)
 	struct rvhv_vm *vm = vcpu->vm;
 
 	rvhv_assert_delegation();
+	rvhv_debug_load(vcpu);
 	csr_write(CSR_VSSTATUS, csr->vsstatus);
 	csr_write(CSR_VSIE, csr->vsie);
 	csr_write(CSR_VSTVEC, csr->vstvec);
@@ -170,6 +171,7 @@ static void rvhv_vcpu_put(struct rvhv_vcpu *vcpu)
 	/* No guest interrupt may stay pending in hardware. */
 	csr_write(CSR_VSIE, 0);
 	csr_write(CSR_HVIP, 0);
+	rvhv_debug_put(vcpu);
 	rvhv_tlb_put(vcpu);
 	vcpu->cpu = -1;
 }
@@ -624,6 +626,9 @@ static long rvhv_vcpu_ioctl(struct file *filp, unsigned int ioctl,
 		break;
 	case KVM_GET_REG_LIST:
 		ret = rvhv_get_reg_list(vcpu, argp);
+		break;
+	case KVM_SET_GUEST_DEBUG:
+		ret = rvhv_vcpu_set_guest_debug(vcpu, argp);
 		break;
 	default:
 		ret = -ENOTTY;
