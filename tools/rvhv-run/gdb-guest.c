@@ -24,6 +24,7 @@
  */
 #include <stdint.h>
 
+#include "bare-guest.h"
 #include "gdb-guest.h"
 
 #define SATP_SV39	(8UL << 60)
@@ -123,19 +124,6 @@ asm(".section .text.start, \"ax\"\n"
     "	sret\n"
     ".option pop\n");
 
-static long sbi(long ext, long fid, long arg0, long arg1, long arg2)
-{
-	register long a0 asm("a0") = arg0;
-	register long a1 asm("a1") = arg1;
-	register long a2 asm("a2") = arg2;
-	register long a6 asm("a6") = fid;
-	register long a7 asm("a7") = ext;
-
-	asm volatile("ecall" : "+r"(a0), "+r"(a1) : "r"(a2), "r"(a6), "r"(a7)
-		     : "memory");
-	return a0;
-}
-
 /* DBCN console_write takes a physical address: the string's. */
 static void put(const char *s)
 {
@@ -146,7 +134,7 @@ static void put(const char *s)
 		n++;
 	if (p >= GDB_GUEST_VBASE)
 		p -= DELTA;
-	sbi(0x4442434E, 0, n, p, 0);
+	sbi(SBI_EXT_DBCN, 0, n, p, 0);
 }
 
 static void put_num(const char *label, unsigned long v)
@@ -209,7 +197,7 @@ static void __attribute__((noreturn)) main_hi(void)
 	put_num(" cause ", gdb_own_cause);
 	put_num(" hits ", gdb_hits);
 	put("\n");
-	sbi(0x53525354, 0, 0, 0, 0);		/* SRST shutdown */
+	sbi(SBI_EXT_SRST, 0, 0, 0, 0);		/* shutdown */
 	for (;;)
 		;
 }
@@ -220,7 +208,7 @@ static void __attribute__((noreturn)) spin1(void)
 	while (!gdb_hits)
 		gdb_counter1++;
 	for (;;)
-		sbi(0x48534D, 1, 0, 0, 0);	/* HSM hart_stop */
+		sbi(SBI_EXT_HSM, 1, 0, 0, 0);	/* hart_stop */
 }
 
 void main0(void)
@@ -241,7 +229,7 @@ void main0(void)
 			gdb_magic[i][k] = GDB_GUEST_MAGIC(i, k);
 	satp_on();
 	gdb_ready();
-	sbi(0x48534D, 0, 1, (uintptr_t)gdb_secondary, 0);	/* hart_start */
+	sbi(SBI_EXT_HSM, 0, 1, (uintptr_t)gdb_secondary, 0);	/* hart_start */
 	while (gdb_counter1 < GDB_GUEST_COUNT_MIN)
 		;
 	go_virtual(main_hi);

@@ -180,18 +180,10 @@ static void wake_stub(void)
 /* With g.lock: push every vCPU out of KVM_RUN and keep it out. */
 static void request_stop(int vcpu, enum stop_kind kind)
 {
-	int i;
-
 	g.stop_req = true;
 	g.stop_vcpu = vcpu;
 	g.stop_kind = kind;
-	for (i = 0; i < opt.cpus; i++) {
-		if (!vcpus[i].started)
-			continue;
-		__atomic_store_n(&vcpus[i].run->immediate_exit, 1,
-				 __ATOMIC_SEQ_CST);
-		pthread_kill(vcpus[i].thread, SIGUSR1);
-	}
+	kick_vcpus();
 }
 
 bool gdb_vcpu_pause(struct vcpu *v)

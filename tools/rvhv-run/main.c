@@ -432,13 +432,7 @@ int main(int argc, char **argv)
 
 	/* Kick every vCPU out of KVM_RUN, and keep it out. */
 	stopping = 1;
-	for (i = 0; i < opt.cpus; i++) {
-		if (!vcpus[i].started)
-			continue;
-		__atomic_store_n(&vcpus[i].run->immediate_exit, 1,
-				 __ATOMIC_SEQ_CST);
-		pthread_kill(vcpus[i].thread, SIGUSR1);
-	}
+	kick_vcpus();
 	gdb_end(status);	/* the vCPUs the debugger stopped go too */
 	for (i = 0; i < opt.cpus; i++)
 		if (vcpus[i].started)

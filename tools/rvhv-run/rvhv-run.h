@@ -166,6 +166,11 @@ int set_reg(int fd, uint64_t id, uint64_t val);
 void vcpu_fail(struct vcpu *v, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void *vcpu_thread(void *arg);
+/*
+ * Push every started vCPU thread out of KVM_RUN (SIGUSR1) and keep it out
+ * (immediate_exit, until its thread clears it): the end, a debugger stop.
+ */
+void kick_vcpus(void);
 void print_stats(void);
 
 /* loader.c */

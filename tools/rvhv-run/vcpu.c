@@ -139,6 +139,19 @@ static bool handle_exit(struct vcpu *v)
 	return false;
 }
 
+void kick_vcpus(void)
+{
+	int i;
+
+	for (i = 0; i < opt.cpus; i++) {
+		if (!vcpus[i].started)
+			continue;
+		__atomic_store_n(&vcpus[i].run->immediate_exit, 1,
+				 __ATOMIC_SEQ_CST);
+		pthread_kill(vcpus[i].thread, SIGUSR1);
+	}
+}
+
 void *vcpu_thread(void *arg)
 {
 	struct vcpu *v = arg;
