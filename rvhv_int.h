@@ -605,12 +605,13 @@ bool rvhv_sbi_ext_default_on(unsigned int kvm_ext);
 
 /*
  * vcpu/debug.c: KVM_SET_GUEST_DEBUG (vcpu->mutex held), the hedeleg a
- * vCPU runs with (vcpu_load/vcpu_put, preemption disabled: breakpoints
- * come to rvhv while debugging is on), and its exit (KVM_EXIT_DEBUG).
+ * vCPU runs with (at each guest entry, interrupts off, and at vcpu_put:
+ * breakpoints come to rvhv while debugging is on), and its exit
+ * (KVM_EXIT_DEBUG).
  */
 long rvhv_vcpu_set_guest_debug(struct rvhv_vcpu *vcpu,
 			       const void __user *argp);
-void rvhv_debug_load(const struct rvhv_vcpu *vcpu);
+void rvhv_debug_enter(const struct rvhv_vcpu *vcpu);
 void rvhv_debug_put(const struct rvhv_vcpu *vcpu);
 int rvhv_debug_exit(struct rvhv_vcpu *vcpu);
 

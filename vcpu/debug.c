@@ -6,23 +6,25 @@
  *
  * With KVM_GUESTDBG_ENABLE a VMM's debugger plants ebreak / c.ebreak in
  * guest memory: rvhv stops delegating breakpoint exceptions to the guest
- * while this vCPU is loaded (hedeleg bit 3 clear between vcpu_load and
- * vcpu_put, put back at vcpu_put so the hart is as every other vCPU
- * expects it), and a guest ebreak ends KVM_RUN with KVM_EXIT_DEBUG, the pc
- * left at the ebreak (kvm_run.debug.arch is empty on riscv).  The VMM
- * moves the pc on or restores the instruction; re-entering unchanged
- * executes the ebreak again.  Turning it off gives the guest its own
- * breakpoints back at the next entry.
+ * while this vCPU runs (hedeleg bit 3 cleared at every guest entry, as
+ * kvm.ko may rewrite the delegation by IPI when it loads or unloads, and
+ * set again at vcpu_put, so the hart is as every other vCPU and CPU
+ * offline expect it), and a guest ebreak ends KVM_RUN with
+ * KVM_EXIT_DEBUG, the pc left at the ebreak (kvm_run.debug.arch is empty
+ * on riscv).  The VMM moves the pc on or restores the instruction;
+ * re-entering unchanged executes the ebreak again.  Turning it off gives
+ * the guest its own breakpoints back at the next entry.
  *
  * Nothing else: there is no single-step and there are no hardware
  * breakpoints or watchpoints.  Both need the Sdtrig triggers (an icount
  * trigger for VS-mode, address/data matches), which only M-mode and the
- * debugger's D-mode program; HS-mode reaches them through the SBI DBTR
- * extension only, which the test bed's firmware does not offer
- * (Documentation/rvhv.rst, "Guest debugging").  kvm.ko accepts every
- * control bit and ignores all but ENABLE; rvhv refuses the bits it does
- * not implement (-EINVAL, as KVM's other ports do for theirs) and reports
- * the ones it does in KVM_CAP_SET_GUEST_DEBUG2.
+ * debugger's D-mode program; HS-mode reaches them only through the SBI
+ * DBTR extension, which the test beds' firmware lacks or offers without
+ * an icount trigger (Documentation/rvhv.rst, "Guest debugging").
+ * kvm.ko accepts every control bit and ignores all but ENABLE; rvhv
+ * refuses the bits it does not implement (-EINVAL, as KVM's other ports
+ * do for theirs) and reports the ones it does in
+ * KVM_CAP_SET_GUEST_DEBUG2.
  */
 #include <linux/uaccess.h>
 #include <asm/csr.h>
@@ -44,11 +46,8 @@ long rvhv_vcpu_set_guest_debug(struct rvhv_vcpu *vcpu,
 	return 0;
 }
 
-/*
- * vcpu_load, after the delegation check: this hart's hedeleg is rvhv's
- * (RVHV_HEDELEG); while debugging, breakpoints come to rvhv.
- */
-void rvhv_debug_load(const struct rvhv_vcpu *vcpu)
+/* Entering the guest (interrupts off): while debugging, breakpoints to rvhv. */
+void rvhv_debug_enter(const struct rvhv_vcpu *vcpu)
 {
 	if (unlikely(vcpu->guest_debug))
 		csr_clear(CSR_HEDELEG, BIT(EXC_BREAKPOINT));

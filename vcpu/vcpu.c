@@ -107,7 +107,6 @@ static void rvhv_vcpu_load(struct rvhv_vcpu *vcpu, int cpu)
 	struct rvhv_vm *vm = vcpu->vm;
 
 	rvhv_assert_delegation();
-	rvhv_debug_load(vcpu);
 	csr_write(CSR_VSSTATUS, csr->vsstatus);
 	csr_write(CSR_VSIE, csr->vsie);
 	csr_write(CSR_VSTVEC, csr->vstvec);
@@ -425,6 +424,7 @@ static bool rvhv_enter_guest(struct rvhv_vcpu *vcpu)
 	if (unlikely(vcpu->vmid_word != word))
 		rvhv_tlb_sync(vcpu, word);
 	rvhv_tlb_check(vcpu, "entry");
+	rvhv_debug_enter(vcpu);
 	/*
 	 * Guest time: ticks that land while PF_VCPU is set count as the
 	 * thread's guest time (/proc/PID/stat, top's "gu"), as with kvm.ko.
