@@ -959,6 +959,7 @@ TEST_F_TIMEOUT(gdb, session, 240)
 		 GDB_GUEST_ROUNDS);
 	EXPECT_NE(NULL, strstr(self->vmm.buf, line)) TH_LOG("no '%s'", line);
 	EXPECT_NE(NULL, strstr(self->vmm.buf, "rvhv-run: gdb: debugger connected"));
+	EXPECT_NE(0, access(GDB_SOCK, F_OK)) TH_LOG("the socket stays");
 }
 
 /*
@@ -988,6 +989,26 @@ TEST_F_TIMEOUT(gdb, detach_reattach_kill, 120)
 	EXPECT_EQ(0, strncmp(rsp(r, "?"), "T05", 3));
 	rsp_send(r, "k");
 	EXPECT_EQ(EXIT_GDB_KILL, gdb_finish(self, EXIT_GDB_KILL));
+}
+
+/* A bad --gdb: exit status 3 and one line, as any bad argument. */
+TEST_F_TIMEOUT(gdb, bad_arguments, 60)
+{
+	static const char *const bad[] = { "65536", "-1", "",
+					   "/nonexistent/rvhv-gdb.sock" };
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		const char *args[] = { "--dev", self->dev, "--kernel",
+				       GDB_GUEST, "--mem", "16", "--gdb",
+				       bad[i], NULL };
+
+		vmm_start(&self->vmm, args);
+		EXPECT_EQ(3, gdb_finish(self, 3)) TH_LOG("--gdb '%s'", bad[i]);
+		EXPECT_EQ(0, strncmp(self->vmm.buf, "rvhv-run: ", 10));
+		EXPECT_EQ(self->vmm.buf + self->vmm.len - 1,
+			  strchr(self->vmm.buf, '\n')) TH_LOG("not one line");
+	}
 }
 
 TEST_HARNESS_MAIN

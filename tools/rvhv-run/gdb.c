@@ -60,6 +60,7 @@
 #include <sys/cachectl.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -143,6 +144,7 @@ static struct {
 /* Set up by gdb_init(): the listening socket and the stub's wake-up pipe. */
 static int listen_fd = -1, wake_fd[2] = { -1, -1 };
 static char where[128];
+static const char *sock_path;		/* --gdb PATH: removed at the end */
 static pthread_t stub_thread;
 static bool stub_started;
 static bool has_fp;			/* the vCPUs have D: FP registers */
@@ -1445,6 +1447,7 @@ void gdb_init(const char *arg)
 		struct sockaddr_un un;
 	} a;
 	socklen_t alen;
+	struct stat st;
 	uint64_t isa = 0;
 	int one = 1;
 
@@ -1459,7 +1462,10 @@ void gdb_init(const char *arg)
 		a.un.sun_family = AF_UNIX;
 		strcpy(a.un.sun_path, arg);
 		alen = sizeof(a.un);
-		unlink(arg);
+		/* A socket left by an earlier run goes; any other file stays. */
+		if (!lstat(arg, &st) && S_ISSOCK(st.st_mode))
+			unlink(arg);
+		sock_path = arg;
 		listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	} else {
 		a.in.sin_family = AF_INET;
@@ -1523,4 +1529,6 @@ void gdb_exit(void)
 	close(listen_fd);
 	close(wake_fd[0]);
 	close(wake_fd[1]);
+	if (sock_path)
+		unlink(sock_path);
 }
