@@ -268,10 +268,9 @@ static int rvhv_cpus_show(struct seq_file *m, void *unused)
 DEFINE_SHOW_ATTRIBUTE(rvhv_cpus);
 
 /*
- * The VMs, their VMIDs and the allocator generation, and what their remote
- * fences cost: asked for, done (after coalescing), IPIs to other CPUs, and
- * how many of those flushed everything (or a whole ASID) rather than a range;
- * and how many irqfds each has.
+ * The VMs, their VMIDs and the allocator generation, each VM's statistics
+ * (its stats fd's: what its remote fences cost, stats/stats.h), and how
+ * many irqfds each has.  Each vCPU's are in rvhv/vcpus (stats/stats.c).
  */
 static int rvhv_vms_show(struct seq_file *m, void *unused)
 {
@@ -284,13 +283,10 @@ static int rvhv_vms_show(struct seq_file *m, void *unused)
 	mutex_lock(&rvhv_vms_lock);
 	list_for_each_entry(vm, &rvhv_vms, list) {
 		word = READ_ONCE(vm->vmid.word);
-		seq_printf(m, "vm pid=%d vmid=%lu generation=%llu fence_reqs=%lld fences=%lld fence_ipis=%lld fence_full=%lld irqfds=%u\n",
-			   vm->pid, rvhv_vmid_of(word), rvhv_vmid_gen_of(word),
-			   atomic64_read(&vm->fence_stat.reqs),
-			   atomic64_read(&vm->fence_stat.fences),
-			   atomic64_read(&vm->fence_stat.ipis),
-			   atomic64_read(&vm->fence_stat.full),
-			   READ_ONCE(vm->eventfds.nr_irqfds));
+		seq_printf(m, "vm pid=%d vmid=%lu generation=%llu",
+			   vm->pid, rvhv_vmid_of(word), rvhv_vmid_gen_of(word));
+		rvhv_stats_seq_vm(m, vm);
+		seq_printf(m, " irqfds=%u\n", READ_ONCE(vm->eventfds.nr_irqfds));
 	}
 	mutex_unlock(&rvhv_vms_lock);
 	return 0;
@@ -355,6 +351,9 @@ static int __init rvhv_init(void)
 	if (ret)
 		return ret;
 
+	ret = rvhv_stats_init();
+	if (ret)
+		return ret;
 	ret = rvhv_tlb_init();
 	if (ret)
 		return ret;
@@ -382,6 +381,7 @@ static int __init rvhv_init(void)
 	debugfs_create_file("vms", 0444, rvhv_debugfs, NULL, &rvhv_vms_fops);
 	debugfs_create_file("tlb", 0444, rvhv_debugfs, NULL,
 			    &rvhv_tlb_stats_fops);
+	rvhv_stats_debugfs_init(rvhv_debugfs);
 
 	ret = misc_register(&rvhv_dev);
 	if (ret) {
