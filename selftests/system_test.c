@@ -44,6 +44,7 @@ static const struct {
 	{ KVM_CAP_IOEVENTFD_ANY_LENGTH, 1 },
 	{ KVM_CAP_IRQFD, 1 },
 	{ KVM_CAP_DEVICE_CTRL, 1 },
+	{ KVM_CAP_BINARY_STATS_FD, 1 },
 };
 #define KVM_CAP_LIMIT 512
 
