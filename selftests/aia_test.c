@@ -170,27 +170,6 @@ static void efd_signal(int fd)
 	VM_CHECK(write(fd, &one, sizeof(one)) == sizeof(one), "write eventfd");
 }
 
-/* debugfs vms: field @key of this process's only VM, or -1. */
-static long vms_field(const char *key)
-{
-	const char *txt = rvhv_read_file(RVHV_DEBUGFS "vms");
-	char pid[32], k[32];
-	const char *p, *end;
-
-	if (!txt)
-		return -1;
-	snprintf(pid, sizeof(pid), "vm pid=%d ", getpid());
-	p = strstr(txt, pid);
-	if (!p)
-		return -1;
-	end = strchr(p, '\n');
-	snprintf(k, sizeof(k), " %s=", key);
-	p = strstr(p, k);
-	if (!p || (end && p > end))
-		return -1;
-	return strtol(p + strlen(k), NULL, 0);
-}
-
 /* --- the device's ABI, held to kvm.ko -------------------------------- */
 
 TEST(create_device)
@@ -702,10 +681,10 @@ TEST(close_eventfd_deassigns_irqfd)
 
 	ASSERT_EQ(0, irqfd(vm, a, 1, 0, -1));
 	if (!dev_is_kvm())
-		EXPECT_EQ(1, vms_field("irqfds"));
+		EXPECT_EQ(1, rvhv_vms_field("irqfds"));
 	close(a);
 	for (i = 0; !dev_is_kvm() && i < 100; i++) {
-		n = vms_field("irqfds");
+		n = rvhv_vms_field("irqfds");
 		if (!n)
 			break;
 		usleep(10000);
@@ -715,7 +694,7 @@ TEST(close_eventfd_deassigns_irqfd)
 	b = new_efd();
 	EXPECT_EQ(0, irqfd(vm, b, 1, 0, -1));
 	if (!dev_is_kvm())
-		EXPECT_EQ(1, vms_field("irqfds"));
+		EXPECT_EQ(1, rvhv_vms_field("irqfds"));
 	/* A resampling one too */
 	a = new_efd();
 	i = new_efd();
@@ -1233,7 +1212,7 @@ TEST(direct_irqfd_storm)
 	EXPECT_EQ(0, gr(&a, APLIC_SETIP(0)));
 	/* The closed eventfds' irqfds are gone; the storm's stays. */
 	for (i = 0; i < 100; i++) {
-		n = vms_field("irqfds");
+		n = rvhv_vms_field("irqfds");
 		if (n == 1)
 			break;
 		usleep(10000);

@@ -88,6 +88,39 @@ static inline long rvhv_field(const char *text, const char *key)
 }
 
 #define RVHV_DEBUGFS "/sys/kernel/debug/rvhv/"
+
+/*
+ * Number after " key=" in the first line of a debugfs file that starts
+ * with @prefix ("vm pid=123 ", ...), or -1.
+ */
+static inline long rvhv_debugfs_field(const char *file, const char *prefix,
+				      const char *key)
+{
+	const char *txt = rvhv_read_file(file);
+	const char *p, *end;
+	char k[64];
+
+	if (!txt)
+		return -1;
+	p = strstr(txt, prefix);
+	if (!p)
+		return -1;
+	end = strchr(p, '\n');
+	snprintf(k, sizeof(k), " %s=", key);
+	p = strstr(p, k);
+	if (!p || (end && p > end))
+		return -1;
+	return strtol(p + strlen(k), NULL, 0);
+}
+
+/* debugfs vms: field @key of this process's (first) VM, or -1. */
+static inline long rvhv_vms_field(const char *key)
+{
+	char pid[32];
+
+	snprintf(pid, sizeof(pid), "vm pid=%d ", getpid());
+	return rvhv_debugfs_field(RVHV_DEBUGFS "vms", pid, key);
+}
 #define RVHV_KO "/lib/modules/rvhv.ko"
 #define KVM_KO "/lib/modules/kvm.ko"
 

@@ -15,8 +15,8 @@
  * thread running KVM_RUN writes a vCPU's, so no atomics) and, for the
  * histograms, one clock read right after the guest traps and one right
  * before it is entered again (rvhv_stat_guest_exit() and
- * rvhv_stat_guest_entry(), interrupts off), switched off at run time with
- * the module parameter stats_hist.
+ * rvhv_stat_guest_entry(), interrupts off), switched on and off at run
+ * time with the module parameter stats_hist (off by default).
  */
 #ifndef _RVHV_STATS_H
 #define _RVHV_STATS_H
@@ -27,6 +27,7 @@
 #include <linux/math64.h>
 #include <linux/minmax.h>
 #include <linux/types.h>
+#include <asm/cpufeature.h>
 #include <asm/csr.h>
 #include <asm/timex.h>
 
@@ -41,8 +42,7 @@ struct seq_file;
 /*
  * Why the guest last left (the exit-latency histograms' reasons).  The
  * stat names are exit_latency_hist_<name> and exit_latency_ns_<name>
- * with the names in stats.c; RVHV_EXIT_NONE: no exit waits for its
- * latency to be recorded.
+ * with the names in stats.c.
  */
 enum rvhv_exit_reason {
 	RVHV_EXIT_SBI,		/* ecall from VS-mode (not a halt) */
@@ -53,7 +53,6 @@ enum rvhv_exit_reason {
 	RVHV_EXIT_INTERRUPT,	/* a host interrupt */
 	RVHV_EXIT_OTHER,	/* a trap handed back to the guest, ... */
 	RVHV_EXIT_NR,
-	RVHV_EXIT_NONE = RVHV_EXIT_NR,
 };
 
 /* The SBI extensions counted apart (rvhv_sbi_ext.stat, vcpu/sbi.h). */
@@ -74,6 +73,16 @@ enum rvhv_stat_sbi {
 };
 
 /**
+ * struct rvhv_exit_lat - the exit latencies of one exit reason
+ * @ns: their sum (exit_latency_ns_<reason>)
+ * @hist: their log2 histogram (exit_latency_hist_<reason>)
+ */
+struct rvhv_exit_lat {
+	u64 ns;
+	u64 hist[RVHV_HIST_BUCKETS];
+};
+
+/**
  * struct rvhv_vcpu_stat - a vCPU's statistics (struct rvhv_vcpu.stat)
  *
  * The fields up to @exit_at are the data block of the vCPU's stats fd,
@@ -83,9 +92,9 @@ enum rvhv_stat_sbi {
  * readers (stats fds, debugfs) read each u64 whole with READ_ONCE()
  * and no lock, so a read is not a snapshot across fields.
  * @exit_at: clock (get_cycles()) when the guest last trapped, valid while
- *	@exit_reason is not RVHV_EXIT_NONE; not exported
- * @exit_reason: the enum rvhv_exit_reason of that exit, whose latency
- *	the next guest entry records; not exported
+ *	@exit_lat is not NULL; not exported
+ * @exit_lat: where the next guest entry records that exit's latency (the
+ *	@lat of its reason), NULL: nowhere; not exported
  */
 struct rvhv_vcpu_stat {
 	/* KVM's generic names */
@@ -120,11 +129,10 @@ struct rvhv_vcpu_stat {
 	u64 gstage_map_2m;
 	u64 ioeventfd_signals;
 	u64 irqchip_accesses;
-	u64 exit_latency_ns[RVHV_EXIT_NR];
-	u64 exit_latency_hist[RVHV_EXIT_NR][RVHV_HIST_BUCKETS];
+	struct rvhv_exit_lat lat[RVHV_EXIT_NR];
 	/* not exported: see above */
 	u64 exit_at;
-	unsigned int exit_reason;
+	struct rvhv_exit_lat *exit_lat;
 };
 
 /* Size of the vCPU stats fd's data block. */
@@ -156,19 +164,65 @@ struct rvhv_vm_stat {
 };
 
 /* The exit-latency histograms are being kept (module parameter). */
-DECLARE_STATIC_KEY_TRUE(rvhv_stats_hist);
-/* get_cycles() ticks to nanoseconds: ns = ticks * mult >> shift. */
-extern u32 rvhv_stats_mult, rvhv_stats_shift;
+DECLARE_STATIC_KEY_FALSE(rvhv_stats_hist);
+/**
+ * struct rvhv_stats_clock - get_cycles() ticks to nanoseconds
+ * @mult: ns per tick, times 2^(64 - @shift) (below 2^64)
+ * @shift: ticks are shifted left by this first (no tick count a latency
+ *	reaches loses a bit: 2^(64 - @shift) ticks are centuries)
+ *
+ * ns = (ticks << shift) * mult >> 64: one shift and one mulhu.  Set at
+ * module init from the time CSR's frequency.
+ */
+struct rvhv_stats_clock {
+	u64 mult;
+	unsigned long shift;
+};
+
+extern struct rvhv_stats_clock rvhv_stats_clock;
+/* fls() of a byte. */
+extern const u8 rvhv_stats_fls8[256];
 
 static __always_inline u64 rvhv_stats_ticks_to_ns(u64 ticks)
 {
-	return mul_u64_u32_shr(ticks, rvhv_stats_mult, rvhv_stats_shift);
+	return mul_u64_u64_shr(ticks << rvhv_stats_clock.shift,
+			       rvhv_stats_clock.mult, 64);
 }
 
-/* Count @ns in a log2 histogram (KVM's buckets: 0, 1, 2-3, 4-7, ...). */
+/*
+ * Count @ns in a log2 histogram, KVM's buckets (kvm_stats_log_hist_update()):
+ * bucket min(fls64(ns), last): 0, 1, 2-3, 4-7, ..., the last from 2^30 up.
+ * With Zbb, clz (the kernel's fls64() uses it only when built for Zbb);
+ * without, fls64() takes six halvings where two and a byte table do.
+ */
 static __always_inline void rvhv_stats_hist_add(u64 *hist, u64 ns)
 {
-	hist[min_t(unsigned int, fls64(ns), RVHV_HIST_BUCKETS - 1)]++;
+	unsigned long b = 0;
+
+	static_assert(RVHV_HIST_BUCKETS == 32);
+#if defined(CONFIG_RISCV_ALTERNATIVE) && defined(CONFIG_TOOLCHAIN_HAS_ZBB)
+	if (riscv_has_extension_likely(RISCV_ISA_EXT_ZBB)) {
+		/* fls64(2^30) is the last bucket. */
+		ns = min_t(u64, ns, BIT_ULL(30));
+		asm (".option push\n.option arch,+zbb\n"
+		     "clz %0, %1\n.option pop" : "=r" (b) : "r" (ns));
+		hist[64 - b]++;
+		return;
+	}
+#endif
+	if (unlikely(ns >= BIT_ULL(30))) {
+		hist[RVHV_HIST_BUCKETS - 1]++;
+		return;
+	}
+	if (ns >> 16) {
+		ns >>= 16;
+		b = 16;
+	}
+	if (ns >> 8) {
+		ns >>= 8;
+		b += 8;
+	}
+	hist[b + rvhv_stats_fls8[ns]]++;
 }
 
 /*
@@ -179,10 +233,10 @@ static __always_inline void rvhv_stats_hist_add(u64 *hist, u64 ns)
 static __always_inline void rvhv_stat_guest_exit(struct rvhv_vcpu_stat *st,
 						 unsigned long scause)
 {
-	unsigned int r;
+	enum rvhv_exit_reason r;
 
-	if (!static_branch_likely(&rvhv_stats_hist)) {
-		st->exit_reason = RVHV_EXIT_NONE;
+	if (!static_branch_unlikely(&rvhv_stats_hist)) {
+		st->exit_lat = NULL;
 		return;
 	}
 	st->exit_at = get_cycles();
@@ -198,38 +252,38 @@ static __always_inline void rvhv_stat_guest_exit(struct rvhv_vcpu_stat *st,
 		r = RVHV_EXIT_VIRTUAL_INSN;
 	else
 		r = RVHV_EXIT_OTHER;
-	st->exit_reason = r;
+	st->exit_lat = &st->lat[r];
 }
 
 /* An exit handler found out what the exit really is (MMIO, a halt). */
 static inline void rvhv_stat_exit_as(struct rvhv_vcpu_stat *st,
 				     enum rvhv_exit_reason r)
 {
-	if (st->exit_reason != RVHV_EXIT_NONE)
-		st->exit_reason = r;
+	if (st->exit_lat)
+		st->exit_lat = &st->lat[r];
 }
 
 /* The pending exit is not timed (the vCPU stops, or is reset). */
 static inline void rvhv_stat_exit_forget(struct rvhv_vcpu_stat *st)
 {
-	st->exit_reason = RVHV_EXIT_NONE;
+	st->exit_lat = NULL;
 }
 
 /*
  * Right before the world switch enters the guest, interrupts off: the
- * last exit's latency, from its trap to now, into its histogram.
+ * last exit's latency, from its trap to now, into its histogram.  Every
+ * entry is followed by an exit, which sets @exit_lat again.
  */
 static __always_inline void rvhv_stat_guest_entry(struct rvhv_vcpu_stat *st)
 {
-	unsigned int r = st->exit_reason;
+	struct rvhv_exit_lat *lat = st->exit_lat;
 	u64 ns;
 
-	if (r >= RVHV_EXIT_NR)
+	if (!lat)
 		return;
 	ns = rvhv_stats_ticks_to_ns(get_cycles() - st->exit_at);
-	st->exit_latency_ns[r] += ns;
-	rvhv_stats_hist_add(st->exit_latency_hist[r], ns);
-	st->exit_reason = RVHV_EXIT_NONE;
+	lat->ns += ns;
+	rvhv_stats_hist_add(lat->hist, ns);
 }
 
 /* stats.c */
