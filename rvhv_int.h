@@ -73,6 +73,15 @@ static inline void rvhv_write_delegation(void)
  * @hgatp_mode: hgatp.MODE used for every VM's G-stage
  * @smstateen: the host has Smstateen: hstateen0..3 exist and are
  *	programmed for every vCPU (vcpu/vcpu.c), sstateen0 is switched
+ * @envcfg: the harts have henvcfg and senvcfg (privileged spec 1.12),
+ *	found by reading henvcfg with an exception fixup at load: without
+ *	them (1.11, the SiFive P550) rvhv never touches either, guests get
+ *	no Sstc (STCE), Svpbmt (PBMTE), Zicbom or Zicboz, and the world
+ *	switch leaves senvcfg alone (struct rvhv_guest_ctx.no_senvcfg)
+ * @debug_no_envcfg: the module parameter debug_no_envcfg made rvhv act
+ *	as if @envcfg were false on harts that have the CSRs (testing the
+ *	1.11 path, which QEMU cannot emulate with H): senvcfg is then put
+ *	back after each guest exit, since the guest can write the real one
  * @ssaia: the host has Ssaia: hvictl, hviprio1/2 and vsiselect exist;
  *	rvhv offers guests Ssaia (ISA_EXT SSAIA, the ONE_REG AIA CSRs) and
  *	switches vsiselect and hviprio1/2 per vCPU (struct rvhv_vs_csr
@@ -82,6 +91,8 @@ static inline void rvhv_write_delegation(void)
 struct rvhv_host {
 	struct rvhv_host_features feat;
 	unsigned long hgatp_mode;
+	bool envcfg;
+	bool debug_no_envcfg;
 	bool smstateen;
 	bool ssaia;
 };
@@ -266,6 +277,8 @@ static inline struct rvhv_aplic *rvhv_vm_aplic(struct rvhv_vm *vm)
  * @stval: its stval
  * @htval: its htval (guest physical address >> 2 for guest-page faults)
  * @htinst: its htinst (transformed instruction, or 0)
+ * @no_senvcfg: the hart has no senvcfg (!rvhv_host.envcfg): the switch
+ *	leaves it alone and @senvcfg is only what ONE_REG wrote
  */
 struct rvhv_guest_ctx {
 	unsigned long gpr[32];
@@ -284,6 +297,7 @@ struct rvhv_guest_ctx {
 	unsigned long stval;
 	unsigned long htval;
 	unsigned long htinst;
+	unsigned long no_senvcfg;
 };
 
 /* Register numbers in rvhv_guest_ctx.gpr (0 is the pc). */
