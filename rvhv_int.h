@@ -23,6 +23,7 @@
 #include "mmu/mmu.h"
 #include "eventfd/eventfd.h"
 #include "irqchip/aia.h"
+#include "trap/coalesced.h"
 
 struct seq_file;
 
@@ -167,6 +168,7 @@ struct rvhv_vm_tlb {
  * @vmid: see struct rvhv_vmid
  * @mmu: memslots and G-stage page tables (mmu/mmu.h)
  * @eventfds: ioeventfds (eventfd/eventfd.h)
+ * @coalesced: coalesced MMIO zones and ring (trap/coalesced.h)
  * @lock: serialises vCPU creation (writes of @vcpus and @nr_vcpus)
  * @vcpus: vCPUs by id; an entry, once set, stays until the VM is freed, so
  *	readers may use READ_ONCE() without @lock
@@ -206,6 +208,7 @@ struct rvhv_vm {
 	struct rvhv_vmid vmid;
 	struct rvhv_mmu mmu;
 	struct rvhv_eventfds eventfds;
+	struct rvhv_coalesced coalesced;
 	struct mutex lock;
 	struct rvhv_vcpu *vcpus[RVHV_MAX_VCPUS];
 	unsigned int nr_vcpus;
@@ -496,6 +499,7 @@ struct rvhv_vcpu {
 		u64 exits;
 		u64 mmio;
 		u64 ioeventfd;
+		u64 coalesced;
 		u64 sbi_kernel;
 		u64 sbi_user;
 		u64 gstage_faults;

@@ -364,7 +364,8 @@ static long rvhv_dev_ioctl(struct file *filp, unsigned int ioctl,
 	case KVM_GET_VCPU_MMAP_SIZE:
 		if (arg)
 			return -EINVAL;
-		return PAGE_SIZE;
+		/* kvm_run, then the coalesced MMIO ring (as kvm.ko) */
+		return (KVM_COALESCED_MMIO_PAGE_OFFSET + 1) * PAGE_SIZE;
 	case RVHV_GET_HOST_FEATURES:
 		return rvhv_get_host_features((void __user *)arg);
 	}

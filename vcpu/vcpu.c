@@ -651,10 +651,18 @@ static vm_fault_t rvhv_vcpu_fault(struct vm_fault *vmf)
 	struct rvhv_vcpu *vcpu = vmf->vma->vm_file->private_data;
 	struct page *page;
 
-	if (vmf->pgoff != 0)
+	switch (vmf->pgoff) {
+	case 0:
+		page = virt_to_page(vcpu->run);
+		get_page(page);
+		break;
+	case KVM_COALESCED_MMIO_PAGE_OFFSET:
+		/* The VM's coalesced MMIO ring (trap/coalesced.c) */
+		page = rvhv_coalesced_page(vcpu->vm);
+		break;
+	default:
 		return VM_FAULT_SIGBUS;
-	page = virt_to_page(vcpu->run);
-	get_page(page);
+	}
 	vmf->page = page;
 	return 0;
 }
