@@ -97,10 +97,11 @@ host_check "selftests build" "$out/selftests-build.log" 'warning:|error:' \
 	"${only_targets[@]}"
 host_check "test host userspace builds" "$out/host-tools.log" \
 	'warning:|error:' build_host_tools
-# rvhv-run and its guest (kernel, initramfs), for vmm_test.
+# rvhv-run and its guest (kernel, initramfs), for vmm_test (and its bare
+# guest for rvhvstat_test).
 guest_files=()
 case " ${RVHV_ONLY:-vmm_test} " in
-*" vmm_test "* | *" vmm_test@kvm "* | *" vmm_aia_test"*)
+*" vmm_test "* | *" vmm_test@kvm "* | *" vmm_aia_test"* | *" rvhvstat_test"*)
 	host_check "rvhv-run and the guest build" "$out/guest-build.log" \
 		'warning:|error:' "$top/tools/guest/build.sh" "$out"
 	# QEMU 10 from Debian 13 (riscv64), the general-purpose VMM.
@@ -137,6 +138,7 @@ else
 	files=("/lib/modules/rvhv.ko=$top/rvhv.ko"
 	       "/lib/modules/kvm.ko=$KDIR/arch/riscv/kvm/kvm.ko"
 	       "/bin/rvhv-info=$out/rvhv-info"
+	       "/bin/rvhv-stat=$out/rvhv-stat"
 	       "/tests/list=$list"
 	       "/tests/list-noh=$out/tests-noh.list"
 	       "/tests/noh_test=$out/selftests/noh_test"
