@@ -3,15 +3,15 @@
  * rvhvstat_test: tools/rvhv-stat and rvhv-run --stats-report, on the
  * device under test (/dev/rvhv, or $RVHV_DEV).
  *
- * A child process is the VMM: a selftest VM whose guest makes N_MMIO
+ * Child processes are the VMMs: a selftest VM whose guest makes N_MMIO
  * MMIO exits to it, then keeps making null SBI calls (handled in the
- * kernel) in small batches until the child is killed.  It holds its stats
- * fds, as rvhv-run does.  /bin/rvhv-stat finds them through /proc, once
- * (-p and a scan of every process) and live (two refreshes), and must
- * show those exits under KVM's counter names; killed under a live
- * rvhv-stat, the VMM must end its report cleanly.  A VMM that holds no
- * stats fds cannot be read from outside (KVM_GET_STATS_FD, a VM ioctl,
- * answers -EIO outside the VMM's process) and rvhv-stat must say so.
+ * kernel) in small batches until the child is killed.  One holds its
+ * stats fds, as rvhv-run does; /bin/rvhv-stat finds them through /proc,
+ * once (scanning every process) and live (-p, two refreshes), and must
+ * show those exits under KVM's counter names; killed under the live
+ * rvhv-stat, the VMM must end its report cleanly.  The other holds none
+ * and cannot be read from outside (KVM_GET_STATS_FD, a VM ioctl, answers
+ * -EIO outside the VMM's process): rvhv-stat must say so.
  * rvhv-run --stats-report runs the bare hello guest (36 DBCN calls) and
  * prints the same report at exit.  The report's arithmetic (histogram
  * buckets, min/avg/max, the exit-latency rows rvhv has and kvm.ko has
@@ -29,7 +29,6 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -111,12 +110,21 @@ static void tool_wait(struct tool *t, double secs)
 	close(t->out_fd);
 }
 
-/* Has the tool written anything yet (a whole refresh: it flushes those)? */
-static bool tool_output(const struct tool *t)
+static bool tool_running(const struct tool *t)
 {
-	struct stat st;
+	siginfo_t info = { 0 };
 
-	return !fstat(t->out_fd, &st) && st.st_size > 0;
+	return !waitid(P_PID, t->pid, &info, WEXITED | WNOHANG | WNOWAIT) &&
+	       !info.si_pid;
+}
+
+/* Has the tool written what (it flushes after each refresh) yet? */
+static bool tool_says(struct tool *t, const char *what)
+{
+	ssize_t n = pread(t->out_fd, t->out, OUT_MAX - 1, 0);
+
+	t->out[n > 0 ? n : 0] = '\0';
+	return strstr(t->out, what);
 }
 
 static struct tool *run_tool(const char *const *argv, double secs)
@@ -248,12 +256,12 @@ static void __attribute__((noreturn)) vmm_child(int ready, bool hold_stats)
 	}
 }
 
-/* Start the child VMM; returns once its MMIO exits are done. */
-static pid_t vmm_start(struct __test_metadata *_metadata, bool hold_stats)
+/* Start a child VMM; vmm_ready() waits for its MMIO exits. */
+static pid_t vmm_start(struct __test_metadata *_metadata, bool hold_stats,
+		       int *ready)
 {
 	int p[2];
 	pid_t pid;
-	char c;
 
 	ASSERT_EQ(0, pipe2(p, O_CLOEXEC));
 	pid = fork();
@@ -264,28 +272,28 @@ static pid_t vmm_start(struct __test_metadata *_metadata, bool hold_stats)
 		vmm_child(p[1], hold_stats);
 	}
 	close(p[1]);
-	if (read(p[0], &c, 1) != 1) {
-		close(p[0]);
+	*ready = p[0];
+	return pid;
+}
+
+static void vmm_ready(struct __test_metadata *_metadata, pid_t pid,
+		      int ready)
+{
+	char c;
+
+	if (read(ready, &c, 1) != 1) {
+		close(ready);
+		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
 		ASSERT_TRUE(false) TH_LOG("the child VMM failed");
 	}
-	close(p[0]);
-	return pid;
+	close(ready);
 }
 
 static void vmm_stop(pid_t pid)
 {
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
-}
-
-/* rvhv-stat on a device without binary stats: one clear line, status 1. */
-static void check_refused(struct __test_metadata *_metadata,
-			  const struct tool *t)
-{
-	EXPECT_EQ(1, tool_exit(t));
-	EXPECT_NE(NULL, strstr(t->out, NO_STATS));
-	EXPECT_EQ(1, count(t->out, "\n"));
 }
 
 /* What a report of the child VMM must show, on either device. */
@@ -311,119 +319,76 @@ static void check_report(struct __test_metadata *_metadata, const char *out)
 }
 
 /*
- * rvhv-stat --once -p PID, then --once over every process, then live:
- * two refreshes, each with the exits the guest made meanwhile.
+ * Two child VMMs, a holding its stats fds and b not.  rvhv-stat --once
+ * over every process reports a and says why not b; live on a (-p), two
+ * refreshes each show the exits its guest made meanwhile; a killed under
+ * it then, rvhv-stat ends its report and exits 0.
  */
-TEST(once_and_live)
+TEST(watch_vmms)
 {
-	char pid_s[16], title[64];
-	const char *once_p[] = { RVHV_STAT, "--once", "-p", pid_s, NULL };
-	const char *once_all[] = { RVHV_STAT, "--once", NULL };
-	const char *live[] = { RVHV_STAT, "-p", pid_s, "-i", "0.15", "-n",
-			       "2", NULL };
-	struct tool *t;
-	pid_t pid;
-
-	pid = vmm_start(_metadata, true);
-	snprintf(pid_s, sizeof(pid_s), "%d", pid);
-	snprintf(title, sizeof(title), "rvhv-stat: pid %d (", pid);
-
-	t = run_tool(once_p, 20);
-	show(t);
-	if (!dev_has_stats()) {
-		check_refused(_metadata, t);
-		vmm_stop(pid);
-		SKIP(return, "%s: no KVM_CAP_BINARY_STATS_FD",
-		     rvhv_dev_path());
-	}
-	EXPECT_EQ(0, tool_exit(t));
-	EXPECT_NE(NULL, strstr(t->out, title));
-	EXPECT_NE(NULL, strstr(t->out, "1 vCPU: cumulative"));
-	check_report(_metadata, t->out);
-
-	t = run_tool(once_all, 20);
-	EXPECT_EQ(0, tool_exit(t));
-	EXPECT_NE(NULL, strstr(t->out, title)) {
-		show(t);
-	}
-
-	t = run_tool(live, 20);
-	vmm_stop(pid);
-	show(t);
-	EXPECT_EQ(0, tool_exit(t));
-	EXPECT_NE(NULL, strstr(t->out, "rvhv-stat: refresh 1,"));
-	EXPECT_NE(NULL, strstr(t->out, "rvhv-stat: refresh 2,"));
-	EXPECT_EQ(NULL, strstr(t->out, "rvhv-stat: refresh 3,"));
-	EXPECT_EQ(2, count(t->out, title));
-	/* The guest's SBI calls went on: exits in one refresh at least. */
-	EXPECT_EQ(-1, nth_value(t->out, "(total)", 1, 2));
-	EXPECT_LT(0, nth_value(t->out, "(total)", 1, 0) +
-		     nth_value(t->out, "(total)", 1, 1));
-	/* A refresh also shows the totals since the start. */
-	EXPECT_LE(N_MMIO, value(t->out, "mmio_exit_user",
-				strstr(t->out, "VM-EXIT (exit counters)") ?
-				9 : 3));
-}
-
-/* The VMM killed under a live rvhv-stat: "exited", then a clean end. */
-TEST(vmm_exits_while_watched)
-{
-	const char *live[] = { RVHV_STAT, "-p", NULL, "-i", "0.1", NULL };
+	const char *once[] = { RVHV_STAT, "--once", NULL };
+	const char *live[] = { RVHV_STAT, "-p", NULL, "-i", "0.15", NULL };
+	char pid_s[16], title_a[64], title_b[64];
 	static struct tool t;
-	char pid_s[16];
+	int ready_a, ready_b;
+	pid_t a, b;
 	double end;
-	pid_t pid;
 
-	pid = vmm_start(_metadata, true);
-	snprintf(pid_s, sizeof(pid_s), "%d", pid);
+	a = vmm_start(_metadata, true, &ready_a);
+	b = vmm_start(_metadata, false, &ready_b);
+	vmm_ready(_metadata, a, ready_a);
+	vmm_ready(_metadata, b, ready_b);
+	snprintf(pid_s, sizeof(pid_s), "%d", a);
 	live[2] = pid_s;
-	tool_start(&t, live);
-	/* Its first refresh (or its complaint) is out: end the VMM. */
-	for (end = mono() + 20; mono() < end && !tool_output(&t); )
-		usleep(20000);
-	vmm_stop(pid);
-	tool_wait(&t, 10);
+	snprintf(title_a, sizeof(title_a), "rvhv-stat: pid %d (", a);
+	snprintf(title_b, sizeof(title_b), "rvhv-stat: pid %d (", b);
+
+	tool_start(&t, once);
+	tool_wait(&t, 20);
 	show(&t);
 	if (!dev_has_stats()) {
-		check_refused(_metadata, &t);
+		/* One line for each, and nothing to show. */
+		vmm_stop(a);
+		vmm_stop(b);
+		EXPECT_EQ(1, tool_exit(&t));
+		EXPECT_EQ(2, count(t.out, NO_STATS));
+		EXPECT_EQ(2, count(t.out, "\n"));
 		SKIP(return, "%s: no KVM_CAP_BINARY_STATS_FD",
 		     rvhv_dev_path());
 	}
 	EXPECT_EQ(0, tool_exit(&t));
-	EXPECT_NE(NULL, strstr(t.out, "rvhv-stat: refresh 1,"));
-	EXPECT_NE(NULL, strstr(t.out, "): exited\n"));
-	EXPECT_NE(NULL, strstr(t.out, "rvhv-stat: no VMM left\n"));
-}
-
-/*
- * A VMM that holds no stats fds: its VM fd's copy gets none here (the
- * kernel's VM ioctls answer only the VMM's process: -EIO), and rvhv-stat
- * says so.
- */
-TEST(vmm_without_stats_fds)
-{
-	const char *once[] = { RVHV_STAT, "--once", "-p", NULL, NULL };
-	struct tool *t;
-	char pid_s[16];
-	pid_t pid;
-
-	pid = vmm_start(_metadata, false);
-	snprintf(pid_s, sizeof(pid_s), "%d", pid);
-	once[3] = pid_s;
-	t = run_tool(once, 20);
-	vmm_stop(pid);
-	show(t);
-	if (!dev_has_stats()) {
-		check_refused(_metadata, t);
-		return;
-	}
-	EXPECT_EQ(1, tool_exit(t));
-	EXPECT_NE(NULL, strstr(t->out, "holds no stats fds, and "
+	EXPECT_NE(NULL, strstr(t.out, title_a));
+	EXPECT_NE(NULL, strstr(t.out, "1 VM, 1 vCPU: cumulative"));
+	check_report(_metadata, t.out);
+	/* b: its VM fd's copy gets no stats fd here (-EIO), and why. */
+	EXPECT_NE(NULL, strstr(t.out, title_b));
+	EXPECT_NE(NULL, strstr(t.out, "holds no stats fds, and "
 			       "KVM_GET_STATS_FD on its VM fd "));
-	EXPECT_NE(NULL, strstr(t->out, "(Input/output error): the kernel "
+	EXPECT_NE(NULL, strstr(t.out, "(Input/output error): the kernel "
 			       "answers VM and vCPU ioctls only in the VMM's "
 			       "own process"));
-	EXPECT_EQ(1, count(t->out, "\n"));
+	vmm_stop(b);
+
+	/* Live: a is killed once two refreshes are out. */
+	tool_start(&t, live);
+	for (end = mono() + 20; mono() < end && tool_running(&t) &&
+	     !tool_says(&t, "refresh 2,"); )
+		usleep(20000);
+	vmm_stop(a);
+	tool_wait(&t, 20);
+	show(&t);
+	EXPECT_EQ(0, tool_exit(&t));
+	EXPECT_NE(NULL, strstr(t.out, "rvhv-stat: refresh 2,"));
+	EXPECT_LE(2, count(t.out, title_a));
+	/* The guest's SBI calls went on: exits in one refresh at least. */
+	EXPECT_LT(0, nth_value(t.out, "(total)", 1, 0) +
+		     nth_value(t.out, "(total)", 1, 1));
+	/* A refresh also shows the totals since the start. */
+	EXPECT_LE(N_MMIO, value(t.out, "mmio_exit_user",
+				strstr(t.out, "VM-EXIT (exit counters)") ?
+				9 : 3));
+	EXPECT_NE(NULL, strstr(t.out, "): exited\n"));
+	EXPECT_NE(NULL, strstr(t.out, "rvhv-stat: no VMM left\n"));
 }
 
 /* rvhv-run --stats-report: the bare guest's DBCN calls in the report. */
