@@ -358,14 +358,15 @@ static int stats_fd_of(const struct vmm *v, const struct found *f)
 
 /*
  * Take over pid's VMs into a new report: 0, or -1 (nothing to show).
- * Its stats fds if it holds any, else its VM and vCPU fds.
+ * Its stats fds if it holds any (of a process with one VM at most, one
+ * per vCPU), else its VM and vCPU fds.
  */
 static int add_vmm(pid_t pid, bool quiet)
 {
 	static struct found fds[FDS_MAX];
 	struct vmm *v = &vmms[nr_vmms];
 	unsigned int vms = 0, vcpus = 0;
-	int i, nr, nr_stats, sfd;
+	int i, nr, nr_stats, vm_stats = 0, sfd;
 
 	nr = find_fds(pid, fds, &nr_stats);
 	if (nr <= 0) {
@@ -391,12 +392,19 @@ static int add_vmm(pid_t pid, bool quiet)
 				pid, strerror(errno));
 		return -1;
 	}
+	for (i = 0; i < nr; i++)
+		vm_stats += fds[i].kind == FD_VM_STATS;
 	for (i = 0; i < nr; i++) {
 		bool vm = fds[i].kind == FD_VM || fds[i].kind == FD_VM_STATS;
 		struct stats_fd s;
 		char err[160];
 
 		if (nr_stats && !is_stats(fds[i].kind))
+			continue;
+		/* One VM: a second stats fd of a vCPU is the same stats. */
+		if (vm_stats <= 1 && i && fds[i].kind == FD_VCPU_STATS &&
+		    fds[i - 1].kind == FD_VCPU_STATS &&
+		    fds[i - 1].id == fds[i].id)
 			continue;
 		sfd = stats_fd_of(v, &fds[i]);
 		if (sfd == -2)
