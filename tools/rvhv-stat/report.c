@@ -12,10 +12,10 @@
  *   the bounds of the lowest and highest bucket used.  Otherwise (kvm.ko)
  *   one row per exit counter: a CUMULATIVE count without unit whose name
  *   has "exit" in it, "exits" itself aside (ecall_exit_stat,
- *   mmio_exit_user, ..., signal_exits), with no time ("n/a").  Either
- *   way, the exits the rows leave out of the "exits" counter are a row
- *   "(other)", and "(total)" sums them all.  A reason never seen since
- *   the VM was made has no row.
+ *   mmio_exit_user, ..., signal_exits), with no time ("n/a"), and the
+ *   exits they leave out of the "exits" counter are a row "(other)".
+ *   "(total)" sums the rows.  A reason never seen since the VM was made
+ *   has no row.
  * - Timed events: any other histogram (halt_wait_hist, halt_poll_*_hist),
  *   with its time from the stat named like it with "hist" made "ns".
  * - Per vCPU: its exits, and its halted time (halt_wait_ns).
@@ -575,7 +575,12 @@ static void print_exits(FILE *f, const struct stat_scope *sc, bool *used,
 	if (!nr && !exits)
 		return;
 	qsort(rows, nr, sizeof(rows[0]), row_cmp);
-	if (exits && type_of(exits->flags) == KVM_STATS_TYPE_CUMULATIVE &&
+	/*
+	 * The exits no counter names.  Not with exit latencies: those cover
+	 * every exit, their sample being taken at the next entry.
+	 */
+	if (!latency && exits &&
+	    type_of(exits->flags) == KVM_STATS_TYPE_CUMULATIVE &&
 	    (period(exits, 0) > sum || exits->cur[0] > sum_total)) {
 		rows[nr] = (struct row) {
 			.label = "(other)",
