@@ -365,7 +365,7 @@ FIXTURE(stats) {
 	char hist_orig[8];
 };
 
-/* rvhv: the histograms on (stats_hist, off by default), as they were after. */
+/* rvhv: the histograms on (stats_hist), as they were after. */
 FIXTURE_SETUP(stats)
 {
 	const char *cur;

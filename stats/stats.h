@@ -15,8 +15,8 @@
  * thread running KVM_RUN writes a vCPU's, so no atomics) and, for the
  * histograms, one clock read right after the guest traps and one right
  * before it is entered again (rvhv_stat_guest_exit() and
- * rvhv_stat_guest_entry(), interrupts off), switched on and off at run
- * time with the module parameter stats_hist (off by default).
+ * rvhv_stat_guest_entry(), interrupts off), switched off and on at run
+ * time with the module parameter stats_hist (on by default).
  */
 #ifndef _RVHV_STATS_H
 #define _RVHV_STATS_H
@@ -128,6 +128,7 @@ struct rvhv_vcpu_stat {
 	u64 gstage_map_4k;
 	u64 gstage_map_2m;
 	u64 ioeventfd_signals;
+	u64 coalesced_mmio;
 	u64 irqchip_accesses;
 	struct rvhv_exit_lat lat[RVHV_EXIT_NR];
 	/* not exported: see above */
@@ -164,7 +165,7 @@ struct rvhv_vm_stat {
 };
 
 /* The exit-latency histograms are being kept (module parameter). */
-DECLARE_STATIC_KEY_FALSE(rvhv_stats_hist);
+DECLARE_STATIC_KEY_TRUE(rvhv_stats_hist);
 /**
  * struct rvhv_stats_clock - get_cycles() ticks to nanoseconds
  * @mult: ns per tick, times 2^(64 - @shift) (below 2^64)
@@ -235,7 +236,7 @@ static __always_inline void rvhv_stat_guest_exit(struct rvhv_vcpu_stat *st,
 {
 	enum rvhv_exit_reason r;
 
-	if (!static_branch_unlikely(&rvhv_stats_hist)) {
+	if (!static_branch_likely(&rvhv_stats_hist)) {
 		st->exit_lat = NULL;
 		return;
 	}
