@@ -451,7 +451,7 @@ TEST_F(stats, vcpu_layout_and_reads)
 /* As kvm_binary_stats_test: several VMs and vCPUs, fds open together. */
 TEST(many_vms_and_fds)
 {
-	enum { NVM = 3, NVCPU = 2 };
+	enum { NVM = 2, NVCPU = 2 };
 	struct stats vs[NVM], cs[NVM][NVCPU], again;
 	struct vcpu *vc[NVM][NVCPU];
 	struct vm *vm[NVM];
