@@ -84,6 +84,7 @@ static int rvhv_cpu_online(unsigned int cpu)
 		c->saved_hstateen0 = csr_swap(CSR_HSTATEEN0, 0);
 	rvhv_tlb_cpu_online();
 	c->enabled = true;
+	rvhv_hwfile_cpu_online();
 	return 0;
 }
 
@@ -116,6 +117,7 @@ static int rvhv_cpu_offline(unsigned int cpu)
 	if (!c->enabled)
 		return 0;
 	c->enabled = false;
+	rvhv_hwfile_cpu_offline();
 	if (rvhv_kvm_loaded())
 		return 0;
 	/*
@@ -401,11 +403,18 @@ static int __init rvhv_init(void)
 		rvhv_tlb_exit();
 		return ret;
 	}
+	ret = rvhv_hwfile_module_init();
+	if (ret) {
+		rvhv_irqfd_module_exit();
+		rvhv_tlb_exit();
+		return ret;
+	}
 	preempt_notifier_inc();
 	ret = cpuhp_setup_state(CPUHP_AP_ONLINE_DYN, "rvhv:online",
 				rvhv_cpu_online, rvhv_cpu_offline);
 	if (ret < 0) {
 		preempt_notifier_dec();
+		rvhv_hwfile_module_exit();
 		rvhv_irqfd_module_exit();
 		rvhv_tlb_exit();
 		return ret;
@@ -426,6 +435,7 @@ static int __init rvhv_init(void)
 		debugfs_remove_recursive(rvhv_debugfs);
 		cpuhp_remove_state(rvhv_cpuhp_state);
 		preempt_notifier_dec();
+		rvhv_hwfile_module_exit();
 		rvhv_irqfd_module_exit();
 		rvhv_tlb_exit();
 		return ret;
@@ -450,6 +460,7 @@ static void __exit rvhv_exit(void)
 	debugfs_remove_recursive(rvhv_debugfs);
 	cpuhp_remove_state(rvhv_cpuhp_state);
 	preempt_notifier_dec();
+	rvhv_hwfile_module_exit();
 	rvhv_irqfd_module_exit();
 	rvhv_tlb_exit();
 }
