@@ -55,6 +55,7 @@
 
 struct rvhv_vm;
 struct rvhv_vcpu;
+struct seq_file;
 
 /* IDCs of a direct-mode APLIC: one per possible vCPU id (hart index). */
 #define RVHV_APLIC_NR_IDCS	64
@@ -390,6 +391,8 @@ int rvhv_hwfile_call(struct rvhv_imsic *imsic,
 /* Read-modify-write of a hardware file's register (inside @fn above). */
 int rvhv_hwfile_rmw(struct rvhv_imsic *imsic, unsigned long isel,
 		    unsigned long *old, unsigned long new, unsigned long wmask);
+/* debugfs rvhv/hgei */
+void rvhv_hwfile_show(struct seq_file *m);
 /* The VM is being freed, before its vCPUs: give back its files. */
 void rvhv_hwfile_release_vm(struct rvhv_vm *vm);
 

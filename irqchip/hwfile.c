@@ -50,9 +50,9 @@
  * ownership, every move of a file (allocation, G-stage mapping, freeing),
  * kvm.ko's arrival and CPU hotplug (its callbacks take it, inside the
  * hotplug lock; it never takes that lock); under it: rvhv_mmu.lock, a
- * vCPU's IMSIC lock.  Per CPU, rvhv_hgei_cpu.lock (a raw spinlock, taken
- * in the SGEI handler) protects that CPU's free files and their owners;
- * it nests inside a vCPU's IMSIC lock.  A file's registers are read and
+ * vCPU's IMSIC lock.  Per CPU, rvhv_hgei_cpu.lock (a raw spinlock)
+ * protects that CPU's free files and their owners; it nests inside a
+ * vCPU's IMSIC lock.  A file's registers are read and
  * written only on its CPU with interrupts off and the IMSIC lock held.
  *
  * Lifetimes: a file belongs to its struct rvhv_imsic from allocation to
@@ -65,6 +65,7 @@
 #include <linux/irqdomain.h>
 #include <linux/kvm.h>
 #include <linux/module.h>
+#include <linux/seq_file.h>
 #include <linux/smp.h>
 #include <asm/irq.h>
 
@@ -76,7 +77,9 @@ static_assert(BITS_PER_LONG == 64);
 
 /**
  * struct rvhv_hgei_cpu - one CPU's guest interrupt files
- * @lock: protects the rest (a raw spinlock: the SGEI handler takes it)
+ * @lock: protects the rest for readers on other CPUs (a raw spinlock,
+ *	taken with interrupts off); they change only on their own CPU with
+ *	interrupts off, where the SGEI handler reads them without it
  * @free: bit n: file n is free (bits 1..nr_files; none while rvhv does
  *	not hold the SGEI interrupt)
  * @owner: file n's IMSIC, or NULL
@@ -103,6 +106,8 @@ static DEFINE_PER_CPU(struct rvhv_hgei_cpu, rvhv_hgei_cpu);
  * @users: devices in hwaccel or auto mode (under @lock)
  * @gen: bumped whenever a file is freed or @held changes (atomic)
  * @nb: the module notifier (kvm.ko's arrival and departure)
+ * @moves: files taken for a vCPU (its first and every move), for debugfs
+ * @sgei: SGEI interrupts that woke a vCPU, for debugfs
  */
 static struct rvhv_hgei {
 	struct mutex lock;
@@ -115,6 +120,8 @@ static struct rvhv_hgei {
 	unsigned int users;
 	atomic_t gen;
 	struct notifier_block nb;
+	atomic_long_t moves;
+	atomic_long_t sgei;
 } rvhv_hgei = {
 	.lock = __MUTEX_INITIALIZER(rvhv_hgei.lock),
 };
@@ -384,6 +391,7 @@ static unsigned int hw_take_local(struct rvhv_imsic *imsic)
 		imsic->hw_pa = lc->msi_pa + file * IMSIC_MMIO_PAGE_SZ;
 		hw_copy(imsic, false);
 		WRITE_ONCE(imsic->hw_cpu, smp_processor_id());
+		atomic_long_inc(&rvhv_hgei.moves);
 		/* The file drives the VS external interrupt now. */
 		rvhv_imsic_update(imsic);
 	} else {
@@ -508,11 +516,17 @@ static irqreturn_t rvhv_sgei_handler(int irq, void *dev)
 
 	mask = csr_read(CSR_HGEIP) & csr_read(CSR_HGEIE);
 	csr_clear(CSR_HGEIE, mask);
-	raw_spin_lock(&hc->lock);
-	for_each_set_bit(i, &mask, BITS_PER_LONG)
-		if (hc->owner[i])
+	/*
+	 * Owners change only on their own CPU with interrupts off, so here
+	 * they are stable without the lock (and the kick's wake-up takes a
+	 * sleeping-lock-class spinlock, not to be nested in a raw one).
+	 */
+	for_each_set_bit(i, &mask, BITS_PER_LONG) {
+		if (hc->owner[i]) {
 			rvhv_vcpu_kick(hc->owner[i]->vcpu);
-	raw_spin_unlock(&hc->lock);
+			atomic_long_inc(&rvhv_hgei.sgei);
+		}
+	}
 	return IRQ_HANDLED;
 }
 
@@ -698,6 +712,29 @@ static int rvhv_hgei_module_event(struct notifier_block *nb,
 	}
 	mutex_unlock(&rvhv_hgei.lock);
 	return NOTIFY_OK;
+}
+
+/* debugfs rvhv/hgei: what rvhv holds, files in use per CPU, counters. */
+void rvhv_hwfile_show(struct seq_file *m)
+{
+	struct rvhv_hgei_cpu *hc;
+	unsigned long flags;
+	unsigned int cpu, used, i;
+
+	seq_printf(m, "files: %u\nheld: %d\nkvm: %d\nusers: %u\nmoves: %ld\nsgei: %ld\n",
+		   rvhv_hgei.nr_files, READ_ONCE(rvhv_hgei.held),
+		   READ_ONCE(rvhv_hgei.kvm), READ_ONCE(rvhv_hgei.users),
+		   atomic_long_read(&rvhv_hgei.moves),
+		   atomic_long_read(&rvhv_hgei.sgei));
+	for_each_online_cpu(cpu) {
+		hc = per_cpu_ptr(&rvhv_hgei_cpu, cpu);
+		used = 0;
+		raw_spin_lock_irqsave(&hc->lock, flags);
+		for (i = 1; i < BITS_PER_LONG; i++)
+			used += !!hc->owner[i];
+		raw_spin_unlock_irqrestore(&hc->lock, flags);
+		seq_printf(m, "cpu%u: %u\n", cpu, used);
+	}
 }
 
 int rvhv_hwfile_module_init(void)
