@@ -696,8 +696,10 @@ TEST(hostile)
 		imsic_set(h.fd, isel, -1UL);
 	/* Sane again: it still works */
 	file_on(&h);
-	for (i = 0; i < 2; i++)
+	for (i = 0; i < 4; i++) {
+		isel_w(&h, IMSIC_EIE0 + 2 * i, i ? 0 : ~0UL);
 		isel_w(&h, IMSIC_EIP0 + 2 * i, 0);
+	}
 	EXPECT_EQ(0, signal_msi(h.vm, 17));
 	EXPECT_EQ(1, gwait(&h, 1)) TH_LOG("spurious %lu", h.sh->spurious);
 	/* VM fd first, then the device's, then the vCPU's */
@@ -716,7 +718,7 @@ TEST(hostile)
 	EXPECT_EQ(0, hgei_field("cpu0") + hgei_field("cpu1"));
 	/* A fresh file is clean */
 	HVM_OR_SKIP(&h, KVM_DEV_RISCV_AIA_MODE_HWACCEL);
-	for (i = 0; i < 2; i++) {
+	for (i = 0; i < 4; i++) {
 		EXPECT_EQ(0, isel_r(&h, IMSIC_EIP0 + 2 * i));
 		EXPECT_EQ(0, isel_r(&h, IMSIC_EIE0 + 2 * i));
 	}
