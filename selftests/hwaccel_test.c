@@ -26,7 +26,6 @@
 
 #define NR_SRCS		8
 #define NR_IDS		63
-#define KVM_MODULE	"/lib/modules/kvm.ko"
 
 static int attr_op(int fd, unsigned long op, uint32_t group, uint64_t attr,
 		   void *val)
@@ -82,6 +81,21 @@ static int create_aia(struct vm *vm)
 	return ioctl(vm->fd, KVM_CREATE_DEVICE, &cd) ? -errno : (int)cd.fd;
 }
 
+/* 0 when a new device of @vm takes neither hwaccel nor auto (-EINVAL). */
+static int hw_modes_refused(struct vm *vm)
+{
+	int fd = create_aia(vm), r1, r2;
+
+	if (fd < 0)
+		return fd;
+	r1 = cfg_set(fd, KVM_DEV_RISCV_AIA_CONFIG_MODE,
+		     KVM_DEV_RISCV_AIA_MODE_HWACCEL);
+	r2 = cfg_set(fd, KVM_DEV_RISCV_AIA_CONFIG_MODE,
+		     KVM_DEV_RISCV_AIA_MODE_AUTO);
+	close(fd);
+	return r1 == -EINVAL && r2 == -EINVAL ? 0 : -1;
+}
+
 static int signal_msi(struct vm *vm, uint32_t data)
 {
 	struct kvm_msi m = { .address_lo = AIA_IMSIC_BASE, .data = data };
@@ -93,36 +107,13 @@ static int signal_msi(struct vm *vm, uint32_t data)
 static long hgei_field(const char *key)
 {
 	const char *txt = rvhv_read_file(RVHV_DEBUGFS "hgei");
-	char k[32];
-	const char *p;
 
-	if (!txt)
-		return -1;
-	snprintf(k, sizeof(k), "%s: ", key);
-	p = strstr(txt, k);
-	return p ? strtol(p + strlen(k), NULL, 0) : -1;
+	return txt ? rvhv_field(txt, key) : -1;
 }
 
-/* debugfs rvhv/vms: @key of this process's VM number @nth, or -1. */
 static long vms_field(int nth, const char *key)
 {
-	const char *txt = rvhv_read_file(RVHV_DEBUGFS "vms");
-	char pid[32], k[32];
-	const char *p, *end;
-
-	if (!txt)
-		return -1;
-	snprintf(pid, sizeof(pid), "vm pid=%d ", getpid());
-	for (p = strstr(txt, pid); p && nth--; p = strstr(p + 1, pid))
-		;
-	if (!p)
-		return -1;
-	end = strchr(p, '\n');
-	snprintf(k, sizeof(k), " %s=", key);
-	p = strstr(p, k);
-	if (!p || (end && p > end))
-		return -1;
-	return strtol(p + strlen(k), NULL, 0);
+	return rvhv_vms_field(nth, key);
 }
 
 static bool kvm_module_loaded(void)
@@ -130,22 +121,6 @@ static bool kvm_module_loaded(void)
 	const char *m = rvhv_read_file("/proc/modules");
 
 	return m && (!strncmp(m, "kvm ", 4) || strstr(m, "\nkvm "));
-}
-
-static int kvm_module_load(void)
-{
-	int fd = open(KVM_MODULE, O_RDONLY | O_CLOEXEC), r;
-
-	if (fd < 0)
-		return -errno;
-	r = syscall(SYS_finit_module, fd, "", 0) ? -errno : 0;
-	close(fd);
-	return r;
-}
-
-static int kvm_module_unload(void)
-{
-	return syscall(SYS_delete_module, "kvm", O_NONBLOCK) ? -errno : 0;
 }
 
 static void pin(int cpu)
@@ -233,7 +208,7 @@ static int hvm_create(struct hvm *h, uint32_t mode, bool start)
 	VM_CHECK(h->fd >= 0, "KVM_CREATE_DEVICE: %s", strerror(-h->fd));
 	r = cfg_set(h->fd, KVM_DEV_RISCV_AIA_CONFIG_MODE, mode);
 	if (r == -EINVAL && !dev_is_kvm() && kvm_module_loaded() &&
-	    !kvm_module_unload())
+	    !rvhv_unload_module("kvm"))
 		r = cfg_set(h->fd, KVM_DEV_RISCV_AIA_CONFIG_MODE, mode);
 	if (r) {
 		hvm_free(h);
@@ -383,13 +358,7 @@ TEST(modes)
 	if (!dev_is_kvm()) {
 		vm = vm_create();
 		ASSERT_EQ(0, vm_enable_cap_try(vm, RVHV_CAP_AIA_DIRECT, 1));
-		fd = create_aia(vm);
-		ASSERT_LE(0, fd);
-		EXPECT_EQ(-EINVAL, cfg_set(fd, KVM_DEV_RISCV_AIA_CONFIG_MODE,
-					   KVM_DEV_RISCV_AIA_MODE_HWACCEL));
-		EXPECT_EQ(-EINVAL, cfg_set(fd, KVM_DEV_RISCV_AIA_CONFIG_MODE,
-					   KVM_DEV_RISCV_AIA_MODE_AUTO));
-		close(fd);
+		EXPECT_EQ(0, hw_modes_refused(vm));
 		vm_free(vm);
 		EXPECT_EQ(0, hgei_field("users"));
 	}
@@ -768,7 +737,6 @@ TEST(kvm_coexist)
 	struct hvm a, k;
 	long before;
 	struct vm *vm;
-	int fd;
 
 	if (dev_is_kvm())
 		SKIP(return, "rvhv's coexistence with kvm.ko: run on rvhv");
@@ -779,7 +747,7 @@ TEST(kvm_coexist)
 	EXPECT_EQ(before, vms_field(0, "irqchip"));
 	EXPECT_EQ(1, gwait(&a, 1));
 
-	ASSERT_EQ(0, kvm_module_load());
+	ASSERT_EQ(0, rvhv_load_module(KVM_KO, ""));
 	EXPECT_EQ(0, hgei_field("held"));
 	EXPECT_EQ(1, hgei_field("kvm"));
 	EXPECT_EQ(0, hgei_field("cpu0") + hgei_field("cpu1"));
@@ -793,13 +761,7 @@ TEST(kvm_coexist)
 		  cfg_get(a.fd, KVM_DEV_RISCV_AIA_CONFIG_MODE));
 	/* No new hwaccel or auto device on rvhv */
 	vm = vm_create();
-	fd = create_aia(vm);
-	ASSERT_LE(0, fd);
-	EXPECT_EQ(-EINVAL, cfg_set(fd, KVM_DEV_RISCV_AIA_CONFIG_MODE,
-				   KVM_DEV_RISCV_AIA_MODE_HWACCEL));
-	EXPECT_EQ(-EINVAL, cfg_set(fd, KVM_DEV_RISCV_AIA_CONFIG_MODE,
-				   KVM_DEV_RISCV_AIA_MODE_AUTO));
-	close(fd);
+	EXPECT_EQ(0, hw_modes_refused(vm));
 	vm_free(vm);
 	/* kvm.ko's hwaccel VM beside it: each its own interrupts */
 	setenv("RVHV_DEV", "/dev/kvm", 1);
@@ -820,7 +782,7 @@ TEST(kvm_coexist)
 	hvm_free(&k);
 
 	/* kvm.ko gone: rvhv takes the files again */
-	EXPECT_EQ(0, kvm_module_unload());
+	EXPECT_EQ(0, rvhv_unload_module("kvm"));
 	EXPECT_EQ(0, hgei_field("kvm"));
 	EXPECT_EQ(1, hgei_field("held"));
 	cmd(&a, AIA_W32N, AIA_IMSIC_BASE, 5, 1);
