@@ -17,8 +17,11 @@
  *   attributes do not exist: -ENXIO);
  * - MSI delivery mode (domaincfg.DM = 1), kvm.ko's, on hosts with Ssaia
  *   for a VM without RVHV_CAP_AIA_DIRECT: an emulated IMSIC interrupt
- *   file per vCPU ("emul" mode; no hardware guest files), which the APLIC
- *   forwards to, irqchip/imsic.c.
+ *   file per vCPU ("emul" mode), which the APLIC forwards to,
+ *   irqchip/imsic.c; in "hwaccel" and "auto" modes, where the host has
+ *   IMSIC guest interrupt files and kvm.ko does not hold them, a vCPU's
+ *   file lives in a hardware guest file of the CPU it runs on,
+ *   irqchip/hwfile.c.
  * On a host without Ssaia and without the capability, KVM_CREATE_DEVICE
  * gets -ENODEV, what kvm.ko answers on a host without AIA.  See
  * Documentation/rvhv.rst, "In-kernel AIA".

@@ -9,12 +9,16 @@
  * ADDR_IMSIC address: seteipnum_le at offset 0, seteipnum_be at 4, by
  * any vCPU (an IPI without an exit), the APLIC in MSI mode, or
  * KVM_SIGNAL_MSI) set eip bits; the guest's own accesses go through its
- * AIA CSRs: with hstatus.VGEIN = 0 (rvhv gives no hardware guest file)
- * and, on Smstateen hosts, hstateen0.IMSIC clear, its sireg accesses with
+ * AIA CSRs: with hstatus.VGEIN = 0 (emul mode, or no hardware guest
+ * file for the vCPU in auto mode) and, on Smstateen hosts,
+ * hstateen0.IMSIC clear, its sireg accesses with
  * siselect in 0x70..0xFF and its stopei accesses trap as virtual
  * instructions and are emulated here.  The vCPU's VS external interrupt
  * is raised while eidelivery is 1 and topei is non-zero (RVHV_IRQ_IMSIC,
- * OR'ed into hvip.VSEIP with the other lines).
+ * OR'ed into hvip.VSEIP with the other lines).  In hwaccel and auto
+ * modes the registers may live in a hardware guest file instead
+ * (irqchip/hwfile.c: rvhv_imsic.hw_cpu >= 0); MSIs and GRP_IMSIC go
+ * there then, and the software registers are stale until it moves back.
  *
  * Locks: struct rvhv_imsic.lock (a spinlock, irqs off: MSIs come from
  * irqfd wake-ups and other vCPUs) protects the file.  Lifetime: allocated
