@@ -84,6 +84,7 @@ static int rvhv_cpu_online(unsigned int cpu)
 		c->saved_hstateen0 = csr_swap(CSR_HSTATEEN0, 0);
 	rvhv_tlb_cpu_online();
 	c->enabled = true;
+	rvhv_hwfile_cpu_online();
 	return 0;
 }
 
@@ -116,6 +117,7 @@ static int rvhv_cpu_offline(unsigned int cpu)
 	if (!c->enabled)
 		return 0;
 	c->enabled = false;
+	rvhv_hwfile_cpu_offline();
 	if (rvhv_kvm_loaded())
 		return 0;
 	/*
@@ -320,19 +322,42 @@ static int rvhv_vms_show(struct seq_file *m, void *unused)
 		   rvhv_vmid_hwm());
 	mutex_lock(&rvhv_vms_lock);
 	list_for_each_entry(vm, &rvhv_vms, list) {
+		u64 exits = 0, irqchip = 0;
+		unsigned int i;
+
+		/*
+		 * Racy sums of the vCPUs' counters, for tests and people; a
+		 * vCPU stays until its VM, which is on the list, is freed.
+		 */
+		for (i = 0; i < RVHV_MAX_VCPUS; i++) {
+			struct rvhv_vcpu *v = rvhv_vm_vcpu(vm, i);
+
+			if (!v)
+				continue;
+			exits += READ_ONCE(v->stat.exits);
+			irqchip += READ_ONCE(v->stat.irqchip);
+		}
 		word = READ_ONCE(vm->vmid.word);
-		seq_printf(m, "vm pid=%d vmid=%lu generation=%llu fence_reqs=%lld fences=%lld fence_ipis=%lld fence_full=%lld irqfds=%u\n",
+		seq_printf(m, "vm pid=%d vmid=%lu generation=%llu fence_reqs=%lld fences=%lld fence_ipis=%lld fence_full=%lld irqfds=%u exits=%llu irqchip=%llu\n",
 			   vm->pid, rvhv_vmid_of(word), rvhv_vmid_gen_of(word),
 			   atomic64_read(&vm->fence_stat.reqs),
 			   atomic64_read(&vm->fence_stat.fences),
 			   atomic64_read(&vm->fence_stat.ipis),
 			   atomic64_read(&vm->fence_stat.full),
-			   READ_ONCE(vm->eventfds.nr_irqfds));
+			   READ_ONCE(vm->eventfds.nr_irqfds), exits, irqchip);
 	}
 	mutex_unlock(&rvhv_vms_lock);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(rvhv_vms);
+
+/* Hardware guest interrupt files (irqchip/hwfile.c). */
+static int rvhv_hgei_show(struct seq_file *m, void *unused)
+{
+	rvhv_hwfile_show(m);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(rvhv_hgei);
 
 /* Per CPU: the TLB ownership rules' counters (mmu/tlb.c). */
 static int rvhv_tlb_stats_show(struct seq_file *m, void *unused)
@@ -401,11 +426,18 @@ static int __init rvhv_init(void)
 		rvhv_tlb_exit();
 		return ret;
 	}
+	ret = rvhv_hwfile_module_init();
+	if (ret) {
+		rvhv_irqfd_module_exit();
+		rvhv_tlb_exit();
+		return ret;
+	}
 	preempt_notifier_inc();
 	ret = cpuhp_setup_state(CPUHP_AP_ONLINE_DYN, "rvhv:online",
 				rvhv_cpu_online, rvhv_cpu_offline);
 	if (ret < 0) {
 		preempt_notifier_dec();
+		rvhv_hwfile_module_exit();
 		rvhv_irqfd_module_exit();
 		rvhv_tlb_exit();
 		return ret;
@@ -420,12 +452,15 @@ static int __init rvhv_init(void)
 	debugfs_create_file("vms", 0444, rvhv_debugfs, NULL, &rvhv_vms_fops);
 	debugfs_create_file("tlb", 0444, rvhv_debugfs, NULL,
 			    &rvhv_tlb_stats_fops);
+	debugfs_create_file("hgei", 0444, rvhv_debugfs, NULL,
+			    &rvhv_hgei_fops);
 
 	ret = misc_register(&rvhv_dev);
 	if (ret) {
 		debugfs_remove_recursive(rvhv_debugfs);
 		cpuhp_remove_state(rvhv_cpuhp_state);
 		preempt_notifier_dec();
+		rvhv_hwfile_module_exit();
 		rvhv_irqfd_module_exit();
 		rvhv_tlb_exit();
 		return ret;
@@ -450,6 +485,7 @@ static void __exit rvhv_exit(void)
 	debugfs_remove_recursive(rvhv_debugfs);
 	cpuhp_remove_state(rvhv_cpuhp_state);
 	preempt_notifier_dec();
+	rvhv_hwfile_module_exit();
 	rvhv_irqfd_module_exit();
 	rvhv_tlb_exit();
 }

@@ -123,6 +123,8 @@ void rvhv_vm_put(struct rvhv_vm *vm)
 
 	/* irqfds reach the APLIC and vCPUs: they go first. */
 	rvhv_eventfds_destroy(vm);
+	/* Hardware guest files kick their vCPUs (SGEI): before those go. */
+	rvhv_hwfile_release_vm(vm);
 	for (i = 0; i < RVHV_MAX_VCPUS; i++)
 		if (vm->vcpus[i])
 			rvhv_vcpu_free(vm->vcpus[i]);

@@ -128,6 +128,15 @@ void rvhv_mmu_destroy(struct rvhv_vm *vm);
 long rvhv_set_user_memory_region(struct rvhv_vm *vm,
 				 const struct kvm_userspace_memory_region2 *mem);
 
+/*
+ * Map the 4 KiB host physical page @pa (a device page: an IMSIC guest
+ * interrupt file, irqchip/hwfile.c) at @gpa, writable, and fence every
+ * hart; unmap the page at @gpa and fence.  Process context; may sleep.
+ * 0 or -ENOMEM.
+ */
+int rvhv_gstage_map_mmio(struct rvhv_vm *vm, u64 gpa, phys_addr_t pa);
+void rvhv_gstage_unmap_page(struct rvhv_vm *vm, u64 gpa);
+
 /* Physical page number of the G-stage root, for hgatp.PPN. */
 unsigned long rvhv_mmu_root_ppn(struct rvhv_vm *vm);
 

@@ -99,6 +99,31 @@ static inline long rvhv_field(const char *text, const char *key)
 }
 
 #define RVHV_DEBUGFS "/sys/kernel/debug/rvhv/"
+
+/*
+ * debugfs vms: field @key ("key=N") of this process's VM number @nth
+ * (0: the first listed), or -1.
+ */
+static inline long rvhv_vms_field(int nth, const char *key)
+{
+	const char *txt = rvhv_read_file(RVHV_DEBUGFS "vms");
+	char pid[32], k[32];
+	const char *p, *end;
+
+	if (!txt)
+		return -1;
+	snprintf(pid, sizeof(pid), "vm pid=%d ", getpid());
+	for (p = strstr(txt, pid); p && nth--; p = strstr(p + 1, pid))
+		;
+	if (!p)
+		return -1;
+	end = strchr(p, '\n');
+	snprintf(k, sizeof(k), " %s=", key);
+	p = strstr(p, k);
+	if (!p || (end && p > end))
+		return -1;
+	return strtol(p + strlen(k), NULL, 0);
+}
 #define RVHV_KO "/lib/modules/rvhv.ko"
 #define KVM_KO "/lib/modules/kvm.ko"
 

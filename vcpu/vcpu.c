@@ -75,6 +75,9 @@ static void rvhv_vcpu_load_hstate(struct rvhv_vcpu *vcpu)
 	u64 hstateen0 = vcpu->csr.hstateen0;
 
 	if (rvhv_host.smstateen) {
+		/* A hardware guest file: the guest's IMSIC CSRs too. */
+		if (vcpu->ctx.hstatus & HSTATUS_VGEIN)
+			hstateen0 |= SMSTATEEN0_AIA_IMSIC;
 		csr_write(CSR_HSTATEEN0, hstateen0);
 		if (hstateen0 & SMSTATEEN0_SSTATEEN0)
 			vcpu->host_sstateen0 = csr_swap(CSR_SSTATEEN0,
@@ -302,8 +305,11 @@ static bool rvhv_vcpu_irq_ready(struct rvhv_vcpu *vcpu)
 
 	preempt_disable();
 	rvhv_vcpu_sync_irqs(vcpu);
-	pending = (csr_read(CSR_HIP) >> VSIP_TO_HVIP_SHIFT) &
-		  csr_read(CSR_VSIE);
+	pending = csr_read(CSR_HIP) >> VSIP_TO_HVIP_SHIFT;
+	/* A hardware guest file's interrupt is its hgeip bit (SGEI). */
+	if (rvhv_hwfile_pending(vcpu))
+		pending |= IE_EIE;
+	pending &= csr_read(CSR_VSIE);
 	preempt_enable();
 	return pending & (IE_SIE | IE_TIE | IE_EIE);
 }
@@ -328,8 +334,11 @@ static void rvhv_vcpu_block(struct rvhv_vcpu *vcpu)
 {
 	DEFINE_WAIT(wait);
 
-	if (vcpu->halted)
+	if (vcpu->halted) {
 		rvhv_timer_arm_wakeup(vcpu);
+		/* Its hardware guest file's interrupt wakes it too. */
+		rvhv_hwfile_wake(vcpu, true);
+	}
 	for (;;) {
 		prepare_to_wait(&vcpu->wait, &wait, TASK_INTERRUPTIBLE);
 		if (rvhv_vcpu_runnable(vcpu) || signal_pending(current))
@@ -338,6 +347,7 @@ static void rvhv_vcpu_block(struct rvhv_vcpu *vcpu)
 	}
 	finish_wait(&vcpu->wait, &wait);
 	rvhv_timer_cancel_wakeup(vcpu);
+	rvhv_hwfile_wake(vcpu, false);
 	if (vcpu->halted && rvhv_vcpu_irq_ready(vcpu)) {
 		vcpu->halted = false;
 		vcpu->stat.halt_wakeup++;
@@ -405,6 +415,8 @@ static bool rvhv_user_work_pending(void)
 static bool rvhv_enter_guest(struct rvhv_vcpu *vcpu)
 {
 	struct rvhv_vm *vm = vcpu->vm;
+	unsigned long vgein;
+	int file;
 	u64 word;
 
 	local_irq_disable();
@@ -417,6 +429,23 @@ static bool rvhv_enter_guest(struct rvhv_vcpu *vcpu)
 		WRITE_ONCE(vcpu->mode, RVHV_OUTSIDE_GUEST);
 		local_irq_enable();
 		return false;
+	}
+	/*
+	 * hstatus.VGEIN: the vCPU's hardware guest file here, or none (its
+	 * registers in software); a file left on another CPU is moved first.
+	 */
+	file = rvhv_hwfile_vgein(vcpu);
+	if (unlikely(file < 0)) {
+		WRITE_ONCE(vcpu->mode, RVHV_OUTSIDE_GUEST);
+		local_irq_enable();
+		return false;
+	}
+	vgein = (unsigned long)file << HSTATUS_VGEIN_SHIFT;
+	if (unlikely(vgein != (vcpu->ctx.hstatus & HSTATUS_VGEIN))) {
+		vcpu->ctx.hstatus = (vcpu->ctx.hstatus & ~HSTATUS_VGEIN) | vgein;
+		if (rvhv_host.smstateen)
+			csr_write(CSR_HSTATEEN0, vcpu->csr.hstateen0 |
+				  (vgein ? SMSTATEEN0_AIA_IMSIC : 0));
 	}
 	rvhv_vcpu_sync_irqs(vcpu);
 	/*
@@ -530,6 +559,10 @@ static int rvhv_vcpu_run(struct rvhv_vcpu *vcpu)
 			continue;
 		}
 		cond_resched();
+		/* A hardware guest file on this CPU (hwaccel, auto). */
+		ret = rvhv_hwfile_update(vcpu);
+		if (ret <= 0)
+			break;
 		rvhv_vmid_update(&vcpu->vm->vmid);
 		if (!rvhv_enter_guest(vcpu))
 			continue;
