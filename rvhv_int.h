@@ -354,6 +354,31 @@ enum rvhv_vcpu_mode {
 enum rvhv_request {
 	RVHV_REQ_STOP,		/* mp_state became STOPPED: block */
 	RVHV_REQ_START,		/* HSM hart_start: reset to start_pc/a1 */
+	RVHV_REQ_STEAL,		/* loaded again: account steal time (SBI STA) */
+};
+
+/* rvhv_sta.shmem when the guest has no steal-time area */
+#define RVHV_STA_OFF		(~0ULL)
+
+/**
+ * struct rvhv_sta - a vCPU's SBI STA (steal-time accounting) state, owned
+ * by vcpu/sbi_sta.c
+ * @shmem: guest physical address of the guest's struct sbi_sta_struct
+ *	(ONE_REG SBI_STATE STA shmem_lo/shmem_hi), or RVHV_STA_OFF
+ * @run_delay: the vCPU thread's sched_info.run_delay (ns) when steal time
+ *	was last accounted
+ * @pid: the thread @run_delay belongs to; another thread (or 0, after a
+ *	ONE_REG write or a reset) takes it as the new starting point
+ *	instead of adding the difference
+ *
+ * Protected by vcpu->mutex: only the vCPU's KVM_RUN thread (SBI calls,
+ * the update before guest entry) and ONE_REG use it.  A vCPU reset (HSM
+ * start) turns it off, as kvm.ko's.
+ */
+struct rvhv_sta {
+	u64 shmem;
+	u64 run_delay;
+	pid_t pid;
 };
 
 /* Why the last KVM_RUN exit needs completing on the next KVM_RUN. */
@@ -406,8 +431,9 @@ enum rvhv_pending {
  * @insn_len: length (2 or 4) of the instruction being emulated
  * @mode: RVHV_IN_GUEST while the world switch may be in the guest (set
  *	with interrupts off); a kick sends an IPI then
- * @requests: RVHV_REQ_* bits, set by other threads, consumed by the
- *	vCPU's thread before it enters the guest
+ * @requests: RVHV_REQ_* bits, set by other threads (and by vcpu_load:
+ *	RVHV_REQ_STEAL), consumed by the vCPU's thread before it enters the
+ *	guest
  * @irq_pending: VS interrupt bits (hvip positions, and RVHV_IRQ_APLIC and
  *	RVHV_IRQ_IMSIC) to be raised ...
  * @irq_pending_mask: ... or lowered, on the next guest entry: set by
@@ -423,6 +449,7 @@ enum rvhv_pending {
  * @mp_state: KVM_MP_STATE_RUNNABLE or KVM_MP_STATE_STOPPED
  * @start_pc: HSM hart_start address, applied by RVHV_REQ_START
  * @start_a1: HSM hart_start opaque value (guest a1)
+ * @sta: SBI STA state (struct rvhv_sta)
  * @batch: the guest's RVHV_SBI_BATCH array while rvhv runs it
  * @console_len: bytes in @console_buf
  * @console_buf: legacy console output coalesced in the kernel (when the
@@ -475,6 +502,7 @@ struct rvhv_vcpu {
 	unsigned int mp_state;
 	unsigned long start_pc;
 	unsigned long start_a1;
+	struct rvhv_sta sta;
 	struct rvhv_sbi_batch_entry batch[RVHV_SBI_BATCH_MAX];
 	unsigned int console_len;
 	char console_buf[RVHV_CONSOLE_BUF];
@@ -591,6 +619,19 @@ void rvhv_sbi_complete(struct rvhv_vcpu *vcpu);
 bool rvhv_sbi_ext_available(unsigned int kvm_ext);
 /* Is it enabled by default for a new vCPU? */
 bool rvhv_sbi_ext_default_on(unsigned int kvm_ext);
+
+/*
+ * vcpu/sbi_sta.c: SBI STA.  rvhv_sta_update() runs in KVM_RUN before the
+ * guest is entered after a vcpu_load (RVHV_REQ_STEAL); the ONE_REG
+ * accessors take the register number within KVM_REG_RISCV_SBI_STA and
+ * return 0 or kvm.ko's errno.
+ */
+void rvhv_sta_reset(struct rvhv_vcpu *vcpu);
+void rvhv_sta_update(struct rvhv_vcpu *vcpu);
+int rvhv_sta_get_reg(struct rvhv_vcpu *vcpu, unsigned long num,
+		     unsigned long *val);
+int rvhv_sta_set_reg(struct rvhv_vcpu *vcpu, unsigned long num,
+		     unsigned long val);
 
 /*
  * vcpu/console.c: coalesced legacy console output.  Called by KVM_RUN

@@ -37,6 +37,7 @@ static const struct rvhv_sbi_ext *const rvhv_sbi_exts[KVM_RISCV_SBI_EXT_MAX] = {
 	[KVM_RISCV_SBI_EXT_EXPERIMENTAL] = &rvhv_sbi_ext_experimental,
 	[KVM_RISCV_SBI_EXT_VENDOR]	 = &rvhv_sbi_ext_vendor,
 	[KVM_RISCV_SBI_EXT_DBCN]	 = &rvhv_sbi_ext_dbcn,
+	[KVM_RISCV_SBI_EXT_STA]		 = &rvhv_sbi_ext_sta,
 };
 
 /* The extension an SBI extension id belongs to: a switch, no search. */
@@ -61,6 +62,8 @@ static const struct rvhv_sbi_ext *rvhv_sbi_lookup(unsigned long eid)
 		return &rvhv_sbi_ext_srst;
 	case SBI_EXT_DBCN:
 		return &rvhv_sbi_ext_dbcn;
+	case SBI_EXT_STA:
+		return &rvhv_sbi_ext_sta;
 	case SBI_EXT_VENDOR_START ... SBI_EXT_VENDOR_END:
 		return &rvhv_sbi_ext_vendor;
 	case RVHV_SBI_EXT:

@@ -100,6 +100,7 @@ extern const struct rvhv_sbi_ext rvhv_sbi_ext_ipi;	/* sbi_ipi.c */
 extern const struct rvhv_sbi_ext rvhv_sbi_ext_rfence;	/* sbi_ipi.c */
 extern const struct rvhv_sbi_ext rvhv_sbi_ext_rvhv;	/* sbi_batch.c */
 extern const struct rvhv_sbi_ext rvhv_sbi_ext_dbcn;	/* sbi_forward.c */
+extern const struct rvhv_sbi_ext rvhv_sbi_ext_sta;	/* sbi_sta.c */
 extern const struct rvhv_sbi_ext rvhv_sbi_ext_experimental;
 extern const struct rvhv_sbi_ext rvhv_sbi_ext_vendor;
 

@@ -135,6 +135,9 @@ static void rvhv_vcpu_load(struct rvhv_vcpu *vcpu, int cpu)
 		rvhv_fp_save(&vcpu->host_fp);
 		rvhv_fp_restore(&vcpu->fp);
 	}
+	/* The time it waited for this CPU goes into its steal time. */
+	if (vcpu->sta.shmem != RVHV_STA_OFF)
+		set_bit(RVHV_REQ_STEAL, &vcpu->requests);
 	vcpu->cpu = cpu;
 }
 
@@ -505,6 +508,8 @@ static int rvhv_vcpu_run(struct rvhv_vcpu *vcpu)
 				rvhv_vcpu_apply_start(vcpu);
 			if (test_and_clear_bit(RVHV_REQ_STOP, &vcpu->requests))
 				vcpu->halted = false;
+			if (test_and_clear_bit(RVHV_REQ_STEAL, &vcpu->requests))
+				rvhv_sta_update(vcpu);
 		}
 		if (unlikely(vcpu->halted || rvhv_vcpu_stopped(vcpu))) {
 			/* An idle guest's buffered console output goes out. */
@@ -695,6 +700,7 @@ static void rvhv_vcpu_reset(struct rvhv_vcpu *vcpu)
 	vcpu->irq_pending_mask = RVHV_IRQ_EXT_LINES;
 	if (!rvhv_use_sstc)
 		hrtimer_cancel(&vcpu->timer);
+	rvhv_sta_reset(vcpu);
 }
 
 /* Free a vCPU whose fd is gone (the VM is being freed). */
