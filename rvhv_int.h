@@ -10,6 +10,7 @@
 #include <linux/hrtimer.h>
 #include <linux/kvm.h>
 #include <linux/list.h>
+#include <linux/minmax.h>
 #include <linux/mm_types.h>
 #include <linux/mutex.h>
 #include <linux/percpu.h>
@@ -353,9 +354,16 @@ enum rvhv_vcpu_mode {
 /* struct rvhv_vcpu.requests: work for the vCPU's own thread */
 enum rvhv_request {
 	RVHV_REQ_STOP,		/* mp_state became STOPPED: block */
-	RVHV_REQ_START,		/* HSM hart_start: reset to start_pc/a1 */
+	RVHV_REQ_START,		/* HSM hart_start, SBI SUSP: reset to start_pc/a1 */
 	RVHV_REQ_STEAL,		/* loaded again: account steal time (SBI STA) */
 };
+
+/*
+ * SBI_EXT ids (vcpu->sbi_ext bits) run up to KVM_RISCV_SBI_EXT_MAX of the
+ * <asm/kvm.h> rvhv is built against, and to SUSP (RVHV_RISCV_SBI_EXT_SUSP,
+ * uapi/linux/rvhv.h), which Linux 6.12's lacks.
+ */
+#define RVHV_SBI_EXT_MAX	MAX(KVM_RISCV_SBI_EXT_MAX, RVHV_RISCV_SBI_EXT_SUSP + 1)
 
 /* rvhv_sta.shmem when the guest has no steal-time area */
 #define RVHV_STA_OFF		(~0ULL)
@@ -373,7 +381,7 @@ enum rvhv_request {
  *
  * Protected by vcpu->mutex: only the vCPU's KVM_RUN thread (SBI calls,
  * the update before guest entry) and ONE_REG use it.  A vCPU reset (HSM
- * start) turns it off, as kvm.ko's.
+ * start, SUSP resume) turns it off, as kvm.ko's.
  */
 struct rvhv_sta {
 	u64 shmem;
@@ -447,8 +455,9 @@ enum rvhv_pending {
  * @timer_next: the software timer's deadline in guest time (no Sstc)
  * @mp_lock: protects @mp_state, @start_pc, @start_a1 (HSM from any vCPU)
  * @mp_state: KVM_MP_STATE_RUNNABLE or KVM_MP_STATE_STOPPED
- * @start_pc: HSM hart_start address, applied by RVHV_REQ_START
- * @start_a1: HSM hart_start opaque value (guest a1)
+ * @start_pc: HSM hart_start (or SBI SUSP resume) address, applied by
+ *	RVHV_REQ_START
+ * @start_a1: its opaque value (guest a1)
  * @sta: SBI STA state (struct rvhv_sta)
  * @batch: the guest's RVHV_SBI_BATCH array while rvhv runs it
  * @console_len: bytes in @console_buf
@@ -481,7 +490,7 @@ struct rvhv_vcpu {
 	unsigned long host_sstateen0;
 	unsigned long timer_state;
 	DECLARE_BITMAP(isa_ext, KVM_RISCV_ISA_EXT_MAX);
-	DECLARE_BITMAP(sbi_ext, KVM_RISCV_SBI_EXT_MAX);
+	DECLARE_BITMAP(sbi_ext, RVHV_SBI_EXT_MAX);
 	unsigned long mvendorid;
 	unsigned long marchid;
 	unsigned long mimpid;
@@ -557,6 +566,12 @@ void rvhv_vcpu_set_irq(struct rvhv_vcpu *vcpu, unsigned int irq, bool level);
  */
 int rvhv_vcpu_hart_start(struct rvhv_vcpu *vcpu, unsigned long pc,
 			 unsigned long a1);
+/*
+ * SBI SUSP: the vCPU's next KVM_RUN resets it and starts it at @pc with
+ * a0 = its hartid, a1 = @a1, as an HSM start would; it stays runnable.
+ */
+void rvhv_vcpu_request_reset(struct rvhv_vcpu *vcpu, unsigned long pc,
+			     unsigned long a1);
 /* Stop a vCPU (itself, or another: SRST); it blocks in KVM_RUN. */
 void rvhv_vcpu_stop(struct rvhv_vcpu *vcpu);
 /* Is it stopped (HSM hart_get_status)? */

@@ -51,7 +51,7 @@
 #define RVHV_MAX_REG_IDS	(RVHV_NR_CONFIG + RVHV_NR_CORE + RVHV_NR_CSR + \
 				 RVHV_NR_AIA_CSR + RVHV_NR_SMSTATEEN_CSR + \
 				 RVHV_NR_TIMER + 2 * RVHV_NR_FP + \
-				 KVM_RISCV_ISA_EXT_MAX + KVM_RISCV_SBI_EXT_MAX + \
+				 KVM_RISCV_ISA_EXT_MAX + RVHV_SBI_EXT_MAX + \
 				 RVHV_NR_SBI_STA)
 
 /* The single-letter extensions: bits 0..25 of the CONFIG isa register. */
@@ -256,8 +256,8 @@ void rvhv_vcpu_config_init(struct rvhv_vcpu *vcpu)
 		if (rvhv_isa_ext_available(i))
 			__set_bit(i, vcpu->isa_ext);
 
-	bitmap_zero(vcpu->sbi_ext, KVM_RISCV_SBI_EXT_MAX);
-	for (i = 0; i < KVM_RISCV_SBI_EXT_MAX; i++)
+	bitmap_zero(vcpu->sbi_ext, RVHV_SBI_EXT_MAX);
+	for (i = 0; i < RVHV_SBI_EXT_MAX; i++)
 		if (rvhv_sbi_ext_available(i) && rvhv_sbi_ext_default_on(i))
 			__set_bit(i, vcpu->sbi_ext);
 
@@ -939,7 +939,7 @@ static int rvhv_set_isa_ext(struct rvhv_vcpu *vcpu,
 
 static bool rvhv_sbi_ext_exists(unsigned long ext)
 {
-	return ext < KVM_RISCV_SBI_EXT_MAX && rvhv_sbi_ext_available(ext);
+	return ext < RVHV_SBI_EXT_MAX && rvhv_sbi_ext_available(ext);
 }
 
 static int rvhv_get_sbi_ext_single(struct rvhv_vcpu *vcpu, unsigned long ext,
@@ -985,7 +985,7 @@ static int rvhv_get_sbi_ext(struct rvhv_vcpu *vcpu,
 		if (num > KVM_REG_RISCV_SBI_MULTI_REG_LAST)
 			return -ENOENT;
 		for (i = 0; i < BITS_PER_LONG; i++) {
-			if (num * BITS_PER_LONG + i >= KVM_RISCV_SBI_EXT_MAX)
+			if (num * BITS_PER_LONG + i >= RVHV_SBI_EXT_MAX)
 				break;
 			if (!rvhv_get_sbi_ext_single(vcpu,
 						     num * BITS_PER_LONG + i,
@@ -1028,7 +1028,7 @@ static int rvhv_set_sbi_ext(struct rvhv_vcpu *vcpu,
 			return -ENOENT;
 		/* Each extension on its own; errors are not reported. */
 		for_each_set_bit(i, &val, BITS_PER_LONG) {
-			if (num * BITS_PER_LONG + i >= KVM_RISCV_SBI_EXT_MAX)
+			if (num * BITS_PER_LONG + i >= RVHV_SBI_EXT_MAX)
 				break;
 			rvhv_set_sbi_ext_single(vcpu, num * BITS_PER_LONG + i,
 						subtype ==
@@ -1188,7 +1188,7 @@ static unsigned int rvhv_reg_ids(struct rvhv_vcpu *vcpu, u64 *ids)
 		if (rvhv_isa_ext_on_host(i))
 			ids[n++] = ulong | KVM_REG_RISCV_ISA_EXT |
 				   KVM_REG_RISCV_ISA_SINGLE | i;
-	for (i = 0; i < KVM_RISCV_SBI_EXT_MAX; i++)
+	for (i = 0; i < RVHV_SBI_EXT_MAX; i++)
 		if (rvhv_sbi_ext_exists(i))
 			ids[n++] = ulong | KVM_REG_RISCV_SBI_EXT |
 				   KVM_REG_RISCV_SBI_SINGLE | i;

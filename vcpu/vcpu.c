@@ -272,6 +272,16 @@ int rvhv_vcpu_hart_start(struct rvhv_vcpu *vcpu, unsigned long pc,
 	return 0;
 }
 
+void rvhv_vcpu_request_reset(struct rvhv_vcpu *vcpu, unsigned long pc,
+			     unsigned long a1)
+{
+	spin_lock(&vcpu->mp_lock);
+	vcpu->start_pc = pc;
+	vcpu->start_a1 = a1;
+	set_bit(RVHV_REQ_START, &vcpu->requests);
+	spin_unlock(&vcpu->mp_lock);
+}
+
 void rvhv_vcpu_stop(struct rvhv_vcpu *vcpu)
 {
 	spin_lock(&vcpu->mp_lock);
@@ -344,7 +354,7 @@ static void rvhv_vcpu_block(struct rvhv_vcpu *vcpu)
 	}
 }
 
-/* HSM hart_start reached this vCPU: reset it to the start state. */
+/* HSM hart_start (or SBI SUSP) reached this vCPU: reset it, start it. */
 static void rvhv_vcpu_apply_start(struct rvhv_vcpu *vcpu)
 {
 	unsigned long pc, a1;
