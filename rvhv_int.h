@@ -24,6 +24,7 @@
 #include "mmu/mmu.h"
 #include "eventfd/eventfd.h"
 #include "irqchip/aia.h"
+#include "trap/coalesced.h"
 
 struct seq_file;
 
@@ -74,6 +75,15 @@ static inline void rvhv_write_delegation(void)
  * @hgatp_mode: hgatp.MODE used for every VM's G-stage
  * @smstateen: the host has Smstateen: hstateen0..3 exist and are
  *	programmed for every vCPU (vcpu/vcpu.c), sstateen0 is switched
+ * @envcfg: the harts have henvcfg and senvcfg (privileged spec 1.12),
+ *	found by reading henvcfg with an exception fixup at load: without
+ *	them (1.11, the SiFive P550) rvhv never touches either, guests get
+ *	no Sstc (STCE), Svpbmt (PBMTE), Zicbom or Zicboz, and the world
+ *	switch leaves senvcfg alone (struct rvhv_guest_ctx.no_senvcfg)
+ * @debug_no_envcfg: the module parameter debug_no_envcfg made rvhv act
+ *	as if @envcfg were false on harts that have the CSRs (testing the
+ *	1.11 path, which QEMU cannot emulate with H): senvcfg is then put
+ *	back after each guest exit, since the guest can write the real one
  * @ssaia: the host has Ssaia: hvictl, hviprio1/2 and vsiselect exist;
  *	rvhv offers guests Ssaia (ISA_EXT SSAIA, the ONE_REG AIA CSRs) and
  *	switches vsiselect and hviprio1/2 per vCPU (struct rvhv_vs_csr
@@ -83,6 +93,8 @@ static inline void rvhv_write_delegation(void)
 struct rvhv_host {
 	struct rvhv_host_features feat;
 	unsigned long hgatp_mode;
+	bool envcfg;
+	bool debug_no_envcfg;
 	bool smstateen;
 	bool ssaia;
 };
@@ -157,6 +169,7 @@ struct rvhv_vm_tlb {
  * @vmid: see struct rvhv_vmid
  * @mmu: memslots and G-stage page tables (mmu/mmu.h)
  * @eventfds: ioeventfds (eventfd/eventfd.h)
+ * @coalesced: coalesced MMIO zones and ring (trap/coalesced.h)
  * @lock: serialises vCPU creation (writes of @vcpus and @nr_vcpus)
  * @vcpus: vCPUs by id; an entry, once set, stays until the VM is freed, so
  *	readers may use READ_ONCE() without @lock
@@ -196,6 +209,7 @@ struct rvhv_vm {
 	struct rvhv_vmid vmid;
 	struct rvhv_mmu mmu;
 	struct rvhv_eventfds eventfds;
+	struct rvhv_coalesced coalesced;
 	struct mutex lock;
 	struct rvhv_vcpu *vcpus[RVHV_MAX_VCPUS];
 	unsigned int nr_vcpus;
@@ -267,6 +281,8 @@ static inline struct rvhv_aplic *rvhv_vm_aplic(struct rvhv_vm *vm)
  * @stval: its stval
  * @htval: its htval (guest physical address >> 2 for guest-page faults)
  * @htinst: its htinst (transformed instruction, or 0)
+ * @no_senvcfg: the hart has no senvcfg (!rvhv_host.envcfg): the switch
+ *	leaves it alone and @senvcfg is only what ONE_REG wrote
  */
 struct rvhv_guest_ctx {
 	unsigned long gpr[32];
@@ -285,6 +301,7 @@ struct rvhv_guest_ctx {
 	unsigned long stval;
 	unsigned long htval;
 	unsigned long htinst;
+	unsigned long no_senvcfg;
 };
 
 /* Register numbers in rvhv_guest_ctx.gpr (0 is the pc). */
@@ -519,6 +536,7 @@ struct rvhv_vcpu {
 		u64 exits;
 		u64 mmio;
 		u64 ioeventfd;
+		u64 coalesced;
 		u64 sbi_kernel;
 		u64 sbi_user;
 		u64 gstage_faults;

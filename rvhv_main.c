@@ -18,6 +18,7 @@
 #include <linux/seq_file.h>
 #include <linux/uaccess.h>
 #include <asm/cpufeature.h>
+#include <asm/asm-extable.h>
 #include <asm/csr.h>
 #include <asm/hwcap.h>
 #include <asm/insn-def.h>
@@ -25,6 +26,11 @@
 #include "rvhv_int.h"
 
 struct rvhv_host rvhv_host __ro_after_init;
+
+static bool debug_no_envcfg;
+module_param(debug_no_envcfg, bool, 0444);
+MODULE_PARM_DESC(debug_no_envcfg,
+		 "act as on a hart without henvcfg/senvcfg (privileged spec 1.11), for testing");
 
 /**
  * struct rvhv_cpu - per-CPU hypervisor state of this hart
@@ -62,10 +68,10 @@ static int rvhv_cpu_online(unsigned int cpu)
 	c->saved_hedeleg = csr_read(CSR_HEDELEG);
 	c->saved_hideleg = csr_read(CSR_HIDELEG);
 	c->saved_hcounteren = csr_read(CSR_HCOUNTEREN);
-	c->saved_henvcfg = csr_read(CSR_HENVCFG);
+	if (rvhv_host.envcfg)
+		c->saved_henvcfg = csr_swap(CSR_HENVCFG, 0);
 
 	rvhv_write_delegation();
-	csr_write(CSR_HENVCFG, 0);
 	csr_write(CSR_HVIP, 0);
 	/*
 	 * Smstateen: nothing granted until a vCPU loads its own hstateen0.
@@ -121,7 +127,8 @@ static int rvhv_cpu_offline(unsigned int cpu)
 	rvhv_restore_csr(CSR_HEDELEG, RVHV_HEDELEG, c->saved_hedeleg);
 	rvhv_restore_csr(CSR_HIDELEG, RVHV_HIDELEG, c->saved_hideleg);
 	rvhv_restore_csr(CSR_HCOUNTEREN, RVHV_HCOUNTEREN, c->saved_hcounteren);
-	rvhv_restore_csr(CSR_HENVCFG, 0, c->saved_henvcfg);
+	if (rvhv_host.envcfg)
+		rvhv_restore_csr(CSR_HENVCFG, 0, c->saved_henvcfg);
 	if (rvhv_host.smstateen)
 		rvhv_restore_csr(CSR_HSTATEEN0, 0, c->saved_hstateen0);
 	return 0;
@@ -157,6 +164,26 @@ static void rvhv_detect_gstage(void)
 	preempt_enable();
 }
 
+/*
+ * Does this hart have henvcfg (privileged spec 1.12, which brought senvcfg
+ * with it)?  On a 1.11 hart the read is an illegal instruction, which the
+ * exception table turns into a jump past the "yes".
+ */
+static bool rvhv_probe_henvcfg(void)
+{
+	unsigned long yes, tmp;
+
+	asm volatile("	li	%0, 0\n"
+		     "1:	csrr	%1, %2\n"
+		     "	li	%0, 1\n"
+		     "2:\n"
+		     _ASM_EXTABLE(1b, 2b)
+		     : "=&r"(yes), "=&r"(tmp)
+		     : "i"(CSR_HENVCFG)
+		     : "memory");
+	return yes;
+}
+
 static int rvhv_detect(void)
 {
 	if (!riscv_isa_extension_available(NULL, h)) {
@@ -164,6 +191,12 @@ static int rvhv_detect(void)
 		return -ENODEV;
 	}
 	rvhv_host.feat.flags |= RVHV_HOST_H;
+	if (rvhv_probe_henvcfg()) {
+		rvhv_host.debug_no_envcfg = debug_no_envcfg;
+		rvhv_host.envcfg = !debug_no_envcfg;
+	}
+	if (rvhv_host.envcfg)
+		rvhv_host.feat.flags |= RVHV_HOST_ENVCFG;
 	if (riscv_isa_extension_available(NULL, SSTC))
 		rvhv_host.feat.flags |= RVHV_HOST_SSTC;
 	if (riscv_isa_extension_available(NULL, SVPBMT))
@@ -206,7 +239,8 @@ static void rvhv_show_features(struct seq_file *m)
 	const struct rvhv_host_features *f = &rvhv_host.feat;
 	u32 mode;
 
-	seq_printf(m, "extensions: h%s%s%s%s\n",
+	seq_printf(m, "extensions: h%s%s%s%s%s\n",
+		   f->flags & RVHV_HOST_ENVCFG ? " envcfg" : "",
 		   f->flags & RVHV_HOST_SSTC ? " sstc" : "",
 		   f->flags & RVHV_HOST_SVPBMT ? " svpbmt" : "",
 		   f->flags & RVHV_HOST_SMSTATEEN ? " smstateen" : "",
@@ -230,7 +264,7 @@ DEFINE_SHOW_ATTRIBUTE(rvhv_features);
 
 struct rvhv_cpu_csrs {
 	struct rvhv_cpu c;
-	unsigned long hedeleg, hideleg, hcounteren, henvcfg;
+	unsigned long hedeleg, hideleg, hcounteren, henvcfg, senvcfg;
 };
 
 static void rvhv_read_cpu_csrs(void *arg)
@@ -241,7 +275,10 @@ static void rvhv_read_cpu_csrs(void *arg)
 	r->hedeleg = csr_read(CSR_HEDELEG);
 	r->hideleg = csr_read(CSR_HIDELEG);
 	r->hcounteren = csr_read(CSR_HCOUNTEREN);
-	r->henvcfg = csr_read(CSR_HENVCFG);
+	r->henvcfg = rvhv_host.envcfg ? csr_read(CSR_HENVCFG) : 0;
+	/* debug_no_envcfg: the hart has it; the test checks it is the host's */
+	r->senvcfg = rvhv_host.envcfg || rvhv_host.debug_no_envcfg ?
+		     csr_read(CSR_SENVCFG) : 0;
 }
 
 /* One line per online hart: rvhv's state and the CSRs as they are now. */
@@ -254,10 +291,10 @@ static int rvhv_cpus_show(struct seq_file *m, void *unused)
 	for_each_online_cpu(cpu) {
 		if (smp_call_function_single(cpu, rvhv_read_cpu_csrs, &r, 1))
 			continue;
-		seq_printf(m, "cpu%u enabled=%d hedeleg=%#lx hideleg=%#lx hcounteren=%#lx henvcfg=%#lx saved_hedeleg=%#lx saved_hideleg=%#lx\n",
+		seq_printf(m, "cpu%u enabled=%d hedeleg=%#lx hideleg=%#lx hcounteren=%#lx henvcfg=%#lx senvcfg=%#lx saved_hedeleg=%#lx saved_hideleg=%#lx\n",
 			   cpu, r.c.enabled, r.hedeleg, r.hideleg,
-			   r.hcounteren, r.henvcfg, r.c.saved_hedeleg,
-			   r.c.saved_hideleg);
+			   r.hcounteren, r.henvcfg, r.senvcfg,
+			   r.c.saved_hedeleg, r.c.saved_hideleg);
 	}
 	cpus_read_unlock();
 	seq_printf(m, "expected hedeleg=%#lx hideleg=%#lx hcounteren=%#lx\n",
@@ -327,7 +364,8 @@ static long rvhv_dev_ioctl(struct file *filp, unsigned int ioctl,
 	case KVM_GET_VCPU_MMAP_SIZE:
 		if (arg)
 			return -EINVAL;
-		return PAGE_SIZE;
+		/* kvm_run, then the coalesced MMIO ring (as kvm.ko) */
+		return (KVM_COALESCED_MMIO_PAGE_OFFSET + 1) * PAGE_SIZE;
 	case RVHV_GET_HOST_FEATURES:
 		return rvhv_get_host_features((void __user *)arg);
 	}
@@ -393,7 +431,9 @@ static int __init rvhv_init(void)
 		return ret;
 	}
 
-	pr_info("ready: h%s%s%s%s, G-stage %s (%u GPA bits), %u VMID bits (%u used)\n",
+	pr_info("ready: h%s%s%s%s%s, G-stage %s (%u GPA bits), %u VMID bits (%u used)\n",
+		rvhv_host.feat.flags & RVHV_HOST_ENVCFG ? " envcfg" :
+		rvhv_host.debug_no_envcfg ? " (debug_no_envcfg)" : "",
 		rvhv_host.feat.flags & RVHV_HOST_SSTC ? " sstc" : "",
 		rvhv_host.feat.flags & RVHV_HOST_SVPBMT ? " svpbmt" : "",
 		rvhv_host.feat.flags & RVHV_HOST_SMSTATEEN ? " smstateen" : "",

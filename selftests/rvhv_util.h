@@ -54,14 +54,25 @@ static inline int rvhv_write_file(const char *path, const char *s)
 	return n < 0 ? -errno : 0;
 }
 
-/* Load a module file with parameters; returns 0 or -errno. */
+/*
+ * Load a module file with parameters; returns 0 or -errno.  rvhv.ko also
+ * gets $RVHV_MODPARAMS, the parameters of this boot's host variant (the
+ * test host's init sets it from rvhv.modparams= on its command line).
+ */
 static inline int rvhv_load_module(const char *path, const char *params)
 {
+	const char *extra = getenv("RVHV_MODPARAMS");
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	char all[512];
+	size_t n = strlen(path);
 	int ret;
 
 	if (fd < 0)
 		return -errno;
+	if (extra && *extra && n >= 7 && !strcmp(path + n - 7, "rvhv.ko")) {
+		snprintf(all, sizeof(all), "%s %s", params, extra);
+		params = all;
+	}
 	ret = syscall(SYS_finit_module, fd, params, 0);
 	ret = ret ? -errno : 0;
 	close(fd);

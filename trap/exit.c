@@ -29,6 +29,7 @@ static_assert(CTX_OFF(scause) == RVHV_CTX_SCAUSE);
 static_assert(CTX_OFF(stval) == RVHV_CTX_STVAL);
 static_assert(CTX_OFF(htval) == RVHV_CTX_HTVAL);
 static_assert(CTX_OFF(htinst) == RVHV_CTX_HTINST);
+static_assert(CTX_OFF(no_senvcfg) == RVHV_CTX_NO_SENVCFG);
 static_assert(sizeof(struct rvhv_guest_ctx) == RVHV_CTX_SIZE);
 static_assert(offsetof(struct rvhv_utrap, scause) == RVHV_UTRAP_SCAUSE);
 static_assert(offsetof(struct rvhv_utrap, stval) == RVHV_UTRAP_STVAL);

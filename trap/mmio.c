@@ -227,6 +227,12 @@ int rvhv_mmio_exit(struct rvhv_vcpu *vcpu, unsigned long gpa, bool write)
 			vcpu->stat.ioeventfd++;
 			return 1;
 		}
+		/* Into the coalesced MMIO ring, if a zone has it. */
+		if (rvhv_coalesced_write(vcpu->vm, gpa, a.len, val)) {
+			vcpu->ctx.gpr[RVHV_REG_PC] += a.insn_len;
+			vcpu->stat.coalesced++;
+			return 1;
+		}
 	}
 
 	run->exit_reason = KVM_EXIT_MMIO;

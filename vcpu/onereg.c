@@ -184,6 +184,11 @@ bool rvhv_isa_ext_available(unsigned int kvm_ext)
 	/* With the module parameter sstc=0 the guest timer is an hrtimer. */
 	if (kvm_ext == KVM_RISCV_ISA_EXT_SSTC && !rvhv_use_sstc)
 		return false;
+	/* These need henvcfg bits (PBMTE, CBIE/CBCFE, CBZE). */
+	if (!rvhv_host.envcfg && (kvm_ext == KVM_RISCV_ISA_EXT_SVPBMT ||
+				  kvm_ext == KVM_RISCV_ISA_EXT_ZICBOM ||
+				  kvm_ext == KVM_RISCV_ISA_EXT_ZICBOZ))
+		return false;
 	return rvhv_isa_ext_on_host(kvm_ext) &&
 	       (rvhv_isa_exts[kvm_ext].flags & RVHV_ISA_OFFER);
 }

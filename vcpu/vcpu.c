@@ -116,7 +116,10 @@ static void rvhv_vcpu_load(struct rvhv_vcpu *vcpu, int cpu)
 	csr_write(CSR_VSTVAL, csr->vstval);
 	csr_write(CSR_HVIP, csr->hvip);
 	csr_write(CSR_VSATP, csr->vsatp);
-	csr_write(CSR_HENVCFG, csr->henvcfg);
+	if (rvhv_host.envcfg)
+		csr_write(CSR_HENVCFG, csr->henvcfg);
+	else if (unlikely(rvhv_host.debug_no_envcfg))
+		csr_write(CSR_HENVCFG, 0);	/* nothing another left on */
 	rvhv_vcpu_load_hstate(vcpu);
 	csr_write(CSR_HTIMEDELTA, READ_ONCE(vm->time_delta));
 	if (rvhv_use_sstc)
@@ -443,7 +446,18 @@ static bool rvhv_enter_guest(struct rvhv_vcpu *vcpu)
 	 * when interrupts come back on, so the flag goes only after that.
 	 */
 	current->flags |= PF_VCPU;
-	rvhv_switch_to(&vcpu->ctx);
+	if (unlikely(rvhv_host.debug_no_envcfg)) {
+		/*
+		 * The hart has the senvcfg the switch now leaves alone, and
+		 * the guest can write it: put the host's back.
+		 */
+		unsigned long senvcfg = csr_read(CSR_SENVCFG);
+
+		rvhv_switch_to(&vcpu->ctx);
+		csr_write(CSR_SENVCFG, senvcfg);
+	} else {
+		rvhv_switch_to(&vcpu->ctx);
+	}
 	WRITE_ONCE(vcpu->mode, RVHV_OUTSIDE_GUEST);
 	local_irq_enable();
 	current->flags &= ~PF_VCPU;
@@ -652,10 +666,18 @@ static vm_fault_t rvhv_vcpu_fault(struct vm_fault *vmf)
 	struct rvhv_vcpu *vcpu = vmf->vma->vm_file->private_data;
 	struct page *page;
 
-	if (vmf->pgoff != 0)
+	switch (vmf->pgoff) {
+	case 0:
+		page = virt_to_page(vcpu->run);
+		get_page(page);
+		break;
+	case KVM_COALESCED_MMIO_PAGE_OFFSET:
+		/* The VM's coalesced MMIO ring (trap/coalesced.c) */
+		page = rvhv_coalesced_page(vcpu->vm);
+		break;
+	default:
 		return VM_FAULT_SIGBUS;
-	page = virt_to_page(vcpu->run);
-	get_page(page);
+	}
 	vmf->page = page;
 	return 0;
 }
@@ -701,6 +723,7 @@ static void rvhv_vcpu_reset(struct rvhv_vcpu *vcpu)
 	vcpu->ctx.hstatus = (host_hstatus & HSTATUS_VSXL) | RVHV_HSTATUS_GUEST;
 	/* The guest's U-mode may read cycle, time and instret (as kvm.ko). */
 	vcpu->ctx.scounteren = 7;
+	vcpu->ctx.no_senvcfg = !rvhv_host.envcfg;
 	vcpu->csr.vstimecmp = -1UL;
 	vcpu->timer_state = KVM_RISCV_TIMER_STATE_OFF;
 	vcpu->pending = RVHV_PENDING_NONE;

@@ -84,6 +84,8 @@
 #define RVHV_HOST_SVPBMT	(1U << 2)	/* page-based memory types */
 #define RVHV_HOST_SMSTATEEN	(1U << 3)	/* state enable (hstateen0) */
 #define RVHV_HOST_SSAIA		(1U << 4)	/* AIA CSRs (hvictl, hviprio) */
+/* henvcfg and senvcfg (privileged spec 1.12; a 1.11 hart has neither) */
+#define RVHV_HOST_ENVCFG	(1U << 5)
 
 /* Bits of struct rvhv_host_features.gstage_modes: BIT(hgatp.MODE value). */
 #define RVHV_GSTAGE_SV39X4	(1U << 8)
