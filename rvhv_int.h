@@ -10,6 +10,7 @@
 #include <linux/hrtimer.h>
 #include <linux/kvm.h>
 #include <linux/list.h>
+#include <linux/minmax.h>
 #include <linux/mm_types.h>
 #include <linux/mutex.h>
 #include <linux/percpu.h>
@@ -370,7 +371,39 @@ enum rvhv_vcpu_mode {
 /* struct rvhv_vcpu.requests: work for the vCPU's own thread */
 enum rvhv_request {
 	RVHV_REQ_STOP,		/* mp_state became STOPPED: block */
-	RVHV_REQ_START,		/* HSM hart_start: reset to start_pc/a1 */
+	RVHV_REQ_START,		/* HSM hart_start, SBI SUSP: reset to start_pc/a1 */
+	RVHV_REQ_STEAL,		/* loaded again: account steal time (SBI STA) */
+};
+
+/*
+ * SBI_EXT ids (vcpu->sbi_ext bits) run up to KVM_RISCV_SBI_EXT_MAX of the
+ * <asm/kvm.h> rvhv is built against, and to SUSP (RVHV_RISCV_SBI_EXT_SUSP,
+ * uapi/linux/rvhv.h), which Linux 6.12's lacks.
+ */
+#define RVHV_SBI_EXT_MAX	MAX(KVM_RISCV_SBI_EXT_MAX, RVHV_RISCV_SBI_EXT_SUSP + 1)
+
+/* rvhv_sta.shmem when the guest has no steal-time area */
+#define RVHV_STA_OFF		(~0ULL)
+
+/**
+ * struct rvhv_sta - a vCPU's SBI STA (steal-time accounting) state, owned
+ * by vcpu/sbi_sta.c
+ * @shmem: guest physical address of the guest's struct sbi_sta_struct
+ *	(ONE_REG SBI_STATE STA shmem_lo/shmem_hi), or RVHV_STA_OFF
+ * @run_delay: the vCPU thread's sched_info.run_delay (ns) when steal time
+ *	was last accounted
+ * @pid: the thread @run_delay belongs to; another thread (or 0, after a
+ *	ONE_REG write or a reset) takes it as the new starting point
+ *	instead of adding the difference
+ *
+ * Protected by vcpu->mutex: only the vCPU's KVM_RUN thread (SBI calls,
+ * the update before guest entry) and ONE_REG use it.  A vCPU reset (HSM
+ * start, SUSP resume) turns it off, as kvm.ko's.
+ */
+struct rvhv_sta {
+	u64 shmem;
+	u64 run_delay;
+	pid_t pid;
 };
 
 /* Why the last KVM_RUN exit needs completing on the next KVM_RUN. */
@@ -423,8 +456,9 @@ enum rvhv_pending {
  * @insn_len: length (2 or 4) of the instruction being emulated
  * @mode: RVHV_IN_GUEST while the world switch may be in the guest (set
  *	with interrupts off); a kick sends an IPI then
- * @requests: RVHV_REQ_* bits, set by other threads, consumed by the
- *	vCPU's thread before it enters the guest
+ * @requests: RVHV_REQ_* bits, set by other threads (and by vcpu_load:
+ *	RVHV_REQ_STEAL), consumed by the vCPU's thread before it enters the
+ *	guest
  * @irq_pending: VS interrupt bits (hvip positions, and RVHV_IRQ_APLIC and
  *	RVHV_IRQ_IMSIC) to be raised ...
  * @irq_pending_mask: ... or lowered, on the next guest entry: set by
@@ -438,8 +472,10 @@ enum rvhv_pending {
  * @timer_next: the software timer's deadline in guest time (no Sstc)
  * @mp_lock: protects @mp_state, @start_pc, @start_a1 (HSM from any vCPU)
  * @mp_state: KVM_MP_STATE_RUNNABLE or KVM_MP_STATE_STOPPED
- * @start_pc: HSM hart_start address, applied by RVHV_REQ_START
- * @start_a1: HSM hart_start opaque value (guest a1)
+ * @start_pc: HSM hart_start (or SBI SUSP resume) address, applied by
+ *	RVHV_REQ_START
+ * @start_a1: its opaque value (guest a1)
+ * @sta: SBI STA state (struct rvhv_sta)
  * @batch: the guest's RVHV_SBI_BATCH array while rvhv runs it
  * @console_len: bytes in @console_buf
  * @console_buf: legacy console output coalesced in the kernel (when the
@@ -471,7 +507,7 @@ struct rvhv_vcpu {
 	unsigned long host_sstateen0;
 	unsigned long timer_state;
 	DECLARE_BITMAP(isa_ext, KVM_RISCV_ISA_EXT_MAX);
-	DECLARE_BITMAP(sbi_ext, KVM_RISCV_SBI_EXT_MAX);
+	DECLARE_BITMAP(sbi_ext, RVHV_SBI_EXT_MAX);
 	unsigned long mvendorid;
 	unsigned long marchid;
 	unsigned long mimpid;
@@ -492,6 +528,7 @@ struct rvhv_vcpu {
 	unsigned int mp_state;
 	unsigned long start_pc;
 	unsigned long start_a1;
+	struct rvhv_sta sta;
 	struct rvhv_sbi_batch_entry batch[RVHV_SBI_BATCH_MAX];
 	unsigned int console_len;
 	char console_buf[RVHV_CONSOLE_BUF];
@@ -547,6 +584,12 @@ void rvhv_vcpu_set_irq(struct rvhv_vcpu *vcpu, unsigned int irq, bool level);
  */
 int rvhv_vcpu_hart_start(struct rvhv_vcpu *vcpu, unsigned long pc,
 			 unsigned long a1);
+/*
+ * SBI SUSP: the vCPU's next KVM_RUN resets it and starts it at @pc with
+ * a0 = its hartid, a1 = @a1, as an HSM start would; it stays runnable.
+ */
+void rvhv_vcpu_request_reset(struct rvhv_vcpu *vcpu, unsigned long pc,
+			     unsigned long a1);
 /* Stop a vCPU (itself, or another: SRST); it blocks in KVM_RUN. */
 void rvhv_vcpu_stop(struct rvhv_vcpu *vcpu);
 /* Is it stopped (HSM hart_get_status)? */
@@ -609,6 +652,19 @@ void rvhv_sbi_complete(struct rvhv_vcpu *vcpu);
 bool rvhv_sbi_ext_available(unsigned int kvm_ext);
 /* Is it enabled by default for a new vCPU? */
 bool rvhv_sbi_ext_default_on(unsigned int kvm_ext);
+
+/*
+ * vcpu/sbi_sta.c: SBI STA.  rvhv_sta_update() runs in KVM_RUN before the
+ * guest is entered after a vcpu_load (RVHV_REQ_STEAL); the ONE_REG
+ * accessors take the register number within KVM_REG_RISCV_SBI_STA and
+ * return 0 or kvm.ko's errno.
+ */
+void rvhv_sta_reset(struct rvhv_vcpu *vcpu);
+void rvhv_sta_update(struct rvhv_vcpu *vcpu);
+int rvhv_sta_get_reg(struct rvhv_vcpu *vcpu, unsigned long num,
+		     unsigned long *val);
+int rvhv_sta_set_reg(struct rvhv_vcpu *vcpu, unsigned long num,
+		     unsigned long val);
 
 /*
  * vcpu/console.c: coalesced legacy console output.  Called by KVM_RUN

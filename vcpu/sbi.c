@@ -27,7 +27,7 @@
 #include "vcpu/sbi.h"
 
 /* Every extension rvhv implements, by KVM_RISCV_SBI_EXT_* id. */
-static const struct rvhv_sbi_ext *const rvhv_sbi_exts[KVM_RISCV_SBI_EXT_MAX] = {
+static const struct rvhv_sbi_ext *const rvhv_sbi_exts[RVHV_SBI_EXT_MAX] = {
 	[KVM_RISCV_SBI_EXT_V01]		 = &rvhv_sbi_ext_v01,
 	[KVM_RISCV_SBI_EXT_TIME]	 = &rvhv_sbi_ext_time,
 	[KVM_RISCV_SBI_EXT_IPI]		 = &rvhv_sbi_ext_ipi,
@@ -37,6 +37,8 @@ static const struct rvhv_sbi_ext *const rvhv_sbi_exts[KVM_RISCV_SBI_EXT_MAX] = {
 	[KVM_RISCV_SBI_EXT_EXPERIMENTAL] = &rvhv_sbi_ext_experimental,
 	[KVM_RISCV_SBI_EXT_VENDOR]	 = &rvhv_sbi_ext_vendor,
 	[KVM_RISCV_SBI_EXT_DBCN]	 = &rvhv_sbi_ext_dbcn,
+	[KVM_RISCV_SBI_EXT_STA]		 = &rvhv_sbi_ext_sta,
+	[RVHV_RISCV_SBI_EXT_SUSP]	 = &rvhv_sbi_ext_susp,
 };
 
 /* The extension an SBI extension id belongs to: a switch, no search. */
@@ -61,6 +63,10 @@ static const struct rvhv_sbi_ext *rvhv_sbi_lookup(unsigned long eid)
 		return &rvhv_sbi_ext_srst;
 	case SBI_EXT_DBCN:
 		return &rvhv_sbi_ext_dbcn;
+	case SBI_EXT_STA:
+		return &rvhv_sbi_ext_sta;
+	case SBI_EXT_SUSP:
+		return &rvhv_sbi_ext_susp;
 	case SBI_EXT_VENDOR_START ... SBI_EXT_VENDOR_END:
 		return &rvhv_sbi_ext_vendor;
 	case RVHV_SBI_EXT:
@@ -181,7 +187,7 @@ bool rvhv_sbi_ext_available(unsigned int kvm_ext)
 {
 	const struct rvhv_sbi_ext *ext;
 
-	if (kvm_ext >= KVM_RISCV_SBI_EXT_MAX)
+	if (kvm_ext >= RVHV_SBI_EXT_MAX)
 		return false;
 	ext = rvhv_sbi_exts[kvm_ext];
 	return ext && (!ext->available || ext->available());

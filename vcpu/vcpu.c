@@ -141,6 +141,9 @@ static void rvhv_vcpu_load(struct rvhv_vcpu *vcpu, int cpu)
 		rvhv_fp_save(&vcpu->host_fp);
 		rvhv_fp_restore(&vcpu->fp);
 	}
+	/* The time it waited for this CPU goes into its steal time. */
+	if (vcpu->sta.shmem != RVHV_STA_OFF)
+		set_bit(RVHV_REQ_STEAL, &vcpu->requests);
 	vcpu->cpu = cpu;
 }
 
@@ -275,6 +278,16 @@ int rvhv_vcpu_hart_start(struct rvhv_vcpu *vcpu, unsigned long pc,
 	return 0;
 }
 
+void rvhv_vcpu_request_reset(struct rvhv_vcpu *vcpu, unsigned long pc,
+			     unsigned long a1)
+{
+	spin_lock(&vcpu->mp_lock);
+	vcpu->start_pc = pc;
+	vcpu->start_a1 = a1;
+	set_bit(RVHV_REQ_START, &vcpu->requests);
+	spin_unlock(&vcpu->mp_lock);
+}
+
 void rvhv_vcpu_stop(struct rvhv_vcpu *vcpu)
 {
 	spin_lock(&vcpu->mp_lock);
@@ -354,7 +367,7 @@ static void rvhv_vcpu_block(struct rvhv_vcpu *vcpu)
 	}
 }
 
-/* HSM hart_start reached this vCPU: reset it to the start state. */
+/* HSM hart_start (or SBI SUSP) reached this vCPU: reset it, start it. */
 static void rvhv_vcpu_apply_start(struct rvhv_vcpu *vcpu)
 {
 	unsigned long pc, a1;
@@ -548,6 +561,8 @@ static int rvhv_vcpu_run(struct rvhv_vcpu *vcpu)
 				rvhv_vcpu_apply_start(vcpu);
 			if (test_and_clear_bit(RVHV_REQ_STOP, &vcpu->requests))
 				vcpu->halted = false;
+			if (test_and_clear_bit(RVHV_REQ_STEAL, &vcpu->requests))
+				rvhv_sta_update(vcpu);
 		}
 		if (unlikely(vcpu->halted || rvhv_vcpu_stopped(vcpu))) {
 			/* An idle guest's buffered console output goes out. */
@@ -751,6 +766,7 @@ static void rvhv_vcpu_reset(struct rvhv_vcpu *vcpu)
 	vcpu->irq_pending_mask = RVHV_IRQ_EXT_LINES;
 	if (!rvhv_use_sstc)
 		hrtimer_cancel(&vcpu->timer);
+	rvhv_sta_reset(vcpu);
 }
 
 /* Free a vCPU whose fd is gone (the VM is being freed). */

@@ -207,4 +207,13 @@ struct rvhv_sbi_batch_entry {
 #define RVHV_CONSOLE_OFFSET	3072
 #define RVHV_CONSOLE_MAX	256
 
+/*
+ * SBI SUSP (system suspend, SBI 2.0) as kvm.ko has it from Linux 6.13 on:
+ * its ONE_REG SBI_EXT id (KVM_REG_RISCV_SBI_EXT | KVM_REG_RISCV_SBI_SINGLE
+ * | id) is KVM_RISCV_SBI_EXT_SUSP, which the <asm/kvm.h> of Linux 6.12
+ * does not define yet; this is its value there.  Off by default, as in
+ * kvm.ko; listed by KVM_GET_REG_LIST.  Documentation/rvhv.rst, "SBI".
+ */
+#define RVHV_RISCV_SBI_EXT_SUSP	11
+
 #endif /* _UAPI_LINUX_RVHV_H */
