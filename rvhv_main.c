@@ -393,7 +393,8 @@ static int __init rvhv_init(void)
 		return ret;
 	}
 
-	pr_info("ready: h%s%s%s%s, G-stage %s (%u GPA bits), %u VMID bits (%u used)\n",
+	pr_info("%s ready: h%s%s%s%s, G-stage %s (%u GPA bits), %u VMID bits (%u used)\n",
+		RVHV_VERSION,
 		rvhv_host.feat.flags & RVHV_HOST_SSTC ? " sstc" : "",
 		rvhv_host.feat.flags & RVHV_HOST_SVPBMT ? " svpbmt" : "",
 		rvhv_host.feat.flags & RVHV_HOST_SMSTATEEN ? " smstateen" : "",
@@ -418,3 +419,4 @@ module_init(rvhv_init);
 module_exit(rvhv_exit);
 MODULE_DESCRIPTION("rvhv: KVM-class hypervisor for RISC-V (H extension)");
 MODULE_LICENSE("GPL");
+MODULE_VERSION(RVHV_VERSION);
