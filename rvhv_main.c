@@ -340,6 +340,14 @@ static const struct file_operations rvhv_dev_fops = {
 	.llseek		= noop_llseek,
 };
 
+/*
+ * A dynamic minor: rvhv has none of its own in the kernel's registry
+ * (Documentation/admin-guide/devices.txt), so unlike kvm.ko (KVM_MINOR,
+ * MODULE_ALIAS("devname:kvm")) it has no static /dev node that loads the
+ * module when opened; it is loaded at boot through modules-load.d
+ * instead.  Mode 0660 from the start; udev adds the group (kvm), with
+ * tools/install/65-rvhv.rules.
+ */
 static struct miscdevice rvhv_dev = {
 	.minor	= MISC_DYNAMIC_MINOR,
 	.name	= "rvhv",
