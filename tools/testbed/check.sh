@@ -67,6 +67,24 @@ if [ -z "${RVHV_ONLY:-}" ] && [ "${RVHV_KERNEL:-test}" = test ]; then
 	host_check "checkpatch --no-tree -f clean" "$out/checkpatch.log" '' \
 		make -s checkpatch KDIR="$KDIR"
 fi
+# Installing like a driver (install-check.sh: DKMS, make install and
+# uninstall into staging roots), for install_test.  In the background,
+# beside the builds below (DKMS builds rvhv once more); not before here,
+# where nothing else runs kbuild in $top any more (make install does).
+install_pid=""
+case " ${RVHV_ONLY:-install_test} " in
+*" install_test "* | *" install_test@kvm "*)
+	"$top/tools/testbed/install-check.sh" "$out/install" \
+		> "$out/install-check.out" 2>&1 &
+	install_pid=$!
+	;;
+esac
+install_wait() {
+	wait "$install_pid"
+	local rc=$?
+	cat "$out/install-check.out"
+	return $rc
+}
 only_targets=()
 for t in ${RVHV_ONLY:-}; do
 	only_targets+=("$out/selftests/${t%@kvm}")
@@ -96,6 +114,19 @@ case " ${RVHV_ONLY:-vmm_test} " in
 	;;
 esac
 
+# install_test's trees: what was installed, and Debian 13's udev and kmod.
+install_files=()
+if [ -n "$install_pid" ]; then
+	host_check "installs: DKMS (cross build), make install, make uninstall" \
+		"$out/install.log" '' install_wait
+	grep -q '^== install-check: done' "$out/install.log" &&
+		install_files=("/=$out/install/root"
+			       "/install/dkms=$out/install/dkms-root")
+	userland=$("$top/tools/testbed/install-userland.sh") &&
+		install_files+=("/=$userland") ||
+		count FAIL "riscv64 udev and kmod for the test host (install-userland.sh)"
+fi
+
 if [ ! -f "$top/rvhv.ko" ] || [ ! -x "$out/init" ]; then
 	count FAIL "qemu: not run, the build failed"
 else
@@ -119,7 +150,7 @@ else
 	       "/tests/list-noh=$out/tests-noh.list"
 	       "/tests/noh_test=$out/selftests/noh_test"
 	       "/tests/list-aia=$out/tests-aia.list"
-	       "${guest_files[@]}")
+	       "${guest_files[@]}" "${install_files[@]}")
 	: > "$list"
 	for t in $(echo $tests $kvm_tests | tr ' ' '\n' | sort -u); do
 		files+=("/tests/$t=$out/selftests/$t")
