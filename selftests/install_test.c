@@ -96,22 +96,6 @@ static bool loaded(void)
 	return access("/sys/module/rvhv", F_OK) == 0;
 }
 
-/* Anything new in the kernel log (from FD at its end) that has WHAT? */
-static bool kmsg_has(int fd, const char *what)
-{
-	char rec[1024];
-	ssize_t n;
-
-	while ((n = read(fd, rec, sizeof(rec) - 1)) > 0 || errno == EPIPE) {
-		if (n <= 0)
-			continue;
-		rec[n] = '\0';
-		if (strstr(rec, what))
-			return true;
-	}
-	return false;
-}
-
 FIXTURE(install) {
 	bool unloaded;
 };
@@ -134,14 +118,21 @@ FIXTURE_TEARDOWN(install)
 }
 
 /*
- * rvhv unloaded, and the kernel log from here on open: for a test that
- * loads an installed rvhv.ko (the teardown puts /init's back).
+ * For a test that loads an installed rvhv.ko: FILE is FMT with the
+ * kernel's release, which must be there; then rvhv is unloaded (the
+ * teardown puts /init's back) and the kernel log is open from here on.
+ * Returns the log's fd.
  */
-static int unload_for_test(struct __test_metadata *_metadata,
-			   FIXTURE_DATA(install) *self)
+static int unload_for(struct __test_metadata *_metadata,
+		      FIXTURE_DATA(install) *self, char *file, size_t size,
+		      const char *fmt)
 {
+	struct utsname u;
 	int kmsg;
 
+	ASSERT_EQ(0, uname(&u));
+	snprintf(file, size, fmt, u.release);
+	ASSERT_EQ(0, access(file, R_OK)) TH_LOG("%s", file);
 	ASSERT_EQ(0, rvhv_unload_module("rvhv"));
 	self->unloaded = true;
 	kmsg = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
@@ -165,7 +156,7 @@ static void check_loaded(struct __test_metadata *_metadata, int kmsg)
 	ASSERT_NE(NULL, txt);
 	EXPECT_STREQ(RVHV_VERSION "\n", txt);
 	snprintf(ready, sizeof(ready), "rvhv: %s ready: h", RVHV_VERSION);
-	EXPECT_TRUE(kmsg_has(kmsg, ready))
+	EXPECT_TRUE(rvhv_kmsg_has(kmsg, ready))
 		TH_LOG("no \"%s\" in the kernel log", ready);
 	close(kmsg);
 
@@ -184,17 +175,13 @@ TEST_F(install, modprobe_make_install)
 {
 	const char *out = "/tmp/install_test-modprobe.log";
 	char file[128], insmod[160];
-	struct utsname u;
 	const char *txt;
 	int kmsg;
 
 	if (on_kvm())
 		SKIP(return, "loads rvhv itself: nothing of kvm.ko to compare");
-	ASSERT_EQ(0, uname(&u));
-	snprintf(file, sizeof(file), "/lib/modules/%s/updates/rvhv.ko",
-		 u.release);
-	ASSERT_EQ(0, access(file, R_OK));
-	kmsg = unload_for_test(_metadata, self);
+	kmsg = unload_for(_metadata, self, file, sizeof(file),
+			  "/lib/modules/%s/updates/rvhv.ko");
 
 	EXPECT_EQ(0, MODPROBE(out, "-v", "rvhv"));
 	/* -v: "insmod <the file> <options>" */
@@ -212,17 +199,13 @@ TEST_F(install, modprobe_make_install)
  */
 TEST_F(install, dkms_module_loads)
 {
-	struct utsname u;
 	char file[160];
 	int kmsg;
 
 	if (on_kvm())
 		SKIP(return, "loads rvhv itself: nothing of kvm.ko to compare");
-	ASSERT_EQ(0, uname(&u));
-	snprintf(file, sizeof(file),
-		 DKMS_ROOT "/lib/modules/%s/updates/dkms/rvhv.ko", u.release);
-	ASSERT_EQ(0, access(file, R_OK));
-	kmsg = unload_for_test(_metadata, self);
+	kmsg = unload_for(_metadata, self, file, sizeof(file),
+			  DKMS_ROOT "/lib/modules/%s/updates/dkms/rvhv.ko");
 
 	EXPECT_EQ(0, rvhv_load_module(file, ""));
 	check_loaded(_metadata, kmsg);
