@@ -12,7 +12,7 @@
  * (tools/testbed/install-userland.sh), run through their own dynamic
  * loader.
  *
- * Against kvm.ko (RVHV_DEV=/dev/kvm) the modprobe tests skip (they load
+ * Against kvm.ko (RVHV_DEV=/dev/kvm) the module test skips (it loads
  * rvhv), and the udev test checks /dev/kvm under Debian's own
  * 50-udev-default.rules: the reference 65-rvhv.rules copies.
  *
@@ -118,10 +118,9 @@ FIXTURE_TEARDOWN(install)
 }
 
 /*
- * For a test that loads an installed rvhv.ko: FILE is FMT with the
- * kernel's release, which must be there; then rvhv is unloaded (the
- * teardown puts /init's back) and the kernel log is open from here on.
- * Returns the log's fd.
+ * Unload rvhv for loading an installed one (the teardown puts /init's
+ * back), which must be at FILE, FMT with the kernel's release.  Returns
+ * the kernel log's fd, open from here on.
  */
 static int unload_for(struct __test_metadata *_metadata,
 		      FIXTURE_DATA(install) *self, char *file, size_t size,
@@ -142,39 +141,45 @@ static int unload_for(struct __test_metadata *_metadata,
 }
 
 /*
- * The rvhv.ko just loaded is this version, said so in the kernel log
- * (KMSG, from before the load) and registered a working /dev/rvhv.
+ * The rvhv.ko just loaded (from FILE) is this version, said so in the
+ * kernel log (KMSG, from before the load) and registered a working
+ * /dev/rvhv.
  */
-static void check_loaded(struct __test_metadata *_metadata, int kmsg)
+static void check_loaded(struct __test_metadata *_metadata, int kmsg,
+			 const char *file)
 {
 	char ready[64];
 	const char *txt;
 	int fd;
 
-	ASSERT_TRUE(loaded());
+	ASSERT_TRUE(loaded()) TH_LOG("%s", file);
 	txt = rvhv_read_file("/sys/module/rvhv/version");
 	ASSERT_NE(NULL, txt);
-	EXPECT_STREQ(RVHV_VERSION "\n", txt);
+	EXPECT_STREQ(RVHV_VERSION "\n", txt) TH_LOG("%s", file);
 	snprintf(ready, sizeof(ready), "rvhv: %s ready: h", RVHV_VERSION);
 	EXPECT_TRUE(rvhv_kmsg_has(kmsg, ready))
-		TH_LOG("no \"%s\" in the kernel log", ready);
+		TH_LOG("%s: no \"%s\" in the kernel log", file, ready);
 	close(kmsg);
 
 	fd = open("/dev/rvhv", O_RDWR | O_CLOEXEC);
-	ASSERT_GE(fd, 0);
+	ASSERT_GE(fd, 0) TH_LOG("%s", file);
 	EXPECT_EQ(KVM_API_VERSION, ioctl(fd, KVM_GET_API_VERSION, 0));
 	EXPECT_EQ(1, ioctl(fd, KVM_CHECK_EXTENSION, RVHV_CAP_HOST_FEATURES));
 	close(fd);
 }
 
 /*
- * `modprobe rvhv` loads what `make install` put in
- * /lib/modules/<release>/updates: modules.dep (depmod's) names it.
+ * The installed modules load, one after the other:
+ * - `modprobe rvhv` loads what `make install` put in
+ *   /lib/modules/<release>/updates (modules.dep, depmod's, names it);
+ * - what DKMS built from /usr/src/rvhv-<version> with dkms.conf's MAKE,
+ *   stripped and installed (Debian's DKMS: updates/dkms) loads too (its
+ *   modules.dep is checked on the build host).
  */
-TEST_F(install, modprobe_make_install)
+TEST_F(install, installed_modules_load)
 {
 	const char *out = "/tmp/install_test-modprobe.log";
-	char file[128], insmod[160];
+	char file[160], insmod[192];
 	const char *txt;
 	int kmsg;
 
@@ -182,33 +187,18 @@ TEST_F(install, modprobe_make_install)
 		SKIP(return, "loads rvhv itself: nothing of kvm.ko to compare");
 	kmsg = unload_for(_metadata, self, file, sizeof(file),
 			  "/lib/modules/%s/updates/rvhv.ko");
-
 	EXPECT_EQ(0, MODPROBE(out, "-v", "rvhv"));
 	/* -v: "insmod <the file> <options>" */
 	txt = rvhv_read_file(out);
 	ASSERT_NE(NULL, txt);
 	snprintf(insmod, sizeof(insmod), "insmod %s", file);
 	EXPECT_NE(NULL, strstr(txt, insmod)) show(_metadata, out);
-	check_loaded(_metadata, kmsg);
-}
+	check_loaded(_metadata, kmsg, file);
 
-/*
- * What DKMS built from /usr/src/rvhv-<version> with dkms.conf's MAKE,
- * stripped and installed (Debian's DKMS: updates/dkms), loads.  (Its
- * modules.dep is checked on the build host.)
- */
-TEST_F(install, dkms_module_loads)
-{
-	char file[160];
-	int kmsg;
-
-	if (on_kvm())
-		SKIP(return, "loads rvhv itself: nothing of kvm.ko to compare");
 	kmsg = unload_for(_metadata, self, file, sizeof(file),
 			  DKMS_ROOT "/lib/modules/%s/updates/dkms/rvhv.ko");
-
 	EXPECT_EQ(0, rvhv_load_module(file, ""));
-	check_loaded(_metadata, kmsg);
+	check_loaded(_metadata, kmsg, file);
 }
 
 /* The kvm group's id in /etc/group, or -1. */
