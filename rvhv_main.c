@@ -403,6 +403,14 @@ static const struct file_operations rvhv_dev_fops = {
 	.llseek		= noop_llseek,
 };
 
+/*
+ * A dynamic minor: rvhv has none of its own in the kernel's registry
+ * (Documentation/admin-guide/devices.txt), so unlike kvm.ko (KVM_MINOR,
+ * MODULE_ALIAS("devname:kvm")) it has no static /dev node that loads the
+ * module when opened; it is loaded at boot through modules-load.d
+ * instead.  Mode 0660 from the start; udev adds the group (kvm), with
+ * tools/install/65-rvhv.rules.
+ */
 static struct miscdevice rvhv_dev = {
 	.minor	= MISC_DYNAMIC_MINOR,
 	.name	= "rvhv",
@@ -466,7 +474,8 @@ static int __init rvhv_init(void)
 		return ret;
 	}
 
-	pr_info("ready: h%s%s%s%s%s, G-stage %s (%u GPA bits), %u VMID bits (%u used)\n",
+	pr_info("%s ready: h%s%s%s%s%s, G-stage %s (%u GPA bits), %u VMID bits (%u used)\n",
+		RVHV_VERSION,
 		rvhv_host.feat.flags & RVHV_HOST_ENVCFG ? " envcfg" :
 		rvhv_host.debug_no_envcfg ? " (debug_no_envcfg)" : "",
 		rvhv_host.feat.flags & RVHV_HOST_SSTC ? " sstc" : "",
@@ -494,3 +503,4 @@ module_init(rvhv_init);
 module_exit(rvhv_exit);
 MODULE_DESCRIPTION("rvhv: KVM-class hypervisor for RISC-V (H extension)");
 MODULE_LICENSE("GPL");
+MODULE_VERSION(RVHV_VERSION);

@@ -85,6 +85,26 @@ static inline int rvhv_unload_module(const char *name)
 	return syscall(SYS_delete_module, name, O_NONBLOCK) ? -errno : 0;
 }
 
+/*
+ * Read the kernel log from FD (/dev/kmsg, opened O_NONBLOCK) to its end:
+ * did a record contain S?  (EPIPE: records were overwritten; read on.)
+ */
+static inline int rvhv_kmsg_has(int fd, const char *s)
+{
+	char rec[1024];
+	ssize_t n;
+	int found = 0;
+
+	while ((n = read(fd, rec, sizeof(rec) - 1)) > 0 || errno == EPIPE) {
+		if (n <= 0)
+			continue;
+		rec[n] = '\0';
+		if (strstr(rec, s))
+			found = 1;
+	}
+	return found;
+}
+
 /* Number after "key: " in a debugfs text, or -1. */
 static inline long rvhv_field(const char *text, const char *key)
 {
