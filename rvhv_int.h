@@ -24,6 +24,7 @@
 #include "mmu/mmu.h"
 #include "eventfd/eventfd.h"
 #include "irqchip/aia.h"
+#include "stats/stats.h"
 #include "trap/coalesced.h"
 
 struct seq_file;
@@ -187,12 +188,8 @@ struct rvhv_vm_tlb {
  *	@tlb_loaded.
  * @tlb: per CPU, what that CPU's TLB may hold of the VM (struct
  *	rvhv_vm_tlb)
- * @fence_stat: what its remote fences cost, for debugfs (atomic)
- * @fence_stat.reqs: fences asked for (SBI calls, G-stage unmaps)
- * @fence_stat.fences: fences done (after coalescing)
- * @fence_stat.ipis: IPIs they sent to other CPUs
- * @fence_stat.full: fences done that flushed the VM's whole VS-stage
- *	(or a whole ASID) rather than a range
+ * @stat: its statistics (stats/stats.h; atomic, any thread)
+ * @stats_id: its stats fd's id string, "kvm-<pid>" (fixed at creation)
  * @caps: rvhv capabilities the VMM enabled (KVM_ENABLE_CAP), RVHV_VM_CAP_*
  *	bits; set before the first KVM_RUN, read locklessly after.  Changes
  *	that depend on the AIA device take @lock.
@@ -218,12 +215,8 @@ struct rvhv_vm {
 	cpumask_t tlb_loaded;
 	cpumask_t tlb_stale;
 	struct rvhv_vm_tlb __percpu *tlb;
-	struct {
-		atomic64_t reqs;
-		atomic64_t fences;
-		atomic64_t ipis;
-		atomic64_t full;
-	} fence_stat;
+	struct rvhv_vm_stat stat;
+	char stats_id[KVM_STATS_NAME_SIZE];
 	unsigned long caps;
 	struct rvhv_aia *aia;
 	struct rvhv_aplic *aplic;
@@ -480,7 +473,10 @@ enum rvhv_pending {
  * @console_len: bytes in @console_buf
  * @console_buf: legacy console output coalesced in the kernel (when the
  *	VMM enabled RVHV_CAP_CONSOLE_COALESCE), handed over in one exit
- * @stat: exit counters (irqchip: guest accesses to the APLIC's window)
+ * @stat: its statistics (stats/stats.h): only this vCPU's KVM_RUN
+ *	thread writes them, stats fds and debugfs read them locklessly
+ * @stats_id: its stats fd's id string, "kvm-<pid>/vcpu-<id>" (fixed at
+ *	creation)
  *
  * Unless said otherwise above, all of it is protected by @mutex, except
  * what the world switch and the preempt notifier touch, which only the
@@ -532,22 +528,8 @@ struct rvhv_vcpu {
 	struct rvhv_sbi_batch_entry batch[RVHV_SBI_BATCH_MAX];
 	unsigned int console_len;
 	char console_buf[RVHV_CONSOLE_BUF];
-	struct {
-		u64 exits;
-		u64 mmio;
-		u64 ioeventfd;
-		u64 coalesced;
-		u64 sbi_kernel;
-		u64 sbi_user;
-		u64 gstage_faults;
-		u64 virtual_insn;
-		u64 redirected;
-		u64 signal;
-		u64 task_work;
-		u64 wfi;
-		u64 halt_wakeup;
-		u64 irqchip;
-	} stat;
+	struct rvhv_vcpu_stat stat;
+	char stats_id[KVM_STATS_NAME_SIZE];
 };
 
 /* The vCPU's emulated IMSIC (MSI-mode AIA device, after INIT), or NULL. */

@@ -307,10 +307,9 @@ static int rvhv_cpus_show(struct seq_file *m, void *unused)
 DEFINE_SHOW_ATTRIBUTE(rvhv_cpus);
 
 /*
- * The VMs, their VMIDs and the allocator generation, and what their remote
- * fences cost: asked for, done (after coalescing), IPIs to other CPUs, and
- * how many of those flushed everything (or a whole ASID) rather than a range;
- * and how many irqfds each has.
+ * The VMs, their VMIDs and the allocator generation, each VM's statistics
+ * (its stats fd's: what its remote fences cost, stats/stats.h), and how
+ * many irqfds each has.  Each vCPU's are in rvhv/vcpus (stats/stats.c).
  */
 static int rvhv_vms_show(struct seq_file *m, void *unused)
 {
@@ -335,15 +334,13 @@ static int rvhv_vms_show(struct seq_file *m, void *unused)
 			if (!v)
 				continue;
 			exits += READ_ONCE(v->stat.exits);
-			irqchip += READ_ONCE(v->stat.irqchip);
+			irqchip += READ_ONCE(v->stat.irqchip_accesses);
 		}
 		word = READ_ONCE(vm->vmid.word);
-		seq_printf(m, "vm pid=%d vmid=%lu generation=%llu fence_reqs=%lld fences=%lld fence_ipis=%lld fence_full=%lld irqfds=%u exits=%llu irqchip=%llu\n",
-			   vm->pid, rvhv_vmid_of(word), rvhv_vmid_gen_of(word),
-			   atomic64_read(&vm->fence_stat.reqs),
-			   atomic64_read(&vm->fence_stat.fences),
-			   atomic64_read(&vm->fence_stat.ipis),
-			   atomic64_read(&vm->fence_stat.full),
+		seq_printf(m, "vm pid=%d vmid=%lu generation=%llu",
+			   vm->pid, rvhv_vmid_of(word), rvhv_vmid_gen_of(word));
+		rvhv_stats_seq_vm(m, vm);
+		seq_printf(m, " irqfds=%u exits=%llu irqchip=%llu\n",
 			   READ_ONCE(vm->eventfds.nr_irqfds), exits, irqchip);
 	}
 	mutex_unlock(&rvhv_vms_lock);
@@ -426,6 +423,9 @@ static int __init rvhv_init(void)
 	if (ret)
 		return ret;
 
+	ret = rvhv_stats_init();
+	if (ret)
+		return ret;
 	ret = rvhv_tlb_init();
 	if (ret)
 		return ret;
@@ -462,6 +462,7 @@ static int __init rvhv_init(void)
 			    &rvhv_tlb_stats_fops);
 	debugfs_create_file("hgei", 0444, rvhv_debugfs, NULL,
 			    &rvhv_hgei_fops);
+	rvhv_stats_debugfs_init(rvhv_debugfs);
 
 	ret = misc_register(&rvhv_dev);
 	if (ret) {

@@ -78,6 +78,7 @@ long rvhv_check_extension(struct rvhv_vm *vm, long cap)
 	case KVM_CAP_DEVICE_CTRL:
 	case RVHV_CAP_IRQ_LINES:
 	case RVHV_CAP_AIA_DIRECT:
+	case KVM_CAP_BINARY_STATS_FD:
 		return 1;
 	case KVM_CAP_IRQCHIP:
 	case KVM_CAP_IRQFD_RESAMPLE:
@@ -245,6 +246,8 @@ static long rvhv_vm_ioctl(struct file *filp, unsigned int ioctl,
 		return rvhv_vm_set_gsi_routing(vm, (void __user *)arg);
 	case KVM_SIGNAL_MSI:
 		return rvhv_vm_signal_msi(vm, (void __user *)arg);
+	case KVM_GET_STATS_FD:
+		return rvhv_vm_stats_fd(vm);
 	}
 	return -ENOTTY;
 }
@@ -277,6 +280,7 @@ int rvhv_create_vm(unsigned long type)
 	vm->mm = current->mm;
 	mmgrab(vm->mm);
 	vm->pid = task_tgid_nr(current);
+	rvhv_stats_vm_init(vm);
 	mutex_init(&vm->lock);
 	refcount_set(&vm->users, 1);
 	rvhv_eventfds_init(vm);

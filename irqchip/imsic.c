@@ -357,7 +357,7 @@ bool rvhv_imsic_mmio(struct rvhv_vcpu *vcpu, u64 gpa, unsigned int len,
 	target = rvhv_imsic_find(vcpu->vm, gpa, &off);
 	if (!target)
 		return false;
-	vcpu->stat.irqchip++;
+	vcpu->stat.irqchip_accesses++;
 	if (!write) {
 		*val = 0;
 		return true;

@@ -309,8 +309,10 @@ void rvhv_gstage_flush_vm(struct rvhv_vm *vm)
 {
 	static const struct rvhv_fence f = { .ops = RVHV_FENCE_GVMA };
 
-	atomic64_inc(&vm->fence_stat.reqs);
+	atomic64_inc(&vm->stat.fence_reqs);
+	atomic64_inc(&vm->stat.remote_tlb_flush_requests);
 	rvhv_tlb_fence_vm(vm, &f);
+	atomic64_inc(&vm->stat.remote_tlb_flush);
 }
 
 /*

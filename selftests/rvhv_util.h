@@ -120,21 +120,12 @@ static inline long rvhv_field(const char *text, const char *key)
 
 #define RVHV_DEBUGFS "/sys/kernel/debug/rvhv/"
 
-/*
- * debugfs vms: field @key ("key=N") of this process's VM number @nth
- * (0: the first listed), or -1.
- */
-static inline long rvhv_vms_field(int nth, const char *key)
+/* Number after " key=" in the line at @p (NULL: none), or -1. */
+static inline long rvhv_line_field(const char *p, const char *key)
 {
-	const char *txt = rvhv_read_file(RVHV_DEBUGFS "vms");
-	char pid[32], k[32];
-	const char *p, *end;
+	const char *end;
+	char k[64];
 
-	if (!txt)
-		return -1;
-	snprintf(pid, sizeof(pid), "vm pid=%d ", getpid());
-	for (p = strstr(txt, pid); p && nth--; p = strstr(p + 1, pid))
-		;
 	if (!p)
 		return -1;
 	end = strchr(p, '\n');
@@ -144,6 +135,37 @@ static inline long rvhv_vms_field(int nth, const char *key)
 		return -1;
 	return strtol(p + strlen(k), NULL, 0);
 }
+
+/*
+ * Number after " key=" in the first line of a debugfs file that starts
+ * with @prefix ("vm pid=123 ", ...), or -1.
+ */
+static inline long rvhv_debugfs_field(const char *file, const char *prefix,
+				      const char *key)
+{
+	const char *txt = rvhv_read_file(file);
+
+	return txt ? rvhv_line_field(strstr(txt, prefix), key) : -1;
+}
+
+/*
+ * debugfs vms: field @key ("key=N") of this process's VM number @nth
+ * (0: the first listed), or -1.
+ */
+static inline long rvhv_vms_field(int nth, const char *key)
+{
+	const char *txt = rvhv_read_file(RVHV_DEBUGFS "vms");
+	const char *p;
+	char pid[32];
+
+	if (!txt)
+		return -1;
+	snprintf(pid, sizeof(pid), "vm pid=%d ", getpid());
+	for (p = strstr(txt, pid); p && nth--; p = strstr(p + 1, pid))
+		;
+	return rvhv_line_field(p, key);
+}
+
 #define RVHV_KO "/lib/modules/rvhv.ko"
 #define KVM_KO "/lib/modules/kvm.ko"
 

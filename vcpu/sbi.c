@@ -139,10 +139,12 @@ int rvhv_sbi_ecall(struct rvhv_vcpu *vcpu)
 
 	ext = rvhv_sbi_find_enabled(vcpu, gpr[RVHV_REG_A7]);
 	if (unlikely(!ext)) {
+		vcpu->stat.sbi[RVHV_STAT_SBI_UNSUPPORTED]++;
 		gpr[RVHV_REG_A0] = SBI_ERR_NOT_SUPPORTED;
 		gpr[RVHV_REG_A1] = 0;
 		goto done;
 	}
+	vcpu->stat.sbi[ext->stat]++;
 
 	rc = ext->handler(vcpu, &ret);
 	if (unlikely(rc < 0))

@@ -70,6 +70,7 @@ enum rvhv_sbi_v01_eid {
  * struct rvhv_sbi_ext - one SBI extension (or range of extension ids)
  * @kvm_ext: its KVM_RISCV_SBI_EXT_* id (the vcpu->sbi_ext bit that enables
  *	it), or RVHV_SBI_EXT_ALWAYS
+ * @stat: the vCPU counter of its calls (enum rvhv_stat_sbi, stats/stats.h)
  * @default_off: a new vCPU has it disabled (userspace enables it through
  *	ONE_REG), as KVM's default_disabled
  * @legacy: SBI v0.1 calling convention: only a0 is written back, a1 is
@@ -87,6 +88,7 @@ enum rvhv_sbi_v01_eid {
  */
 struct rvhv_sbi_ext {
 	int kvm_ext;
+	unsigned int stat;
 	bool default_off;
 	bool legacy;
 	unsigned long vm_cap;

@@ -84,6 +84,7 @@ static bool rvhv_sbi_base_batchable(struct rvhv_vcpu *vcpu)
 
 const struct rvhv_sbi_ext rvhv_sbi_ext_base = {
 	.kvm_ext = RVHV_SBI_EXT_ALWAYS,
+	.stat = RVHV_STAT_SBI_BASE,
 	.batchable = rvhv_sbi_base_batchable,
 	.handler = rvhv_sbi_base,
 };

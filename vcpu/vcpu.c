@@ -306,6 +306,7 @@ bool rvhv_vcpu_stopped(struct rvhv_vcpu *vcpu)
 void rvhv_vcpu_halt(struct rvhv_vcpu *vcpu)
 {
 	vcpu->halted = true;
+	rvhv_stat_exit_as(&vcpu->stat, RVHV_EXIT_WFI);
 }
 
 /*
@@ -345,20 +346,33 @@ static bool rvhv_vcpu_runnable(struct rvhv_vcpu *vcpu)
  */
 static void rvhv_vcpu_block(struct rvhv_vcpu *vcpu)
 {
+	bool halted = vcpu->halted, waited = false;
 	DEFINE_WAIT(wait);
+	u64 t0 = 0;
 
-	if (vcpu->halted) {
+	if (halted) {
 		rvhv_timer_arm_wakeup(vcpu);
 		/* Its hardware guest file's interrupt wakes it too. */
 		rvhv_hwfile_wake(vcpu, true);
+		WRITE_ONCE(vcpu->stat.blocking, 1);
+		t0 = get_cycles();
+	} else {
+		/* Stopped: no exit's latency. */
+		rvhv_stat_exit_forget(&vcpu->stat);
 	}
 	for (;;) {
 		prepare_to_wait(&vcpu->wait, &wait, TASK_INTERRUPTIBLE);
 		if (rvhv_vcpu_runnable(vcpu) || signal_pending(current))
 			break;
 		schedule();
+		waited = true;
 	}
 	finish_wait(&vcpu->wait, &wait);
+	if (halted) {
+		if (waited)
+			rvhv_stats_halt_wait(&vcpu->stat, get_cycles() - t0);
+		WRITE_ONCE(vcpu->stat.blocking, 0);
+	}
 	rvhv_timer_cancel_wakeup(vcpu);
 	rvhv_hwfile_wake(vcpu, false);
 	if (vcpu->halted && rvhv_vcpu_irq_ready(vcpu)) {
@@ -377,6 +391,7 @@ static void rvhv_vcpu_apply_start(struct rvhv_vcpu *vcpu)
 	a1 = vcpu->start_a1;
 	clear_bit(RVHV_REQ_START, &vcpu->requests);
 	spin_unlock(&vcpu->mp_lock);
+	rvhv_stat_exit_forget(&vcpu->stat);
 
 	preempt_disable();
 	rvhv_vcpu_put(vcpu);
@@ -475,6 +490,7 @@ static bool rvhv_enter_guest(struct rvhv_vcpu *vcpu)
 	 * when interrupts come back on, so the flag goes only after that.
 	 */
 	current->flags |= PF_VCPU;
+	rvhv_stat_guest_entry(&vcpu->stat);
 	if (unlikely(rvhv_host.debug_no_envcfg)) {
 		/*
 		 * The hart has the senvcfg the switch now leaves alone, and
@@ -487,6 +503,7 @@ static bool rvhv_enter_guest(struct rvhv_vcpu *vcpu)
 	} else {
 		rvhv_switch_to(&vcpu->ctx);
 	}
+	rvhv_stat_guest_exit(&vcpu->stat, vcpu->ctx.scause);
 	WRITE_ONCE(vcpu->mode, RVHV_OUTSIDE_GUEST);
 	local_irq_enable();
 	current->flags &= ~PF_VCPU;
@@ -550,9 +567,9 @@ static int rvhv_vcpu_run(struct rvhv_vcpu *vcpu)
 		if (rvhv_user_work_pending()) {
 			run->exit_reason = KVM_EXIT_INTR;
 			if (signal_pending(current))
-				vcpu->stat.signal++;
+				vcpu->stat.signal_exits++;
 			else
-				vcpu->stat.task_work++;
+				vcpu->stat.task_work_exits++;
 			ret = -EINTR;
 			break;
 		}
@@ -687,6 +704,9 @@ static long rvhv_vcpu_ioctl(struct file *filp, unsigned int ioctl,
 	case KVM_GET_REG_LIST:
 		ret = rvhv_get_reg_list(vcpu, argp);
 		break;
+	case KVM_GET_STATS_FD:
+		ret = rvhv_vcpu_stats_fd(vcpu);
+		break;
 	default:
 		ret = -ENOTTY;
 	}
@@ -812,6 +832,7 @@ int rvhv_create_vcpu(struct rvhv_vm *vm, unsigned long id)
 	rvhv_timer_init(vcpu);
 	rvhv_vcpu_config_init(vcpu);
 	rvhv_vcpu_reset(vcpu);
+	rvhv_stats_vcpu_init(vcpu);
 
 	mutex_lock(&vm->lock);
 	if (vm->vcpus[id]) {

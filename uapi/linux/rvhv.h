@@ -216,4 +216,18 @@ struct rvhv_sbi_batch_entry {
  */
 #define RVHV_RISCV_SBI_EXT_SUSP	11
 
+/*
+ * Statistics: KVM_GET_STATS_FD on VM and vCPU fds, in KVM's binary format
+ * (KVM_CAP_BINARY_STATS_FD), found by name in the descriptors like
+ * kvm.ko's.  Besides kvm.ko's names, a vCPU has rvhv's own
+ * (Documentation/rvhv.rst, "Statistics"), among them, for each exit
+ * reason R of "sbi", "mmio", "gstage_fault", "virtual_insn", "wfi",
+ * "interrupt" and "other":
+ *   exit_latency_hist_R  KVM_STATS_TYPE_LOG_HIST, nanoseconds: the time
+ *                        from each such exit's trap to the next guest
+ *                        entry (the sum of the buckets: how many)
+ *   exit_latency_ns_R    KVM_STATS_TYPE_CUMULATIVE, nanoseconds: their sum
+ * These names are kept from release to release.
+ */
+
 #endif /* _UAPI_LINUX_RVHV_H */
