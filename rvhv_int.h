@@ -428,6 +428,8 @@ enum rvhv_pending {
  * @console_buf: legacy console output coalesced in the kernel (when the
  *	VMM enabled RVHV_CAP_CONSOLE_COALESCE), handed over in one exit
  * @stat: exit counters (irqchip: guest accesses to the APLIC's window)
+ * @dirty_ring: its dirty ring when the VM has rings (mmu/dirty.h: its own
+ *	rules)
  *
  * Unless said otherwise above, all of it is protected by @mutex, except
  * what the world switch and the preempt notifier touch, which only the
@@ -493,6 +495,7 @@ struct rvhv_vcpu {
 		u64 halt_wakeup;
 		u64 irqchip;
 	} stat;
+	struct rvhv_dirty_ring dirty_ring;
 };
 
 /* The vCPU's emulated IMSIC (MSI-mode AIA device, after INIT), or NULL. */
