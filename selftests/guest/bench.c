@@ -9,6 +9,7 @@
 long guest_bench_sbi(unsigned long n, unsigned long unused);
 long guest_bench_mmio(unsigned long n, unsigned long addr);
 long guest_bench_touch(unsigned long n, unsigned long base);
+long guest_bench_touch16(unsigned long n, unsigned long base);
 long guest_bench_ipi(unsigned long n, unsigned long unused);
 long guest_bench_timer(unsigned long n, unsigned long mode);
 long guest_bench_sbi16(unsigned long n, unsigned long batch);
@@ -63,6 +64,22 @@ long guest_bench_touch(unsigned long n, unsigned long base)
 	t1 = rdtime();
 	for (i = 0; i < n; i++)
 		*(volatile unsigned long *)(base + i * 4096) = i;
+	t2 = rdtime();
+	GUEST_REPORT2(1, t1 - t0, t2 - t1);
+	return 0;
+}
+
+/* guest_bench_touch on every 16th page: n pages from base, 64 KiB apart. */
+long guest_bench_touch16(unsigned long n, unsigned long base)
+{
+	unsigned long i, t0, t1, t2;
+
+	t0 = rdtime();
+	for (i = 0; i < n; i++)
+		*(volatile unsigned long *)(base + i * 16 * 4096) = i;
+	t1 = rdtime();
+	for (i = 0; i < n; i++)
+		*(volatile unsigned long *)(base + i * 16 * 4096) = i;
 	t2 = rdtime();
 	GUEST_REPORT2(1, t1 - t0, t2 - t1);
 	return 0;
