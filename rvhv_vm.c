@@ -229,9 +229,8 @@ static long rvhv_vm_ioctl(struct file *filp, unsigned int ioctl,
 	case KVM_SET_USER_MEMORY_REGION2:
 		return rvhv_vm_set_memory(vm, ioctl, (void __user *)arg);
 	case KVM_GET_DIRTY_LOG:
-		return rvhv_vm_get_dirty_log(vm, (void __user *)arg);
 	case KVM_CLEAR_DIRTY_LOG:
-		return rvhv_vm_clear_dirty_log(vm, (void __user *)arg);
+		return rvhv_vm_dirty_log(vm, ioctl, (void __user *)arg);
 	case KVM_RESET_DIRTY_RINGS:
 		return rvhv_vm_reset_dirty_rings(vm);
 	case KVM_IOEVENTFD:

@@ -196,6 +196,29 @@ static int rvhv_dirty_lookup(struct rvhv_mmu *mmu, u32 slot,
 }
 
 /*
+ * The slot a GET or CLEAR names, with KVM's errnos in KVM's order: -ENXIO
+ * on a VM with rings (the ring and the bitmaps are exclusive), -EINVAL for
+ * the id, -EINVAL for a CLEAR's @first_page that is not a multiple of 64
+ * (0 for a GET), -ENOENT for a slot that does not log into a bitmap.
+ */
+static int rvhv_dirty_log_slot(struct rvhv_mmu *mmu, u32 slot, u64 first_page,
+			       struct rvhv_memslot **s)
+{
+	int ret;
+
+	if (READ_ONCE(mmu->dirty.ring_size))
+		return -ENXIO;
+	ret = rvhv_dirty_lookup(mmu, slot, s);
+	if (ret)
+		return ret;
+	if (first_page & 63)
+		return -EINVAL;
+	if (!*s || !(*s)->dirty_bitmap)
+		return -ENOENT;
+	return 0;
+}
+
+/*
  * KVM_GET_DIRTY_LOG without manual protection: take every set bit into
  * the scratch bitmap and write-protect those pages.  Returns whether
  * anything was taken (the caller fences).
@@ -232,15 +255,9 @@ static long rvhv_get_dirty_log_locked(struct rvhv_vm *vm,
 	struct rvhv_memslot *s;
 	int ret;
 
-	/* The ring and the bitmaps are exclusive, as in KVM. */
-	if (READ_ONCE(mmu->dirty.ring_size))
-		return -ENXIO;
-	ret = rvhv_dirty_lookup(mmu, log->slot, &s);
+	ret = rvhv_dirty_log_slot(mmu, log->slot, 0, &s);
 	if (ret)
 		return ret;
-	if (!s || !s->dirty_bitmap)
-		return -ENOENT;
-
 	bytes = rvhv_dirty_bitmap_bytes(s->npages);
 	if (mmu->dirty.manual_protect & KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE) {
 		/* A snapshot; KVM_CLEAR_DIRTY_LOG re-arms. */
@@ -255,19 +272,6 @@ static long rvhv_get_dirty_log_locked(struct rvhv_vm *vm,
 	return 0;
 }
 
-long rvhv_vm_get_dirty_log(struct rvhv_vm *vm, void __user *argp)
-{
-	struct kvm_dirty_log log;
-	long ret;
-
-	if (copy_from_user(&log, argp, sizeof(log)))
-		return -EFAULT;
-	mutex_lock(&vm->mmu.slots_lock);
-	ret = rvhv_get_dirty_log_locked(vm, &log);
-	mutex_unlock(&vm->mmu.slots_lock);
-	return ret;
-}
-
 static long rvhv_clear_dirty_log_locked(struct rvhv_vm *vm,
 					const struct kvm_clear_dirty_log *log)
 {
@@ -277,16 +281,9 @@ static long rvhv_clear_dirty_log_locked(struct rvhv_vm *vm,
 	bool cleared = false;
 	int ret;
 
-	if (READ_ONCE(mmu->dirty.ring_size))
-		return -ENXIO;
-	ret = rvhv_dirty_lookup(mmu, log->slot, &s);
+	ret = rvhv_dirty_log_slot(mmu, log->slot, log->first_page, &s);
 	if (ret)
 		return ret;
-	/* KVM's order: the alignment before the slot. */
-	if (log->first_page & 63)
-		return -EINVAL;
-	if (!s || !s->dirty_bitmap)
-		return -ENOENT;
 	/* Whole words, or up to the end of the slot. */
 	if (log->first_page > s->npages ||
 	    log->num_pages > s->npages - log->first_page ||
@@ -326,15 +323,24 @@ static long rvhv_clear_dirty_log_locked(struct rvhv_vm *vm,
 	return 0;
 }
 
-long rvhv_vm_clear_dirty_log(struct rvhv_vm *vm, void __user *argp)
+long rvhv_vm_dirty_log(struct rvhv_vm *vm, unsigned int ioctl,
+		       void __user *argp)
 {
-	struct kvm_clear_dirty_log log;
+	union {
+		struct kvm_dirty_log get;
+		struct kvm_clear_dirty_log clear;
+	} log;
+	bool get = ioctl == KVM_GET_DIRTY_LOG;
 	long ret;
 
-	if (copy_from_user(&log, argp, sizeof(log)))
+	if (copy_from_user(&log, argp, get ? sizeof(log.get) :
+					     sizeof(log.clear)))
 		return -EFAULT;
 	mutex_lock(&vm->mmu.slots_lock);
-	ret = rvhv_clear_dirty_log_locked(vm, &log);
+	if (get)
+		ret = rvhv_get_dirty_log_locked(vm, &log.get);
+	else
+		ret = rvhv_clear_dirty_log_locked(vm, &log.clear);
 	mutex_unlock(&vm->mmu.slots_lock);
 	return ret;
 }

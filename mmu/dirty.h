@@ -82,9 +82,10 @@ struct rvhv_dirty_ring {
 
 /* KVM_ENABLE_CAP of KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2, _DIRTY_LOG_RING_ACQ_REL. */
 long rvhv_dirty_enable_cap(struct rvhv_vm *vm, const struct kvm_enable_cap *cap);
-/* VM ioctls: KVM_GET_DIRTY_LOG, KVM_CLEAR_DIRTY_LOG, KVM_RESET_DIRTY_RINGS. */
-long rvhv_vm_get_dirty_log(struct rvhv_vm *vm, void __user *argp);
-long rvhv_vm_clear_dirty_log(struct rvhv_vm *vm, void __user *argp);
+/* VM ioctls: KVM_GET_DIRTY_LOG or KVM_CLEAR_DIRTY_LOG (@ioctl), ... */
+long rvhv_vm_dirty_log(struct rvhv_vm *vm, unsigned int ioctl,
+		       void __user *argp);
+/* ... and KVM_RESET_DIRTY_RINGS. */
 long rvhv_vm_reset_dirty_rings(struct rvhv_vm *vm);
 
 /*

@@ -187,52 +187,26 @@ static int rvhv_delete_slot(struct rvhv_vm *vm, struct rvhv_memslot *old)
 	return 0;
 }
 
-/* Move @old to @base_gfn, with @flags (dirty logging may change too). */
-static int rvhv_move_slot(struct rvhv_vm *vm, struct rvhv_memslot *old,
-			  u64 base_gfn, u32 flags)
-{
-	struct rvhv_mmu *mmu = &vm->mmu;
-	unsigned long *bitmap, *old_bitmap = old->dirty_bitmap;
-	u64 old_gfn = old->base_gfn;
-	LIST_HEAD(freed);
-	bool flush = false;
-	int ret;
-
-	/* As KVM, a slot that goes on logging keeps its bits. */
-	ret = rvhv_slot_bitmap(vm, old->npages, flags, old_bitmap, &bitmap);
-	if (ret)
-		return ret;
-	spin_lock(&mmu->lock);
-	rvhv_sorted_remove(mmu, old);
-	old->base_gfn = base_gfn;
-	old->flags = flags;
-	old->dirty_bitmap = bitmap;
-	rvhv_sorted_insert(mmu, old);
-	rvhv_slot_zap_locked(vm, old_gfn, old->npages, &freed, &flush);
-	spin_unlock(&mmu->lock);
-	rvhv_gstage_finish(vm, flush, &freed);
-	if (old_bitmap != bitmap)
-		rvhv_dirty_bitmap_free(old_bitmap);
-	/* Nor one through its old guest addresses its move. */
-	synchronize_srcu(&mmu->srcu);
-	return 0;
-}
-
 /*
- * KVM_MEM_LOG_DIRTY_PAGES toggled on a slot that stays where it is (the
- * only flag that can change).  On: the bitmap, then write-protect what is
- * mapped.  Off: unmap the slot, so that it is mapped again with 2 MiB
- * leaves where the VMM's memory allows, and drop the bitmap.  Either way
- * invalidate_seq is bumped: a fault that looked the slot up before maps
- * nothing.  rvhv_mmu.lock is never held by anything that touches the
- * bitmap outside rvhv_mmu.slots_lock, which is held here.
+ * Move @s to @base_gfn, or toggle its KVM_MEM_LOG_DIRTY_PAGES (the only
+ * flag that can change), or both.  A move unmaps the old guest range (and,
+ * as in KVM, a slot that goes on logging keeps its bits).  Logging on in
+ * place: the bitmap, then write-protect what is mapped.  Off: unmap the
+ * slot, so that it is mapped again with 2 MiB leaves where the VMM's
+ * memory allows, and drop the bitmap.  invalidate_seq is bumped either
+ * way: a fault that looked the slot up before maps nothing.  The old
+ * bitmap is freed once rvhv_mmu.lock is dropped: only rvhv_mmu.lock
+ * holders (faults logging a write) and rvhv_mmu.slots_lock holders
+ * (held here) touch it.
  */
-static int rvhv_slot_set_flags(struct rvhv_vm *vm, struct rvhv_memslot *s,
-			       u32 flags)
+static int rvhv_slot_update(struct rvhv_vm *vm, struct rvhv_memslot *s,
+			    u64 base_gfn, u32 flags)
 {
 	struct rvhv_mmu *mmu = &vm->mmu;
 	unsigned long *bitmap, *old_bitmap = s->dirty_bitmap;
 	bool on = flags & KVM_MEM_LOG_DIRTY_PAGES;
+	bool move = base_gfn != s->base_gfn;
+	u64 old_gfn = s->base_gfn;
 	LIST_HEAD(freed);
 	bool flush = false;
 	int ret;
@@ -241,20 +215,26 @@ static int rvhv_slot_set_flags(struct rvhv_vm *vm, struct rvhv_memslot *s,
 	if (ret)
 		return ret;
 	spin_lock(&mmu->lock);
+	if (move)
+		rvhv_sorted_remove(mmu, s);
+	s->base_gfn = base_gfn;
 	s->flags = flags;
 	s->dirty_bitmap = bitmap;
-	if (on)
-		mmu->invalidate_seq++;
+	if (move)
+		rvhv_sorted_insert(mmu, s);
+	if (move || !on)
+		rvhv_slot_zap_locked(vm, old_gfn, s->npages, &freed, &flush);
 	else
-		rvhv_slot_zap_locked(vm, s->base_gfn, s->npages, &freed,
-				     &flush);
+		mmu->invalidate_seq++;
 	spin_unlock(&mmu->lock);
-	if (on) {
-		rvhv_dirty_slot_protect(vm, s);
-	} else {
-		rvhv_gstage_finish(vm, flush, &freed);
+	rvhv_gstage_finish(vm, flush, &freed);
+	if (old_bitmap != bitmap)
 		rvhv_dirty_bitmap_free(old_bitmap);
-	}
+	if (move)
+		/* No copy through its old guest addresses outlives the move. */
+		synchronize_srcu(&mmu->srcu);
+	else if (on)
+		rvhv_dirty_slot_protect(vm, s);
 	return 0;
 }
 
@@ -266,7 +246,7 @@ static long rvhv_set_memslot_locked(struct rvhv_vm *vm,
 	struct rvhv_memslot *old = mmu->slots[id], *new;
 	u64 base_gfn = mem->guest_phys_addr >> PAGE_SHIFT;
 	u64 npages = mem->memory_size >> PAGE_SHIFT;
-	bool move = false;
+	bool move;
 	int ret;
 
 	lockdep_assert_held(&mmu->slots_lock);
@@ -284,8 +264,8 @@ static long rvhv_set_memslot_locked(struct rvhv_vm *vm,
 			return -EINVAL;
 		if (base_gfn == old->base_gfn && mem->flags == old->flags)
 			return 0;	/* nothing changes */
-		move = base_gfn != old->base_gfn;
 	}
+	move = old && base_gfn != old->base_gfn;
 
 	/* KVM checks overlaps for a new or moved slot only. */
 	if ((!old || move) && rvhv_slot_overlaps(mmu, id, base_gfn, npages))
@@ -300,10 +280,8 @@ static long rvhv_set_memslot_locked(struct rvhv_vm *vm,
 	if (ret)
 		return ret;
 
-	if (move)
-		return rvhv_move_slot(vm, old, base_gfn, mem->flags);
 	if (old)
-		return rvhv_slot_set_flags(vm, old, mem->flags);
+		return rvhv_slot_update(vm, old, base_gfn, mem->flags);
 
 	new = kzalloc(sizeof(*new), GFP_KERNEL_ACCOUNT);
 	if (!new)
