@@ -88,6 +88,32 @@ static inline long rvhv_field(const char *text, const char *key)
 }
 
 #define RVHV_DEBUGFS "/sys/kernel/debug/rvhv/"
+
+/*
+ * The number after " key=" on this process's line ("vm pid=<pid> ...") of
+ * rvhv's debugfs file @name ("vms", "memory"), or -1.  For a test process
+ * with one VM.
+ */
+static inline long rvhv_vm_debugfs_field(const char *name, const char *key)
+{
+	char path[128], pid[32], k[40];
+	const char *txt, *p, *end;
+
+	snprintf(path, sizeof(path), RVHV_DEBUGFS "%s", name);
+	txt = rvhv_read_file(path);
+	if (!txt)
+		return -1;
+	snprintf(pid, sizeof(pid), "vm pid=%d ", getpid());
+	p = strstr(txt, pid);
+	if (!p)
+		return -1;
+	end = strchr(p, '\n');
+	snprintf(k, sizeof(k), " %s=", key);
+	p = strstr(p, k);
+	if (!p || (end && p > end))
+		return -1;
+	return strtol(p + strlen(k), NULL, 0);
+}
 #define RVHV_KO "/lib/modules/rvhv.ko"
 #define KVM_KO "/lib/modules/kvm.ko"
 
