@@ -86,7 +86,7 @@
 #define N_TIMER		5000
 #define N_SBI16		1000	/* times 16 calls */
 #define N_IRQFD		500
-#define DIRTY_STRIDE	16	/* guest_bench_touch16 */
+#define DIRTY_STRIDE	16	/* pages: every 16th is dirtied */
 
 enum {
 	OP_SBI, OP_MMIO, OP_IOEVENTFD, OP_IRQFD, OP_IRQFD_APLIC,
@@ -530,8 +530,8 @@ static void measure_dirty_harvest(struct result *res, bool ring)
 	vm_set_region(vm, 1, KVM_MEM_LOG_DIRTY_PAGES, gpa, size, mem);
 	log.dirty_bitmap = bm;
 	for (i = 0; i < ROUNDS; i++) {
-		run_one(vcpu, GUEST_FN(guest_bench_touch16), ndirty, gpa,
-			NULL);
+		run_one(vcpu, GUEST_FN(guest_bench_touch), ndirty,
+			gpa | DIRTY_STRIDE, NULL);
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		if (ring) {
 			for (n = 0;; n++, next++) {
