@@ -15,6 +15,7 @@
 #include <asm/timex.h>
 
 #include "../rvhv_int.h"
+#include "../observe/trace.h"
 #include "../trap/trap.h"
 
 /* hstatus bits a vCPU runs with (VSXL etc. come from the host's value). */
@@ -136,6 +137,7 @@ static void rvhv_vcpu_load(struct rvhv_vcpu *vcpu, int cpu)
 		rvhv_fp_restore(&vcpu->fp);
 	}
 	vcpu->cpu = cpu;
+	trace_rvhv_vcpu_load(vcpu, cpu);
 }
 
 /* Save the vCPU's state from this hart.  Preemption is disabled. */
@@ -143,6 +145,7 @@ static void rvhv_vcpu_put(struct rvhv_vcpu *vcpu)
 {
 	struct rvhv_vs_csr *csr = &vcpu->csr;
 
+	trace_rvhv_vcpu_put(vcpu, vcpu->cpu);
 	if ((vcpu->ctx.sstatus & SR_FS) != SR_FS_OFF) {
 		if ((vcpu->ctx.sstatus & SR_FS) == SR_FS_DIRTY) {
 			rvhv_fp_save(&vcpu->fp);
@@ -214,8 +217,10 @@ void rvhv_vcpu_kick(struct rvhv_vcpu *vcpu)
 	put_cpu();
 }
 
-void rvhv_vcpu_set_irq(struct rvhv_vcpu *vcpu, unsigned int irq, bool level)
+void rvhv_vcpu_set_irq(struct rvhv_vcpu *vcpu, unsigned int irq, bool level,
+		       unsigned int source)
 {
+	trace_rvhv_irq(vcpu, irq, level, source);
 	if (level)
 		set_bit(irq, &vcpu->irq_pending);
 	else
@@ -317,15 +322,34 @@ static bool rvhv_vcpu_runnable(struct rvhv_vcpu *vcpu)
 }
 
 /*
+ * Why rvhv_vcpu_block() returned (RVHV_TRACE_WAKE_*), for the rvhv_wake
+ * tracepoint only: @halted is whether it was entered halted.
+ */
+static unsigned int rvhv_vcpu_wake_reason(struct rvhv_vcpu *vcpu, bool halted)
+{
+	if (halted && !vcpu->halted)
+		return RVHV_TRACE_WAKE_IRQ;
+	if (test_bit(RVHV_REQ_START, &vcpu->requests))
+		return RVHV_TRACE_WAKE_START;
+	if (test_bit(RVHV_REQ_STOP, &vcpu->requests))
+		return RVHV_TRACE_WAKE_STOP;
+	if (signal_pending(current))
+		return RVHV_TRACE_WAKE_SIGNAL;
+	return RVHV_TRACE_WAKE_RUNNABLE;
+}
+
+/*
  * Sleep while stopped or halted in WFI, until there is something to do or
  * a signal.  Never spins: the wait queue is woken by kicks (interrupts
  * raised, hart_start) and, for a halted vCPU, by its timer.
  */
 static void rvhv_vcpu_block(struct rvhv_vcpu *vcpu)
 {
+	bool halted = vcpu->halted;
 	DEFINE_WAIT(wait);
 
-	if (vcpu->halted)
+	trace_rvhv_block(vcpu);
+	if (halted)
 		rvhv_timer_arm_wakeup(vcpu);
 	for (;;) {
 		prepare_to_wait(&vcpu->wait, &wait, TASK_INTERRUPTIBLE);
@@ -339,6 +363,8 @@ static void rvhv_vcpu_block(struct rvhv_vcpu *vcpu)
 		vcpu->halted = false;
 		vcpu->stat.halt_wakeup++;
 	}
+	if (trace_rvhv_wake_enabled())
+		trace_rvhv_wake(vcpu, rvhv_vcpu_wake_reason(vcpu, halted));
 }
 
 /* HSM hart_start reached this vCPU: reset it to the start state. */
@@ -430,6 +456,7 @@ static bool rvhv_enter_guest(struct rvhv_vcpu *vcpu)
 	 * when interrupts come back on, so the flag goes only after that.
 	 */
 	current->flags |= PF_VCPU;
+	trace_rvhv_entry(vcpu);
 	rvhv_switch_to(&vcpu->ctx);
 	WRITE_ONCE(vcpu->mode, RVHV_OUTSIDE_GUEST);
 	local_irq_enable();
@@ -536,6 +563,7 @@ static int rvhv_vcpu_run(struct rvhv_vcpu *vcpu)
 	rvhv_vcpu_put(vcpu);
 	preempt_notifier_unregister(&vcpu->pn);
 	preempt_enable();
+	trace_rvhv_userspace_exit(vcpu, ret);
 	return ret;
 }
 
@@ -547,9 +575,10 @@ static long rvhv_vcpu_interrupt(struct rvhv_vcpu *vcpu, void __user *argp)
 	if (copy_from_user(&irq, argp, sizeof(irq)))
 		return -EFAULT;
 	if (irq.irq == KVM_INTERRUPT_SET)
-		rvhv_vcpu_set_irq(vcpu, IRQ_VS_EXT, true);
+		rvhv_vcpu_set_irq(vcpu, IRQ_VS_EXT, true, RVHV_IRQ_SRC_USER);
 	else if (irq.irq == KVM_INTERRUPT_UNSET)
-		rvhv_vcpu_set_irq(vcpu, IRQ_VS_EXT, false);
+		rvhv_vcpu_set_irq(vcpu, IRQ_VS_EXT, false,
+				  RVHV_IRQ_SRC_USER);
 	else
 		return -EINVAL;
 	return 0;
