@@ -113,7 +113,7 @@ static int rvhv_gstage_do_fault(struct rvhv_vcpu *vcpu, unsigned long gpa,
 	struct rvhv_mmu *mmu = &vm->mmu;
 	u64 gfn = gpa >> PAGE_SHIFT;
 	unsigned long seq, hva, pte, pfn, bpfn;
-	bool writable, bwritable, try_2m, huge, flush = false;
+	bool writable, bwritable, try_2m, present, flush = false;
 	struct rvhv_memslot slot, *s;
 	struct page *page;
 	long n;
@@ -131,10 +131,11 @@ static int rvhv_gstage_do_fault(struct rvhv_vcpu *vcpu, unsigned long gpa,
 		return RVHV_FAULT_MMIO;
 	}
 	slot = *s;
-	if (rvhv_gstage_lookup(mmu, gpa, &pte) &&
-	    (!write || (pte & _PAGE_WRITE))) {
+	present = rvhv_gstage_lookup(mmu, gpa, &pte);
+	if (present && (!write || (pte & _PAGE_WRITE))) {
 		rvhv_gstage_flush_local(vm, gpa);
 		spin_unlock(&mmu->lock);
+		vcpu->stat.gstage_fault_spurious++;
 		return 0;
 	}
 	seq = mmu->invalidate_seq;
@@ -173,23 +174,39 @@ static int rvhv_gstage_do_fault(struct rvhv_vcpu *vcpu, unsigned long gpa,
 		ret = -EFAULT;
 		goto out_unlock;
 	}
-	if (mmu->invalidate_in_progress || mmu->invalidate_seq != seq)
+	if (mmu->invalidate_in_progress || mmu->invalidate_seq != seq) {
+		vcpu->stat.gstage_fault_retry++;
 		goto out_unlock;	/* ret == 0: the guest faults again */
+	}
 
 	ret = -EEXIST;
 	if (try_2m && rvhv_host_block(vm->mm, hva, &bpfn, &bwritable) &&
 	    bpfn + ((hva & ~PMD_MASK) >> PAGE_SHIFT) == pfn &&
-	    (bwritable || !writable))
+	    (bwritable || !writable)) {
 		ret = rvhv_gstage_map(mmu, gpa & PMD_MASK, bpfn,
 				      RVHV_GSTAGE_LEVEL_2M, writable, &flush);
-	huge = !ret;
-	if (ret == -EEXIST)
+		if (!ret) {
+			vcpu->stat.gstage_map_2m++;
+			*size = PMD_SIZE;
+		}
+	}
+	if (ret == -EEXIST) {
 		ret = rvhv_gstage_map(mmu, gpa & PAGE_MASK, pfn,
 				      RVHV_GSTAGE_LEVEL_4K, writable, &flush);
+		if (!ret) {
+			vcpu->stat.gstage_map_4k++;
+			*size = PAGE_SIZE;
+		}
+	}
 	if (!ret) {
-		*size = huge ? PMD_SIZE : PAGE_SIZE;
 		rvhv_gstage_flush_local(vm, gpa);
+		/* A write to a read-only leaf, or a new leaf. */
+		if (present)
+			vcpu->stat.gstage_fault_wp++;
+		else
+			vcpu->stat.gstage_fault_map++;
 	} else if (ret == -ENOMEM) {
+		vcpu->stat.gstage_fault_retry++;
 		ret = 0;	/* a racing fault took the spare tables: retry */
 	}
 out_unlock:

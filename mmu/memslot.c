@@ -418,6 +418,15 @@ int rvhv_write_guest(struct rvhv_vm *vm, unsigned long gpa, const void *data,
 	return ret;
 }
 
+bool rvhv_gpa_in_memslot(struct rvhv_vm *vm, unsigned long gpa,
+			 unsigned long len, bool write)
+{
+	unsigned long hva;
+
+	/* The address is not used: no rvhv_mmu.srcu section needed. */
+	return !rvhv_gpa_to_hva(vm, gpa, len, write, &hva);
+}
+
 int rvhv_probe_guest_writable(struct rvhv_vm *vm, unsigned long gpa,
 			      unsigned long len)
 {

@@ -24,6 +24,7 @@
 #define RVHV_TRACE_MMIO_USER_DONE	1	/* a load's data from the VMM */
 #define RVHV_TRACE_MMIO_IOEVENTFD	2	/* a store that hit an ioeventfd */
 #define RVHV_TRACE_MMIO_IRQCHIP		3	/* the in-kernel APLIC/IMSIC */
+#define RVHV_TRACE_MMIO_COALESCED	4	/* a store into a coalesced ring */
 
 /* rvhv_sbi.handler: where the call went */
 #define RVHV_TRACE_SBI_KERNEL		0	/* done in the kernel */
@@ -206,7 +207,8 @@ TRACE_EVENT(rvhv_mmio,
 				   { RVHV_TRACE_MMIO_USER, "user" },
 				   { RVHV_TRACE_MMIO_USER_DONE, "user_done" },
 				   { RVHV_TRACE_MMIO_IOEVENTFD, "ioeventfd" },
-				   { RVHV_TRACE_MMIO_IRQCHIP, "irqchip" }))
+				   { RVHV_TRACE_MMIO_IRQCHIP, "irqchip" },
+				   { RVHV_TRACE_MMIO_COALESCED, "coalesced" }))
 );
 
 /*

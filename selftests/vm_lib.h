@@ -271,6 +271,9 @@ void *vm_alloc_uffd(size_t size, int *uffd);
 struct uffd_msg;
 int uffd_wait_fault(int uffd, int ms, struct uffd_msg *msg);
 
+/* AnonHugePages (kB) of the mapping that holds @addr, or -1. */
+long anon_huge_kb(void *addr);
+
 /* KVM_ENABLE_CAP on the VM fd: 0 or -errno. */
 int vm_enable_cap_try(struct vm *vm, uint32_t cap, uint64_t arg0);
 

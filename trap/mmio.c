@@ -218,6 +218,7 @@ int rvhv_mmio_exit(struct rvhv_vcpu *vcpu, unsigned long gpa, bool write)
 		if (!write)
 			rvhv_mmio_set_reg(vcpu, a.reg, a.len, a.is_signed, val);
 		vcpu->ctx.gpr[RVHV_REG_PC] += a.insn_len;
+		vcpu->stat.mmio_exit_kernel++;
 		return 1;
 	}
 	/* Misaligned MMIO is not emulated: KVM_RUN fails as with kvm.ko. */
@@ -229,7 +230,17 @@ int rvhv_mmio_exit(struct rvhv_vcpu *vcpu, unsigned long gpa, bool write)
 			trace_rvhv_mmio(vcpu, gpa, a.len, true, val,
 					RVHV_TRACE_MMIO_IOEVENTFD);
 			vcpu->ctx.gpr[RVHV_REG_PC] += a.insn_len;
-			vcpu->stat.ioeventfd++;
+			vcpu->stat.ioeventfd_signals++;
+			vcpu->stat.mmio_exit_kernel++;
+			return 1;
+		}
+		/* Into the coalesced MMIO ring, if a zone has it. */
+		if (rvhv_coalesced_write(vcpu->vm, gpa, a.len, val)) {
+			trace_rvhv_mmio(vcpu, gpa, a.len, true, val,
+					RVHV_TRACE_MMIO_COALESCED);
+			vcpu->ctx.gpr[RVHV_REG_PC] += a.insn_len;
+			vcpu->stat.coalesced_mmio++;
+			vcpu->stat.mmio_exit_kernel++;
 			return 1;
 		}
 	}
@@ -249,7 +260,7 @@ int rvhv_mmio_exit(struct rvhv_vcpu *vcpu, unsigned long gpa, bool write)
 	vcpu->mmio_len = a.len;
 	vcpu->mmio_signed = a.is_signed;
 	vcpu->insn_len = a.insn_len;
-	vcpu->stat.mmio++;
+	vcpu->stat.mmio_exit_user++;
 	trace_rvhv_mmio(vcpu, gpa, a.len, write, write ? val : 0,
 			RVHV_TRACE_MMIO_USER);
 	return 0;
