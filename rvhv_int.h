@@ -477,6 +477,8 @@ enum rvhv_pending {
  *	thread writes them, stats fds and debugfs read them locklessly
  * @stats_id: its stats fd's id string, "kvm-<pid>/vcpu-<id>" (fixed at
  *	creation)
+ * @dirty_ring: its dirty ring when the VM has rings (mmu/dirty.h: its own
+ *	rules)
  *
  * Unless said otherwise above, all of it is protected by @mutex, except
  * what the world switch and the preempt notifier touch, which only the
@@ -530,6 +532,7 @@ struct rvhv_vcpu {
 	char console_buf[RVHV_CONSOLE_BUF];
 	struct rvhv_vcpu_stat stat;
 	char stats_id[KVM_STATS_NAME_SIZE];
+	struct rvhv_dirty_ring dirty_ring;
 };
 
 /* The vCPU's emulated IMSIC (MSI-mode AIA device, after INIT), or NULL. */

@@ -172,6 +172,20 @@ static inline long rvhv_debugfs_field(const char *file, const char *prefix,
 }
 
 /*
+ * The number after " key=" on this process's line ("vm pid=<pid> ...") of
+ * rvhv's debugfs file @name ("vms", "memory"), or -1.  For a test process
+ * with one VM.
+ */
+static inline long rvhv_vm_debugfs_field(const char *name, const char *key)
+{
+	char path[128], pid[32];
+
+	snprintf(path, sizeof(path), RVHV_DEBUGFS "%s", name);
+	snprintf(pid, sizeof(pid), "vm pid=%d ", getpid());
+	return rvhv_debugfs_field(path, pid, key);
+}
+
+/*
  * debugfs vms: field @key ("key=N") of this process's VM number @nth
  * (0: the first listed), or -1.
  */

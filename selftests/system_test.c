@@ -47,6 +47,9 @@ static const struct {
 	{ KVM_CAP_COALESCED_MMIO, KVM_COALESCED_MMIO_PAGE_OFFSET },
 	{ KVM_CAP_COALESCED_PIO, 1 },
 	{ KVM_CAP_BINARY_STATS_FD, 1 },
+	/* Dirty logging (dirty_test): manual protect, the ACQ_REL ring. */
+	{ KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2, 3 },
+	{ KVM_CAP_DIRTY_LOG_RING_ACQ_REL, 65536 * 16 },
 };
 #define KVM_CAP_LIMIT 512
 

@@ -143,8 +143,8 @@ static void rvhv_sbi_batch(struct rvhv_vcpu *vcpu, struct rvhv_sbi_ret *ret,
 	memcpy(&gpr[RVHV_REG_A0], saved, sizeof(saved));
 	vcpu->stat.batch_entries += done;
 
-	if (done && rvhv_write_guest(vcpu->vm, gpa, ents,
-				     done * sizeof(*ents)))
+	if (done && rvhv_vcpu_write_guest(vcpu, gpa, ents,
+					  done * sizeof(*ents)))
 		ret->error = SBI_ERR_FAILURE;
 	ret->value = done;
 }

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The vCPU: creation, its fd (ioctls, mmap of struct kvm_run), vcpu_load /
- * vcpu_put driven by preempt notifiers, and the KVM_RUN loop.
+ * The vCPU: creation, its fd (ioctls, mmap of struct kvm_run and of the
+ * dirty ring), vcpu_load / vcpu_put driven by preempt notifiers, and the
+ * KVM_RUN loop.
  */
 #include <linux/anon_inodes.h>
 #include <linux/file.h>
@@ -616,6 +617,13 @@ static int rvhv_vcpu_run(struct rvhv_vcpu *vcpu)
 			rvhv_vcpu_block(vcpu);
 			continue;
 		}
+		/* The ring's soft limit: let the VMM harvest it first. */
+		if (unlikely(rvhv_dirty_ring_soft_full(&vcpu->dirty_ring))) {
+			if (!rvhv_console_flush_exit(vcpu))
+				run->exit_reason = KVM_EXIT_DIRTY_RING_FULL;
+			ret = 0;
+			break;
+		}
 		cond_resched();
 		/* A hardware guest file on this CPU (hwaccel, auto). */
 		ret = rvhv_hwfile_update(vcpu);
@@ -757,7 +765,11 @@ static vm_fault_t rvhv_vcpu_fault(struct vm_fault *vmf)
 		page = rvhv_coalesced_page(vcpu->vm);
 		break;
 	default:
-		return VM_FAULT_SIGBUS;
+		/* The dirty ring's pages (mmu/dirty.c) */
+		page = rvhv_dirty_ring_page(&vcpu->dirty_ring, vmf->pgoff);
+		if (!page)
+			return VM_FAULT_SIGBUS;
+		get_page(page);
 	}
 	vmf->page = page;
 	return 0;
@@ -769,6 +781,10 @@ static const struct vm_operations_struct rvhv_vcpu_vm_ops = {
 
 static int rvhv_vcpu_mmap(struct file *file, struct vm_area_struct *vma)
 {
+	struct rvhv_vcpu *vcpu = file->private_data;
+
+	if (!rvhv_dirty_ring_mmap_ok(&vcpu->dirty_ring, vma))
+		return -EINVAL;
 	vma->vm_ops = &rvhv_vcpu_vm_ops;
 	return 0;
 }
@@ -821,6 +837,7 @@ static void rvhv_vcpu_reset(struct rvhv_vcpu *vcpu)
 void rvhv_vcpu_free(struct rvhv_vcpu *vcpu)
 {
 	hrtimer_cancel(&vcpu->timer);
+	rvhv_dirty_ring_free(&vcpu->dirty_ring);
 	free_page((unsigned long)vcpu->run);
 	kfree(vcpu);
 }
@@ -867,6 +884,10 @@ int rvhv_create_vcpu(struct rvhv_vm *vm, unsigned long id)
 		fd = -EEXIST;
 		goto err_unlock;
 	}
+	/* Its dirty ring, if the VM has rings (enabled under vm->lock). */
+	fd = rvhv_dirty_ring_alloc(vm, &vcpu->dirty_ring);
+	if (fd)
+		goto err_unlock;
 	/* As with kvm.ko: only the first vCPU starts; HSM starts the rest. */
 	vcpu->mp_state = vm->nr_vcpus ? KVM_MP_STATE_STOPPED :
 					KVM_MP_STATE_RUNNABLE;
