@@ -572,8 +572,19 @@ struct rvhv_vcpu *rvhv_vm_vcpu(struct rvhv_vm *vm, unsigned long hartid);
  * out of the guest with an IPI.  Any thread, any context but NMI.
  */
 void rvhv_vcpu_kick(struct rvhv_vcpu *vcpu);
-/* Raise or lower a VS interrupt (IRQ_VS_SOFT/TIMER/EXT) and kick. */
-void rvhv_vcpu_set_irq(struct rvhv_vcpu *vcpu, unsigned int irq, bool level);
+/*
+ * Raise or lower a VS interrupt (IRQ_VS_SOFT/TIMER/EXT, RVHV_IRQ_APLIC/
+ * IMSIC) and kick.  @source (RVHV_IRQ_SRC_*) says who, for the rvhv_irq
+ * tracepoint.
+ */
+void rvhv_vcpu_set_irq(struct rvhv_vcpu *vcpu, unsigned int irq, bool level,
+		       unsigned int source);
+#define RVHV_IRQ_SRC_USER	0	/* KVM_INTERRUPT */
+#define RVHV_IRQ_SRC_GSI	1	/* KVM_IRQ_LINE, irqfd (IRQ_LINES) */
+#define RVHV_IRQ_SRC_TIMER	2	/* the vCPU's timer (no Sstc) */
+#define RVHV_IRQ_SRC_SBI	3	/* an SBI call (IPI, set_timer) */
+#define RVHV_IRQ_SRC_APLIC	4	/* the in-kernel APLIC */
+#define RVHV_IRQ_SRC_IMSIC	5	/* an emulated IMSIC */
 /*
  * HSM: start a stopped vCPU at @pc with a0 = its hartid, a1 = @a1.
  * Returns 0, or -EALREADY if it is not stopped.

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -116,6 +117,28 @@ static inline long rvhv_field(const char *text, const char *key)
 			return strtol(p + n + 1, NULL, 0);
 	}
 	return -1;
+}
+
+/*
+ * tracefs, for rvhv's tracepoints (observe/trace.h): its directory, with
+ * a trailing slash, mounted at /sys/kernel/tracing first if it is not
+ * there yet; NULL when the kernel has none.
+ */
+static inline const char *rvhv_tracefs(void)
+{
+	static const char *const dirs[] = {
+		"/sys/kernel/tracing/", "/sys/kernel/debug/tracing/",
+	};
+	char path[64];
+	unsigned int i;
+
+	mount("nodev", "/sys/kernel/tracing", "tracefs", 0, NULL);
+	for (i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), "%strace", dirs[i]);
+		if (!access(path, W_OK))
+			return dirs[i];
+	}
+	return NULL;
 }
 
 #define RVHV_DEBUGFS "/sys/kernel/debug/rvhv/"

@@ -9,6 +9,7 @@
 
 #include "offsets.h"
 #include "trap.h"
+#include "../observe/trace.h"
 
 /* The world switch's offsets must match the C layout (trap/offsets.h). */
 #define CTX_OFF(f)	offsetof(struct rvhv_guest_ctx, f)
@@ -182,7 +183,10 @@ static int rvhv_dispatch_exit(struct rvhv_vcpu *vcpu)
  */
 int rvhv_handle_exit(struct rvhv_vcpu *vcpu)
 {
-	int ret = rvhv_dispatch_exit(vcpu);
+	int ret;
+
+	trace_rvhv_exit(vcpu);
+	ret = rvhv_dispatch_exit(vcpu);
 
 	if (ret == -EINTR)
 		vcpu->run->exit_reason = KVM_EXIT_INTR;
