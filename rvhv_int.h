@@ -10,6 +10,7 @@
 #include <linux/hrtimer.h>
 #include <linux/kvm.h>
 #include <linux/list.h>
+#include <linux/minmax.h>
 #include <linux/mm_types.h>
 #include <linux/mutex.h>
 #include <linux/percpu.h>
@@ -44,6 +45,12 @@ struct seq_file;
 			 BIT(IRQ_VS_EXT))
 /* A guest reads only the time counter directly; the rest traps. */
 #define RVHV_HCOUNTEREN	BIT(1)
+
+/*
+ * KVM_SET_GUEST_DEBUG control bits rvhv implements (vcpu/debug.c), as
+ * KVM_CAP_SET_GUEST_DEBUG2 reports them: software breakpoints only.
+ */
+#define RVHV_GUESTDBG_VALID	KVM_GUESTDBG_ENABLE
 
 /*
  * hstateen0 bits rvhv may grant a guest (Smstateen hosts): its own senvcfg
@@ -363,7 +370,39 @@ enum rvhv_vcpu_mode {
 /* struct rvhv_vcpu.requests: work for the vCPU's own thread */
 enum rvhv_request {
 	RVHV_REQ_STOP,		/* mp_state became STOPPED: block */
-	RVHV_REQ_START,		/* HSM hart_start: reset to start_pc/a1 */
+	RVHV_REQ_START,		/* HSM hart_start, SBI SUSP: reset to start_pc/a1 */
+	RVHV_REQ_STEAL,		/* loaded again: account steal time (SBI STA) */
+};
+
+/*
+ * SBI_EXT ids (vcpu->sbi_ext bits) run up to KVM_RISCV_SBI_EXT_MAX of the
+ * <asm/kvm.h> rvhv is built against, and to SUSP (RVHV_RISCV_SBI_EXT_SUSP,
+ * uapi/linux/rvhv.h), which Linux 6.12's lacks.
+ */
+#define RVHV_SBI_EXT_MAX	MAX(KVM_RISCV_SBI_EXT_MAX, RVHV_RISCV_SBI_EXT_SUSP + 1)
+
+/* rvhv_sta.shmem when the guest has no steal-time area */
+#define RVHV_STA_OFF		(~0ULL)
+
+/**
+ * struct rvhv_sta - a vCPU's SBI STA (steal-time accounting) state, owned
+ * by vcpu/sbi_sta.c
+ * @shmem: guest physical address of the guest's struct sbi_sta_struct
+ *	(ONE_REG SBI_STATE STA shmem_lo/shmem_hi), or RVHV_STA_OFF
+ * @run_delay: the vCPU thread's sched_info.run_delay (ns) when steal time
+ *	was last accounted
+ * @pid: the thread @run_delay belongs to; another thread (or 0, after a
+ *	ONE_REG write or a reset) takes it as the new starting point
+ *	instead of adding the difference
+ *
+ * Protected by vcpu->mutex: only the vCPU's KVM_RUN thread (SBI calls,
+ * the update before guest entry) and ONE_REG use it.  A vCPU reset (HSM
+ * start, SUSP resume) turns it off, as kvm.ko's.
+ */
+struct rvhv_sta {
+	u64 shmem;
+	u64 run_delay;
+	pid_t pid;
 };
 
 /* Why the last KVM_RUN exit needs completing on the next KVM_RUN. */
@@ -394,6 +433,10 @@ enum rvhv_pending {
  *	@fence_defer is set, done as one (mmu/fence.c)
  * @fence_defer: the vCPU runs a batch: coalesce consecutive fences
  * @ran: KVM_RUN has run the guest once: ISA_EXT is locked from then on
+ * @guest_debug: KVM_SET_GUEST_DEBUG's control word (vcpu/debug.c), 0 or
+ *	KVM_GUESTDBG_ENABLE: guest breakpoints exit to the VMM.  Written
+ *	only with @mutex held, so it does not change between vcpu_load and
+ *	vcpu_put (KVM_RUN holds @mutex throughout)
  * @ctx: registers the world switch uses
  * @csr: VS-level CSRs (see struct rvhv_vs_csr)
  * @fp: guest F/D state, switched lazily using sstatus.FS
@@ -416,8 +459,9 @@ enum rvhv_pending {
  * @insn_len: length (2 or 4) of the instruction being emulated
  * @mode: RVHV_IN_GUEST while the world switch may be in the guest (set
  *	with interrupts off); a kick sends an IPI then
- * @requests: RVHV_REQ_* bits, set by other threads, consumed by the
- *	vCPU's thread before it enters the guest
+ * @requests: RVHV_REQ_* bits, set by other threads (and by vcpu_load:
+ *	RVHV_REQ_STEAL), consumed by the vCPU's thread before it enters the
+ *	guest
  * @irq_pending: VS interrupt bits (hvip positions, and RVHV_IRQ_APLIC and
  *	RVHV_IRQ_IMSIC) to be raised ...
  * @irq_pending_mask: ... or lowered, on the next guest entry: set by
@@ -431,8 +475,10 @@ enum rvhv_pending {
  * @timer_next: the software timer's deadline in guest time (no Sstc)
  * @mp_lock: protects @mp_state, @start_pc, @start_a1 (HSM from any vCPU)
  * @mp_state: KVM_MP_STATE_RUNNABLE or KVM_MP_STATE_STOPPED
- * @start_pc: HSM hart_start address, applied by RVHV_REQ_START
- * @start_a1: HSM hart_start opaque value (guest a1)
+ * @start_pc: HSM hart_start (or SBI SUSP resume) address, applied by
+ *	RVHV_REQ_START
+ * @start_a1: its opaque value (guest a1)
+ * @sta: SBI STA state (struct rvhv_sta)
  * @batch: the guest's RVHV_SBI_BATCH array while rvhv runs it
  * @console_len: bytes in @console_buf
  * @console_buf: legacy console output coalesced in the kernel (when the
@@ -441,6 +487,8 @@ enum rvhv_pending {
  *	thread writes them, stats fds and debugfs read them locklessly
  * @stats_id: its stats fd's id string, "kvm-<pid>/vcpu-<id>" (fixed at
  *	creation)
+ * @dirty_ring: its dirty ring when the VM has rings (mmu/dirty.h: its own
+ *	rules)
  *
  * Unless said otherwise above, all of it is protected by @mutex, except
  * what the world switch and the preempt notifier touch, which only the
@@ -459,6 +507,7 @@ struct rvhv_vcpu {
 	struct rvhv_fence fence_acc;
 	bool fence_defer;
 	bool ran;
+	u32 guest_debug;
 	struct rvhv_guest_ctx ctx;
 	struct rvhv_vs_csr csr;
 	union __riscv_fp_state fp;
@@ -467,7 +516,7 @@ struct rvhv_vcpu {
 	unsigned long host_sstateen0;
 	unsigned long timer_state;
 	DECLARE_BITMAP(isa_ext, KVM_RISCV_ISA_EXT_MAX);
-	DECLARE_BITMAP(sbi_ext, KVM_RISCV_SBI_EXT_MAX);
+	DECLARE_BITMAP(sbi_ext, RVHV_SBI_EXT_MAX);
 	unsigned long mvendorid;
 	unsigned long marchid;
 	unsigned long mimpid;
@@ -488,11 +537,13 @@ struct rvhv_vcpu {
 	unsigned int mp_state;
 	unsigned long start_pc;
 	unsigned long start_a1;
+	struct rvhv_sta sta;
 	struct rvhv_sbi_batch_entry batch[RVHV_SBI_BATCH_MAX];
 	unsigned int console_len;
 	char console_buf[RVHV_CONSOLE_BUF];
 	struct rvhv_vcpu_stat stat;
 	char stats_id[KVM_STATS_NAME_SIZE];
+	struct rvhv_dirty_ring dirty_ring;
 };
 
 /* The vCPU's emulated IMSIC (MSI-mode AIA device, after INIT), or NULL. */
@@ -521,14 +572,31 @@ struct rvhv_vcpu *rvhv_vm_vcpu(struct rvhv_vm *vm, unsigned long hartid);
  * out of the guest with an IPI.  Any thread, any context but NMI.
  */
 void rvhv_vcpu_kick(struct rvhv_vcpu *vcpu);
-/* Raise or lower a VS interrupt (IRQ_VS_SOFT/TIMER/EXT) and kick. */
-void rvhv_vcpu_set_irq(struct rvhv_vcpu *vcpu, unsigned int irq, bool level);
+/*
+ * Raise or lower a VS interrupt (IRQ_VS_SOFT/TIMER/EXT, RVHV_IRQ_APLIC/
+ * IMSIC) and kick.  @source (RVHV_IRQ_SRC_*) says who, for the rvhv_irq
+ * tracepoint.
+ */
+void rvhv_vcpu_set_irq(struct rvhv_vcpu *vcpu, unsigned int irq, bool level,
+		       unsigned int source);
+#define RVHV_IRQ_SRC_USER	0	/* KVM_INTERRUPT */
+#define RVHV_IRQ_SRC_GSI	1	/* KVM_IRQ_LINE, irqfd (IRQ_LINES) */
+#define RVHV_IRQ_SRC_TIMER	2	/* the vCPU's timer (no Sstc) */
+#define RVHV_IRQ_SRC_SBI	3	/* an SBI call (IPI, set_timer) */
+#define RVHV_IRQ_SRC_APLIC	4	/* the in-kernel APLIC */
+#define RVHV_IRQ_SRC_IMSIC	5	/* an emulated IMSIC */
 /*
  * HSM: start a stopped vCPU at @pc with a0 = its hartid, a1 = @a1.
  * Returns 0, or -EALREADY if it is not stopped.
  */
 int rvhv_vcpu_hart_start(struct rvhv_vcpu *vcpu, unsigned long pc,
 			 unsigned long a1);
+/*
+ * SBI SUSP: the vCPU's next KVM_RUN resets it and starts it at @pc with
+ * a0 = its hartid, a1 = @a1, as an HSM start would; it stays runnable.
+ */
+void rvhv_vcpu_request_reset(struct rvhv_vcpu *vcpu, unsigned long pc,
+			     unsigned long a1);
 /* Stop a vCPU (itself, or another: SRST); it blocks in KVM_RUN. */
 void rvhv_vcpu_stop(struct rvhv_vcpu *vcpu);
 /* Is it stopped (HSM hart_get_status)? */
@@ -591,6 +659,31 @@ void rvhv_sbi_complete(struct rvhv_vcpu *vcpu);
 bool rvhv_sbi_ext_available(unsigned int kvm_ext);
 /* Is it enabled by default for a new vCPU? */
 bool rvhv_sbi_ext_default_on(unsigned int kvm_ext);
+
+/*
+ * vcpu/sbi_sta.c: SBI STA.  rvhv_sta_update() runs in KVM_RUN before the
+ * guest is entered after a vcpu_load (RVHV_REQ_STEAL); the ONE_REG
+ * accessors take the register number within KVM_REG_RISCV_SBI_STA and
+ * return 0 or kvm.ko's errno.
+ */
+void rvhv_sta_reset(struct rvhv_vcpu *vcpu);
+void rvhv_sta_update(struct rvhv_vcpu *vcpu);
+int rvhv_sta_get_reg(struct rvhv_vcpu *vcpu, unsigned long num,
+		     unsigned long *val);
+int rvhv_sta_set_reg(struct rvhv_vcpu *vcpu, unsigned long num,
+		     unsigned long val);
+
+/*
+ * vcpu/debug.c: KVM_SET_GUEST_DEBUG (vcpu->mutex held), the hedeleg a
+ * vCPU runs with (at each guest entry, interrupts off, and at vcpu_put:
+ * breakpoints come to rvhv while debugging is on), and its exit
+ * (KVM_EXIT_DEBUG).
+ */
+long rvhv_vcpu_set_guest_debug(struct rvhv_vcpu *vcpu,
+			       const void __user *argp);
+void rvhv_debug_enter(const struct rvhv_vcpu *vcpu);
+void rvhv_debug_put(const struct rvhv_vcpu *vcpu);
+int rvhv_debug_exit(struct rvhv_vcpu *vcpu);
 
 /*
  * vcpu/console.c: coalesced legacy console output.  Called by KVM_RUN

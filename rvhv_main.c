@@ -84,6 +84,7 @@ static int rvhv_cpu_online(unsigned int cpu)
 		c->saved_hstateen0 = csr_swap(CSR_HSTATEEN0, 0);
 	rvhv_tlb_cpu_online();
 	c->enabled = true;
+	rvhv_hwfile_cpu_online();
 	return 0;
 }
 
@@ -116,6 +117,7 @@ static int rvhv_cpu_offline(unsigned int cpu)
 	if (!c->enabled)
 		return 0;
 	c->enabled = false;
+	rvhv_hwfile_cpu_offline();
 	if (rvhv_kvm_loaded())
 		return 0;
 	/*
@@ -319,16 +321,48 @@ static int rvhv_vms_show(struct seq_file *m, void *unused)
 		   rvhv_vmid_hwm());
 	mutex_lock(&rvhv_vms_lock);
 	list_for_each_entry(vm, &rvhv_vms, list) {
+		u64 exits = 0, irqchip = 0;
+		unsigned int i;
+
+		/*
+		 * Racy sums of the vCPUs' counters, for tests and people; a
+		 * vCPU stays until its VM, which is on the list, is freed.
+		 */
+		for (i = 0; i < RVHV_MAX_VCPUS; i++) {
+			struct rvhv_vcpu *v = rvhv_vm_vcpu(vm, i);
+
+			if (!v)
+				continue;
+			exits += READ_ONCE(v->stat.exits);
+			irqchip += READ_ONCE(v->stat.irqchip_accesses);
+		}
 		word = READ_ONCE(vm->vmid.word);
 		seq_printf(m, "vm pid=%d vmid=%lu generation=%llu",
 			   vm->pid, rvhv_vmid_of(word), rvhv_vmid_gen_of(word));
 		rvhv_stats_seq_vm(m, vm);
-		seq_printf(m, " irqfds=%u\n", READ_ONCE(vm->eventfds.nr_irqfds));
+		seq_printf(m, " irqfds=%u exits=%llu irqchip=%llu\n",
+			   READ_ONCE(vm->eventfds.nr_irqfds), exits, irqchip);
 	}
 	mutex_unlock(&rvhv_vms_lock);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(rvhv_vms);
+
+/* Hardware guest interrupt files (irqchip/hwfile.c). */
+static int rvhv_hgei_show(struct seq_file *m, void *unused)
+{
+	rvhv_hwfile_show(m);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(rvhv_hgei);
+
+/* Per VM: slots, page tables and G-stage leaves by size (mmu/dirty.c). */
+static int rvhv_memory_show(struct seq_file *m, void *unused)
+{
+	rvhv_mmu_show(m);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(rvhv_memory);
 
 /* Per CPU: the TLB ownership rules' counters (mmu/tlb.c). */
 static int rvhv_tlb_stats_show(struct seq_file *m, void *unused)
@@ -374,6 +408,14 @@ static const struct file_operations rvhv_dev_fops = {
 	.llseek		= noop_llseek,
 };
 
+/*
+ * A dynamic minor: rvhv has none of its own in the kernel's registry
+ * (Documentation/admin-guide/devices.txt), so unlike kvm.ko (KVM_MINOR,
+ * MODULE_ALIAS("devname:kvm")) it has no static /dev node that loads the
+ * module when opened; it is loaded at boot through modules-load.d
+ * instead.  Mode 0660 from the start; udev adds the group (kvm), with
+ * tools/install/65-rvhv.rules.
+ */
 static struct miscdevice rvhv_dev = {
 	.minor	= MISC_DYNAMIC_MINOR,
 	.name	= "rvhv",
@@ -400,11 +442,18 @@ static int __init rvhv_init(void)
 		rvhv_tlb_exit();
 		return ret;
 	}
+	ret = rvhv_hwfile_module_init();
+	if (ret) {
+		rvhv_irqfd_module_exit();
+		rvhv_tlb_exit();
+		return ret;
+	}
 	preempt_notifier_inc();
 	ret = cpuhp_setup_state(CPUHP_AP_ONLINE_DYN, "rvhv:online",
 				rvhv_cpu_online, rvhv_cpu_offline);
 	if (ret < 0) {
 		preempt_notifier_dec();
+		rvhv_hwfile_module_exit();
 		rvhv_irqfd_module_exit();
 		rvhv_tlb_exit();
 		return ret;
@@ -419,19 +468,25 @@ static int __init rvhv_init(void)
 	debugfs_create_file("vms", 0444, rvhv_debugfs, NULL, &rvhv_vms_fops);
 	debugfs_create_file("tlb", 0444, rvhv_debugfs, NULL,
 			    &rvhv_tlb_stats_fops);
+	debugfs_create_file("hgei", 0444, rvhv_debugfs, NULL,
+			    &rvhv_hgei_fops);
 	rvhv_stats_debugfs_init(rvhv_debugfs);
+	debugfs_create_file("memory", 0444, rvhv_debugfs, NULL,
+			    &rvhv_memory_fops);
 
 	ret = misc_register(&rvhv_dev);
 	if (ret) {
 		debugfs_remove_recursive(rvhv_debugfs);
 		cpuhp_remove_state(rvhv_cpuhp_state);
 		preempt_notifier_dec();
+		rvhv_hwfile_module_exit();
 		rvhv_irqfd_module_exit();
 		rvhv_tlb_exit();
 		return ret;
 	}
 
-	pr_info("ready: h%s%s%s%s%s, G-stage %s (%u GPA bits), %u VMID bits (%u used)\n",
+	pr_info("%s ready: h%s%s%s%s%s, G-stage %s (%u GPA bits), %u VMID bits (%u used)\n",
+		RVHV_VERSION,
 		rvhv_host.feat.flags & RVHV_HOST_ENVCFG ? " envcfg" :
 		rvhv_host.debug_no_envcfg ? " (debug_no_envcfg)" : "",
 		rvhv_host.feat.flags & RVHV_HOST_SSTC ? " sstc" : "",
@@ -450,6 +505,7 @@ static void __exit rvhv_exit(void)
 	debugfs_remove_recursive(rvhv_debugfs);
 	cpuhp_remove_state(rvhv_cpuhp_state);
 	preempt_notifier_dec();
+	rvhv_hwfile_module_exit();
 	rvhv_irqfd_module_exit();
 	rvhv_tlb_exit();
 }
@@ -458,3 +514,4 @@ module_init(rvhv_init);
 module_exit(rvhv_exit);
 MODULE_DESCRIPTION("rvhv: KVM-class hypervisor for RISC-V (H extension)");
 MODULE_LICENSE("GPL");
+MODULE_VERSION(RVHV_VERSION);

@@ -170,6 +170,12 @@ static void efd_signal(int fd)
 	VM_CHECK(write(fd, &one, sizeof(one)) == sizeof(one), "write eventfd");
 }
 
+/* debugfs vms: field @key of this process's only VM, or -1. */
+static long vms_field(const char *key)
+{
+	return rvhv_vms_field(0, key);
+}
+
 /* --- the device's ABI, held to kvm.ko -------------------------------- */
 
 TEST(create_device)
@@ -681,10 +687,10 @@ TEST(close_eventfd_deassigns_irqfd)
 
 	ASSERT_EQ(0, irqfd(vm, a, 1, 0, -1));
 	if (!dev_is_kvm())
-		EXPECT_EQ(1, rvhv_vms_field("irqfds"));
+		EXPECT_EQ(1, vms_field("irqfds"));
 	close(a);
 	for (i = 0; !dev_is_kvm() && i < 100; i++) {
-		n = rvhv_vms_field("irqfds");
+		n = vms_field("irqfds");
 		if (!n)
 			break;
 		usleep(10000);
@@ -694,7 +700,7 @@ TEST(close_eventfd_deassigns_irqfd)
 	b = new_efd();
 	EXPECT_EQ(0, irqfd(vm, b, 1, 0, -1));
 	if (!dev_is_kvm())
-		EXPECT_EQ(1, rvhv_vms_field("irqfds"));
+		EXPECT_EQ(1, vms_field("irqfds"));
 	/* A resampling one too */
 	a = new_efd();
 	i = new_efd();
@@ -1212,7 +1218,7 @@ TEST(direct_irqfd_storm)
 	EXPECT_EQ(0, gr(&a, APLIC_SETIP(0)));
 	/* The closed eventfds' irqfds are gone; the storm's stays. */
 	for (i = 0; i < 100; i++) {
-		n = rvhv_vms_field("irqfds");
+		n = vms_field("irqfds");
 		if (n == 1)
 			break;
 		usleep(10000);

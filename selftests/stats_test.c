@@ -1043,9 +1043,9 @@ TEST_F(stats, debugfs_views)
 	free(b);
 	b = stats_snap(&vs);
 	EXPECT_EQ((long)sval(&vs, b, "fence_reqs"),
-		  rvhv_vms_field("fence_reqs"));
+		  rvhv_vms_field(0, "fence_reqs"));
 	EXPECT_EQ((long)sval(&vs, b, "remote_tlb_flush"),
-		  rvhv_vms_field("remote_tlb_flush"));
+		  rvhv_vms_field(0, "remote_tlb_flush"));
 	free(b);
 	stats_close(&s);
 	stats_close(&vs);

@@ -21,7 +21,11 @@ struct rvhv_vcpu;
 #define RVHV_SBI_IMPL_ID	0x52564856UL
 /* get_impl_version: rvhv's SBI implementation 0.1, as major << 16 | minor. */
 #define RVHV_SBI_IMPL_VERSION	((0UL << 16) | 1UL)
-/* get_spec_version: SBI 2.0, as KVM in Linux 6.12 reports. */
+/*
+ * get_spec_version: SBI 2.0, as KVM in Linux 6.12 reports: what rvhv
+ * implements is all of SBI 2.0's, its new extensions included (DBCN, STA,
+ * SUSP), but CPPC and NACL, which are optional; none of SBI 3.0's.
+ */
 #define RVHV_SBI_SPEC_MAJOR	2UL
 #define RVHV_SBI_SPEC_MINOR	0UL
 
@@ -102,6 +106,8 @@ extern const struct rvhv_sbi_ext rvhv_sbi_ext_ipi;	/* sbi_ipi.c */
 extern const struct rvhv_sbi_ext rvhv_sbi_ext_rfence;	/* sbi_ipi.c */
 extern const struct rvhv_sbi_ext rvhv_sbi_ext_rvhv;	/* sbi_batch.c */
 extern const struct rvhv_sbi_ext rvhv_sbi_ext_dbcn;	/* sbi_forward.c */
+extern const struct rvhv_sbi_ext rvhv_sbi_ext_sta;	/* sbi_sta.c */
+extern const struct rvhv_sbi_ext rvhv_sbi_ext_susp;	/* sbi_susp.c */
 extern const struct rvhv_sbi_ext rvhv_sbi_ext_experimental;
 extern const struct rvhv_sbi_ext rvhv_sbi_ext_vendor;
 

@@ -60,16 +60,21 @@ echo "== host checks"
 rm -rf "$out/selftests" "$out/init" "$top/rvhv.ko"
 host_check "rvhv.ko builds with W=1, no warnings" "$out/build.log" \
 	'warning:|error:' make -C "$KDIR" M="$top" W=1 modules
-# sparse and checkpatch run in the background while the selftests and
-# the guest build (nothing else touches the module's objects meanwhile);
-# their results are counted at lint_results, before the initramfs packs
-# rvhv.ko.
+# sparse (on a copy of the module's sources: install-check.sh runs
+# kbuild in the tree meanwhile) and checkpatch run in the background
+# while the selftests and the guest build; their results are counted at
+# lint_results.
 lint_pid=
 if [ -z "${RVHV_ONLY:-}" ] && [ "${RVHV_KERNEL:-test}" = test ]; then
 	(
+		rm -rf "$out/lint-src" && mkdir -p "$out/lint-src" &&
+			git -C "$top" ls-files -co --exclude-standard |
+			grep -v -e '^selftests/' -e '^tools/' \
+			-e '^Documentation/' -e '^build/' |
+			rsync -a --files-from=- "$top/" "$out/lint-src/"
 		host_check "sparse (C=2) clean" "$out/sparse.log" \
-			'warning:|error:' make -C "$KDIR" M="$top" W=1 C=2 \
-			CHECK="$top/tools/testbed/sparse.sh" modules
+			'warning:|error:' make -C "$KDIR" M="$out/lint-src" \
+			W=1 C=2 CHECK="$top/tools/testbed/sparse.sh" modules
 		host_check "checkpatch --no-tree -f clean" \
 			"$out/checkpatch.log" '' make -s checkpatch KDIR="$KDIR"
 	) > "$out/lint.out" 2>&1 &
@@ -87,6 +92,24 @@ lint_results() {
 		esac
 	done < "$out/lint.out"
 }
+# Installing like a driver (install-check.sh: DKMS, make install and
+# uninstall into staging roots), for install_test.  In the background,
+# beside the builds below (DKMS builds rvhv once more); not before here,
+# where nothing else runs kbuild in $top any more (make install does).
+install_pid=""
+case " ${RVHV_ONLY:-install_test} " in
+*" install_test "* | *" install_test@kvm "*)
+	"$top/tools/testbed/install-check.sh" "$out/install" \
+		> "$out/install-check.out" 2>&1 &
+	install_pid=$!
+	;;
+esac
+install_wait() {
+	wait "$install_pid"
+	local rc=$?
+	cat "$out/install-check.out"
+	return $rc
+}
 only_targets=()
 for t in ${RVHV_ONLY:-}; do
 	only_targets+=("$out/selftests/${t%@kvm}")
@@ -98,10 +121,11 @@ host_check "selftests build" "$out/selftests-build.log" 'warning:|error:' \
 host_check "test host userspace builds" "$out/host-tools.log" \
 	'warning:|error:' build_host_tools
 # rvhv-run and its guest (kernel, initramfs), for vmm_test (and its bare
-# guest for rvhvstat_test).
+# guests: for rvhvstat_test, and gdb-guest.elf for debug_test).
 guest_files=()
 case " ${RVHV_ONLY:-vmm_test} " in
-*" vmm_test "* | *" vmm_test@kvm "* | *" vmm_aia_test"* | *" rvhvstat_test"*)
+*" vmm_test "* | *" vmm_test@kvm "* | *" vmm_aia_test"* | *" rvhvstat_test"* | \
+*" debug_test"*)
 	host_check "rvhv-run and the guest build" "$out/guest-build.log" \
 		'warning:|error:' "$top/tools/guest/build.sh" "$out"
 	# QEMU 10 from Debian 13 (riscv64), the general-purpose VMM.
@@ -113,9 +137,23 @@ case " ${RVHV_ONLY:-vmm_test} " in
 		     "/lib/guest-initramfs.cpio=$out/guest/initramfs.cpio"
 		     "/lib/guest-hello.elf=$out/guest/hello.elf"
 		     "/lib/guest-hello.bin=$out/guest/hello.bin"
-		     "/lib/guest-virtio-hostile.elf=$out/guest/virtio-hostile.elf")
+		     "/lib/guest-virtio-hostile.elf=$out/guest/virtio-hostile.elf"
+		     "/lib/guest-gdb.elf=$out/guest/gdb-guest.elf")
 	;;
 esac
+
+# install_test's trees: what was installed, and Debian 13's udev and kmod.
+install_files=()
+if [ -n "$install_pid" ]; then
+	host_check "installs: DKMS (cross build), make install, make uninstall" \
+		"$out/install.log" '' install_wait
+	grep -q '^== install-check: done' "$out/install.log" &&
+		install_files=("/=$out/install/root"
+			       "/install/dkms=$out/install/dkms-root")
+	userland=$("$top/tools/testbed/install-userland.sh") &&
+		install_files+=("/=$userland") ||
+		count FAIL "riscv64 udev and kmod for the test host (install-userland.sh)"
+fi
 
 lint_results
 if [ ! -f "$top/rvhv.ko" ] || [ ! -x "$out/init" ]; then
@@ -144,7 +182,7 @@ else
 	       "/tests/noh_test=$out/selftests/noh_test"
 	       "/tests/list-aia=$out/tests-aia.list"
 	       "/tests/list-p550=$out/tests-p550.list"
-	       "${guest_files[@]}")
+	       "${guest_files[@]}" "${install_files[@]}")
 	: > "$list"
 	for t in $(echo $tests $kvm_tests | tr ' ' '\n' | sort -u); do
 		files+=("/tests/$t=$out/selftests/$t")
