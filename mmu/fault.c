@@ -116,7 +116,7 @@ int rvhv_gstage_fault(struct rvhv_vcpu *vcpu, unsigned long gpa, bool write,
 	struct rvhv_mmu *mmu = &vm->mmu;
 	u64 gfn = gpa >> PAGE_SHIFT;
 	unsigned long seq, hva, pte, pfn, bpfn;
-	bool writable, bwritable, try_2m, logged, flush = false;
+	bool writable, bwritable, try_2m, logged, present, flush = false;
 	struct rvhv_memslot slot, *s;
 	struct page *page;
 	long n;
@@ -135,10 +135,11 @@ int rvhv_gstage_fault(struct rvhv_vcpu *vcpu, unsigned long gpa, bool write,
 	}
 	slot = *s;
 	logged = slot.flags & KVM_MEM_LOG_DIRTY_PAGES;
-	if (rvhv_gstage_lookup(mmu, gpa, &pte) &&
-	    (!write || (pte & _PAGE_WRITE))) {
+	present = rvhv_gstage_lookup(mmu, gpa, &pte);
+	if (present && (!write || (pte & _PAGE_WRITE))) {
 		rvhv_gstage_flush_local(vm, gpa);
 		spin_unlock(&mmu->lock);
+		vcpu->stat.gstage_fault_spurious++;
 		return 0;
 	}
 	seq = mmu->invalidate_seq;
@@ -177,8 +178,10 @@ int rvhv_gstage_fault(struct rvhv_vcpu *vcpu, unsigned long gpa, bool write,
 		ret = -EFAULT;
 		goto out_unlock;
 	}
-	if (mmu->invalidate_in_progress || mmu->invalidate_seq != seq)
+	if (mmu->invalidate_in_progress || mmu->invalidate_seq != seq) {
+		vcpu->stat.gstage_fault_retry++;
 		goto out_unlock;	/* ret == 0: the guest faults again */
+	}
 	/*
 	 * The sequence is unchanged, so @s is still the slot looked up in
 	 * step 1, with the same flags and bitmap.
@@ -189,16 +192,29 @@ int rvhv_gstage_fault(struct rvhv_vcpu *vcpu, unsigned long gpa, bool write,
 	ret = -EEXIST;
 	if (try_2m && rvhv_host_block(vm->mm, hva, &bpfn, &bwritable) &&
 	    bpfn + ((hva & ~PMD_MASK) >> PAGE_SHIFT) == pfn &&
-	    (bwritable || !writable))
+	    (bwritable || !writable)) {
 		ret = rvhv_gstage_map(mmu, gpa & PMD_MASK, bpfn,
 				      RVHV_GSTAGE_LEVEL_2M, writable, &flush);
-	if (ret == -EEXIST)
+		if (!ret)
+			vcpu->stat.gstage_map_2m++;
+	}
+	if (ret == -EEXIST) {
 		ret = rvhv_gstage_map(mmu, gpa & PAGE_MASK, pfn,
 				      RVHV_GSTAGE_LEVEL_4K, writable, &flush);
-	if (!ret)
+		if (!ret)
+			vcpu->stat.gstage_map_4k++;
+	}
+	if (!ret) {
 		rvhv_gstage_flush_local(vm, gpa);
-	else if (ret == -ENOMEM)
+		/* A write to a read-only leaf, or a new leaf. */
+		if (present)
+			vcpu->stat.gstage_fault_wp++;
+		else
+			vcpu->stat.gstage_fault_map++;
+	} else if (ret == -ENOMEM) {
+		vcpu->stat.gstage_fault_retry++;
 		ret = 0;	/* a racing fault took the spare tables: retry */
+	}
 out_unlock:
 	spin_unlock(&mmu->lock);
 	if (flush)

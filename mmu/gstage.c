@@ -416,8 +416,10 @@ void rvhv_gstage_flush_vm(struct rvhv_vm *vm)
 {
 	static const struct rvhv_fence f = { .ops = RVHV_FENCE_GVMA };
 
-	atomic64_inc(&vm->fence_stat.reqs);
+	atomic64_inc(&vm->stat.fence_reqs);
+	atomic64_inc(&vm->stat.remote_tlb_flush_requests);
 	rvhv_tlb_fence_vm(vm, &f);
+	atomic64_inc(&vm->stat.remote_tlb_flush);
 }
 
 /*
@@ -444,6 +446,39 @@ void rvhv_gstage_finish(struct rvhv_vm *vm, bool flush,
 		list_del(&page->lru);
 		__free_page(page);
 	}
+}
+
+int rvhv_gstage_map_mmio(struct rvhv_vm *vm, u64 gpa, phys_addr_t pa)
+{
+	struct rvhv_mmu *mmu = &vm->mmu;
+	bool flush = false;
+	int ret;
+
+	do {
+		ret = rvhv_gstage_cache_topup(mmu);
+		if (ret)
+			return ret;
+		spin_lock(&mmu->lock);
+		ret = rvhv_gstage_map(mmu, gpa & PAGE_MASK, PHYS_PFN(pa),
+				      RVHV_GSTAGE_LEVEL_4K, true, &flush);
+		spin_unlock(&mmu->lock);
+	} while (ret == -ENOMEM);
+	/* Harts may hold what was there before, RAM or an old file. */
+	rvhv_gstage_flush_vm(vm);
+	return ret;
+}
+
+void rvhv_gstage_unmap_page(struct rvhv_vm *vm, u64 gpa)
+{
+	struct rvhv_mmu *mmu = &vm->mmu;
+	LIST_HEAD(freed);
+	bool flush;
+
+	spin_lock(&mmu->lock);
+	flush = rvhv_gstage_unmap(mmu, gpa & PAGE_MASK,
+				  (gpa & PAGE_MASK) + PAGE_SIZE, &freed);
+	spin_unlock(&mmu->lock);
+	rvhv_gstage_finish(vm, flush, &freed);
 }
 
 /* Free every table, the root and the page cache (VM destruction). */

@@ -523,6 +523,15 @@ int rvhv_vcpu_write_guest(struct rvhv_vcpu *vcpu, unsigned long gpa,
 	return rvhv_write_guest_log(vcpu->vm, vcpu, gpa, data, len);
 }
 
+bool rvhv_gpa_in_memslot(struct rvhv_vm *vm, unsigned long gpa,
+			 unsigned long len, bool write)
+{
+	unsigned long hva;
+
+	/* The address is not used: no rvhv_mmu.srcu section needed. */
+	return !rvhv_gpa_to_hva(vm, gpa, len, write, &hva);
+}
+
 int rvhv_probe_guest_writable(struct rvhv_vm *vm, unsigned long gpa,
 			      unsigned long len)
 {

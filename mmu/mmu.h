@@ -141,6 +141,15 @@ void rvhv_mmu_destroy(struct rvhv_vm *vm);
 long rvhv_set_user_memory_region(struct rvhv_vm *vm,
 				 const struct kvm_userspace_memory_region2 *mem);
 
+/*
+ * Map the 4 KiB host physical page @pa (a device page: an IMSIC guest
+ * interrupt file, irqchip/hwfile.c) at @gpa, writable, and fence every
+ * hart; unmap the page at @gpa and fence.  Process context; may sleep.
+ * 0 or -ENOMEM.
+ */
+int rvhv_gstage_map_mmio(struct rvhv_vm *vm, u64 gpa, phys_addr_t pa);
+void rvhv_gstage_unmap_page(struct rvhv_vm *vm, u64 gpa);
+
 /* Physical page number of the G-stage root, for hgatp.PPN. */
 unsigned long rvhv_mmu_root_ppn(struct rvhv_vm *vm);
 
@@ -179,6 +188,13 @@ int rvhv_write_guest(struct rvhv_vm *vm, unsigned long gpa, const void *data,
  */
 int rvhv_vcpu_write_guest(struct rvhv_vcpu *vcpu, unsigned long gpa,
 			  const void *data, unsigned long len);
+/*
+ * Is [gpa, gpa + len) inside one memslot (a writable one, for @write)?
+ * The memslots as they are now; nothing of the VMM's memory is touched.
+ * Process context in the VMM, as the above.
+ */
+bool rvhv_gpa_in_memslot(struct rvhv_vm *vm, unsigned long gpa,
+			 unsigned long len, bool write);
 /*
  * Could [gpa, gpa + len) be written (one writable memslot, mapped
  * writable by the VMM)?  Faults the pages in for writing (breaking COW)

@@ -406,12 +406,12 @@ void rvhv_tlb_fence_vm(struct rvhv_vm *vm, const struct rvhv_fence *f)
 		return;
 	if ((f->ops & RVHV_FENCE_VVMA) &&
 	    (f->size == -1UL || f->size > RVHV_FENCE_MAX_PAGES * PAGE_SIZE))
-		atomic64_inc(&vm->fence_stat.full);
+		atomic64_inc(&vm->stat.fence_full);
 	if (!zalloc_cpumask_var(&ipi, GFP_ATOMIC)) {
 		/* No memory for a mask: fence everywhere. */
 		on_each_cpu(rvhv_tlb_fence_ipi, &a, 1);
-		atomic64_inc(&vm->fence_stat.fences);
-		atomic64_add(num_online_cpus() - 1, &vm->fence_stat.ipis);
+		atomic64_inc(&vm->stat.fences);
+		atomic64_add(num_online_cpus() - 1, &vm->stat.fence_ipis);
 		return;
 	}
 	/* What the caller changed (PTEs, guest memory) before the masks. */
@@ -430,8 +430,8 @@ void rvhv_tlb_fence_vm(struct rvhv_vm *vm, const struct rvhv_fence *f)
 	n = cpumask_weight(ipi) - cpumask_test_cpu(me, ipi);
 	on_each_cpu_mask(ipi, rvhv_tlb_fence_ipi, &a, 1);
 	put_cpu();
-	atomic64_inc(&vm->fence_stat.fences);
-	atomic64_add(n, &vm->fence_stat.ipis);
+	atomic64_inc(&vm->stat.fences);
+	atomic64_add(n, &vm->stat.fence_ipis);
 	free_cpumask_var(ipi);
 }
 

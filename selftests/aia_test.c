@@ -173,7 +173,7 @@ static void efd_signal(int fd)
 /* debugfs vms: field @key of this process's only VM, or -1. */
 static long vms_field(const char *key)
 {
-	return rvhv_vm_debugfs_field("vms", key);
+	return rvhv_vms_field(0, key);
 }
 
 /* --- the device's ABI, held to kvm.ko -------------------------------- */

@@ -38,6 +38,8 @@
  *                rvhv: emul, kvm.ko: auto): a store of identity 1 to the
  *                other vCPU's IMSIC page, taken as an S external interrupt
  *                and claimed through stopei; n/a without an AIA device
+ *   ipi_imsic_hwaccel  the same with the device in hwaccel mode: each
+ *                vCPU has a hardware guest file (n/a without them)
  *   timer_irq    the guest arms its timer for now by writing stimecmp
  *                (Sstc), to the first instruction of its trap handler
  *   timer_irq_sbi  the same, armed with SBI set_timer
@@ -91,13 +93,14 @@
 enum {
 	OP_SBI, OP_MMIO, OP_IOEVENTFD, OP_IRQFD, OP_IRQFD_APLIC,
 	OP_IRQFD_APLIC_MSI, OP_TOUCH, OP_TOUCH_ALLOC, OP_IPI, OP_IMSIC_IPI,
-	OP_TIMER, OP_TIMER_SBI, OP_SINGLE16, OP_BATCH16, OP_DIRTY_FAULT,
-	OP_DIRTY_HARVEST, OP_DIRTY_RING, NR_OPS
+	OP_IMSIC_IPI_HW, OP_TIMER, OP_TIMER_SBI, OP_SINGLE16, OP_BATCH16,
+	OP_DIRTY_FAULT, OP_DIRTY_HARVEST, OP_DIRTY_RING, NR_OPS
 };
 static const char *const op_names[NR_OPS] = {
 	"null_sbi", "mmio_exit", "ioeventfd", "irqfd_roundtrip", "irqfd_aplic",
 	"irqfd_aplic_msi", "first_touch", "first_touch_alloc",
-	"ipi_roundtrip", "ipi_imsic_roundtrip", "timer_irq", "timer_irq_sbi", "sbi_single16",
+	"ipi_roundtrip", "ipi_imsic_roundtrip", "ipi_imsic_hwaccel", "timer_irq",
+	"timer_irq_sbi", "sbi_single16",
 	"sbi_batch16", "dirty_write_fault", "dirty_harvest_1g",
 	"dirty_ring_harvest_1g",
 };
@@ -361,12 +364,13 @@ static int aia_attr(int fd, uint32_t group, uint64_t attr, uint64_t val)
 
 /*
  * ipi_round_trip through the IMSICs: two vCPUs and an AIA device in MSI
- * mode (no APLIC), its default mode (rvhv: emul; kvm.ko: auto, with
- * hardware guest files where the host has them).  n/a without one.
+ * mode (no APLIC), in mode @want, or (-1) its default mode (rvhv: emul;
+ * kvm.ko: auto, with hardware guest files where the host has them).
+ * n/a without one, or when the mode is refused.
  * (Forcing kvm.ko into emul mode made its round trip hang on QEMU 10 with
  * -icount: not measured.)
  */
-static void measure_imsic_ipi(struct result *res, int op)
+static void measure_imsic_ipi(struct result *res, int op, int want)
 {
 	struct kvm_create_device cd = { .type = KVM_DEV_TYPE_RISCV_AIA };
 	struct kvm_device_attr a = { .group = KVM_DEV_RISCV_AIA_GRP_CONFIG,
@@ -378,6 +382,14 @@ static void measure_imsic_ipi(struct result *res, int op)
 	if (ioctl(s.vm->fd, KVM_CREATE_DEVICE, &cd)) {
 		printf("# %s: no AIA device: %s\n", op_names[op],
 		       strerror(errno));
+		smp_vm_free(&s);
+		return;
+	}
+	if (want >= 0 && aia_attr(cd.fd, KVM_DEV_RISCV_AIA_GRP_CONFIG,
+				  KVM_DEV_RISCV_AIA_CONFIG_MODE, want)) {
+		printf("# %s: AIA mode %d refused: %s\n", op_names[op], want,
+		       strerror(errno));
+		close(cd.fd);
 		smp_vm_free(&s);
 		return;
 	}
@@ -634,7 +646,8 @@ static void measure(struct result *res)
 					 N_SBI16, 0);
 	measure_batch(res);
 	measure_ipi(res);
-	measure_imsic_ipi(res, OP_IMSIC_IPI);
+	measure_imsic_ipi(res, OP_IMSIC_IPI, -1);
+	measure_imsic_ipi(res, OP_IMSIC_IPI_HW, KVM_DEV_RISCV_AIA_MODE_HWACCEL);
 	measure_irqfd(res);
 	measure_irqfd_aplic(res, false);
 	measure_irqfd_aplic(res, true);

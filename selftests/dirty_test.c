@@ -201,7 +201,10 @@ static bool dev_has_ring(void)
 /* rvhv's debugfs "memory" line of this process's VM: a field, or -1. */
 static long vm_mem_field(const char *key)
 {
-	return rvhv_vm_debugfs_field("memory", key);
+	char pid[32];
+
+	snprintf(pid, sizeof(pid), "vm pid=%d ", getpid());
+	return rvhv_debugfs_field(RVHV_DEBUGFS "memory", pid, key);
 }
 
 static void capabilities(struct __test_metadata *_metadata, struct vm *vm)
@@ -507,7 +510,7 @@ static void readonly_logged_slot(struct __test_metadata *_metadata,
 	ASSERT_EQ(0, mprotect(ro, 64 * PG, PROT_READ));
 	vm_set_region(c.vm, SLOT, KVM_MEM_READONLY | LOG, GPA, 64 * PG, ro);
 	EXPECT_EQ(42, cmd_ok(&c, CMD_SUM_PAGES, GPA, 0, 64));
-	r = cmd(&c, CMD_WRITE64, GPA + 2 * PG, 1, 0, &res);
+	r = cmd_run(&c, CMD_WRITE64, GPA + 2 * PG, 1, 0, &res);
 	ASSERT_EQ(1, r);
 	EXPECT_EQ(KVM_EXIT_MMIO, c.vcpu->run->exit_reason);
 	EXPECT_EQ(GPA + 2 * PG, c.vcpu->run->mmio.phys_addr);
@@ -652,7 +655,7 @@ static void ring_full(struct __test_metadata *_metadata)
 	vcpu_start(c.vcpu, GUEST_FN(guest_cmd_loop), 0, 0);
 	vcpu_expect_ucall(c.vcpu, UCALL_SYNC, NULL);
 
-	rc = cmd(&c, CMD_FILL_PAGES, GPA, 0x5000, n, &res);
+	rc = cmd_run(&c, CMD_FILL_PAGES, GPA, 0x5000, n, &res);
 	ASSERT_EQ(1, rc);
 	ASSERT_EQ(KVM_EXIT_DIRTY_RING_FULL, c.vcpu->run->exit_reason);
 	/* Exactly the soft limit, in the order written. */

@@ -371,7 +371,7 @@ TEST_F(hostile, hart_masks_near_ulong_max)
 /* debugfs vms: field @key of this process's only VM, or -1. */
 static long vms_field(const char *key)
 {
-	return rvhv_vm_debugfs_field("vms", key);
+	return rvhv_vms_field(0, key);
 }
 
 struct range_case {

@@ -44,6 +44,9 @@ static const struct {
 	{ KVM_CAP_IOEVENTFD_ANY_LENGTH, 1 },
 	{ KVM_CAP_IRQFD, 1 },
 	{ KVM_CAP_DEVICE_CTRL, 1 },
+	{ KVM_CAP_COALESCED_MMIO, KVM_COALESCED_MMIO_PAGE_OFFSET },
+	{ KVM_CAP_COALESCED_PIO, 1 },
+	{ KVM_CAP_BINARY_STATS_FD, 1 },
 	/* Dirty logging (dirty_test): manual protect, the ACQ_REL ring. */
 	{ KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2, 3 },
 	{ KVM_CAP_DIRTY_LOG_RING_ACQ_REL, 65536 * 16 },

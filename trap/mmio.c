@@ -215,6 +215,7 @@ int rvhv_mmio_exit(struct rvhv_vcpu *vcpu, unsigned long gpa, bool write)
 		if (!write)
 			rvhv_mmio_set_reg(vcpu, a.reg, a.len, a.is_signed, val);
 		vcpu->ctx.gpr[RVHV_REG_PC] += a.insn_len;
+		vcpu->stat.mmio_exit_kernel++;
 		return 1;
 	}
 	/* Misaligned MMIO is not emulated: KVM_RUN fails as with kvm.ko. */
@@ -224,7 +225,15 @@ int rvhv_mmio_exit(struct rvhv_vcpu *vcpu, unsigned long gpa, bool write)
 	if (write) {
 		if (rvhv_ioeventfd_write(vcpu->vm, gpa, a.len, val)) {
 			vcpu->ctx.gpr[RVHV_REG_PC] += a.insn_len;
-			vcpu->stat.ioeventfd++;
+			vcpu->stat.ioeventfd_signals++;
+			vcpu->stat.mmio_exit_kernel++;
+			return 1;
+		}
+		/* Into the coalesced MMIO ring, if a zone has it. */
+		if (rvhv_coalesced_write(vcpu->vm, gpa, a.len, val)) {
+			vcpu->ctx.gpr[RVHV_REG_PC] += a.insn_len;
+			vcpu->stat.coalesced_mmio++;
+			vcpu->stat.mmio_exit_kernel++;
 			return 1;
 		}
 	}
@@ -244,7 +253,7 @@ int rvhv_mmio_exit(struct rvhv_vcpu *vcpu, unsigned long gpa, bool write)
 	vcpu->mmio_len = a.len;
 	vcpu->mmio_signed = a.is_signed;
 	vcpu->insn_len = a.insn_len;
-	vcpu->stat.mmio++;
+	vcpu->stat.mmio_exit_user++;
 	return 0;
 }
 

@@ -27,7 +27,7 @@
 #include "vcpu/sbi.h"
 
 /* Every extension rvhv implements, by KVM_RISCV_SBI_EXT_* id. */
-static const struct rvhv_sbi_ext *const rvhv_sbi_exts[KVM_RISCV_SBI_EXT_MAX] = {
+static const struct rvhv_sbi_ext *const rvhv_sbi_exts[RVHV_SBI_EXT_MAX] = {
 	[KVM_RISCV_SBI_EXT_V01]		 = &rvhv_sbi_ext_v01,
 	[KVM_RISCV_SBI_EXT_TIME]	 = &rvhv_sbi_ext_time,
 	[KVM_RISCV_SBI_EXT_IPI]		 = &rvhv_sbi_ext_ipi,
@@ -37,6 +37,8 @@ static const struct rvhv_sbi_ext *const rvhv_sbi_exts[KVM_RISCV_SBI_EXT_MAX] = {
 	[KVM_RISCV_SBI_EXT_EXPERIMENTAL] = &rvhv_sbi_ext_experimental,
 	[KVM_RISCV_SBI_EXT_VENDOR]	 = &rvhv_sbi_ext_vendor,
 	[KVM_RISCV_SBI_EXT_DBCN]	 = &rvhv_sbi_ext_dbcn,
+	[KVM_RISCV_SBI_EXT_STA]		 = &rvhv_sbi_ext_sta,
+	[RVHV_RISCV_SBI_EXT_SUSP]	 = &rvhv_sbi_ext_susp,
 };
 
 /* The extension an SBI extension id belongs to: a switch, no search. */
@@ -61,6 +63,10 @@ static const struct rvhv_sbi_ext *rvhv_sbi_lookup(unsigned long eid)
 		return &rvhv_sbi_ext_srst;
 	case SBI_EXT_DBCN:
 		return &rvhv_sbi_ext_dbcn;
+	case SBI_EXT_STA:
+		return &rvhv_sbi_ext_sta;
+	case SBI_EXT_SUSP:
+		return &rvhv_sbi_ext_susp;
 	case SBI_EXT_VENDOR_START ... SBI_EXT_VENDOR_END:
 		return &rvhv_sbi_ext_vendor;
 	case RVHV_SBI_EXT:
@@ -133,10 +139,12 @@ int rvhv_sbi_ecall(struct rvhv_vcpu *vcpu)
 
 	ext = rvhv_sbi_find_enabled(vcpu, gpr[RVHV_REG_A7]);
 	if (unlikely(!ext)) {
+		vcpu->stat.sbi[RVHV_STAT_SBI_UNSUPPORTED]++;
 		gpr[RVHV_REG_A0] = SBI_ERR_NOT_SUPPORTED;
 		gpr[RVHV_REG_A1] = 0;
 		goto done;
 	}
+	vcpu->stat.sbi[ext->stat]++;
 
 	rc = ext->handler(vcpu, &ret);
 	if (unlikely(rc < 0))
@@ -181,7 +189,7 @@ bool rvhv_sbi_ext_available(unsigned int kvm_ext)
 {
 	const struct rvhv_sbi_ext *ext;
 
-	if (kvm_ext >= KVM_RISCV_SBI_EXT_MAX)
+	if (kvm_ext >= RVHV_SBI_EXT_MAX)
 		return false;
 	ext = rvhv_sbi_exts[kvm_ext];
 	return ext && (!ext->available || ext->available());

@@ -15,7 +15,8 @@
  * extension's .batchable must say it completes in the kernel; the first
  * one that would not (exit, stop, halt, trap into the guest) ends the
  * batch, unrun.  Every entry run counts in vcpu->stat.sbi_kernel, as the
- * batch call itself does.
+ * batch call itself does, in its extension's counter (vcpu->stat.sbi[])
+ * as the call it stands for, and in vcpu->stat.batch_entries.
  */
 #include <linux/kvm.h>
 #include <linux/overflow.h>
@@ -52,12 +53,14 @@ static bool rvhv_batch_one(struct rvhv_vcpu *vcpu,
 	if (e->eid == RVHV_SBI_EXT) {
 		/* No nesting, and no other function of ours in a batch. */
 		e->error = SBI_ERR_DENIED;
+		vcpu->stat.sbi[RVHV_STAT_SBI_BATCH]++;
 		return true;
 	}
 	ext = rvhv_sbi_find_enabled(vcpu, e->eid);
 	if (!ext) {
 		e->error = SBI_ERR_NOT_SUPPORTED;
 		vcpu->stat.sbi_kernel++;
+		vcpu->stat.sbi[RVHV_STAT_SBI_UNSUPPORTED]++;
 		return true;
 	}
 
@@ -74,6 +77,7 @@ static bool rvhv_batch_one(struct rvhv_vcpu *vcpu,
 	e->error = ret.error;
 	e->value = ext->legacy ? 0 : ret.value;
 	vcpu->stat.sbi_kernel++;
+	vcpu->stat.sbi[ext->stat]++;
 	return true;
 }
 
@@ -133,6 +137,7 @@ static void rvhv_sbi_batch(struct rvhv_vcpu *vcpu, struct rvhv_sbi_ret *ret,
 	rvhv_fence_flush(vcpu);
 	vcpu->fence_defer = false;
 	memcpy(&gpr[RVHV_REG_A0], saved, sizeof(saved));
+	vcpu->stat.batch_entries += done;
 
 	if (done && rvhv_vcpu_write_guest(vcpu, gpa, ents,
 					  done * sizeof(*ents)))
@@ -153,6 +158,7 @@ static int rvhv_sbi_rvhv(struct rvhv_vcpu *vcpu, struct rvhv_sbi_ret *ret)
 
 const struct rvhv_sbi_ext rvhv_sbi_ext_rvhv = {
 	.kvm_ext = RVHV_SBI_EXT_ALWAYS,
+	.stat = RVHV_STAT_SBI_BATCH,
 	.vm_cap = RVHV_VM_CAP_SBI_BATCH,
 	.handler = rvhv_sbi_rvhv,
 };

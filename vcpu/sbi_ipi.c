@@ -94,12 +94,14 @@ static int rvhv_sbi_rfence(struct rvhv_vcpu *vcpu, struct rvhv_sbi_ret *ret)
 
 const struct rvhv_sbi_ext rvhv_sbi_ext_ipi = {
 	.kvm_ext = KVM_RISCV_SBI_EXT_IPI,
+	.stat = RVHV_STAT_SBI_IPI,
 	.batchable = rvhv_sbi_batchable_always,
 	.handler = rvhv_sbi_ipi,
 };
 
 const struct rvhv_sbi_ext rvhv_sbi_ext_rfence = {
 	.kvm_ext = KVM_RISCV_SBI_EXT_RFENCE,
+	.stat = RVHV_STAT_SBI_RFENCE,
 	.batchable = rvhv_sbi_batchable_always,
 	.handler = rvhv_sbi_rfence,
 };

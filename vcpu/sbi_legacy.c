@@ -159,6 +159,7 @@ static bool rvhv_sbi_v01_batchable(struct rvhv_vcpu *vcpu)
 
 const struct rvhv_sbi_ext rvhv_sbi_ext_v01 = {
 	.kvm_ext = KVM_RISCV_SBI_EXT_V01,
+	.stat = RVHV_STAT_SBI_LEGACY,
 	.legacy = true,
 	.batchable = rvhv_sbi_v01_batchable,
 	.handler = rvhv_sbi_v01,

@@ -30,7 +30,9 @@ bool rvhv_use_sstc __ro_after_init;
 
 void rvhv_timer_setup(void)
 {
-	rvhv_use_sstc = sstc && (rvhv_host.feat.flags & RVHV_HOST_SSTC);
+	/* The guest's Sstc is henvcfg.STCE: none on a hart without henvcfg. */
+	rvhv_use_sstc = sstc && (rvhv_host.feat.flags & RVHV_HOST_SSTC) &&
+			rvhv_host.envcfg;
 }
 
 /* Nanoseconds from now until guest time @deadline (0 if past). */

@@ -117,6 +117,7 @@ tr -d '\r' < "$log" | awk '
 		only["irqfd_aplic_msi"] = 1
 		# Needs an AIA host (RVHV_QEMU=10 RVHV_MACHINE_OPTS=,aia=...).
 		only["ipi_imsic_roundtrip"] = 1
+		only["ipi_imsic_hwaccel"] = 1
 		# kvm.ko 6.12 has no dirty ring on riscv.
 		only["dirty_ring_harvest_1g"] = 1
 		printf "%-20s %14s %14s %10s\n", "operation", "kvm.ko insns",
@@ -132,7 +133,7 @@ tr -d '\r' < "$log" | awk '
 		row("batch16_vs_single16", v["kvm", "sbi_single16"],
 		    v["rvhv", "sbi_batch16"])
 		print "ipi_roundtrip: 2 vCPUs of one VM on the host'"'"'s one hart; hart 1 waits in WFI (the realistic case), hart 0 too; per round trip"
-		print "ipi_imsic_roundtrip: the same with IMSIC MSIs (stores to the other vCPU'"'"'s IMSIC page, claimed with stopei; AIA host only; the device'"'"'s default mode, see the # lines)"
+		print "ipi_imsic_roundtrip: the same with IMSIC MSIs (stores to the other vCPU'"'"'s IMSIC page, claimed with stopei; AIA host only; the device'"'"'s default mode, see the # lines); ipi_imsic_hwaccel: the same in hwaccel mode (hardware guest files)"
 		print "irqfd_roundtrip: ioeventfd kick, VMM thread writes an irqfd, to the guest handler: rvhv'"'"'s per-vCPU line (RVHV_CAP_IRQ_LINES); irqfd_aplic: through the in-kernel APLIC in direct mode (rvhv only), claimed at its IDC; irqfd_aplic_msi: the APLIC in MSI mode to the vCPU'"'"'s IMSIC (AIA host), claimed with stopei"
 		print "timer_irq: stimecmp (Sstc) armed for now, to the guest trap handler; timer_irq_sbi: armed with SBI set_timer"
 		print "sbi_single16: 16 null SBI calls, one ecall each; sbi_batch16: one RVHV_SBI_BATCH of 16 (rvhv only)"
