@@ -348,14 +348,6 @@ static int rvhv_vms_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(rvhv_vms);
 
-/* Per VM: slots, page tables and G-stage leaves by size (mmu/dirty.c). */
-static int rvhv_memory_show(struct seq_file *m, void *unused)
-{
-	rvhv_mmu_show(m);
-	return 0;
-}
-DEFINE_SHOW_ATTRIBUTE(rvhv_memory);
-
 /* Hardware guest interrupt files (irqchip/hwfile.c). */
 static int rvhv_hgei_show(struct seq_file *m, void *unused)
 {
@@ -363,6 +355,14 @@ static int rvhv_hgei_show(struct seq_file *m, void *unused)
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(rvhv_hgei);
+
+/* Per VM: slots, page tables and G-stage leaves by size (mmu/dirty.c). */
+static int rvhv_memory_show(struct seq_file *m, void *unused)
+{
+	rvhv_mmu_show(m);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(rvhv_memory);
 
 /* Per CPU: the TLB ownership rules' counters (mmu/tlb.c). */
 static int rvhv_tlb_stats_show(struct seq_file *m, void *unused)
@@ -468,11 +468,11 @@ static int __init rvhv_init(void)
 	debugfs_create_file("vms", 0444, rvhv_debugfs, NULL, &rvhv_vms_fops);
 	debugfs_create_file("tlb", 0444, rvhv_debugfs, NULL,
 			    &rvhv_tlb_stats_fops);
-	debugfs_create_file("memory", 0444, rvhv_debugfs, NULL,
-			    &rvhv_memory_fops);
 	debugfs_create_file("hgei", 0444, rvhv_debugfs, NULL,
 			    &rvhv_hgei_fops);
 	rvhv_stats_debugfs_init(rvhv_debugfs);
+	debugfs_create_file("memory", 0444, rvhv_debugfs, NULL,
+			    &rvhv_memory_fops);
 
 	ret = misc_register(&rvhv_dev);
 	if (ret) {

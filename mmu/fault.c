@@ -30,6 +30,7 @@
 #include <linux/sched/mm.h>
 
 #include "mmu_int.h"
+#include "../observe/trace.h"
 
 /* Could [gpa & PMD_MASK, + 2 MiB) be one leaf, as far as the slot goes? */
 static bool rvhv_slot_allows_2m(const struct rvhv_memslot *s, u64 gpa,
@@ -109,14 +110,15 @@ static int rvhv_gup_errno(long n)
 	return -EFAULT;
 }
 
-int rvhv_gstage_fault(struct rvhv_vcpu *vcpu, unsigned long gpa, bool write,
-		      bool exec)
+/* The fault path; *@size: the leaf it installed (left 0 if none). */
+static int rvhv_gstage_do_fault(struct rvhv_vcpu *vcpu, unsigned long gpa,
+				bool write, unsigned long *size)
 {
 	struct rvhv_vm *vm = vcpu->vm;
 	struct rvhv_mmu *mmu = &vm->mmu;
 	u64 gfn = gpa >> PAGE_SHIFT;
 	unsigned long seq, hva, pte, pfn, bpfn;
-	bool writable, bwritable, try_2m, logged, present, flush = false;
+	bool writable, bwritable, try_2m, present, logged, flush = false;
 	struct rvhv_memslot slot, *s;
 	struct page *page;
 	long n;
@@ -195,14 +197,18 @@ int rvhv_gstage_fault(struct rvhv_vcpu *vcpu, unsigned long gpa, bool write,
 	    (bwritable || !writable)) {
 		ret = rvhv_gstage_map(mmu, gpa & PMD_MASK, bpfn,
 				      RVHV_GSTAGE_LEVEL_2M, writable, &flush);
-		if (!ret)
+		if (!ret) {
 			vcpu->stat.gstage_map_2m++;
+			*size = PMD_SIZE;
+		}
 	}
 	if (ret == -EEXIST) {
 		ret = rvhv_gstage_map(mmu, gpa & PAGE_MASK, pfn,
 				      RVHV_GSTAGE_LEVEL_4K, writable, &flush);
-		if (!ret)
+		if (!ret) {
 			vcpu->stat.gstage_map_4k++;
+			*size = PAGE_SIZE;
+		}
 	}
 	if (!ret) {
 		rvhv_gstage_flush_local(vm, gpa);
@@ -222,5 +228,15 @@ out_unlock:
 out_put:
 	/* 4 */
 	put_page(page);
+	return ret;
+}
+
+int rvhv_gstage_fault(struct rvhv_vcpu *vcpu, unsigned long gpa, bool write,
+		      bool exec)
+{
+	unsigned long size = 0;
+	int ret = rvhv_gstage_do_fault(vcpu, gpa, write, &size);
+
+	trace_rvhv_gstage_fault(vcpu, gpa, write, exec, ret, size);
 	return ret;
 }

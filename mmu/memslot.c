@@ -511,6 +511,15 @@ static int rvhv_write_guest_log(struct rvhv_vm *vm, struct rvhv_vcpu *vcpu,
 	return ret;
 }
 
+bool rvhv_gpa_in_memslot(struct rvhv_vm *vm, unsigned long gpa,
+			 unsigned long len, bool write)
+{
+	unsigned long hva;
+
+	/* The address is not used: no rvhv_mmu.srcu section needed. */
+	return !rvhv_gpa_to_hva(vm, gpa, len, write, &hva);
+}
+
 int rvhv_write_guest(struct rvhv_vm *vm, unsigned long gpa, const void *data,
 		     unsigned long len)
 {
@@ -521,15 +530,6 @@ int rvhv_vcpu_write_guest(struct rvhv_vcpu *vcpu, unsigned long gpa,
 			  const void *data, unsigned long len)
 {
 	return rvhv_write_guest_log(vcpu->vm, vcpu, gpa, data, len);
-}
-
-bool rvhv_gpa_in_memslot(struct rvhv_vm *vm, unsigned long gpa,
-			 unsigned long len, bool write)
-{
-	unsigned long hva;
-
-	/* The address is not used: no rvhv_mmu.srcu section needed. */
-	return !rvhv_gpa_to_hva(vm, gpa, len, write, &hva);
 }
 
 int rvhv_probe_guest_writable(struct rvhv_vm *vm, unsigned long gpa,

@@ -181,6 +181,14 @@ int rvhv_read_guest(struct rvhv_vm *vm, unsigned long gpa, void *data,
 int rvhv_write_guest(struct rvhv_vm *vm, unsigned long gpa, const void *data,
 		     unsigned long len);
 /*
+ * Is [gpa, gpa + len) inside one memslot (a writable one, for @write)?
+ * The memslots as they are now; nothing of the VMM's memory is touched.
+ * Process context in the VMM, as the above.
+ */
+bool rvhv_gpa_in_memslot(struct rvhv_vm *vm, unsigned long gpa,
+			 unsigned long len, bool write);
+
+/*
  * rvhv_write_guest() for a vCPU, in its KVM_RUN thread: the pages written
  * are also logged for dirty tracking (into the vCPU's dirty ring when the
  * VM has rings).  rvhv_write_guest() logs only into dirty bitmaps: with
@@ -188,13 +196,6 @@ int rvhv_write_guest(struct rvhv_vm *vm, unsigned long gpa, const void *data,
  */
 int rvhv_vcpu_write_guest(struct rvhv_vcpu *vcpu, unsigned long gpa,
 			  const void *data, unsigned long len);
-/*
- * Is [gpa, gpa + len) inside one memslot (a writable one, for @write)?
- * The memslots as they are now; nothing of the VMM's memory is touched.
- * Process context in the VMM, as the above.
- */
-bool rvhv_gpa_in_memslot(struct rvhv_vm *vm, unsigned long gpa,
-			 unsigned long len, bool write);
 /*
  * Could [gpa, gpa + len) be written (one writable memslot, mapped
  * writable by the VMM)?  Faults the pages in for writing (breaking COW)

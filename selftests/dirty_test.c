@@ -512,7 +512,7 @@ static void readonly_logged_slot(struct __test_metadata *_metadata,
 	ASSERT_EQ(0, mprotect(ro, 64 * PG, PROT_READ));
 	vm_set_region(c.vm, SLOT, KVM_MEM_READONLY | LOG, GPA, 64 * PG, ro);
 	EXPECT_EQ(42, cmd_ok(&c, CMD_SUM_PAGES, GPA, 0, 64));
-	r = cmd_run(&c, CMD_WRITE64, GPA + 2 * PG, 1, 0, &res);
+	r = cmd(&c, CMD_WRITE64, GPA + 2 * PG, 1, 0, &res);
 	ASSERT_EQ(1, r);
 	EXPECT_EQ(KVM_EXIT_MMIO, c.vcpu->run->exit_reason);
 	EXPECT_EQ(GPA + 2 * PG, c.vcpu->run->mmio.phys_addr);
@@ -650,7 +650,7 @@ static void ring_full(struct __test_metadata *_metadata, struct cmd_vm *cv,
 	ASSERT_EQ(0, r.next);
 	mem = vm_add_mem(c.vm, SLOT, GPA, 512 * PG, LOG);
 
-	rc = cmd_run(&c, CMD_FILL_PAGES, GPA, 0x5000, n, &res);
+	rc = cmd(&c, CMD_FILL_PAGES, GPA, 0x5000, n, &res);
 	ASSERT_EQ(1, rc);
 	ASSERT_EQ(KVM_EXIT_DIRTY_RING_FULL, c.vcpu->run->exit_reason);
 	/* Exactly the soft limit, in the order written. */

@@ -148,7 +148,7 @@ static void expect_mmio_read(struct __test_metadata *_metadata,
 	struct kvm_run *run = c->vcpu->run;
 	uint64_t res = 0;
 
-	ASSERT_EQ(1, cmd_run(c, CMD_READ64, gpa, 0, 0, &res));
+	ASSERT_EQ(1, cmd(c, CMD_READ64, gpa, 0, 0, &res));
 	ASSERT_EQ(KVM_EXIT_MMIO, run->exit_reason);
 	EXPECT_EQ(gpa, run->mmio.phys_addr);
 	EXPECT_EQ(8, run->mmio.len);
@@ -175,7 +175,7 @@ TEST(unbacked_gpa_is_mmio)
 	expect_mmio_read(_metadata, &c, GUEST_EXTRA + 3 * PG + 8, 2);
 	EXPECT_EQ(0, cmd_ok(&c, CMD_READ64, GUEST_EXTRA + 2 * PG, 0, 0));
 
-	ASSERT_EQ(1, cmd_run(&c, CMD_WRITE64, GUEST_MMIO_BASE + 0x20,
+	ASSERT_EQ(1, cmd(&c, CMD_WRITE64, GUEST_MMIO_BASE + 0x20,
 			 0x0102030405060708UL, 0, &res));
 	ASSERT_EQ(KVM_EXIT_MMIO, run->exit_reason);
 	EXPECT_EQ(GUEST_MMIO_BASE + 0x20, run->mmio.phys_addr);
@@ -281,7 +281,7 @@ TEST(readonly_slot)
 	for (i = 0; i < 2; i++) {
 		uint64_t gpa = GUEST_EXTRA + i * PG + 16;
 
-		ASSERT_EQ(1, cmd_run(&c, CMD_WRITE64, gpa, 0xdead0 + i, 0, &res));
+		ASSERT_EQ(1, cmd(&c, CMD_WRITE64, gpa, 0xdead0 + i, 0, &res));
 		ASSERT_EQ(KVM_EXIT_MMIO, run->exit_reason)
 			vcpu_dump(c.vcpu, "write to a read-only slot");
 		EXPECT_EQ(gpa, run->mmio.phys_addr);
@@ -313,7 +313,7 @@ TEST(munmap_gives_efault)
 	EXPECT_EQ(7, cmd_ok(&c, CMD_READ64, GUEST_EXTRA, 0, 0));
 	ASSERT_EQ(0, munmap((void *)mem, 2 * PG));
 
-	r = cmd_run(&c, CMD_READ64, GUEST_EXTRA, 0, 0, &res);
+	r = cmd(&c, CMD_READ64, GUEST_EXTRA, 0, 0, &res);
 	EXPECT_EQ(-EFAULT, r) TH_LOG("mapped page: %d", r);
 	TH_LOG("exit_reason after EFAULT: %s",
 	       exit_reason_str(c.vcpu->run->exit_reason));
@@ -327,7 +327,7 @@ TEST(munmap_gives_efault)
 
 	/* A page the guest never touched */
 	ASSERT_EQ(0, munmap((void *)mem, 2 * PG));
-	r = cmd_run(&c, CMD_WRITE64, GUEST_EXTRA + PG, 1, 0, &res);
+	r = cmd(&c, CMD_WRITE64, GUEST_EXTRA + PG, 1, 0, &res);
 	EXPECT_EQ(-EFAULT, r) TH_LOG("fresh page: %d", r);
 	again = mmap((void *)mem, 2 * PG, PROT_READ | PROT_WRITE,
 		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
@@ -375,7 +375,7 @@ TEST(mprotect_read_only)
 	ASSERT_EQ(0, mprotect((void *)mem, 2 * PG, PROT_READ));
 	EXPECT_EQ(0x11, cmd_ok(&c, CMD_READ64, GUEST_EXTRA, 0, 0));
 	EXPECT_EQ(0x20, cmd_ok(&c, CMD_READ64, GUEST_EXTRA + PG, 0, 0));
-	EXPECT_EQ(-EFAULT, cmd_run(&c, CMD_WRITE64, GUEST_EXTRA, 0x12, 0, &res));
+	EXPECT_EQ(-EFAULT, cmd(&c, CMD_WRITE64, GUEST_EXTRA, 0x12, 0, &res));
 	EXPECT_EQ(0x11, mem[0]);
 	EXPECT_EQ(-EFAULT, cmd_continue(&c, &res));
 	ASSERT_EQ(0, mprotect((void *)mem, 2 * PG, PROT_READ | PROT_WRITE));
@@ -569,7 +569,7 @@ TEST(mremap_follows_mapping)
 		p = mremap(mem, n * PG, n * PG, MREMAP_MAYMOVE | MREMAP_FIXED,
 			   spare);
 		ASSERT_EQ((void *)spare, p);
-		EXPECT_EQ(-EFAULT, cmd_run(&c, CMD_READ64, GUEST_EXTRA + PG, 0, 0,
+		EXPECT_EQ(-EFAULT, cmd(&c, CMD_READ64, GUEST_EXTRA + PG, 0, 0,
 				       &res));
 		/* New memory at the old address: the guest sees it. */
 		fresh = mmap(mem, n * PG, PROT_READ | PROT_WRITE,

@@ -891,7 +891,7 @@ int cmd_continue(struct cmd_vm *c, uint64_t *res)
 	return 0;
 }
 
-int cmd_run(struct cmd_vm *c, unsigned long op, uint64_t addr, uint64_t val,
+int cmd(struct cmd_vm *c, unsigned long op, uint64_t addr, uint64_t val,
 	uint64_t n, uint64_t *res)
 {
 	volatile struct guest_cmd *gc = vm_gpa2hva(c->vm, GUEST_CMD);
@@ -907,7 +907,7 @@ uint64_t cmd_ok(struct cmd_vm *c, unsigned long op, uint64_t addr,
 		uint64_t val, uint64_t n)
 {
 	uint64_t res = 0;
-	int r = cmd_run(c, op, addr, val, n, &res);
+	int r = cmd(c, op, addr, val, n, &res);
 
 	if (r < 0)
 		vcpu_fail(c->vcpu, "command %lu at 0x%llx: KVM_RUN: %s", op,
