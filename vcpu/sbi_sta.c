@@ -39,7 +39,9 @@
  * written while the vCPU is scheduled out, in atomic context).
  *
  * Guest memory is reached only through rvhv_read_guest() /
- * rvhv_write_guest(): a memslot lookup under rvhv_mmu.srcu, so no write
+ * rvhv_vcpu_write_guest() (which logs the page for dirty tracking, in
+ * the vCPU's dirty ring if the VM has rings, as kvm.ko marks it): a
+ * memslot lookup under rvhv_mmu.srcu, so no write
  * lands in memory that a memslot change has taken from the guest.  When
  * the area is no longer inside a writable memslot, or the VMM's memory
  * behind it faults (unmapped), the update gives up and the area is
@@ -130,22 +132,24 @@ void rvhv_sta_update(struct rvhv_vcpu *vcpu)
 	/* Odd while steal changes; an odd value left behind stays. */
 	seq = le32_to_cpu(head.sequence) | 1;
 	seq_le = cpu_to_le32(seq);
-	ret = rvhv_write_guest(vm, gpa + RVHV_STA_SEQ, &seq_le, sizeof(seq_le));
+	ret = rvhv_vcpu_write_guest(vcpu, gpa + RVHV_STA_SEQ, &seq_le,
+				    sizeof(seq_le));
 	if (ret)
 		goto fail;
 	/* The odd sequence is seen before the new steal (guest: rmb). */
 	smp_wmb();
 	steal = le64_to_cpu(head.steal) + (now - sta->run_delay);
 	steal_le = cpu_to_le64(steal);
-	ret = rvhv_write_guest(vm, gpa + RVHV_STA_STEAL, &steal_le,
-			       sizeof(steal_le));
+	ret = rvhv_vcpu_write_guest(vcpu, gpa + RVHV_STA_STEAL, &steal_le,
+				    sizeof(steal_le));
 	if (ret)
 		goto fail;
 	sta->run_delay = now;
 	/* The new steal is seen before the even sequence (guest: rmb). */
 	smp_wmb();
 	seq_le = cpu_to_le32(seq + 1);
-	ret = rvhv_write_guest(vm, gpa + RVHV_STA_SEQ, &seq_le, sizeof(seq_le));
+	ret = rvhv_vcpu_write_guest(vcpu, gpa + RVHV_STA_SEQ, &seq_le,
+				    sizeof(seq_le));
 	if (!ret)
 		return;
 fail:
@@ -181,7 +185,7 @@ static long rvhv_sta_set_shmem(struct rvhv_vcpu *vcpu, int *rc)
 	if (!rvhv_gpa_in_memslot(vcpu->vm, lo, sizeof(zero), true))
 		return SBI_ERR_INVALID_ADDRESS;
 
-	ret = rvhv_write_guest(vcpu->vm, lo, &zero, sizeof(zero));
+	ret = rvhv_vcpu_write_guest(vcpu, lo, &zero, sizeof(zero));
 	if (ret == -EINTR) {
 		*rc = ret;
 		return SBI_SUCCESS;
