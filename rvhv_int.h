@@ -47,6 +47,12 @@ struct seq_file;
 #define RVHV_HCOUNTEREN	BIT(1)
 
 /*
+ * KVM_SET_GUEST_DEBUG control bits rvhv implements (vcpu/debug.c), as
+ * KVM_CAP_SET_GUEST_DEBUG2 reports them: software breakpoints only.
+ */
+#define RVHV_GUESTDBG_VALID	KVM_GUESTDBG_ENABLE
+
+/*
  * hstateen0 bits rvhv may grant a guest (Smstateen hosts): its own senvcfg
  * (rvhv switches it in the world switch), when the vCPU has Smstateen its
  * own sstateen0 (switched at vcpu_load/vcpu_put), and when the vCPU has
@@ -427,6 +433,10 @@ enum rvhv_pending {
  *	@fence_defer is set, done as one (mmu/fence.c)
  * @fence_defer: the vCPU runs a batch: coalesce consecutive fences
  * @ran: KVM_RUN has run the guest once: ISA_EXT is locked from then on
+ * @guest_debug: KVM_SET_GUEST_DEBUG's control word (vcpu/debug.c), 0 or
+ *	KVM_GUESTDBG_ENABLE: guest breakpoints exit to the VMM.  Written
+ *	only with @mutex held, so it does not change between vcpu_load and
+ *	vcpu_put (KVM_RUN holds @mutex throughout)
  * @ctx: registers the world switch uses
  * @csr: VS-level CSRs (see struct rvhv_vs_csr)
  * @fp: guest F/D state, switched lazily using sstatus.FS
@@ -477,6 +487,8 @@ enum rvhv_pending {
  *	thread writes them, stats fds and debugfs read them locklessly
  * @stats_id: its stats fd's id string, "kvm-<pid>/vcpu-<id>" (fixed at
  *	creation)
+ * @dirty_ring: its dirty ring when the VM has rings (mmu/dirty.h: its own
+ *	rules)
  *
  * Unless said otherwise above, all of it is protected by @mutex, except
  * what the world switch and the preempt notifier touch, which only the
@@ -495,6 +507,7 @@ struct rvhv_vcpu {
 	struct rvhv_fence fence_acc;
 	bool fence_defer;
 	bool ran;
+	u32 guest_debug;
 	struct rvhv_guest_ctx ctx;
 	struct rvhv_vs_csr csr;
 	union __riscv_fp_state fp;
@@ -530,6 +543,7 @@ struct rvhv_vcpu {
 	char console_buf[RVHV_CONSOLE_BUF];
 	struct rvhv_vcpu_stat stat;
 	char stats_id[KVM_STATS_NAME_SIZE];
+	struct rvhv_dirty_ring dirty_ring;
 };
 
 /* The vCPU's emulated IMSIC (MSI-mode AIA device, after INIT), or NULL. */
@@ -558,8 +572,19 @@ struct rvhv_vcpu *rvhv_vm_vcpu(struct rvhv_vm *vm, unsigned long hartid);
  * out of the guest with an IPI.  Any thread, any context but NMI.
  */
 void rvhv_vcpu_kick(struct rvhv_vcpu *vcpu);
-/* Raise or lower a VS interrupt (IRQ_VS_SOFT/TIMER/EXT) and kick. */
-void rvhv_vcpu_set_irq(struct rvhv_vcpu *vcpu, unsigned int irq, bool level);
+/*
+ * Raise or lower a VS interrupt (IRQ_VS_SOFT/TIMER/EXT, RVHV_IRQ_APLIC/
+ * IMSIC) and kick.  @source (RVHV_IRQ_SRC_*) says who, for the rvhv_irq
+ * tracepoint.
+ */
+void rvhv_vcpu_set_irq(struct rvhv_vcpu *vcpu, unsigned int irq, bool level,
+		       unsigned int source);
+#define RVHV_IRQ_SRC_USER	0	/* KVM_INTERRUPT */
+#define RVHV_IRQ_SRC_GSI	1	/* KVM_IRQ_LINE, irqfd (IRQ_LINES) */
+#define RVHV_IRQ_SRC_TIMER	2	/* the vCPU's timer (no Sstc) */
+#define RVHV_IRQ_SRC_SBI	3	/* an SBI call (IPI, set_timer) */
+#define RVHV_IRQ_SRC_APLIC	4	/* the in-kernel APLIC */
+#define RVHV_IRQ_SRC_IMSIC	5	/* an emulated IMSIC */
 /*
  * HSM: start a stopped vCPU at @pc with a0 = its hartid, a1 = @a1.
  * Returns 0, or -EALREADY if it is not stopped.
@@ -647,6 +672,18 @@ int rvhv_sta_get_reg(struct rvhv_vcpu *vcpu, unsigned long num,
 		     unsigned long *val);
 int rvhv_sta_set_reg(struct rvhv_vcpu *vcpu, unsigned long num,
 		     unsigned long val);
+
+/*
+ * vcpu/debug.c: KVM_SET_GUEST_DEBUG (vcpu->mutex held), the hedeleg a
+ * vCPU runs with (at each guest entry, interrupts off, and at vcpu_put:
+ * breakpoints come to rvhv while debugging is on), and its exit
+ * (KVM_EXIT_DEBUG).
+ */
+long rvhv_vcpu_set_guest_debug(struct rvhv_vcpu *vcpu,
+			       const void __user *argp);
+void rvhv_debug_enter(const struct rvhv_vcpu *vcpu);
+void rvhv_debug_put(const struct rvhv_vcpu *vcpu);
+int rvhv_debug_exit(struct rvhv_vcpu *vcpu);
 
 /*
  * vcpu/console.c: coalesced legacy console output.  Called by KVM_RUN

@@ -356,6 +356,14 @@ static int rvhv_hgei_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(rvhv_hgei);
 
+/* Per VM: slots, page tables and G-stage leaves by size (mmu/dirty.c). */
+static int rvhv_memory_show(struct seq_file *m, void *unused)
+{
+	rvhv_mmu_show(m);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(rvhv_memory);
+
 /* Per CPU: the TLB ownership rules' counters (mmu/tlb.c). */
 static int rvhv_tlb_stats_show(struct seq_file *m, void *unused)
 {
@@ -463,6 +471,8 @@ static int __init rvhv_init(void)
 	debugfs_create_file("hgei", 0444, rvhv_debugfs, NULL,
 			    &rvhv_hgei_fops);
 	rvhv_stats_debugfs_init(rvhv_debugfs);
+	debugfs_create_file("memory", 0444, rvhv_debugfs, NULL,
+			    &rvhv_memory_fops);
 
 	ret = misc_register(&rvhv_dev);
 	if (ret) {

@@ -80,6 +80,14 @@ long rvhv_check_extension(struct rvhv_vm *vm, long cap)
 	case RVHV_CAP_AIA_DIRECT:
 	case KVM_CAP_BINARY_STATS_FD:
 		return 1;
+	case KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2:
+		return RVHV_DIRTY_LOG_MANUAL_CAPS;
+	case KVM_CAP_DIRTY_LOG_RING_ACQ_REL:
+		return RVHV_DIRTY_RING_MAX_BYTES;
+	case KVM_CAP_SET_GUEST_DEBUG:
+		return 1;
+	case KVM_CAP_SET_GUEST_DEBUG2:
+		return RVHV_GUESTDBG_VALID;
 	case KVM_CAP_IRQCHIP:
 	case KVM_CAP_IRQFD_RESAMPLE:
 	case KVM_CAP_IRQ_ROUTING:
@@ -187,6 +195,10 @@ static long rvhv_vm_enable_cap(struct rvhv_vm *vm, void __user *argp)
 
 	if (copy_from_user(&cap, argp, sizeof(cap)))
 		return -EFAULT;
+	/* KVM's dirty logging caps (mmu/dirty.c), with KVM's checks. */
+	if (cap.cap == KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 ||
+	    cap.cap == KVM_CAP_DIRTY_LOG_RING_ACQ_REL)
+		return rvhv_dirty_enable_cap(vm, &cap);
 	if (cap.flags || cap.args[0] > 1 || cap.args[1] || cap.args[2] ||
 	    cap.args[3])
 		return -EINVAL;
@@ -229,6 +241,11 @@ static long rvhv_vm_ioctl(struct file *filp, unsigned int ioctl,
 	case KVM_SET_USER_MEMORY_REGION:
 	case KVM_SET_USER_MEMORY_REGION2:
 		return rvhv_vm_set_memory(vm, ioctl, (void __user *)arg);
+	case KVM_GET_DIRTY_LOG:
+	case KVM_CLEAR_DIRTY_LOG:
+		return rvhv_vm_dirty_log(vm, ioctl, (void __user *)arg);
+	case KVM_RESET_DIRTY_RINGS:
+		return rvhv_vm_reset_dirty_rings(vm);
 	case KVM_IOEVENTFD:
 		return rvhv_vm_ioeventfd(vm, (void __user *)arg);
 	case KVM_REGISTER_COALESCED_MMIO:

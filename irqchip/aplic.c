@@ -292,7 +292,8 @@ static void aplic_update(struct rvhv_aplic *aplic)
 		if (!vcpu)
 			continue;	/* driven once it exists */
 		idc->line = line;
-		rvhv_vcpu_set_irq(vcpu, RVHV_IRQ_APLIC, line);
+		rvhv_vcpu_set_irq(vcpu, RVHV_IRQ_APLIC, line,
+				  RVHV_IRQ_SRC_APLIC);
 	}
 }
 

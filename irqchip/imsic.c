@@ -68,7 +68,8 @@ void rvhv_imsic_update(struct rvhv_imsic *imsic)
 	if (line == imsic->line)
 		return;
 	imsic->line = line;
-	rvhv_vcpu_set_irq(imsic->vcpu, RVHV_IRQ_IMSIC, line);
+	rvhv_vcpu_set_irq(imsic->vcpu, RVHV_IRQ_IMSIC, line,
+			  RVHV_IRQ_SRC_IMSIC);
 }
 
 int rvhv_imsic_inject(struct rvhv_vcpu *vcpu, u32 guest_index, u32 eiid)

@@ -253,7 +253,7 @@ static int hvm_create(struct hvm *h, uint32_t mode, bool start)
 } while (0)
 
 /* One guest command (absolute address), answered by its REPORT. */
-static unsigned long cmd(struct hvm *h, unsigned long op, unsigned long addr,
+static unsigned long hcmd(struct hvm *h, unsigned long op, unsigned long addr,
 			 unsigned long val, unsigned long n)
 {
 	volatile struct guest_cmd *gc = vm_gpa2hva(h->vm, GUEST_CMD);
@@ -276,22 +276,22 @@ static unsigned long cmd(struct hvm *h, unsigned long op, unsigned long addr,
 /* Interrupts on in the guest until @n claims (1 s), or for @ms. */
 static unsigned long gwait(struct hvm *h, unsigned long n)
 {
-	return cmd(h, AIA_WAIT, 0, 0, n);
+	return hcmd(h, AIA_WAIT, 0, 0, n);
 }
 
 static unsigned long gnone(struct hvm *h, unsigned long n)
 {
-	return cmd(h, AIA_WAIT, 0, 50, n);
+	return hcmd(h, AIA_WAIT, 0, 50, n);
 }
 
 static void isel_w(struct hvm *h, unsigned long isel, unsigned long v)
 {
-	cmd(h, AIA_ISEL_W, isel, v, 0);
+	hcmd(h, AIA_ISEL_W, isel, v, 0);
 }
 
 static unsigned long isel_r(struct hvm *h, unsigned long isel)
 {
-	return cmd(h, AIA_ISEL_R, isel, 0, 0);
+	return hcmd(h, AIA_ISEL_R, isel, 0, 0);
 }
 
 /* The guest's file on: delivery, identities 1..63, no threshold. */
@@ -381,7 +381,7 @@ TEST(ipi_no_exit)
 	file_on(&h);
 	before = vms_field(0, "irqchip");
 	/* Interrupts off in the guest: one pending identity, n stores */
-	cmd(&h, AIA_W32N, AIA_IMSIC_BASE, 9, n);
+	hcmd(&h, AIA_W32N, AIA_IMSIC_BASE, 9, n);
 	after = vms_field(0, "irqchip");
 	EXPECT_EQ(1, gwait(&h, 1));
 	EXPECT_EQ((9UL << 16) | 9, h.sh->last[0]);
@@ -392,7 +392,7 @@ TEST(ipi_no_exit)
 	ASSERT_EQ(0, hvm_create(&e, KVM_DEV_RISCV_AIA_MODE_EMUL, true));
 	file_on(&e);
 	before = vms_field(0, "irqchip");
-	cmd(&e, AIA_W32N, AIA_IMSIC_BASE, 9, n);
+	hcmd(&e, AIA_W32N, AIA_IMSIC_BASE, 9, n);
 	EXPECT_EQ(before + n, vms_field(0, "irqchip"));
 	EXPECT_EQ(1, gwait(&e, 1));
 	hvm_free(&e);
@@ -445,16 +445,16 @@ TEST(device_msi)
 	EXPECT_EQ(3, gwait(&h, 3));
 	EXPECT_EQ((20UL << 16) | 20, h.sh->last[2]);
 	/* The APLIC in MSI mode: source 1 as identity 12, then genmsi */
-	cmd(&h, AIA_W32, AIA_APLIC_BASE + APLIC_SOURCECFG(1),
+	hcmd(&h, AIA_W32, AIA_APLIC_BASE + APLIC_SOURCECFG(1),
 	    APLIC_SM_EDGE_RISE, 0);
-	cmd(&h, AIA_W32, AIA_APLIC_BASE + APLIC_TARGET(1), 12, 0);
-	cmd(&h, AIA_W32, AIA_APLIC_BASE + APLIC_SETIENUM, 1, 0);
-	cmd(&h, AIA_W32, AIA_APLIC_BASE + APLIC_DOMAINCFG,
+	hcmd(&h, AIA_W32, AIA_APLIC_BASE + APLIC_TARGET(1), 12, 0);
+	hcmd(&h, AIA_W32, AIA_APLIC_BASE + APLIC_SETIENUM, 1, 0);
+	hcmd(&h, AIA_W32, AIA_APLIC_BASE + APLIC_DOMAINCFG,
 	    APLIC_DOMAINCFG_IE, 0);
 	EXPECT_EQ(0, ioctl(h.vm->fd, KVM_IRQ_LINE, &line));
 	EXPECT_EQ(4, gwait(&h, 4));
 	EXPECT_EQ((12UL << 16) | 12, h.sh->last[3]);
-	cmd(&h, AIA_W32, AIA_APLIC_BASE + APLIC_GENMSI, 14, 0);
+	hcmd(&h, AIA_W32, AIA_APLIC_BASE + APLIC_GENMSI, 14, 0);
 	EXPECT_EQ(5, gwait(&h, 5));
 	EXPECT_EQ((14UL << 16) | 14, h.sh->last[4]);
 	/* Delivery off: pending, no interrupt, then on */
@@ -515,7 +515,7 @@ TEST(migrate)
 	/* At least 8 moves, then until every MSI was claimed */
 	for (i = 0; i < 400 && (i < 8 || h.sh->claims < 16); i++) {
 		pin(i % 2);
-		cmd(&h, AIA_WAIT, 0, 2, 16);
+		hcmd(&h, AIA_WAIT, 0, 2, 16);
 	}
 	pthread_join(t, &ret);
 	EXPECT_EQ(NULL, ret);
@@ -561,7 +561,7 @@ TEST(wfi_wake)
 		s = (struct sender){ .vm = h.vm, .first = 30 + i,
 				     .gap_us = 30000 };
 		ASSERT_EQ(0, pthread_create(&t, NULL, msi_later, &s));
-		EXPECT_EQ(i, cmd(&h, AIA_WFI, 0, 0, i));
+		EXPECT_EQ(i, hcmd(&h, AIA_WFI, 0, 0, i));
 		pthread_join(t, &ret);
 		EXPECT_EQ(NULL, ret);
 		EXPECT_EQ(((30UL + i) << 16) | (30 + i), h.sh->last[i - 1]);
@@ -589,8 +589,8 @@ TEST(save_restore)
 	EXPECT_EQ(0xff0, isel_r(&a, IMSIC_EIE0));
 	EXPECT_EQ(33, isel_r(&a, IMSIC_EITHRESHOLD));
 	/* Delivery off; the guest sends itself 7 and 9 */
-	cmd(&a, AIA_W32, AIA_IMSIC_BASE, 7, 0);
-	cmd(&a, AIA_W32, AIA_IMSIC_BASE, 9, 0);
+	hcmd(&a, AIA_W32, AIA_IMSIC_BASE, 7, 0);
+	hcmd(&a, AIA_W32, AIA_IMSIC_BASE, 9, 0);
 	EXPECT_EQ((1UL << 7) | (1UL << 9), imsic_get(a.fd, IMSIC_EIP0));
 	EXPECT_EQ(-EINVAL, imsic_set(a.fd, IMSIC_EIP0 + 1, 0));
 	EXPECT_EQ(-ENOENT, imsic_set(a.fd, 0x71, 0));
@@ -635,7 +635,7 @@ TEST(files_run_out)
 	ASSERT_EQ(0, hvm_create(&h[n], KVM_DEV_RISCV_AIA_MODE_AUTO, true));
 	file_on(&h[n]);
 	EXPECT_EQ(0, signal_msi(h[n].vm, 3));
-	cmd(&h[n], AIA_W32, AIA_IMSIC_BASE, 4, 0);
+	hcmd(&h[n], AIA_W32, AIA_IMSIC_BASE, 4, 0);
 	EXPECT_EQ(2, gwait(&h[n], 2));
 	if (!dev_is_kvm())
 		EXPECT_EQ(n, hgei_field("cpu0"));
@@ -686,10 +686,10 @@ TEST(hostile)
 	}
 	/* 32-bit accesses: the page's (other sizes are the hardware's) */
 	for (off = 0; off < 0x1000; off += 0x3fc) {
-		cmd(&h, AIA_W32, AIA_IMSIC_BASE + off, 0x12345678 * off, 0);
-		cmd(&h, AIA_R32, AIA_IMSIC_BASE + off, 0, 0);
+		hcmd(&h, AIA_W32, AIA_IMSIC_BASE + off, 0x12345678 * off, 0);
+		hcmd(&h, AIA_R32, AIA_IMSIC_BASE + off, 0, 0);
 	}
-	cmd(&h, AIA_W32, AIA_IMSIC_BASE, 0x7fffffff, 0);
+	hcmd(&h, AIA_W32, AIA_IMSIC_BASE, 0x7fffffff, 0);
 	for (isel = 0; isel < 0x200; isel += 37)
 		imsic_set(h.fd, isel, -1UL);
 	/* Sane again: it still works */
@@ -744,7 +744,7 @@ TEST(kvm_coexist)
 	HVM_OR_SKIP(&a, KVM_DEV_RISCV_AIA_MODE_HWACCEL);
 	file_on(&a);
 	before = vms_field(0, "irqchip");
-	cmd(&a, AIA_W32N, AIA_IMSIC_BASE, 3, n);
+	hcmd(&a, AIA_W32N, AIA_IMSIC_BASE, 3, n);
 	EXPECT_EQ(before, vms_field(0, "irqchip"));
 	EXPECT_EQ(1, gwait(&a, 1));
 
@@ -755,7 +755,7 @@ TEST(kvm_coexist)
 	/* Its registers moved to software: still on, still delivered */
 	EXPECT_EQ(1, isel_r(&a, IMSIC_EIDELIVERY));
 	before = vms_field(0, "irqchip");
-	cmd(&a, AIA_W32N, AIA_IMSIC_BASE, 4, n);
+	hcmd(&a, AIA_W32N, AIA_IMSIC_BASE, 4, n);
 	EXPECT_EQ(before + n, vms_field(0, "irqchip"));
 	EXPECT_EQ(2, gwait(&a, 2));
 	EXPECT_EQ(KVM_DEV_RISCV_AIA_MODE_HWACCEL,
@@ -771,8 +771,8 @@ TEST(kvm_coexist)
 	file_on(&k);
 	EXPECT_EQ(0, signal_msi(k.vm, 33));
 	EXPECT_EQ(0, signal_msi(a.vm, 34));
-	cmd(&k, AIA_W32, AIA_IMSIC_BASE, 35, 0);
-	cmd(&a, AIA_W32, AIA_IMSIC_BASE, 36, 0);
+	hcmd(&k, AIA_W32, AIA_IMSIC_BASE, 35, 0);
+	hcmd(&a, AIA_W32, AIA_IMSIC_BASE, 36, 0);
 	EXPECT_EQ(2, gwait(&k, 2));
 	EXPECT_EQ(4, gwait(&a, 4));
 	EXPECT_EQ(2, gnone(&k, 3));
@@ -786,9 +786,9 @@ TEST(kvm_coexist)
 	EXPECT_EQ(0, rvhv_unload_module("kvm"));
 	EXPECT_EQ(0, hgei_field("kvm"));
 	EXPECT_EQ(1, hgei_field("held"));
-	cmd(&a, AIA_W32N, AIA_IMSIC_BASE, 5, 1);
+	hcmd(&a, AIA_W32N, AIA_IMSIC_BASE, 5, 1);
 	before = vms_field(0, "irqchip");
-	cmd(&a, AIA_W32N, AIA_IMSIC_BASE, 5, n);
+	hcmd(&a, AIA_W32N, AIA_IMSIC_BASE, 5, n);
 	EXPECT_EQ(before, vms_field(0, "irqchip"));
 	EXPECT_EQ(5, gwait(&a, 5));
 	EXPECT_EQ(1, hgei_field("cpu0") + hgei_field("cpu1"));

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -118,6 +119,28 @@ static inline long rvhv_field(const char *text, const char *key)
 	return -1;
 }
 
+/*
+ * tracefs, for rvhv's tracepoints (observe/trace.h): its directory, with
+ * a trailing slash, mounted at /sys/kernel/tracing first if it is not
+ * there yet; NULL when the kernel has none.
+ */
+static inline const char *rvhv_tracefs(void)
+{
+	static const char *const dirs[] = {
+		"/sys/kernel/tracing/", "/sys/kernel/debug/tracing/",
+	};
+	char path[64];
+	unsigned int i;
+
+	mount("nodev", "/sys/kernel/tracing", "tracefs", 0, NULL);
+	for (i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), "%strace", dirs[i]);
+		if (!access(path, W_OK))
+			return dirs[i];
+	}
+	return NULL;
+}
+
 #define RVHV_DEBUGFS "/sys/kernel/debug/rvhv/"
 
 /* Number after " key=" in the line at @p (NULL: none), or -1. */
@@ -146,6 +169,20 @@ static inline long rvhv_debugfs_field(const char *file, const char *prefix,
 	const char *txt = rvhv_read_file(file);
 
 	return txt ? rvhv_line_field(strstr(txt, prefix), key) : -1;
+}
+
+/*
+ * The number after " key=" on this process's line ("vm pid=<pid> ...") of
+ * rvhv's debugfs file @name ("vms", "memory"), or -1.  For a test process
+ * with one VM.
+ */
+static inline long rvhv_vm_debugfs_field(const char *name, const char *key)
+{
+	char path[128], pid[32];
+
+	snprintf(path, sizeof(path), RVHV_DEBUGFS "%s", name);
+	snprintf(pid, sizeof(pid), "vm pid=%d ", getpid());
+	return rvhv_debugfs_field(path, pid, key);
 }
 
 /*

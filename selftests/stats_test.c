@@ -770,9 +770,9 @@ TEST_F(stats, sbi_extension_counts)
 	uint64_t *a, *b, *vb, *va;
 	unsigned long args6[6] = { 0 };
 	struct stats s, vs;
-	long err, val;
+	long err, val, sta;
 	unsigned int i;
-	const struct sbi_case cases[] = {
+	struct sbi_case cases[] = {
 		{ SBI_EXT_BASE, SBI_BASE_GET_SPEC_VERSION, 0, 0, 0, "sbi_base", 0 },
 		{ SBI_EXT_TIME, 0, -1UL, 0, 0, "sbi_time", 0 },
 		{ SBI_EXT_IPI, 0, 0, 0, 0, "sbi_ipi", 0 },
@@ -784,12 +784,17 @@ TEST_F(stats, sbi_extension_counts)
 		{ 0x09000000, 0, 0, 0, 0, "sbi_vendor", 1 },
 		{ 1, 0, '\n', 0, 0, "console_flushes", 1 },
 		{ RVHV_SBI_EXT, RVHV_SBI_BATCH, BATCH_GPA, 3, 0, "sbi_batch", 0 },
+		/* STA set_shmem: off; where the host has no STA, unknown. */
+		{ SBI_EXT_STA, 0, -1UL, -1UL, 0, "sbi_sta", 0 },
+		/* SUSP (enabled below) of a sleep type that does not exist. */
+		{ SBI_EXT_SUSP, 0, 1, 0, 0, "sbi_susp", 0 },
 	};
 
 	if (dev_is_kvm())
 		SKIP(return, "rvhv's own statistics");
 	ASSERT_EQ(0, vm_enable_cap_try(self->vm, RVHV_CAP_SBI_BATCH, 1));
 	ASSERT_EQ(0, vm_enable_cap_try(self->vm, RVHV_CAP_CONSOLE_COALESCE, 1));
+	vcpu_set_reg(vcpu, RISCV_SBI_EXT_REG(RVHV_RISCV_SBI_EXT_SUSP), 1);
 	ents = vm_gpa2hva(self->vm, BATCH_GPA);
 	for (i = 0; i < 3; i++) {
 		memset(&ents[i], 0, sizeof(ents[i]));
@@ -800,6 +805,13 @@ TEST_F(stats, sbi_extension_counts)
 	stats_open(&vs, ioctl(self->vm->fd, KVM_GET_STATS_FD, 0));
 	vcpu_start(vcpu, GUEST_FN(guest_sbi_loop), 0, 0);
 	vcpu_expect_ucall(vcpu, UCALL_SYNC, NULL);
+	args6[0] = SBI_EXT_STA;
+	ASSERT_EQ(0, vcpu_sbi_call6(vcpu, SBI_EXT_BASE, SBI_BASE_PROBE_EXT,
+				    args6, &err, &sta));
+	TH_LOG("STA: %s", sta ? "yes" : "no (counted as unsupported)");
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		if (!sta && cases[i].ext == SBI_EXT_STA)
+			cases[i].stat = "sbi_unsupported";
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const struct sbi_case *c = &cases[i];
 
@@ -818,6 +830,8 @@ TEST_F(stats, sbi_extension_counts)
 		b = stats_snap(&s);
 		vb = stats_snap(&vs);
 		EXPECT_EQ(1, D(c->stat)) TH_LOG("case %u: %s", i, c->stat);
+		/* Every extension has a counter of its own. */
+		EXPECT_EQ(0, D("sbi_other")) TH_LOG("case %u", i);
 		/* The REPORT ucall after each: one more forwarded call. */
 		if (strcmp(c->stat, "console_flushes")) {
 			EXPECT_EQ(1 + c->uexit, D("sbi_experimental") +

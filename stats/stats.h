@@ -55,8 +55,13 @@ enum rvhv_exit_reason {
 	RVHV_EXIT_NR,
 };
 
-/* The SBI extensions counted apart (rvhv_sbi_ext.stat, vcpu/sbi.h). */
+/*
+ * The SBI extensions counted apart (rvhv_sbi_ext.stat, vcpu/sbi.h).  An
+ * extension whose .stat is left 0 counts in OTHER: a new one that wants
+ * its own counter adds it here and in stats.c's descriptors.
+ */
 enum rvhv_stat_sbi {
+	RVHV_STAT_SBI_OTHER,
 	RVHV_STAT_SBI_UNSUPPORTED,	/* unknown, or disabled for the vCPU */
 	RVHV_STAT_SBI_BASE,
 	RVHV_STAT_SBI_TIME,
@@ -69,6 +74,8 @@ enum rvhv_stat_sbi {
 	RVHV_STAT_SBI_BATCH,
 	RVHV_STAT_SBI_EXPERIMENTAL,
 	RVHV_STAT_SBI_VENDOR,
+	RVHV_STAT_SBI_STA,
+	RVHV_STAT_SBI_SUSP,
 	RVHV_STAT_SBI_NR,
 };
 

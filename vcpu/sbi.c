@@ -24,6 +24,7 @@
 #include <asm/sbi.h>
 
 #include "rvhv_int.h"
+#include "observe/trace.h"
 #include "vcpu/sbi.h"
 
 /* Every extension rvhv implements, by KVM_RISCV_SBI_EXT_* id. */
@@ -150,10 +151,15 @@ int rvhv_sbi_ecall(struct rvhv_vcpu *vcpu)
 	if (unlikely(rc < 0))
 		return rc;
 	if (ret.uexit) {
+		trace_rvhv_sbi(vcpu, gpr[RVHV_REG_A7], gpr[RVHV_REG_A6], 0, 0,
+			       RVHV_TRACE_SBI_USER);
 		vcpu->stat.sbi_user++;
 		return 0;
 	}
 	if (ret.keep_pc) {
+		trace_rvhv_sbi(vcpu, gpr[RVHV_REG_A7], gpr[RVHV_REG_A6],
+			       gpr[RVHV_REG_A0], gpr[RVHV_REG_A1],
+			       RVHV_TRACE_SBI_RETRY);
 		vcpu->stat.sbi_kernel++;
 		return 1;
 	}
@@ -162,6 +168,8 @@ int rvhv_sbi_ecall(struct rvhv_vcpu *vcpu)
 	if (!ext->legacy)
 		gpr[RVHV_REG_A1] = ret.value;
 done:
+	trace_rvhv_sbi(vcpu, gpr[RVHV_REG_A7], gpr[RVHV_REG_A6],
+		       gpr[RVHV_REG_A0], gpr[RVHV_REG_A1], RVHV_TRACE_SBI_KERNEL);
 	gpr[RVHV_REG_PC] += 4;	/* ecall has no compressed form */
 	vcpu->stat.sbi_kernel++;
 	return 1;
@@ -182,6 +190,9 @@ void rvhv_sbi_complete(struct rvhv_vcpu *vcpu)
 		return;
 	gpr[RVHV_REG_A0] = READ_ONCE(run->riscv_sbi.ret[0]);
 	gpr[RVHV_REG_A1] = READ_ONCE(run->riscv_sbi.ret[1]);
+	trace_rvhv_sbi(vcpu, gpr[RVHV_REG_A7], gpr[RVHV_REG_A6],
+		       gpr[RVHV_REG_A0], gpr[RVHV_REG_A1],
+		       RVHV_TRACE_SBI_USER_DONE);
 	gpr[RVHV_REG_PC] += 4;
 }
 

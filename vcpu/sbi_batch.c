@@ -25,6 +25,7 @@
 #include <asm/sbi.h>
 
 #include "rvhv_int.h"
+#include "observe/trace.h"
 #include "vcpu/sbi.h"
 
 static_assert(sizeof(struct rvhv_sbi_batch_entry) == 80);
@@ -127,6 +128,9 @@ static void rvhv_sbi_batch(struct rvhv_vcpu *vcpu, struct rvhv_sbi_ret *ret,
 			rvhv_fence_flush(vcpu);
 		if (!rvhv_batch_one(vcpu, &ents[done], rc))
 			break;
+		trace_rvhv_sbi(vcpu, ents[done].eid, ents[done].fid,
+			       ents[done].error, ents[done].value,
+			       RVHV_TRACE_SBI_BATCHED);
 		if (*rc < 0) {
 			done++;
 			break;
@@ -139,8 +143,8 @@ static void rvhv_sbi_batch(struct rvhv_vcpu *vcpu, struct rvhv_sbi_ret *ret,
 	memcpy(&gpr[RVHV_REG_A0], saved, sizeof(saved));
 	vcpu->stat.batch_entries += done;
 
-	if (done && rvhv_write_guest(vcpu->vm, gpa, ents,
-				     done * sizeof(*ents)))
+	if (done && rvhv_vcpu_write_guest(vcpu, gpa, ents,
+					  done * sizeof(*ents)))
 		ret->error = SBI_ERR_FAILURE;
 	ret->value = done;
 }

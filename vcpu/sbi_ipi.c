@@ -44,7 +44,8 @@ void rvhv_sbi_send_ipis(struct rvhv_vcpu *vcpu, unsigned long targets)
 	for_each_set_bit(id, &targets, RVHV_MAX_VCPUS) {
 		target = rvhv_vm_vcpu(vcpu->vm, id);
 		if (target)
-			rvhv_vcpu_set_irq(target, IRQ_VS_SOFT, true);
+			rvhv_vcpu_set_irq(target, IRQ_VS_SOFT, true,
+					  RVHV_IRQ_SRC_SBI);
 	}
 }
 

@@ -117,7 +117,7 @@ static int rvhv_sbi_v01(struct rvhv_vcpu *vcpu, struct rvhv_sbi_ret *ret)
 		rvhv_sbi_forward(vcpu, ret);
 		return 0;
 	case RVHV_SBI_V01_CLEAR_IPI:
-		rvhv_vcpu_set_irq(vcpu, IRQ_VS_SOFT, false);
+		rvhv_vcpu_set_irq(vcpu, IRQ_VS_SOFT, false, RVHV_IRQ_SRC_SBI);
 		return 0;
 	case RVHV_SBI_V01_SHUTDOWN:
 		rvhv_sbi_system_event(vcpu, ret, KVM_SYSTEM_EVENT_SHUTDOWN, 0);

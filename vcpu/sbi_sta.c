@@ -237,6 +237,7 @@ int rvhv_sta_set_reg(struct rvhv_vcpu *vcpu, unsigned long num,
 /* Not in a batch: a signal may leave the call to be made again. */
 const struct rvhv_sbi_ext rvhv_sbi_ext_sta = {
 	.kvm_ext = KVM_RISCV_SBI_EXT_STA,
+	.stat = RVHV_STAT_SBI_STA,
 	.available = rvhv_sta_available,
 	.handler = rvhv_sbi_sta,
 };

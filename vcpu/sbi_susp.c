@@ -87,6 +87,7 @@ static int rvhv_sbi_susp(struct rvhv_vcpu *vcpu, struct rvhv_sbi_ret *ret)
 
 const struct rvhv_sbi_ext rvhv_sbi_ext_susp = {
 	.kvm_ext = RVHV_RISCV_SBI_EXT_SUSP,
+	.stat = RVHV_STAT_SBI_SUSP,
 	.default_off = true,
 	.handler = rvhv_sbi_susp,
 };

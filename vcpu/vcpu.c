@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The vCPU: creation, its fd (ioctls, mmap of struct kvm_run), vcpu_load /
- * vcpu_put driven by preempt notifiers, and the KVM_RUN loop.
+ * The vCPU: creation, its fd (ioctls, mmap of struct kvm_run and of the
+ * dirty ring), vcpu_load / vcpu_put driven by preempt notifiers, and the
+ * KVM_RUN loop.
  */
 #include <linux/anon_inodes.h>
 #include <linux/file.h>
@@ -15,6 +16,7 @@
 #include <asm/timex.h>
 
 #include "../rvhv_int.h"
+#include "../observe/trace.h"
 #include "../trap/trap.h"
 
 /* hstatus bits a vCPU runs with (VSXL etc. come from the host's value). */
@@ -145,6 +147,7 @@ static void rvhv_vcpu_load(struct rvhv_vcpu *vcpu, int cpu)
 	if (vcpu->sta.shmem != RVHV_STA_OFF)
 		set_bit(RVHV_REQ_STEAL, &vcpu->requests);
 	vcpu->cpu = cpu;
+	trace_rvhv_vcpu_load(vcpu, cpu);
 }
 
 /* Save the vCPU's state from this hart.  Preemption is disabled. */
@@ -152,6 +155,7 @@ static void rvhv_vcpu_put(struct rvhv_vcpu *vcpu)
 {
 	struct rvhv_vs_csr *csr = &vcpu->csr;
 
+	trace_rvhv_vcpu_put(vcpu, vcpu->cpu);
 	if ((vcpu->ctx.sstatus & SR_FS) != SR_FS_OFF) {
 		if ((vcpu->ctx.sstatus & SR_FS) == SR_FS_DIRTY) {
 			rvhv_fp_save(&vcpu->fp);
@@ -179,6 +183,7 @@ static void rvhv_vcpu_put(struct rvhv_vcpu *vcpu)
 	/* No guest interrupt may stay pending in hardware. */
 	csr_write(CSR_VSIE, 0);
 	csr_write(CSR_HVIP, 0);
+	rvhv_debug_put(vcpu);
 	rvhv_tlb_put(vcpu);
 	vcpu->cpu = -1;
 }
@@ -223,8 +228,10 @@ void rvhv_vcpu_kick(struct rvhv_vcpu *vcpu)
 	put_cpu();
 }
 
-void rvhv_vcpu_set_irq(struct rvhv_vcpu *vcpu, unsigned int irq, bool level)
+void rvhv_vcpu_set_irq(struct rvhv_vcpu *vcpu, unsigned int irq, bool level,
+		       unsigned int source)
 {
+	trace_rvhv_irq(vcpu, irq, level, source);
 	if (level)
 		set_bit(irq, &vcpu->irq_pending);
 	else
@@ -340,6 +347,23 @@ static bool rvhv_vcpu_runnable(struct rvhv_vcpu *vcpu)
 }
 
 /*
+ * Why rvhv_vcpu_block() returned (RVHV_TRACE_WAKE_*), for the rvhv_wake
+ * tracepoint only: @halted is whether it was entered halted.
+ */
+static unsigned int rvhv_vcpu_wake_reason(struct rvhv_vcpu *vcpu, bool halted)
+{
+	if (halted && !vcpu->halted)
+		return RVHV_TRACE_WAKE_IRQ;
+	if (test_bit(RVHV_REQ_START, &vcpu->requests))
+		return RVHV_TRACE_WAKE_START;
+	if (test_bit(RVHV_REQ_STOP, &vcpu->requests))
+		return RVHV_TRACE_WAKE_STOP;
+	if (signal_pending(current))
+		return RVHV_TRACE_WAKE_SIGNAL;
+	return RVHV_TRACE_WAKE_RUNNABLE;
+}
+
+/*
  * Sleep while stopped or halted in WFI, until there is something to do or
  * a signal.  Never spins: the wait queue is woken by kicks (interrupts
  * raised, hart_start) and, for a halted vCPU, by its timer.
@@ -350,6 +374,7 @@ static void rvhv_vcpu_block(struct rvhv_vcpu *vcpu)
 	DEFINE_WAIT(wait);
 	u64 t0 = 0;
 
+	trace_rvhv_block(vcpu);
 	if (halted) {
 		rvhv_timer_arm_wakeup(vcpu);
 		/* Its hardware guest file's interrupt wakes it too. */
@@ -379,6 +404,8 @@ static void rvhv_vcpu_block(struct rvhv_vcpu *vcpu)
 		vcpu->halted = false;
 		vcpu->stat.halt_wakeup++;
 	}
+	if (trace_rvhv_wake_enabled())
+		trace_rvhv_wake(vcpu, rvhv_vcpu_wake_reason(vcpu, halted));
 }
 
 /* HSM hart_start (or SBI SUSP) reached this vCPU: reset it, start it. */
@@ -483,6 +510,7 @@ static bool rvhv_enter_guest(struct rvhv_vcpu *vcpu)
 	if (unlikely(vcpu->vmid_word != word))
 		rvhv_tlb_sync(vcpu, word);
 	rvhv_tlb_check(vcpu, "entry");
+	rvhv_debug_enter(vcpu);
 	/*
 	 * Guest time: ticks that land while PF_VCPU is set count as the
 	 * thread's guest time (/proc/PID/stat, top's "gu"), as with kvm.ko.
@@ -491,6 +519,7 @@ static bool rvhv_enter_guest(struct rvhv_vcpu *vcpu)
 	 */
 	current->flags |= PF_VCPU;
 	rvhv_stat_guest_entry(&vcpu->stat);
+	trace_rvhv_entry(vcpu);
 	if (unlikely(rvhv_host.debug_no_envcfg)) {
 		/*
 		 * The hart has the senvcfg the switch now leaves alone, and
@@ -590,6 +619,13 @@ static int rvhv_vcpu_run(struct rvhv_vcpu *vcpu)
 			rvhv_vcpu_block(vcpu);
 			continue;
 		}
+		/* The ring's soft limit: let the VMM harvest it first. */
+		if (unlikely(rvhv_dirty_ring_soft_full(&vcpu->dirty_ring))) {
+			if (!rvhv_console_flush_exit(vcpu))
+				run->exit_reason = KVM_EXIT_DIRTY_RING_FULL;
+			ret = 0;
+			break;
+		}
 		cond_resched();
 		/* A hardware guest file on this CPU (hwaccel, auto). */
 		ret = rvhv_hwfile_update(vcpu);
@@ -615,6 +651,7 @@ static int rvhv_vcpu_run(struct rvhv_vcpu *vcpu)
 	rvhv_vcpu_put(vcpu);
 	preempt_notifier_unregister(&vcpu->pn);
 	preempt_enable();
+	trace_rvhv_userspace_exit(vcpu, ret);
 	return ret;
 }
 
@@ -626,9 +663,10 @@ static long rvhv_vcpu_interrupt(struct rvhv_vcpu *vcpu, void __user *argp)
 	if (copy_from_user(&irq, argp, sizeof(irq)))
 		return -EFAULT;
 	if (irq.irq == KVM_INTERRUPT_SET)
-		rvhv_vcpu_set_irq(vcpu, IRQ_VS_EXT, true);
+		rvhv_vcpu_set_irq(vcpu, IRQ_VS_EXT, true, RVHV_IRQ_SRC_USER);
 	else if (irq.irq == KVM_INTERRUPT_UNSET)
-		rvhv_vcpu_set_irq(vcpu, IRQ_VS_EXT, false);
+		rvhv_vcpu_set_irq(vcpu, IRQ_VS_EXT, false,
+				  RVHV_IRQ_SRC_USER);
 	else
 		return -EINVAL;
 	return 0;
@@ -707,6 +745,9 @@ static long rvhv_vcpu_ioctl(struct file *filp, unsigned int ioctl,
 	case KVM_GET_STATS_FD:
 		ret = rvhv_vcpu_stats_fd(vcpu);
 		break;
+	case KVM_SET_GUEST_DEBUG:
+		ret = rvhv_vcpu_set_guest_debug(vcpu, argp);
+		break;
 	default:
 		ret = -ENOTTY;
 	}
@@ -729,7 +770,11 @@ static vm_fault_t rvhv_vcpu_fault(struct vm_fault *vmf)
 		page = rvhv_coalesced_page(vcpu->vm);
 		break;
 	default:
-		return VM_FAULT_SIGBUS;
+		/* The dirty ring's pages (mmu/dirty.c) */
+		page = rvhv_dirty_ring_page(&vcpu->dirty_ring, vmf->pgoff);
+		if (!page)
+			return VM_FAULT_SIGBUS;
+		get_page(page);
 	}
 	vmf->page = page;
 	return 0;
@@ -741,6 +786,10 @@ static const struct vm_operations_struct rvhv_vcpu_vm_ops = {
 
 static int rvhv_vcpu_mmap(struct file *file, struct vm_area_struct *vma)
 {
+	struct rvhv_vcpu *vcpu = file->private_data;
+
+	if (!rvhv_dirty_ring_mmap_ok(&vcpu->dirty_ring, vma))
+		return -EINVAL;
 	vma->vm_ops = &rvhv_vcpu_vm_ops;
 	return 0;
 }
@@ -793,6 +842,7 @@ static void rvhv_vcpu_reset(struct rvhv_vcpu *vcpu)
 void rvhv_vcpu_free(struct rvhv_vcpu *vcpu)
 {
 	hrtimer_cancel(&vcpu->timer);
+	rvhv_dirty_ring_free(&vcpu->dirty_ring);
 	free_page((unsigned long)vcpu->run);
 	kfree(vcpu);
 }
@@ -839,6 +889,10 @@ int rvhv_create_vcpu(struct rvhv_vm *vm, unsigned long id)
 		fd = -EEXIST;
 		goto err_unlock;
 	}
+	/* Its dirty ring, if the VM has rings (enabled under vm->lock). */
+	fd = rvhv_dirty_ring_alloc(vm, &vcpu->dirty_ring);
+	if (fd)
+		goto err_unlock;
 	/* As with kvm.ko: only the first vCPU starts; HSM starts the rest. */
 	vcpu->mp_state = vm->nr_vcpus ? KVM_MP_STATE_STOPPED :
 					KVM_MP_STATE_RUNNABLE;

@@ -230,4 +230,13 @@ struct rvhv_sbi_batch_entry {
  * These names are kept from release to release.
  */
 
+/*
+ * Where a vCPU's dirty ring (KVM_CAP_DIRTY_LOG_RING_ACQ_REL) is in the
+ * vCPU fd's mmap: page offset KVM_DIRTY_LOG_PAGE_OFFSET.  KVM's riscv
+ * <asm/kvm.h> defines it (as 64, as every architecture with the ring) only
+ * from Linux 6.17, when kvm.ko's riscv port gained the ring; with older
+ * headers <linux/kvm.h> leaves it 0.  This is the same value, for those.
+ */
+#define RVHV_DIRTY_LOG_PAGE_OFFSET	64
+
 #endif /* _UAPI_LINUX_RVHV_H */
