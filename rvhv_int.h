@@ -47,6 +47,12 @@ struct seq_file;
 #define RVHV_HCOUNTEREN	BIT(1)
 
 /*
+ * KVM_SET_GUEST_DEBUG control bits rvhv implements (vcpu/debug.c), as
+ * KVM_CAP_SET_GUEST_DEBUG2 reports them: software breakpoints only.
+ */
+#define RVHV_GUESTDBG_VALID	KVM_GUESTDBG_ENABLE
+
+/*
  * hstateen0 bits rvhv may grant a guest (Smstateen hosts): its own senvcfg
  * (rvhv switches it in the world switch), when the vCPU has Smstateen its
  * own sstateen0 (switched at vcpu_load/vcpu_put), and when the vCPU has
@@ -427,6 +433,10 @@ enum rvhv_pending {
  *	@fence_defer is set, done as one (mmu/fence.c)
  * @fence_defer: the vCPU runs a batch: coalesce consecutive fences
  * @ran: KVM_RUN has run the guest once: ISA_EXT is locked from then on
+ * @guest_debug: KVM_SET_GUEST_DEBUG's control word (vcpu/debug.c), 0 or
+ *	KVM_GUESTDBG_ENABLE: guest breakpoints exit to the VMM.  Written
+ *	only with @mutex held, so it does not change between vcpu_load and
+ *	vcpu_put (KVM_RUN holds @mutex throughout)
  * @ctx: registers the world switch uses
  * @csr: VS-level CSRs (see struct rvhv_vs_csr)
  * @fp: guest F/D state, switched lazily using sstatus.FS
@@ -497,6 +507,7 @@ struct rvhv_vcpu {
 	struct rvhv_fence fence_acc;
 	bool fence_defer;
 	bool ran;
+	u32 guest_debug;
 	struct rvhv_guest_ctx ctx;
 	struct rvhv_vs_csr csr;
 	union __riscv_fp_state fp;
@@ -661,6 +672,18 @@ int rvhv_sta_get_reg(struct rvhv_vcpu *vcpu, unsigned long num,
 		     unsigned long *val);
 int rvhv_sta_set_reg(struct rvhv_vcpu *vcpu, unsigned long num,
 		     unsigned long val);
+
+/*
+ * vcpu/debug.c: KVM_SET_GUEST_DEBUG (vcpu->mutex held), the hedeleg a
+ * vCPU runs with (at each guest entry, interrupts off, and at vcpu_put:
+ * breakpoints come to rvhv while debugging is on), and its exit
+ * (KVM_EXIT_DEBUG).
+ */
+long rvhv_vcpu_set_guest_debug(struct rvhv_vcpu *vcpu,
+			       const void __user *argp);
+void rvhv_debug_enter(const struct rvhv_vcpu *vcpu);
+void rvhv_debug_put(const struct rvhv_vcpu *vcpu);
+int rvhv_debug_exit(struct rvhv_vcpu *vcpu);
 
 /*
  * vcpu/console.c: coalesced legacy console output.  Called by KVM_RUN

@@ -84,6 +84,10 @@ long rvhv_check_extension(struct rvhv_vm *vm, long cap)
 		return RVHV_DIRTY_LOG_MANUAL_CAPS;
 	case KVM_CAP_DIRTY_LOG_RING_ACQ_REL:
 		return RVHV_DIRTY_RING_MAX_BYTES;
+	case KVM_CAP_SET_GUEST_DEBUG:
+		return 1;
+	case KVM_CAP_SET_GUEST_DEBUG2:
+		return RVHV_GUESTDBG_VALID;
 	case KVM_CAP_IRQCHIP:
 	case KVM_CAP_IRQFD_RESAMPLE:
 	case KVM_CAP_IRQ_ROUTING:

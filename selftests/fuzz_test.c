@@ -16,7 +16,8 @@
  * values (CSRs and TIMER included: that is how a CPU was once wedged);
  * KVM_RUN on the calling thread or on a second thread while the first
  * changes memslots; KVM_INTERRUPT, MP_STATE, ENABLE_CAP, CHECK_EXTENSION,
- * KVM_GET_REG_LIST with random sizes, the vCPU mmap at random offsets,
+ * KVM_GET_REG_LIST with random sizes, KVM_SET_GUEST_DEBUG with random
+ * control words (guest ebreaks then exit), the vCPU mmap at random offsets,
  * KVM_IOEVENTFD, KVM_IRQFD and KVM_IRQ_LINE with random arguments (some of
  * them where the guest stores, while it runs), RVHV_CAP_IRQ_LINES on and
  * off, eventfds signalled, dirty logging (dirty rings of random sizes
@@ -24,7 +25,7 @@
  * KVM_RESET_DIRTY_RINGS with random arguments, ring entries scribbled
  * over), random ioctl numbers, and fork (the child's ioctls must fail
  * with EIO).
- * The guest runs small snippets (loops, ecall, wfi, loads and stores to
+ * The guest runs small snippets (loops, ecall, wfi, ebreak, loads and stores to
  * random addresses, CSR writes, privileged instructions) with random
  * registers, so SBI calls carry random extension and function ids.
  *
@@ -152,6 +153,8 @@ static const uint32_t snippets[][4] = {
 	{ 0x0000a503, 0xffdff06f },		/* lw a0, 0(ra)...; j -4 */
 	{ 0xffffffff },				/* illegal */
 	{ 0x00002503, 0x0000006f },		/* lw a0, 0(zero) */
+	{ 0x00100073, 0xffdff06f },		/* ebreak; j -4 */
+	{ 0xbffd9002 },				/* c.ebreak; c.j -2 */
 };
 #define SNIPPET_BYTES	16
 
@@ -658,6 +661,19 @@ static void op_reg_list(void)
 	ioctl(v->fd, KVM_GET_REG_LIST, chance(95) ? l : (void *)rnd());
 }
 
+static void op_guest_debug(void)
+{
+	struct fz_vcpu *v = pick_vcpu(NULL);
+	struct kvm_guest_debug dbg = {
+		.control = chance(80) ? rnd_below(2) : rnd(),
+		.pad = chance(90) ? 0 : rnd(),
+	};
+
+	if (v)
+		ioctl(v->fd, KVM_SET_GUEST_DEBUG, chance(95) ? &dbg :
+						  (void *)rnd());
+}
+
 static void op_mmap_vcpu(void)
 {
 	struct fz_vcpu *v = pick_vcpu(NULL);
@@ -909,6 +925,7 @@ static const struct {
 	{ "enable_cap", op_enable_cap, 2 },
 	{ "reg_list", op_reg_list, 1 },
 	{ "mmap_vcpu", op_mmap_vcpu, 1 },
+	{ "guest_debug", op_guest_debug, 1 },
 	{ "random_ioctl", op_random_ioctl, 3 },
 	{ "check_ext", op_check_ext, 1 },
 	{ "fork", op_fork, 1 },

@@ -50,6 +50,8 @@ static const struct {
 	/* Dirty logging (dirty_test): manual protect, the ACQ_REL ring. */
 	{ KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2, 3 },
 	{ KVM_CAP_DIRTY_LOG_RING_ACQ_REL, 65536 * 16 },
+	{ KVM_CAP_SET_GUEST_DEBUG, 1 },
+	{ KVM_CAP_SET_GUEST_DEBUG2, KVM_GUESTDBG_ENABLE },
 };
 #define KVM_CAP_LIMIT 512
 

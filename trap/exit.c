@@ -143,10 +143,14 @@ static int rvhv_dispatch_exit(struct rvhv_vcpu *vcpu)
 		return rvhv_sbi_ecall(vcpu);
 	case EXC_VIRTUAL_INST_FAULT:
 		return rvhv_virtual_insn(vcpu);
+	case EXC_BREAKPOINT:
+		/* KVM_SET_GUEST_DEBUG: the VMM's breakpoint (vcpu/debug.c). */
+		if (vcpu->guest_debug)
+			return rvhv_debug_exit(vcpu);
+		fallthrough;
 	case EXC_INST_MISALIGNED:
 	case EXC_INST_ACCESS:
 	case EXC_INST_ILLEGAL:
-	case EXC_BREAKPOINT:
 	case EXC_LOAD_MISALIGNED:
 	case EXC_LOAD_ACCESS:
 	case EXC_STORE_MISALIGNED:

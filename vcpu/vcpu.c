@@ -183,6 +183,7 @@ static void rvhv_vcpu_put(struct rvhv_vcpu *vcpu)
 	/* No guest interrupt may stay pending in hardware. */
 	csr_write(CSR_VSIE, 0);
 	csr_write(CSR_HVIP, 0);
+	rvhv_debug_put(vcpu);
 	rvhv_tlb_put(vcpu);
 	vcpu->cpu = -1;
 }
@@ -509,6 +510,7 @@ static bool rvhv_enter_guest(struct rvhv_vcpu *vcpu)
 	if (unlikely(vcpu->vmid_word != word))
 		rvhv_tlb_sync(vcpu, word);
 	rvhv_tlb_check(vcpu, "entry");
+	rvhv_debug_enter(vcpu);
 	/*
 	 * Guest time: ticks that land while PF_VCPU is set count as the
 	 * thread's guest time (/proc/PID/stat, top's "gu"), as with kvm.ko.
@@ -742,6 +744,9 @@ static long rvhv_vcpu_ioctl(struct file *filp, unsigned int ioctl,
 		break;
 	case KVM_GET_STATS_FD:
 		ret = rvhv_vcpu_stats_fd(vcpu);
+		break;
+	case KVM_SET_GUEST_DEBUG:
+		ret = rvhv_vcpu_set_guest_debug(vcpu, argp);
 		break;
 	default:
 		ret = -ENOTTY;

@@ -21,6 +21,7 @@
  *   3    an error: bad arguments, a missing or corrupt image, memory that
  *        cannot be had, a failed ioctl, an exit rvhv-run cannot handle
  *   130  ended by SIGINT (Ctrl-C); 143 by SIGTERM
+ *   137  ended by the debugger (--gdb, its kill command)
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -127,16 +128,20 @@ static void usage(FILE *f)
 "  --no-ioeventfd   (testing) QueueNotify as an MMIO exit to the VMM\n"
 "  --no-irqfd       (testing) the PLIC drives the harts' lines with\n"
 "                   KVM_INTERRUPT even where RVHV_CAP_IRQ_LINES is offered\n"
+"  --gdb PORT|PATH  a GDB remote stub on 127.0.0.1:PORT (0: any free port,\n"
+"                   printed) or on the Unix socket PATH; the guest waits\n"
+"                   for the debugger (gdb-multiarch: target remote :PORT)\n"
 "  --help           this text\n"
 "\n"
 "Exit status: 0 guest shut down, 1 guest reset, 2 guest crash or other\n"
-"system event, 3 error, 130 SIGINT (Ctrl-C), 143 SIGTERM.\n",
+"system event, 3 error, 130 SIGINT (Ctrl-C), 137 killed by the debugger,\n"
+"143 SIGTERM.\n",
 		MEM_MIN_MB, MEM_MAX_MB, CPUS_MAX);
 	fprintf(f, "At most %d virtio devices.\n", VIRTIO_MAX);
 }
 
-static unsigned long parse_num(const char *s, const char *what,
-			       unsigned long min, unsigned long max)
+unsigned long parse_num(const char *s, const char *what, unsigned long min,
+			unsigned long max)
 {
 	unsigned long v;
 	char *end;
@@ -156,7 +161,7 @@ static void parse_args(int argc, char **argv)
 {
 	enum { O_KERNEL = 256, O_INITRD, O_CMDLINE, O_MEM, O_CPUS, O_DEV,
 	       O_STATS, O_NO_DBCN, O_MARK, O_HELP, O_DISK, O_VCONS,
-	       O_NO_IOEVENTFD, O_NO_IRQFD, O_IRQCHIP, O_STATS_REPORT };
+	       O_NO_IOEVENTFD, O_NO_IRQFD, O_IRQCHIP, O_STATS_REPORT, O_GDB };
 	static const struct option longopts[] = {
 		{ "kernel", required_argument, NULL, O_KERNEL },
 		{ "initrd", required_argument, NULL, O_INITRD },
@@ -174,6 +179,7 @@ static void parse_args(int argc, char **argv)
 		{ "no-irqfd", no_argument, NULL, O_NO_IRQFD },
 		{ "irqchip", required_argument, NULL, O_IRQCHIP },
 		{ "stats-report", no_argument, NULL, O_STATS_REPORT },
+		{ "gdb", required_argument, NULL, O_GDB },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -232,6 +238,11 @@ static void parse_args(int argc, char **argv)
 			else
 				die("bad --irqchip '%s': plic or aplic",
 				    optarg);
+			break;
+		case O_GDB:
+			if (!strchr(optarg, '/'))
+				parse_num(optarg, "--gdb port", 0, 65535);
+			opt.gdb = optarg;
 			break;
 		case ':':
 			die("option %s needs a value (see --help)",
@@ -370,6 +381,8 @@ int main(int argc, char **argv)
 	if (asprintf(&cmdline, "%s%s%s", DEFAULT_CMDLINE,
 		     opt.cmdline ? " " : "", opt.cmdline ? opt.cmdline : "") < 0)
 		die("out of memory");
+	if (opt.gdb)
+		gdb_init(opt.gdb);
 	build_fdt(fdt, cmdline, initrd_start, initrd_end);
 	copy_in(dtb, fdt, fdt_totalsize(fdt), fdt_totalsize(fdt),
 		"the device tree");
@@ -408,6 +421,8 @@ int main(int argc, char **argv)
 		}
 		vcpus[i].started = true;
 	}
+	if (opt.gdb && i == opt.cpus)
+		gdb_start();
 
 	sigdelset(&set, SIGUSR1);
 	do {
@@ -423,16 +438,12 @@ int main(int argc, char **argv)
 
 	/* Kick every vCPU out of KVM_RUN, and keep it out. */
 	stopping = 1;
-	for (i = 0; i < opt.cpus; i++) {
-		if (!vcpus[i].started)
-			continue;
-		__atomic_store_n(&vcpus[i].run->immediate_exit, 1,
-				 __ATOMIC_SEQ_CST);
-		pthread_kill(vcpus[i].thread, SIGUSR1);
-	}
+	kick_vcpus();
+	gdb_end(status);	/* the vCPUs the debugger stopped go too */
 	for (i = 0; i < opt.cpus; i++)
 		if (vcpus[i].started)
 			pthread_join(vcpus[i].thread, NULL);
+	gdb_exit();
 	virtio_stop();
 	restore_tty();
 	if (status == EXIT_SIGINT || status == EXIT_SIGTERM)

@@ -9,6 +9,9 @@
  *   console.c  the SBI console (DBCN, legacy, rvhv's coalesced output)
  *   plic.c     the PLIC (userspace) and the harts' external interrupt lines
  *   aplic.c    --irqchip=aplic: rvhv's in-kernel APLIC (direct mode)
+ *   gdb.c      --gdb: the GDB remote protocol stub; stops and resumes
+ *              the vCPU threads (gva.c: guest virtual addresses, step.c:
+ *              where an instruction goes next)
  *   virtio.c   virtio-mmio transport, split virtqueues, device threads
  *   virtio-blk.c, virtio-console.c   the devices behind it
  *   stats-report.c   the stats fds (held for rvhv-stat), --stats-report
@@ -70,6 +73,7 @@
 #define EXIT_OTHER_EVENT	2
 #define EXIT_ERROR		3
 #define EXIT_SIGINT		130
+#define EXIT_GDB_KILL		137	/* the debugger's k */
 #define EXIT_SIGTERM		143
 
 #define DEFAULT_CMDLINE		"console=hvc0 earlycon=sbi"
@@ -92,8 +96,8 @@
 /* Exit reasons counted per vCPU for --stats. */
 enum vcpu_stat {
 	ST_SBI_DBCN, ST_SBI_PUTCHAR, ST_SBI_GETCHAR, ST_SBI_COALESCED,
-	ST_SBI_OTHER, ST_INTR, ST_SYSTEM_EVENT, ST_MMIO, ST_CSR, ST_OTHER,
-	ST_EINTR, ST_NR
+	ST_SBI_OTHER, ST_INTR, ST_SYSTEM_EVENT, ST_MMIO, ST_CSR, ST_DEBUG,
+	ST_OTHER, ST_EINTR, ST_NR
 };
 
 /*
@@ -118,6 +122,7 @@ enum irqchip {
 /* The command line, parsed before anything else (main.c). */
 struct options {
 	const char *kernel, *initrd, *cmdline, *dev, *mark;
+	const char *gdb;		/* --gdb PORT or PATH, or NULL */
 	const char *disks[VIRTIO_MAX];
 	int nr_disks;
 	bool vcons;			/* --virtio-console */
@@ -146,6 +151,8 @@ extern double t_first_out, t_mark;	/* under out_lock; -1: not yet */
 /* main.c */
 void die(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 void vm_end(int status);
+unsigned long parse_num(const char *s, const char *what, unsigned long min,
+			unsigned long max);
 double now(void);
 void *gpa_ptr(uint64_t gpa, uint64_t len);
 
@@ -160,6 +167,11 @@ int set_reg(int fd, uint64_t id, uint64_t val);
 void vcpu_fail(struct vcpu *v, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void *vcpu_thread(void *arg);
+/*
+ * Push every started vCPU thread out of KVM_RUN (SIGUSR1) and keep it out
+ * (immediate_exit, until its thread clears it): the end, a debugger stop.
+ */
+void kick_vcpus(void);
 void print_stats(void);
 
 /* loader.c */
@@ -207,6 +219,27 @@ void aplic_init(void);
 void aplic_fdt(void *fdt);
 void aplic_fdt_irq(void *fdt, unsigned int src);
 void aplic_stats(void);
+
+/*
+ * gdb.c: gdb_init() once the vCPUs exist, gdb_start() once their threads
+ * do; the vCPU threads call gdb_vcpu_pause() before a KVM_RUN when the
+ * last one had nothing left to complete (false: the VM ends) and
+ * gdb_debug_exit() for KVM_EXIT_DEBUG; main.c calls gdb_end() when the
+ * VM ends, before joining the vCPU threads, gdb_exit() after.
+ */
+void gdb_init(const char *arg);
+void gdb_start(void);
+bool gdb_vcpu_pause(struct vcpu *v);
+void gdb_debug_exit(struct vcpu *v);
+void gdb_end(int status);
+void gdb_exit(void);
+
+/* gva.c: guest virtual to guest physical through satp; 0 or -1 */
+int gva_translate(uint64_t satp, uint64_t gva, uint64_t *gpa, uint64_t *left);
+
+/* step.c: the pc after the instruction at pc (registers x, sepc) */
+uint64_t insn_next_pc(uint32_t insn, uint64_t pc, const uint64_t x[32],
+		      uint64_t sepc);
 
 /* virtio.c */
 struct vring_desc;

@@ -13,7 +13,7 @@
 
 static const char *const stat_names[ST_NR] = {
 	"sbi-dbcn", "sbi-putchar", "sbi-getchar", "rvhv-console",
-	"sbi-other", "intr", "system-event", "mmio", "csr", "other",
+	"sbi-other", "intr", "system-event", "mmio", "csr", "debug", "other",
 	"signal(EINTR)",
 };
 
@@ -120,23 +120,42 @@ static bool handle_exit(struct vcpu *v)
 			  run->mmio.len, (unsigned long long)run->mmio.phys_addr);
 		dump_regs(v);
 		return false;
+	case KVM_EXIT_DEBUG:
+		if (!opt.gdb)
+			break;
+		v->stats[ST_DEBUG]++;
+		gdb_debug_exit(v);
+		return true;
 	case KVM_EXIT_RISCV_CSR:
 		v->stats[ST_CSR]++;
 		vcpu_fail(v, "unhandled CSR exit: csr 0x%lx", run->riscv_csr.csr_num);
 		dump_regs(v);
 		return false;
-	default:
-		v->stats[ST_OTHER]++;
-		vcpu_fail(v, "unknown exit reason %u (%s)", run->exit_reason,
-			  exit_name(run->exit_reason));
-		dump_regs(v);
-		return false;
+	}
+	v->stats[ST_OTHER]++;
+	vcpu_fail(v, "unknown exit reason %u (%s)", run->exit_reason,
+		  exit_name(run->exit_reason));
+	dump_regs(v);
+	return false;
+}
+
+void kick_vcpus(void)
+{
+	int i;
+
+	for (i = 0; i < opt.cpus; i++) {
+		if (!vcpus[i].started)
+			continue;
+		__atomic_store_n(&vcpus[i].run->immediate_exit, 1,
+				 __ATOMIC_SEQ_CST);
+		pthread_kill(vcpus[i].thread, SIGUSR1);
 	}
 }
 
 void *vcpu_thread(void *arg)
 {
 	struct vcpu *v = arg;
+	bool clean = true;	/* the last KVM_RUN left nothing to complete */
 	sigset_t set;
 
 	sigemptyset(&set);
@@ -144,15 +163,20 @@ void *vcpu_thread(void *arg)
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 
 	while (!stopping) {
+		/* The debugger stops vCPUs here, with nothing pending. */
+		if (clean && opt.gdb && !gdb_vcpu_pause(v))
+			break;
 		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
 				v->stats[ST_EINTR]++;
+				clean = true;
 				continue;
 			}
 			vcpu_fail(v, "KVM_RUN: %s", strerror(errno));
 			dump_regs(v);
 			break;
 		}
+		clean = false;
 		if (!handle_exit(v))
 			break;
 	}

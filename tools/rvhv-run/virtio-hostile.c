@@ -21,6 +21,8 @@
  */
 #include <stdint.h>
 
+#include "bare-guest.h"
+
 #define VIRTIO		0x10001000UL
 #define PLIC		0x0c000000UL
 #define RAM		0x80000000UL
@@ -84,19 +86,6 @@ asm(".section .text.start, \"ax\"\n"
     "	j	1b\n"
     ".previous\n");
 
-static long sbi(long ext, long fid, long arg0, long arg1)
-{
-	register long a0 asm("a0") = arg0;
-	register long a1 asm("a1") = arg1;
-	register long a2 asm("a2") = 0;
-	register long a6 asm("a6") = fid;
-	register long a7 asm("a7") = ext;
-
-	asm volatile("ecall" : "+r"(a0), "+r"(a1) : "r"(a2), "r"(a6), "r"(a7)
-		     : "memory");
-	return a0;
-}
-
 /* DBCN console_write: one exit for the string (no MMU: VA == PA). */
 static void put(const char *s)
 {
@@ -104,7 +93,7 @@ static void put(const char *s)
 
 	while (s[n])
 		n++;
-	sbi(0x4442434E, 0, n, (uintptr_t)s);
+	sbi(SBI_EXT_DBCN, 0, n, (uintptr_t)s, 0);
 }
 
 static void put_hex(unsigned long v)
@@ -360,5 +349,5 @@ void main(void)
 	put_hex(checks);
 	put(fails ? "\nrvhv-guest: hostile FAILED\n" :
 	    "\nrvhv-guest: hostile all ok\n");
-	sbi(0x53525354, 0, 0, 0);	/* SRST: shutdown */
+	sbi(SBI_EXT_SRST, 0, 0, 0, 0);	/* shutdown */
 }

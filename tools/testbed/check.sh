@@ -121,10 +121,11 @@ host_check "selftests build" "$out/selftests-build.log" 'warning:|error:' \
 host_check "test host userspace builds" "$out/host-tools.log" \
 	'warning:|error:' build_host_tools
 # rvhv-run and its guest (kernel, initramfs), for vmm_test (and its bare
-# guest for rvhvstat_test).
+# guests: for rvhvstat_test, and gdb-guest.elf for debug_test).
 guest_files=()
 case " ${RVHV_ONLY:-vmm_test} " in
-*" vmm_test "* | *" vmm_test@kvm "* | *" vmm_aia_test"* | *" rvhvstat_test"*)
+*" vmm_test "* | *" vmm_test@kvm "* | *" vmm_aia_test"* | *" rvhvstat_test"* | \
+*" debug_test"*)
 	host_check "rvhv-run and the guest build" "$out/guest-build.log" \
 		'warning:|error:' "$top/tools/guest/build.sh" "$out"
 	# QEMU 10 from Debian 13 (riscv64), the general-purpose VMM.
@@ -136,7 +137,8 @@ case " ${RVHV_ONLY:-vmm_test} " in
 		     "/lib/guest-initramfs.cpio=$out/guest/initramfs.cpio"
 		     "/lib/guest-hello.elf=$out/guest/hello.elf"
 		     "/lib/guest-hello.bin=$out/guest/hello.bin"
-		     "/lib/guest-virtio-hostile.elf=$out/guest/virtio-hostile.elf")
+		     "/lib/guest-virtio-hostile.elf=$out/guest/virtio-hostile.elf"
+		     "/lib/guest-gdb.elf=$out/guest/gdb-guest.elf")
 	;;
 esac
 
