@@ -19,20 +19,39 @@
 #   make checkpatch checkpatch.pl --no-tree -f over the module's sources
 #   make kernel     build (or find) the cached test kernel; prints its path
 #
-# KDIR defaults to the cached test kernel of tools/testbed/build-kernel.sh.
+# Installing (Documentation/rvhv.rst, "Installing rvhv on a RISC-V board"):
+#   make install    build, then rvhv.ko into $(INSTALL_MOD_PATH)/lib/modules/
+#                   <kernel release>/$(INSTALL_MOD_DIR) (kbuild's
+#                   modules_install, then depmod), the udev rule into
+#                   $(UDEVRULESDIR), the uapi header into $(PREFIX)/include;
+#                   everything under $(DESTDIR) if that is set
+#   make uninstall  take all of that away again
+#   make install-udev install-header  those two parts alone (after DKMS)
+#   make dkms-source  the module's sources, dkms.conf and VERSION into
+#                   $(DESTDIR)/usr/src/rvhv-<version>, for `dkms add`
+#
+# KDIR defaults to the cached test kernel of tools/testbed/build-kernel.sh;
+# on a riscv64 machine, to the running kernel's build directory (its
+# headers package), built natively.
 
 ARCH ?= riscv
+ifeq ($(shell uname -m),riscv64)
+CROSS_COMPILE ?=
+KDIR ?= /lib/modules/$(shell uname -r)/build
+else
 CROSS_COMPILE ?= riscv64-linux-gnu-
+KDIR ?= $(shell tools/testbed/deps.sh >&2 && tools/testbed/build-kernel.sh)
+endif
 export ARCH CROSS_COMPILE
 
-KDIR ?= $(shell tools/testbed/deps.sh >&2 && tools/testbed/build-kernel.sh)
 KBUILD = $(MAKE) -C $(KDIR) M=$(CURDIR) W=1
 
 SOURCES = $(shell git ls-files -co --exclude-standard -- '*.[chS]' | \
 	    grep -v -e '^selftests/' -e '^tools/')
 
 .PHONY: all modules clean check check-sanitize check-matrix run bench fuzz \
-	sparse checkpatch kernel
+	sparse checkpatch kernel install uninstall install-module \
+	install-udev install-header dkms-source
 
 all modules:
 	$(KBUILD) modules
@@ -72,3 +91,54 @@ bench:
 clean:
 	$(KBUILD) clean
 	rm -rf build
+
+# Installing.  The module goes where kbuild's modules_install puts an
+# external module (INSTALL_MOD_DIR: updates, searched before the kernel's
+# own modules); depmod is run here because kbuild runs it only when the
+# build directory has a System.map, which distributions' headers packages
+# do not ship.  The udev rule goes to /etc/udev/rules.d: `make install`
+# is the administrator's, outside the package manager, and that is udev's
+# directory for local rules (a package of rvhv would ship it in
+# /usr/lib/udev/rules.d: UDEVRULESDIR=/usr/lib/udev/rules.d).  The header
+# goes to /usr/local/include/linux (PREFIX=/usr for /usr/include).
+VERSION := $(file <$(CURDIR)/VERSION)
+DESTDIR ?=
+PREFIX ?= /usr/local
+INSTALL_MOD_PATH ?= $(DESTDIR)
+INSTALL_MOD_DIR ?= updates
+UDEVRULESDIR ?= /etc/udev/rules.d
+DEPMOD ?= depmod
+KVER = $(file <$(KDIR)/include/config/kernel.release)
+MODDIR = $(INSTALL_MOD_PATH)/lib/modules/$(KVER)
+RULES = 65-rvhv.rules
+
+install: install-module install-udev install-header
+
+install-module: modules
+	$(KBUILD) INSTALL_MOD_PATH=$(INSTALL_MOD_PATH) \
+		INSTALL_MOD_DIR=$(INSTALL_MOD_DIR) DEPMOD=true modules_install
+	$(DEPMOD) -a $(if $(INSTALL_MOD_PATH),-b $(INSTALL_MOD_PATH)) $(KVER)
+
+install-udev:
+	install -D -m 0644 tools/install/$(RULES) $(DESTDIR)$(UDEVRULESDIR)/$(RULES)
+
+install-header:
+	install -D -m 0644 uapi/linux/rvhv.h $(DESTDIR)$(PREFIX)/include/linux/rvhv.h
+
+uninstall:
+	rm -f $(MODDIR)/$(INSTALL_MOD_DIR)/rvhv.ko $(MODDIR)/$(INSTALL_MOD_DIR)/rvhv.ko.*
+	$(DEPMOD) -a $(if $(INSTALL_MOD_PATH),-b $(INSTALL_MOD_PATH)) $(KVER)
+	rm -f $(DESTDIR)$(UDEVRULESDIR)/$(RULES) \
+		$(DESTDIR)$(PREFIX)/include/linux/rvhv.h
+
+# What DKMS builds from: the module's sources (SOURCES: a git checkout),
+# Kbuild, dkms.conf and VERSION.  Nothing of the test bed.
+DKMS_SRC = $(DESTDIR)/usr/src/rvhv-$(VERSION)
+
+dkms-source:
+	@test -n "$(VERSION)" || { echo "dkms-source: no VERSION" >&2; exit 1; }
+	@test -n "$(SOURCES)" || { echo "dkms-source: needs a git checkout" >&2; exit 1; }
+	rm -rf $(DKMS_SRC)
+	for f in Kbuild dkms.conf VERSION $(SOURCES); do \
+		install -D -m 0644 $$f $(DKMS_SRC)/$$f || exit 1; \
+	done

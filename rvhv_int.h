@@ -10,6 +10,7 @@
 #include <linux/hrtimer.h>
 #include <linux/kvm.h>
 #include <linux/list.h>
+#include <linux/minmax.h>
 #include <linux/mm_types.h>
 #include <linux/mutex.h>
 #include <linux/percpu.h>
@@ -23,6 +24,8 @@
 #include "mmu/mmu.h"
 #include "eventfd/eventfd.h"
 #include "irqchip/aia.h"
+#include "stats/stats.h"
+#include "trap/coalesced.h"
 
 struct seq_file;
 
@@ -79,6 +82,15 @@ static inline void rvhv_write_delegation(void)
  * @hgatp_mode: hgatp.MODE used for every VM's G-stage
  * @smstateen: the host has Smstateen: hstateen0..3 exist and are
  *	programmed for every vCPU (vcpu/vcpu.c), sstateen0 is switched
+ * @envcfg: the harts have henvcfg and senvcfg (privileged spec 1.12),
+ *	found by reading henvcfg with an exception fixup at load: without
+ *	them (1.11, the SiFive P550) rvhv never touches either, guests get
+ *	no Sstc (STCE), Svpbmt (PBMTE), Zicbom or Zicboz, and the world
+ *	switch leaves senvcfg alone (struct rvhv_guest_ctx.no_senvcfg)
+ * @debug_no_envcfg: the module parameter debug_no_envcfg made rvhv act
+ *	as if @envcfg were false on harts that have the CSRs (testing the
+ *	1.11 path, which QEMU cannot emulate with H): senvcfg is then put
+ *	back after each guest exit, since the guest can write the real one
  * @ssaia: the host has Ssaia: hvictl, hviprio1/2 and vsiselect exist;
  *	rvhv offers guests Ssaia (ISA_EXT SSAIA, the ONE_REG AIA CSRs) and
  *	switches vsiselect and hviprio1/2 per vCPU (struct rvhv_vs_csr
@@ -88,6 +100,8 @@ static inline void rvhv_write_delegation(void)
 struct rvhv_host {
 	struct rvhv_host_features feat;
 	unsigned long hgatp_mode;
+	bool envcfg;
+	bool debug_no_envcfg;
 	bool smstateen;
 	bool ssaia;
 };
@@ -162,6 +176,7 @@ struct rvhv_vm_tlb {
  * @vmid: see struct rvhv_vmid
  * @mmu: memslots and G-stage page tables (mmu/mmu.h)
  * @eventfds: ioeventfds (eventfd/eventfd.h)
+ * @coalesced: coalesced MMIO zones and ring (trap/coalesced.h)
  * @lock: serialises vCPU creation (writes of @vcpus and @nr_vcpus)
  * @vcpus: vCPUs by id; an entry, once set, stays until the VM is freed, so
  *	readers may use READ_ONCE() without @lock
@@ -179,12 +194,8 @@ struct rvhv_vm_tlb {
  *	@tlb_loaded.
  * @tlb: per CPU, what that CPU's TLB may hold of the VM (struct
  *	rvhv_vm_tlb)
- * @fence_stat: what its remote fences cost, for debugfs (atomic)
- * @fence_stat.reqs: fences asked for (SBI calls, G-stage unmaps)
- * @fence_stat.fences: fences done (after coalescing)
- * @fence_stat.ipis: IPIs they sent to other CPUs
- * @fence_stat.full: fences done that flushed the VM's whole VS-stage
- *	(or a whole ASID) rather than a range
+ * @stat: its statistics (stats/stats.h; atomic, any thread)
+ * @stats_id: its stats fd's id string, "kvm-<pid>" (fixed at creation)
  * @caps: rvhv capabilities the VMM enabled (KVM_ENABLE_CAP), RVHV_VM_CAP_*
  *	bits; set before the first KVM_RUN, read locklessly after.  Changes
  *	that depend on the AIA device take @lock.
@@ -201,6 +212,7 @@ struct rvhv_vm {
 	struct rvhv_vmid vmid;
 	struct rvhv_mmu mmu;
 	struct rvhv_eventfds eventfds;
+	struct rvhv_coalesced coalesced;
 	struct mutex lock;
 	struct rvhv_vcpu *vcpus[RVHV_MAX_VCPUS];
 	unsigned int nr_vcpus;
@@ -209,12 +221,8 @@ struct rvhv_vm {
 	cpumask_t tlb_loaded;
 	cpumask_t tlb_stale;
 	struct rvhv_vm_tlb __percpu *tlb;
-	struct {
-		atomic64_t reqs;
-		atomic64_t fences;
-		atomic64_t ipis;
-		atomic64_t full;
-	} fence_stat;
+	struct rvhv_vm_stat stat;
+	char stats_id[KVM_STATS_NAME_SIZE];
 	unsigned long caps;
 	struct rvhv_aia *aia;
 	struct rvhv_aplic *aplic;
@@ -272,6 +280,8 @@ static inline struct rvhv_aplic *rvhv_vm_aplic(struct rvhv_vm *vm)
  * @stval: its stval
  * @htval: its htval (guest physical address >> 2 for guest-page faults)
  * @htinst: its htinst (transformed instruction, or 0)
+ * @no_senvcfg: the hart has no senvcfg (!rvhv_host.envcfg): the switch
+ *	leaves it alone and @senvcfg is only what ONE_REG wrote
  */
 struct rvhv_guest_ctx {
 	unsigned long gpr[32];
@@ -290,6 +300,7 @@ struct rvhv_guest_ctx {
 	unsigned long stval;
 	unsigned long htval;
 	unsigned long htinst;
+	unsigned long no_senvcfg;
 };
 
 /* Register numbers in rvhv_guest_ctx.gpr (0 is the pc). */
@@ -359,7 +370,39 @@ enum rvhv_vcpu_mode {
 /* struct rvhv_vcpu.requests: work for the vCPU's own thread */
 enum rvhv_request {
 	RVHV_REQ_STOP,		/* mp_state became STOPPED: block */
-	RVHV_REQ_START,		/* HSM hart_start: reset to start_pc/a1 */
+	RVHV_REQ_START,		/* HSM hart_start, SBI SUSP: reset to start_pc/a1 */
+	RVHV_REQ_STEAL,		/* loaded again: account steal time (SBI STA) */
+};
+
+/*
+ * SBI_EXT ids (vcpu->sbi_ext bits) run up to KVM_RISCV_SBI_EXT_MAX of the
+ * <asm/kvm.h> rvhv is built against, and to SUSP (RVHV_RISCV_SBI_EXT_SUSP,
+ * uapi/linux/rvhv.h), which Linux 6.12's lacks.
+ */
+#define RVHV_SBI_EXT_MAX	MAX(KVM_RISCV_SBI_EXT_MAX, RVHV_RISCV_SBI_EXT_SUSP + 1)
+
+/* rvhv_sta.shmem when the guest has no steal-time area */
+#define RVHV_STA_OFF		(~0ULL)
+
+/**
+ * struct rvhv_sta - a vCPU's SBI STA (steal-time accounting) state, owned
+ * by vcpu/sbi_sta.c
+ * @shmem: guest physical address of the guest's struct sbi_sta_struct
+ *	(ONE_REG SBI_STATE STA shmem_lo/shmem_hi), or RVHV_STA_OFF
+ * @run_delay: the vCPU thread's sched_info.run_delay (ns) when steal time
+ *	was last accounted
+ * @pid: the thread @run_delay belongs to; another thread (or 0, after a
+ *	ONE_REG write or a reset) takes it as the new starting point
+ *	instead of adding the difference
+ *
+ * Protected by vcpu->mutex: only the vCPU's KVM_RUN thread (SBI calls,
+ * the update before guest entry) and ONE_REG use it.  A vCPU reset (HSM
+ * start, SUSP resume) turns it off, as kvm.ko's.
+ */
+struct rvhv_sta {
+	u64 shmem;
+	u64 run_delay;
+	pid_t pid;
 };
 
 /* Why the last KVM_RUN exit needs completing on the next KVM_RUN. */
@@ -416,8 +459,9 @@ enum rvhv_pending {
  * @insn_len: length (2 or 4) of the instruction being emulated
  * @mode: RVHV_IN_GUEST while the world switch may be in the guest (set
  *	with interrupts off); a kick sends an IPI then
- * @requests: RVHV_REQ_* bits, set by other threads, consumed by the
- *	vCPU's thread before it enters the guest
+ * @requests: RVHV_REQ_* bits, set by other threads (and by vcpu_load:
+ *	RVHV_REQ_STEAL), consumed by the vCPU's thread before it enters the
+ *	guest
  * @irq_pending: VS interrupt bits (hvip positions, and RVHV_IRQ_APLIC and
  *	RVHV_IRQ_IMSIC) to be raised ...
  * @irq_pending_mask: ... or lowered, on the next guest entry: set by
@@ -431,13 +475,20 @@ enum rvhv_pending {
  * @timer_next: the software timer's deadline in guest time (no Sstc)
  * @mp_lock: protects @mp_state, @start_pc, @start_a1 (HSM from any vCPU)
  * @mp_state: KVM_MP_STATE_RUNNABLE or KVM_MP_STATE_STOPPED
- * @start_pc: HSM hart_start address, applied by RVHV_REQ_START
- * @start_a1: HSM hart_start opaque value (guest a1)
+ * @start_pc: HSM hart_start (or SBI SUSP resume) address, applied by
+ *	RVHV_REQ_START
+ * @start_a1: its opaque value (guest a1)
+ * @sta: SBI STA state (struct rvhv_sta)
  * @batch: the guest's RVHV_SBI_BATCH array while rvhv runs it
  * @console_len: bytes in @console_buf
  * @console_buf: legacy console output coalesced in the kernel (when the
  *	VMM enabled RVHV_CAP_CONSOLE_COALESCE), handed over in one exit
- * @stat: exit counters (irqchip: guest accesses to the APLIC's window)
+ * @stat: its statistics (stats/stats.h): only this vCPU's KVM_RUN
+ *	thread writes them, stats fds and debugfs read them locklessly
+ * @stats_id: its stats fd's id string, "kvm-<pid>/vcpu-<id>" (fixed at
+ *	creation)
+ * @dirty_ring: its dirty ring when the VM has rings (mmu/dirty.h: its own
+ *	rules)
  *
  * Unless said otherwise above, all of it is protected by @mutex, except
  * what the world switch and the preempt notifier touch, which only the
@@ -465,7 +516,7 @@ struct rvhv_vcpu {
 	unsigned long host_sstateen0;
 	unsigned long timer_state;
 	DECLARE_BITMAP(isa_ext, KVM_RISCV_ISA_EXT_MAX);
-	DECLARE_BITMAP(sbi_ext, KVM_RISCV_SBI_EXT_MAX);
+	DECLARE_BITMAP(sbi_ext, RVHV_SBI_EXT_MAX);
 	unsigned long mvendorid;
 	unsigned long marchid;
 	unsigned long mimpid;
@@ -486,24 +537,13 @@ struct rvhv_vcpu {
 	unsigned int mp_state;
 	unsigned long start_pc;
 	unsigned long start_a1;
+	struct rvhv_sta sta;
 	struct rvhv_sbi_batch_entry batch[RVHV_SBI_BATCH_MAX];
 	unsigned int console_len;
 	char console_buf[RVHV_CONSOLE_BUF];
-	struct {
-		u64 exits;
-		u64 mmio;
-		u64 ioeventfd;
-		u64 sbi_kernel;
-		u64 sbi_user;
-		u64 gstage_faults;
-		u64 virtual_insn;
-		u64 redirected;
-		u64 signal;
-		u64 task_work;
-		u64 wfi;
-		u64 halt_wakeup;
-		u64 irqchip;
-	} stat;
+	struct rvhv_vcpu_stat stat;
+	char stats_id[KVM_STATS_NAME_SIZE];
+	struct rvhv_dirty_ring dirty_ring;
 };
 
 /* The vCPU's emulated IMSIC (MSI-mode AIA device, after INIT), or NULL. */
@@ -532,14 +572,31 @@ struct rvhv_vcpu *rvhv_vm_vcpu(struct rvhv_vm *vm, unsigned long hartid);
  * out of the guest with an IPI.  Any thread, any context but NMI.
  */
 void rvhv_vcpu_kick(struct rvhv_vcpu *vcpu);
-/* Raise or lower a VS interrupt (IRQ_VS_SOFT/TIMER/EXT) and kick. */
-void rvhv_vcpu_set_irq(struct rvhv_vcpu *vcpu, unsigned int irq, bool level);
+/*
+ * Raise or lower a VS interrupt (IRQ_VS_SOFT/TIMER/EXT, RVHV_IRQ_APLIC/
+ * IMSIC) and kick.  @source (RVHV_IRQ_SRC_*) says who, for the rvhv_irq
+ * tracepoint.
+ */
+void rvhv_vcpu_set_irq(struct rvhv_vcpu *vcpu, unsigned int irq, bool level,
+		       unsigned int source);
+#define RVHV_IRQ_SRC_USER	0	/* KVM_INTERRUPT */
+#define RVHV_IRQ_SRC_GSI	1	/* KVM_IRQ_LINE, irqfd (IRQ_LINES) */
+#define RVHV_IRQ_SRC_TIMER	2	/* the vCPU's timer (no Sstc) */
+#define RVHV_IRQ_SRC_SBI	3	/* an SBI call (IPI, set_timer) */
+#define RVHV_IRQ_SRC_APLIC	4	/* the in-kernel APLIC */
+#define RVHV_IRQ_SRC_IMSIC	5	/* an emulated IMSIC */
 /*
  * HSM: start a stopped vCPU at @pc with a0 = its hartid, a1 = @a1.
  * Returns 0, or -EALREADY if it is not stopped.
  */
 int rvhv_vcpu_hart_start(struct rvhv_vcpu *vcpu, unsigned long pc,
 			 unsigned long a1);
+/*
+ * SBI SUSP: the vCPU's next KVM_RUN resets it and starts it at @pc with
+ * a0 = its hartid, a1 = @a1, as an HSM start would; it stays runnable.
+ */
+void rvhv_vcpu_request_reset(struct rvhv_vcpu *vcpu, unsigned long pc,
+			     unsigned long a1);
 /* Stop a vCPU (itself, or another: SRST); it blocks in KVM_RUN. */
 void rvhv_vcpu_stop(struct rvhv_vcpu *vcpu);
 /* Is it stopped (HSM hart_get_status)? */
@@ -602,6 +659,19 @@ void rvhv_sbi_complete(struct rvhv_vcpu *vcpu);
 bool rvhv_sbi_ext_available(unsigned int kvm_ext);
 /* Is it enabled by default for a new vCPU? */
 bool rvhv_sbi_ext_default_on(unsigned int kvm_ext);
+
+/*
+ * vcpu/sbi_sta.c: SBI STA.  rvhv_sta_update() runs in KVM_RUN before the
+ * guest is entered after a vcpu_load (RVHV_REQ_STEAL); the ONE_REG
+ * accessors take the register number within KVM_REG_RISCV_SBI_STA and
+ * return 0 or kvm.ko's errno.
+ */
+void rvhv_sta_reset(struct rvhv_vcpu *vcpu);
+void rvhv_sta_update(struct rvhv_vcpu *vcpu);
+int rvhv_sta_get_reg(struct rvhv_vcpu *vcpu, unsigned long num,
+		     unsigned long *val);
+int rvhv_sta_set_reg(struct rvhv_vcpu *vcpu, unsigned long num,
+		     unsigned long val);
 
 /*
  * vcpu/debug.c: KVM_SET_GUEST_DEBUG (vcpu->mutex held), the hedeleg a

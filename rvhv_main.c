@@ -18,6 +18,7 @@
 #include <linux/seq_file.h>
 #include <linux/uaccess.h>
 #include <asm/cpufeature.h>
+#include <asm/asm-extable.h>
 #include <asm/csr.h>
 #include <asm/hwcap.h>
 #include <asm/insn-def.h>
@@ -25,6 +26,11 @@
 #include "rvhv_int.h"
 
 struct rvhv_host rvhv_host __ro_after_init;
+
+static bool debug_no_envcfg;
+module_param(debug_no_envcfg, bool, 0444);
+MODULE_PARM_DESC(debug_no_envcfg,
+		 "act as on a hart without henvcfg/senvcfg (privileged spec 1.11), for testing");
 
 /**
  * struct rvhv_cpu - per-CPU hypervisor state of this hart
@@ -62,10 +68,10 @@ static int rvhv_cpu_online(unsigned int cpu)
 	c->saved_hedeleg = csr_read(CSR_HEDELEG);
 	c->saved_hideleg = csr_read(CSR_HIDELEG);
 	c->saved_hcounteren = csr_read(CSR_HCOUNTEREN);
-	c->saved_henvcfg = csr_read(CSR_HENVCFG);
+	if (rvhv_host.envcfg)
+		c->saved_henvcfg = csr_swap(CSR_HENVCFG, 0);
 
 	rvhv_write_delegation();
-	csr_write(CSR_HENVCFG, 0);
 	csr_write(CSR_HVIP, 0);
 	/*
 	 * Smstateen: nothing granted until a vCPU loads its own hstateen0.
@@ -78,6 +84,7 @@ static int rvhv_cpu_online(unsigned int cpu)
 		c->saved_hstateen0 = csr_swap(CSR_HSTATEEN0, 0);
 	rvhv_tlb_cpu_online();
 	c->enabled = true;
+	rvhv_hwfile_cpu_online();
 	return 0;
 }
 
@@ -110,6 +117,7 @@ static int rvhv_cpu_offline(unsigned int cpu)
 	if (!c->enabled)
 		return 0;
 	c->enabled = false;
+	rvhv_hwfile_cpu_offline();
 	if (rvhv_kvm_loaded())
 		return 0;
 	/*
@@ -121,7 +129,8 @@ static int rvhv_cpu_offline(unsigned int cpu)
 	rvhv_restore_csr(CSR_HEDELEG, RVHV_HEDELEG, c->saved_hedeleg);
 	rvhv_restore_csr(CSR_HIDELEG, RVHV_HIDELEG, c->saved_hideleg);
 	rvhv_restore_csr(CSR_HCOUNTEREN, RVHV_HCOUNTEREN, c->saved_hcounteren);
-	rvhv_restore_csr(CSR_HENVCFG, 0, c->saved_henvcfg);
+	if (rvhv_host.envcfg)
+		rvhv_restore_csr(CSR_HENVCFG, 0, c->saved_henvcfg);
 	if (rvhv_host.smstateen)
 		rvhv_restore_csr(CSR_HSTATEEN0, 0, c->saved_hstateen0);
 	return 0;
@@ -157,6 +166,26 @@ static void rvhv_detect_gstage(void)
 	preempt_enable();
 }
 
+/*
+ * Does this hart have henvcfg (privileged spec 1.12, which brought senvcfg
+ * with it)?  On a 1.11 hart the read is an illegal instruction, which the
+ * exception table turns into a jump past the "yes".
+ */
+static bool rvhv_probe_henvcfg(void)
+{
+	unsigned long yes, tmp;
+
+	asm volatile("	li	%0, 0\n"
+		     "1:	csrr	%1, %2\n"
+		     "	li	%0, 1\n"
+		     "2:\n"
+		     _ASM_EXTABLE(1b, 2b)
+		     : "=&r"(yes), "=&r"(tmp)
+		     : "i"(CSR_HENVCFG)
+		     : "memory");
+	return yes;
+}
+
 static int rvhv_detect(void)
 {
 	if (!riscv_isa_extension_available(NULL, h)) {
@@ -164,6 +193,12 @@ static int rvhv_detect(void)
 		return -ENODEV;
 	}
 	rvhv_host.feat.flags |= RVHV_HOST_H;
+	if (rvhv_probe_henvcfg()) {
+		rvhv_host.debug_no_envcfg = debug_no_envcfg;
+		rvhv_host.envcfg = !debug_no_envcfg;
+	}
+	if (rvhv_host.envcfg)
+		rvhv_host.feat.flags |= RVHV_HOST_ENVCFG;
 	if (riscv_isa_extension_available(NULL, SSTC))
 		rvhv_host.feat.flags |= RVHV_HOST_SSTC;
 	if (riscv_isa_extension_available(NULL, SVPBMT))
@@ -206,7 +241,8 @@ static void rvhv_show_features(struct seq_file *m)
 	const struct rvhv_host_features *f = &rvhv_host.feat;
 	u32 mode;
 
-	seq_printf(m, "extensions: h%s%s%s%s\n",
+	seq_printf(m, "extensions: h%s%s%s%s%s\n",
+		   f->flags & RVHV_HOST_ENVCFG ? " envcfg" : "",
 		   f->flags & RVHV_HOST_SSTC ? " sstc" : "",
 		   f->flags & RVHV_HOST_SVPBMT ? " svpbmt" : "",
 		   f->flags & RVHV_HOST_SMSTATEEN ? " smstateen" : "",
@@ -230,7 +266,7 @@ DEFINE_SHOW_ATTRIBUTE(rvhv_features);
 
 struct rvhv_cpu_csrs {
 	struct rvhv_cpu c;
-	unsigned long hedeleg, hideleg, hcounteren, henvcfg;
+	unsigned long hedeleg, hideleg, hcounteren, henvcfg, senvcfg;
 };
 
 static void rvhv_read_cpu_csrs(void *arg)
@@ -241,7 +277,10 @@ static void rvhv_read_cpu_csrs(void *arg)
 	r->hedeleg = csr_read(CSR_HEDELEG);
 	r->hideleg = csr_read(CSR_HIDELEG);
 	r->hcounteren = csr_read(CSR_HCOUNTEREN);
-	r->henvcfg = csr_read(CSR_HENVCFG);
+	r->henvcfg = rvhv_host.envcfg ? csr_read(CSR_HENVCFG) : 0;
+	/* debug_no_envcfg: the hart has it; the test checks it is the host's */
+	r->senvcfg = rvhv_host.envcfg || rvhv_host.debug_no_envcfg ?
+		     csr_read(CSR_SENVCFG) : 0;
 }
 
 /* One line per online hart: rvhv's state and the CSRs as they are now. */
@@ -254,10 +293,10 @@ static int rvhv_cpus_show(struct seq_file *m, void *unused)
 	for_each_online_cpu(cpu) {
 		if (smp_call_function_single(cpu, rvhv_read_cpu_csrs, &r, 1))
 			continue;
-		seq_printf(m, "cpu%u enabled=%d hedeleg=%#lx hideleg=%#lx hcounteren=%#lx henvcfg=%#lx saved_hedeleg=%#lx saved_hideleg=%#lx\n",
+		seq_printf(m, "cpu%u enabled=%d hedeleg=%#lx hideleg=%#lx hcounteren=%#lx henvcfg=%#lx senvcfg=%#lx saved_hedeleg=%#lx saved_hideleg=%#lx\n",
 			   cpu, r.c.enabled, r.hedeleg, r.hideleg,
-			   r.hcounteren, r.henvcfg, r.c.saved_hedeleg,
-			   r.c.saved_hideleg);
+			   r.hcounteren, r.henvcfg, r.senvcfg,
+			   r.c.saved_hedeleg, r.c.saved_hideleg);
 	}
 	cpus_read_unlock();
 	seq_printf(m, "expected hedeleg=%#lx hideleg=%#lx hcounteren=%#lx\n",
@@ -268,10 +307,9 @@ static int rvhv_cpus_show(struct seq_file *m, void *unused)
 DEFINE_SHOW_ATTRIBUTE(rvhv_cpus);
 
 /*
- * The VMs, their VMIDs and the allocator generation, and what their remote
- * fences cost: asked for, done (after coalescing), IPIs to other CPUs, and
- * how many of those flushed everything (or a whole ASID) rather than a range;
- * and how many irqfds each has.
+ * The VMs, their VMIDs and the allocator generation, each VM's statistics
+ * (its stats fd's: what its remote fences cost, stats/stats.h), and how
+ * many irqfds each has.  Each vCPU's are in rvhv/vcpus (stats/stats.c).
  */
 static int rvhv_vms_show(struct seq_file *m, void *unused)
 {
@@ -283,19 +321,48 @@ static int rvhv_vms_show(struct seq_file *m, void *unused)
 		   rvhv_vmid_hwm());
 	mutex_lock(&rvhv_vms_lock);
 	list_for_each_entry(vm, &rvhv_vms, list) {
+		u64 exits = 0, irqchip = 0;
+		unsigned int i;
+
+		/*
+		 * Racy sums of the vCPUs' counters, for tests and people; a
+		 * vCPU stays until its VM, which is on the list, is freed.
+		 */
+		for (i = 0; i < RVHV_MAX_VCPUS; i++) {
+			struct rvhv_vcpu *v = rvhv_vm_vcpu(vm, i);
+
+			if (!v)
+				continue;
+			exits += READ_ONCE(v->stat.exits);
+			irqchip += READ_ONCE(v->stat.irqchip_accesses);
+		}
 		word = READ_ONCE(vm->vmid.word);
-		seq_printf(m, "vm pid=%d vmid=%lu generation=%llu fence_reqs=%lld fences=%lld fence_ipis=%lld fence_full=%lld irqfds=%u\n",
-			   vm->pid, rvhv_vmid_of(word), rvhv_vmid_gen_of(word),
-			   atomic64_read(&vm->fence_stat.reqs),
-			   atomic64_read(&vm->fence_stat.fences),
-			   atomic64_read(&vm->fence_stat.ipis),
-			   atomic64_read(&vm->fence_stat.full),
-			   READ_ONCE(vm->eventfds.nr_irqfds));
+		seq_printf(m, "vm pid=%d vmid=%lu generation=%llu",
+			   vm->pid, rvhv_vmid_of(word), rvhv_vmid_gen_of(word));
+		rvhv_stats_seq_vm(m, vm);
+		seq_printf(m, " irqfds=%u exits=%llu irqchip=%llu\n",
+			   READ_ONCE(vm->eventfds.nr_irqfds), exits, irqchip);
 	}
 	mutex_unlock(&rvhv_vms_lock);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(rvhv_vms);
+
+/* Hardware guest interrupt files (irqchip/hwfile.c). */
+static int rvhv_hgei_show(struct seq_file *m, void *unused)
+{
+	rvhv_hwfile_show(m);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(rvhv_hgei);
+
+/* Per VM: slots, page tables and G-stage leaves by size (mmu/dirty.c). */
+static int rvhv_memory_show(struct seq_file *m, void *unused)
+{
+	rvhv_mmu_show(m);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(rvhv_memory);
 
 /* Per CPU: the TLB ownership rules' counters (mmu/tlb.c). */
 static int rvhv_tlb_stats_show(struct seq_file *m, void *unused)
@@ -327,7 +394,8 @@ static long rvhv_dev_ioctl(struct file *filp, unsigned int ioctl,
 	case KVM_GET_VCPU_MMAP_SIZE:
 		if (arg)
 			return -EINVAL;
-		return PAGE_SIZE;
+		/* kvm_run, then the coalesced MMIO ring (as kvm.ko) */
+		return (KVM_COALESCED_MMIO_PAGE_OFFSET + 1) * PAGE_SIZE;
 	case RVHV_GET_HOST_FEATURES:
 		return rvhv_get_host_features((void __user *)arg);
 	}
@@ -340,6 +408,14 @@ static const struct file_operations rvhv_dev_fops = {
 	.llseek		= noop_llseek,
 };
 
+/*
+ * A dynamic minor: rvhv has none of its own in the kernel's registry
+ * (Documentation/admin-guide/devices.txt), so unlike kvm.ko (KVM_MINOR,
+ * MODULE_ALIAS("devname:kvm")) it has no static /dev node that loads the
+ * module when opened; it is loaded at boot through modules-load.d
+ * instead.  Mode 0660 from the start; udev adds the group (kvm), with
+ * tools/install/65-rvhv.rules.
+ */
 static struct miscdevice rvhv_dev = {
 	.minor	= MISC_DYNAMIC_MINOR,
 	.name	= "rvhv",
@@ -355,6 +431,9 @@ static int __init rvhv_init(void)
 	if (ret)
 		return ret;
 
+	ret = rvhv_stats_init();
+	if (ret)
+		return ret;
 	ret = rvhv_tlb_init();
 	if (ret)
 		return ret;
@@ -363,11 +442,18 @@ static int __init rvhv_init(void)
 		rvhv_tlb_exit();
 		return ret;
 	}
+	ret = rvhv_hwfile_module_init();
+	if (ret) {
+		rvhv_irqfd_module_exit();
+		rvhv_tlb_exit();
+		return ret;
+	}
 	preempt_notifier_inc();
 	ret = cpuhp_setup_state(CPUHP_AP_ONLINE_DYN, "rvhv:online",
 				rvhv_cpu_online, rvhv_cpu_offline);
 	if (ret < 0) {
 		preempt_notifier_dec();
+		rvhv_hwfile_module_exit();
 		rvhv_irqfd_module_exit();
 		rvhv_tlb_exit();
 		return ret;
@@ -382,18 +468,27 @@ static int __init rvhv_init(void)
 	debugfs_create_file("vms", 0444, rvhv_debugfs, NULL, &rvhv_vms_fops);
 	debugfs_create_file("tlb", 0444, rvhv_debugfs, NULL,
 			    &rvhv_tlb_stats_fops);
+	debugfs_create_file("hgei", 0444, rvhv_debugfs, NULL,
+			    &rvhv_hgei_fops);
+	rvhv_stats_debugfs_init(rvhv_debugfs);
+	debugfs_create_file("memory", 0444, rvhv_debugfs, NULL,
+			    &rvhv_memory_fops);
 
 	ret = misc_register(&rvhv_dev);
 	if (ret) {
 		debugfs_remove_recursive(rvhv_debugfs);
 		cpuhp_remove_state(rvhv_cpuhp_state);
 		preempt_notifier_dec();
+		rvhv_hwfile_module_exit();
 		rvhv_irqfd_module_exit();
 		rvhv_tlb_exit();
 		return ret;
 	}
 
-	pr_info("ready: h%s%s%s%s, G-stage %s (%u GPA bits), %u VMID bits (%u used)\n",
+	pr_info("%s ready: h%s%s%s%s%s, G-stage %s (%u GPA bits), %u VMID bits (%u used)\n",
+		RVHV_VERSION,
+		rvhv_host.feat.flags & RVHV_HOST_ENVCFG ? " envcfg" :
+		rvhv_host.debug_no_envcfg ? " (debug_no_envcfg)" : "",
 		rvhv_host.feat.flags & RVHV_HOST_SSTC ? " sstc" : "",
 		rvhv_host.feat.flags & RVHV_HOST_SVPBMT ? " svpbmt" : "",
 		rvhv_host.feat.flags & RVHV_HOST_SMSTATEEN ? " smstateen" : "",
@@ -410,6 +505,7 @@ static void __exit rvhv_exit(void)
 	debugfs_remove_recursive(rvhv_debugfs);
 	cpuhp_remove_state(rvhv_cpuhp_state);
 	preempt_notifier_dec();
+	rvhv_hwfile_module_exit();
 	rvhv_irqfd_module_exit();
 	rvhv_tlb_exit();
 }
@@ -418,3 +514,4 @@ module_init(rvhv_init);
 module_exit(rvhv_exit);
 MODULE_DESCRIPTION("rvhv: KVM-class hypervisor for RISC-V (H extension)");
 MODULE_LICENSE("GPL");
+MODULE_VERSION(RVHV_VERSION);

@@ -78,6 +78,12 @@ long rvhv_check_extension(struct rvhv_vm *vm, long cap)
 	case KVM_CAP_DEVICE_CTRL:
 	case RVHV_CAP_IRQ_LINES:
 	case RVHV_CAP_AIA_DIRECT:
+	case KVM_CAP_BINARY_STATS_FD:
+		return 1;
+	case KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2:
+		return RVHV_DIRTY_LOG_MANUAL_CAPS;
+	case KVM_CAP_DIRTY_LOG_RING_ACQ_REL:
+		return RVHV_DIRTY_RING_MAX_BYTES;
 	case KVM_CAP_SET_GUEST_DEBUG:
 		return 1;
 	case KVM_CAP_SET_GUEST_DEBUG2:
@@ -87,6 +93,11 @@ long rvhv_check_extension(struct rvhv_vm *vm, long cap)
 	case KVM_CAP_IRQ_ROUTING:
 	case KVM_CAP_SIGNAL_MSI:
 		return rvhv_check_irqchip(vm, cap);
+	case KVM_CAP_COALESCED_MMIO:
+		/* Where the ring is in a vCPU's mapping, as KVM answers. */
+		return KVM_COALESCED_MMIO_PAGE_OFFSET;
+	case KVM_CAP_COALESCED_PIO:
+		return 1;	/* accepted, as KVM; RISC-V has no port I/O */
 	case KVM_CAP_NR_MEMSLOTS:
 		return RVHV_NR_MEMSLOTS;
 	case KVM_CAP_VM_GPA_BITS:
@@ -121,10 +132,13 @@ void rvhv_vm_put(struct rvhv_vm *vm)
 
 	/* irqfds reach the APLIC and vCPUs: they go first. */
 	rvhv_eventfds_destroy(vm);
+	/* Hardware guest files kick their vCPUs (SGEI): before those go. */
+	rvhv_hwfile_release_vm(vm);
 	for (i = 0; i < RVHV_MAX_VCPUS; i++)
 		if (vm->vcpus[i])
 			rvhv_vcpu_free(vm->vcpus[i]);
 	rvhv_aia_destroy(vm);
+	rvhv_coalesced_destroy(vm);
 	rvhv_mmu_destroy(vm);
 	rvhv_tlb_vm_free(vm);
 	mmdrop(vm->mm);
@@ -181,6 +195,10 @@ static long rvhv_vm_enable_cap(struct rvhv_vm *vm, void __user *argp)
 
 	if (copy_from_user(&cap, argp, sizeof(cap)))
 		return -EFAULT;
+	/* KVM's dirty logging caps (mmu/dirty.c), with KVM's checks. */
+	if (cap.cap == KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 ||
+	    cap.cap == KVM_CAP_DIRTY_LOG_RING_ACQ_REL)
+		return rvhv_dirty_enable_cap(vm, &cap);
 	if (cap.flags || cap.args[0] > 1 || cap.args[1] || cap.args[2] ||
 	    cap.args[3])
 		return -EINVAL;
@@ -223,8 +241,16 @@ static long rvhv_vm_ioctl(struct file *filp, unsigned int ioctl,
 	case KVM_SET_USER_MEMORY_REGION:
 	case KVM_SET_USER_MEMORY_REGION2:
 		return rvhv_vm_set_memory(vm, ioctl, (void __user *)arg);
+	case KVM_GET_DIRTY_LOG:
+	case KVM_CLEAR_DIRTY_LOG:
+		return rvhv_vm_dirty_log(vm, ioctl, (void __user *)arg);
+	case KVM_RESET_DIRTY_RINGS:
+		return rvhv_vm_reset_dirty_rings(vm);
 	case KVM_IOEVENTFD:
 		return rvhv_vm_ioeventfd(vm, (void __user *)arg);
+	case KVM_REGISTER_COALESCED_MMIO:
+	case KVM_UNREGISTER_COALESCED_MMIO:
+		return rvhv_vm_coalesced_ioctl(vm, ioctl, (void __user *)arg);
 	case KVM_IRQFD:
 		return rvhv_vm_irqfd(vm, (void __user *)arg);
 	case KVM_CREATE_DEVICE:
@@ -237,6 +263,8 @@ static long rvhv_vm_ioctl(struct file *filp, unsigned int ioctl,
 		return rvhv_vm_set_gsi_routing(vm, (void __user *)arg);
 	case KVM_SIGNAL_MSI:
 		return rvhv_vm_signal_msi(vm, (void __user *)arg);
+	case KVM_GET_STATS_FD:
+		return rvhv_vm_stats_fd(vm);
 	}
 	return -ENOTTY;
 }
@@ -269,6 +297,7 @@ int rvhv_create_vm(unsigned long type)
 	vm->mm = current->mm;
 	mmgrab(vm->mm);
 	vm->pid = task_tgid_nr(current);
+	rvhv_stats_vm_init(vm);
 	mutex_init(&vm->lock);
 	refcount_set(&vm->users, 1);
 	rvhv_eventfds_init(vm);
@@ -279,6 +308,9 @@ int rvhv_create_vm(unsigned long type)
 	fd = rvhv_mmu_init(vm);
 	if (fd)
 		goto err_tlb;
+	fd = rvhv_coalesced_init(vm);
+	if (fd)
+		goto err_mmu;
 
 	fd = get_unused_fd_flags(O_CLOEXEC);
 	if (fd < 0)
@@ -300,6 +332,8 @@ int rvhv_create_vm(unsigned long type)
 	return fd;
 
 err_free:
+	rvhv_coalesced_destroy(vm);
+err_mmu:
 	rvhv_mmu_destroy(vm);
 err_tlb:
 	rvhv_tlb_vm_free(vm);

@@ -105,7 +105,7 @@ int rvhv_irq_set(struct rvhv_vm *vm, u32 gsi, bool level)
 	vcpu = rvhv_vm_vcpu(vm, gsi);
 	if (!vcpu)
 		return -EINVAL;
-	rvhv_vcpu_set_irq(vcpu, IRQ_VS_EXT, level);
+	rvhv_vcpu_set_irq(vcpu, IRQ_VS_EXT, level, RVHV_IRQ_SRC_GSI);
 	return 0;
 }
 

@@ -213,6 +213,41 @@ long rvhv_vm_signal_msi(struct rvhv_vm *vm, void __user *argp)
 				    msi.address_lo, msi.data);
 }
 
+/*
+ * CONFIG_MODE: emul always (MSI mode); hwaccel and auto, kvm.ko's, where
+ * rvhv may use hardware guest files (irqchip/hwfile.c), else -EINVAL as
+ * kvm.ko on a host without them.  Going to one of them lowers IDS to
+ * what a file holds (kvm.ko's default there).  Under vm->lock.
+ */
+static int rvhv_aia_set_mode(struct rvhv_aia *aia, u32 mode)
+{
+	int ret;
+
+	switch (mode) {
+	case KVM_DEV_RISCV_AIA_MODE_EMUL:
+		if (aia->hw_ref)
+			rvhv_hwfile_put();
+		aia->hw_ref = false;
+		break;
+	case KVM_DEV_RISCV_AIA_MODE_HWACCEL:
+	case KVM_DEV_RISCV_AIA_MODE_AUTO:
+		if (!aia->msi)
+			return -EINVAL;
+		if (!aia->hw_ref) {
+			ret = rvhv_hwfile_get();
+			if (ret)
+				return ret;
+			aia->hw_ref = true;
+		}
+		aia->nr_ids = min(aia->nr_ids, rvhv_hwfile_nr_ids());
+		break;
+	default:
+		return -EINVAL;
+	}
+	aia->mode = mode;
+	return 0;
+}
+
 /* GRP_CONFIG; under vm->lock. */
 static int rvhv_aia_config(struct rvhv_aia *aia, u64 type, u32 *nr,
 			   bool write)
@@ -223,14 +258,11 @@ static int rvhv_aia_config(struct rvhv_aia *aia, u64 type, u32 *nr,
 		return -EBUSY;
 	switch (type) {
 	case KVM_DEV_RISCV_AIA_CONFIG_MODE:
-		/*
-		 * No hardware guest files (no IMSIC at all): emulation is
-		 * the one mode, as kvm.ko on a host without guest files.
-		 */
-		if (write && v != KVM_DEV_RISCV_AIA_MODE_EMUL)
-			return -EINVAL;
-		*nr = KVM_DEV_RISCV_AIA_MODE_EMUL;
-		return 0;
+		if (!write) {
+			*nr = aia->mode;
+			return 0;
+		}
+		return rvhv_aia_set_mode(aia, v);
 	case KVM_DEV_RISCV_AIA_CONFIG_IDS:
 		if (!write) {
 			*nr = aia->nr_ids;
@@ -240,6 +272,9 @@ static int rvhv_aia_config(struct rvhv_aia *aia, u64 type, u32 *nr,
 		    v >= KVM_DEV_RISCV_AIA_IDS_MAX ||
 		    (v & KVM_DEV_RISCV_AIA_IDS_MIN) !=
 		    KVM_DEV_RISCV_AIA_IDS_MIN || v >= RVHV_AIA_MAX_IDS)
+			return -EINVAL;
+		/* A hardware file has its own count (kvm.ko's limit). */
+		if (aia->hw_ref && v > rvhv_hwfile_nr_ids())
 			return -EINVAL;
 		aia->nr_ids = v;
 		return 0;
@@ -379,6 +414,10 @@ static int rvhv_aia_make_imsics(struct rvhv_aia *aia,
 					     aia->nr_ids);
 		if (!imsics[i])
 			return -ENOMEM;
+		/* Hardware guest files, as irqchip/hwfile.c hands them. */
+		imsics[i]->hw_mode = aia->hw_ref;
+		imsics[i]->hw_strict =
+			aia->mode == KVM_DEV_RISCV_AIA_MODE_HWACCEL;
 	}
 	return 0;
 }
@@ -663,6 +702,8 @@ static int rvhv_aia_create(struct rvhv_vm *vm, bool msi)
 		return -ENOMEM;
 	aia->vm = vm;
 	aia->msi = msi;
+	/* rvhv's default (kvm.ko's is auto where it has guest files). */
+	aia->mode = KVM_DEV_RISCV_AIA_MODE_EMUL;
 	for (i = 0; i < RVHV_MAX_VCPUS; i++)
 		aia->imsic_addr[i] = RVHV_AIA_UNDEF_ADDR;
 	/* kvm.ko's defaults on a host without guest files. */
@@ -728,6 +769,8 @@ void rvhv_aia_destroy(struct rvhv_vm *vm)
 		kvfree(rcu_dereference_protected(vm->aia->routing, true));
 		for (i = 0; i < RVHV_MAX_VCPUS; i++)
 			rvhv_imsic_free(vm->aia->imsic[i]);
+		if (vm->aia->hw_ref)
+			rvhv_hwfile_put();
 	}
 	rvhv_aplic_free(vm->aplic);
 	vm->aplic = NULL;

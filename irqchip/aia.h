@@ -17,8 +17,11 @@
  *   attributes do not exist: -ENXIO);
  * - MSI delivery mode (domaincfg.DM = 1), kvm.ko's, on hosts with Ssaia
  *   for a VM without RVHV_CAP_AIA_DIRECT: an emulated IMSIC interrupt
- *   file per vCPU ("emul" mode; no hardware guest files), which the APLIC
- *   forwards to, irqchip/imsic.c.
+ *   file per vCPU ("emul" mode), which the APLIC forwards to,
+ *   irqchip/imsic.c; in "hwaccel" and "auto" modes, where the host has
+ *   IMSIC guest interrupt files and kvm.ko does not hold them, a vCPU's
+ *   file lives in a hardware guest file of the CPU it runs on,
+ *   irqchip/hwfile.c.
  * On a host without Ssaia and without the capability, KVM_CREATE_DEVICE
  * gets -ENODEV, what kvm.ko answers on a host without AIA.  See
  * Documentation/rvhv.rst, "In-kernel AIA".
@@ -55,6 +58,7 @@
 
 struct rvhv_vm;
 struct rvhv_vcpu;
+struct seq_file;
 
 /* IDCs of a direct-mode APLIC: one per possible vCPU id (hart index). */
 #define RVHV_APLIC_NR_IDCS	64
@@ -178,6 +182,21 @@ struct rvhv_gsi_routing {
  * @eip: pending bits by identity
  * @eie: enable bits by identity
  * @line: what it last drove the vCPU's RVHV_IRQ_IMSIC line to
+ * @hw_mode: the device is in hwaccel or auto mode (fixed at INIT): the
+ *	file may live in a hardware guest interrupt file (irqchip/hwfile.c)
+ * @hw_strict: hwaccel mode: no free hardware file on the vCPU's CPU
+ *	fails KVM_RUN (KVM_EXIT_FAIL_ENTRY), as kvm.ko (fixed)
+ * @hw_cpu: host CPU whose guest interrupt file @hw_file holds the
+ *	file's registers, or -1: the software registers above hold them.
+ *	Written under @lock and rvhv_hgei.lock (a mutex) both, read under
+ *	either (READ_ONCE() elsewhere, for hints that are checked again)
+ * @hw_file: that guest interrupt file's number (hstatus.VGEIN), 0: none
+ * @hw_va: its page, through the host IMSIC driver's mapping
+ * @hw_pa: its page's physical address (what the G-stage maps at @addr)
+ * @hw_mapped: the G-stage maps @addr to @hw_pa (under rvhv_hgei.lock)
+ * @hw_fail_cpu: auto mode: the CPU where a file was last not free ...
+ * @hw_fail_gen: ... and rvhv_hgei's generation then: no retry there
+ *	until a file is freed (vCPU thread only)
  */
 struct rvhv_imsic {
 	spinlock_t lock;
@@ -191,6 +210,15 @@ struct rvhv_imsic {
 	unsigned long *eip;
 	unsigned long *eie;
 	bool line;
+	bool hw_mode;
+	bool hw_strict;
+	int hw_cpu;
+	unsigned int hw_file;
+	void __iomem *hw_va;
+	phys_addr_t hw_pa;
+	bool hw_mapped;
+	int hw_fail_cpu;
+	int hw_fail_gen;
 };
 
 /**
@@ -213,6 +241,9 @@ struct rvhv_imsic {
  * @imsic_addr: ADDR_IMSIC(n) of vCPU id n (MSI mode)
  * @imsic: the IMSIC of vCPU id n once INIT made it (MSI mode); set once
  *	(release), read with acquire (rvhv_vcpu_imsic())
+ * @mode: CONFIG_MODE, KVM_DEV_RISCV_AIA_MODE_EMUL/HWACCEL/AUTO
+ * @hw_ref: the device holds a reference on rvhv's hardware guest files
+ *	(rvhv_hwfile_get(): hwaccel or auto mode), dropped when it is freed
  */
 struct rvhv_aia {
 	struct rvhv_vm *vm;
@@ -228,6 +259,8 @@ struct rvhv_aia {
 	struct rvhv_gsi_routing __rcu *routing;
 	u64 imsic_addr[RVHV_APLIC_NR_IDCS];
 	struct rvhv_imsic *imsic[RVHV_APLIC_NR_IDCS];
+	u32 mode;
+	bool hw_ref;
 };
 
 #define RVHV_AIA_UNDEF_ADDR	(~0ULL)
@@ -307,5 +340,63 @@ struct rvhv_imsic *rvhv_imsic_alloc(struct rvhv_vcpu *vcpu, u64 addr,
 void rvhv_imsic_free(struct rvhv_imsic *imsic);
 /* KVM_SIGNAL_MSI on the VM fd. */
 long rvhv_vm_signal_msi(struct rvhv_vm *vm, void __user *argp);
+/* Drive the vCPU's line from the software file.  Under @imsic->lock. */
+void rvhv_imsic_update(struct rvhv_imsic *imsic);
+
+/* irqchip/hwfile.c: hardware guest interrupt files (hwaccel, auto) */
+int rvhv_hwfile_module_init(void);
+void rvhv_hwfile_module_exit(void);
+/*
+ * CPU hotplug, on the CPU: it came online (the SGEI interrupt and files
+ * here too if rvhv has them); it goes offline (its files to software).
+ */
+void rvhv_hwfile_cpu_online(void);
+void rvhv_hwfile_cpu_offline(void);
+/* Guest interrupt files per CPU rvhv could use (0: none), their ids. */
+unsigned int rvhv_hwfile_nr_files(void);
+unsigned int rvhv_hwfile_nr_ids(void);
+/*
+ * A device goes to hwaccel or auto mode: 0, or -EINVAL when rvhv cannot
+ * use guest files now (none, or kvm.ko has them: kvm.ko's errno without
+ * guest files).  Process context.
+ */
+int rvhv_hwfile_get(void);
+void rvhv_hwfile_put(void);
+/*
+ * KVM_RUN, before entering the guest (process context, the vCPU loaded):
+ * give the vCPU a guest file on this CPU, moving its registers from
+ * where they are.  1: go on; 0: exit to the VMM (KVM_EXIT_FAIL_ENTRY,
+ * hwaccel mode with no free file here, as kvm.ko); a negative errno.
+ */
+int rvhv_hwfile_update(struct rvhv_vcpu *vcpu);
+/*
+ * hstatus.VGEIN for the vCPU entering the guest on this CPU (interrupts
+ * off): its file's number, 0 when its registers are in software, -1
+ * when they are in a file of another CPU (go round again).
+ */
+int rvhv_hwfile_vgein(struct rvhv_vcpu *vcpu);
+/*
+ * May the vCPU's hardware file interrupt it (hgeip)?  false when it has
+ * none; true, to be safe, when it is on another CPU.  Preemption off.
+ */
+bool rvhv_hwfile_pending(struct rvhv_vcpu *vcpu);
+/* WFI: the SGEI interrupt of the vCPU's file wakes it (@on) or not. */
+void rvhv_hwfile_wake(struct rvhv_vcpu *vcpu, bool on);
+/* MSI @eiid to a file in hardware (@imsic->lock held, hw_cpu >= 0). */
+void rvhv_hwfile_inject(struct rvhv_imsic *imsic, u32 eiid);
+/*
+ * Run @fn(@imsic, @arg) with @imsic->lock held (interrupts off) where
+ * the registers are: here when in software, on the file's CPU (an IPI)
+ * when in hardware.  Process context, interrupts on.  Its return value.
+ */
+int rvhv_hwfile_call(struct rvhv_imsic *imsic,
+		     int (*fn)(struct rvhv_imsic *imsic, void *arg), void *arg);
+/* Read-modify-write of a hardware file's register (inside @fn above). */
+int rvhv_hwfile_rmw(struct rvhv_imsic *imsic, unsigned long isel,
+		    unsigned long *old, unsigned long new, unsigned long wmask);
+/* debugfs rvhv/hgei */
+void rvhv_hwfile_show(struct seq_file *m);
+/* The VM is being freed, before its vCPUs: give back its files. */
+void rvhv_hwfile_release_vm(struct rvhv_vm *vm);
 
 #endif /* _RVHV_IRQCHIP_AIA_H */

@@ -292,7 +292,8 @@ static void aplic_update(struct rvhv_aplic *aplic)
 		if (!vcpu)
 			continue;	/* driven once it exists */
 		idc->line = line;
-		rvhv_vcpu_set_irq(vcpu, RVHV_IRQ_APLIC, line);
+		rvhv_vcpu_set_irq(vcpu, RVHV_IRQ_APLIC, line,
+				  RVHV_IRQ_SRC_APLIC);
 	}
 }
 
@@ -589,7 +590,7 @@ bool rvhv_aia_mmio(struct rvhv_vcpu *vcpu, u64 gpa, unsigned int len,
 	    (aplic->msi ? RVHV_APLIC_IDC_BASE : RVHV_APLIC_WINDOW))
 		return rvhv_imsic_mmio(vcpu, gpa, len, write, val);
 	off = gpa - aplic->base;
-	vcpu->stat.irqchip++;
+	vcpu->stat.irqchip_accesses++;
 	if (len == 4 && !(off & 3)) {
 		/* Reserved registers read 0 and ignore stores (-ENODEV). */
 		spin_lock_irqsave(&aplic->lock, flags);

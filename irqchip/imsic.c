@@ -9,12 +9,16 @@
  * ADDR_IMSIC address: seteipnum_le at offset 0, seteipnum_be at 4, by
  * any vCPU (an IPI without an exit), the APLIC in MSI mode, or
  * KVM_SIGNAL_MSI) set eip bits; the guest's own accesses go through its
- * AIA CSRs: with hstatus.VGEIN = 0 (rvhv gives no hardware guest file)
- * and, on Smstateen hosts, hstateen0.IMSIC clear, its sireg accesses with
+ * AIA CSRs: with hstatus.VGEIN = 0 (emul mode, or no hardware guest
+ * file for the vCPU in auto mode) and, on Smstateen hosts,
+ * hstateen0.IMSIC clear, its sireg accesses with
  * siselect in 0x70..0xFF and its stopei accesses trap as virtual
  * instructions and are emulated here.  The vCPU's VS external interrupt
  * is raised while eidelivery is 1 and topei is non-zero (RVHV_IRQ_IMSIC,
- * OR'ed into hvip.VSEIP with the other lines).
+ * OR'ed into hvip.VSEIP with the other lines).  In hwaccel and auto
+ * modes the registers may live in a hardware guest file instead
+ * (irqchip/hwfile.c: rvhv_imsic.hw_cpu >= 0); MSIs and GRP_IMSIC go
+ * there then, and the software registers are stale until it moves back.
  *
  * Locks: struct rvhv_imsic.lock (a spinlock, irqs off: MSIs come from
  * irqfd wake-ups and other vCPUs) protects the file.  Lifetime: allocated
@@ -51,15 +55,21 @@ static u32 imsic_topei(struct rvhv_imsic *imsic)
 	return 0;
 }
 
-/* Drive the vCPU's line from the file.  Under @imsic->lock. */
-static void imsic_update(struct rvhv_imsic *imsic)
+/*
+ * Drive the vCPU's line from the software file; a file in hardware
+ * drives the vCPU's VS external interrupt itself (hstatus.VGEIN), so the
+ * line is low then.  Under @imsic->lock.
+ */
+void rvhv_imsic_update(struct rvhv_imsic *imsic)
 {
-	bool line = (imsic->eidelivery & 1) && imsic_topei(imsic);
+	bool line = imsic->hw_cpu < 0 && (imsic->eidelivery & 1) &&
+		    imsic_topei(imsic);
 
 	if (line == imsic->line)
 		return;
 	imsic->line = line;
-	rvhv_vcpu_set_irq(imsic->vcpu, RVHV_IRQ_IMSIC, line);
+	rvhv_vcpu_set_irq(imsic->vcpu, RVHV_IRQ_IMSIC, line,
+			  RVHV_IRQ_SRC_IMSIC);
 }
 
 int rvhv_imsic_inject(struct rvhv_vcpu *vcpu, u32 guest_index, u32 eiid)
@@ -73,8 +83,12 @@ int rvhv_imsic_inject(struct rvhv_vcpu *vcpu, u32 guest_index, u32 eiid)
 	if (eiid >= imsic->nr_msis)
 		return -EINVAL;
 	spin_lock_irqsave(&imsic->lock, flags);
-	set_bit(eiid, imsic->eip);
-	imsic_update(imsic);
+	if (imsic->hw_cpu >= 0) {
+		rvhv_hwfile_inject(imsic, eiid);
+	} else {
+		set_bit(eiid, imsic->eip);
+		rvhv_imsic_update(imsic);
+	}
 	spin_unlock_irqrestore(&imsic->lock, flags);
 	return 0;
 }
@@ -136,20 +150,43 @@ static int imsic_rmw(struct rvhv_imsic *imsic, unsigned long isel,
 	default:
 		return -ENOENT;
 	}
-	imsic_update(imsic);
+	rvhv_imsic_update(imsic);
 	return 0;
 }
 
-/* GRP_IMSIC: the register at @isel of vCPU @imsic; kvm.ko's errnos. */
+struct imsic_attr_args {
+	unsigned long isel;
+	unsigned long *old;
+	unsigned long new;
+	unsigned long wmask;
+};
+
+/* rvhv_hwfile_call(): the register where it is. */
+static int imsic_attr_fn(struct rvhv_imsic *imsic, void *arg)
+{
+	struct imsic_attr_args *a = arg;
+
+	if (imsic->hw_cpu >= 0)
+		return rvhv_hwfile_rmw(imsic, a->isel, a->old, a->new,
+				       a->wmask);
+	return imsic_rmw(imsic, a->isel, a->old, a->new, a->wmask);
+}
+
+/*
+ * GRP_IMSIC: the register at @isel of vCPU @imsic; kvm.ko's errnos.  In
+ * software or in a hardware guest file (hwaccel, auto), wherever it is.
+ */
 int rvhv_imsic_attr(struct rvhv_imsic *imsic, unsigned long isel, bool write,
 		    unsigned long *val)
 {
-	unsigned long flags, old;
+	unsigned long old = 0;
+	struct imsic_attr_args a = {
+		.isel = isel, .old = &old, .new = *val,
+		.wmask = write ? -1UL : 0,
+	};
 	int ret;
 
-	spin_lock_irqsave(&imsic->lock, flags);
-	ret = imsic_rmw(imsic, isel, &old, *val, write ? -1UL : 0);
-	spin_unlock_irqrestore(&imsic->lock, flags);
+	ret = rvhv_hwfile_call(imsic, imsic_attr_fn, &a);
 	if (!ret && !write)
 		*val = old;
 	return ret;
@@ -263,13 +300,19 @@ bool rvhv_imsic_csr_insn(struct rvhv_vcpu *vcpu, unsigned long insn)
 		goto done;
 	}
 	spin_lock_irqsave(&imsic->lock, flags);
-	if (csr == CSR_STOPEI) {
+	if (imsic->hw_cpu >= 0) {
+		/*
+		 * The vCPU entered with its hardware file (hstatus.VGEIN):
+		 * these did not trap; nothing to emulate.
+		 */
+		ret = -ENOENT;
+	} else if (csr == CSR_STOPEI) {
 		topei = imsic_topei(imsic);
 		old = topei ? (topei << TOPEI_ID_SHIFT) | topei : 0;
 		/* Any write claims the reported identity. */
 		if (((funct3 & 3) == 1 || rs1) && topei) {
 			clear_bit(topei, imsic->eip);
-			imsic_update(imsic);
+			rvhv_imsic_update(imsic);
 		}
 	} else if (isel >= IMSIC_EIDELIVERY && isel <= IMSIC_EIE63) {
 		ret = imsic_rmw(imsic, isel, &old, new, wmask);
@@ -315,7 +358,7 @@ bool rvhv_imsic_mmio(struct rvhv_vcpu *vcpu, u64 gpa, unsigned int len,
 	target = rvhv_imsic_find(vcpu->vm, gpa, &off);
 	if (!target)
 		return false;
-	vcpu->stat.irqchip++;
+	vcpu->stat.irqchip_accesses++;
 	if (!write) {
 		*val = 0;
 		return true;
@@ -335,6 +378,8 @@ struct rvhv_imsic *rvhv_imsic_alloc(struct rvhv_vcpu *vcpu, u64 addr,
 		return NULL;
 	spin_lock_init(&imsic->lock);
 	imsic->vcpu = vcpu;
+	imsic->hw_cpu = -1;
+	imsic->hw_fail_cpu = -1;
 	imsic->addr = addr;
 	imsic->hart_index = hart_index;
 	imsic->nr_msis = nr_ids + 1;

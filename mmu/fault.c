@@ -9,14 +9,19 @@
  *    there (another vCPU, or a stale TLB entry), and sample invalidate_seq.
  * 2. Without locks: get the host page with GUP, which faults it in with
  *    the VMA's permissions, breaks COW on a write, and waits for
- *    userfaultfd.  A write fault (or a read fault whose page the host
- *    already maps writable) maps it writable; anything else read-only, and
- *    a later write fault upgrades it.
+ *    userfaultfd.  A write fault (or, in a slot that does not log dirty
+ *    pages, a read fault whose page the host already maps writable) maps
+ *    it writable; anything else read-only, and a later write fault
+ *    upgrades it.
  * 3. Under rvhv_mmu.lock: if an MMU-notifier invalidation started or
- *    finished since step 1, give up (the guest faults again).  Otherwise
+ *    finished since step 1, or the slot changed (its flags change with
+ *    invalidate_seq bumped), give up (the guest faults again).  Otherwise
  *    the host's page tables for this address cannot change before we drop
  *    the lock, so we may check whether the host maps the surrounding 2 MiB
- *    with one leaf (THP or hugetlb) and install a 2 MiB or 4 KiB leaf.
+ *    with one leaf (THP or hugetlb) and install a 2 MiB or 4 KiB leaf.  A
+ *    slot that logs dirty pages gets 4 KiB leaves only, and a page of it
+ *    is made writable only after its write has been logged, in the same
+ *    critical section (mmu/dirty.c); a full dirty ring leaves it unmapped.
  * 4. Drop the page reference: from now on the notifier keeps the mapping
  *    honest.
  */
@@ -25,6 +30,7 @@
 #include <linux/sched/mm.h>
 
 #include "mmu_int.h"
+#include "../observe/trace.h"
 
 /* Could [gpa & PMD_MASK, + 2 MiB) be one leaf, as far as the slot goes? */
 static bool rvhv_slot_allows_2m(const struct rvhv_memslot *s, u64 gpa,
@@ -104,14 +110,15 @@ static int rvhv_gup_errno(long n)
 	return -EFAULT;
 }
 
-int rvhv_gstage_fault(struct rvhv_vcpu *vcpu, unsigned long gpa, bool write,
-		      bool exec)
+/* The fault path; *@size: the leaf it installed (left 0 if none). */
+static int rvhv_gstage_do_fault(struct rvhv_vcpu *vcpu, unsigned long gpa,
+				bool write, unsigned long *size)
 {
 	struct rvhv_vm *vm = vcpu->vm;
 	struct rvhv_mmu *mmu = &vm->mmu;
 	u64 gfn = gpa >> PAGE_SHIFT;
 	unsigned long seq, hva, pte, pfn, bpfn;
-	bool writable, bwritable, try_2m, flush = false;
+	bool writable, bwritable, try_2m, present, logged, flush = false;
 	struct rvhv_memslot slot, *s;
 	struct page *page;
 	long n;
@@ -129,10 +136,12 @@ int rvhv_gstage_fault(struct rvhv_vcpu *vcpu, unsigned long gpa, bool write,
 		return RVHV_FAULT_MMIO;
 	}
 	slot = *s;
-	if (rvhv_gstage_lookup(mmu, gpa, &pte) &&
-	    (!write || (pte & _PAGE_WRITE))) {
+	logged = slot.flags & KVM_MEM_LOG_DIRTY_PAGES;
+	present = rvhv_gstage_lookup(mmu, gpa, &pte);
+	if (present && (!write || (pte & _PAGE_WRITE))) {
 		rvhv_gstage_flush_local(vm, gpa);
 		spin_unlock(&mmu->lock);
+		vcpu->stat.gstage_fault_spurious++;
 		return 0;
 	}
 	seq = mmu->invalidate_seq;
@@ -145,7 +154,7 @@ int rvhv_gstage_fault(struct rvhv_vcpu *vcpu, unsigned long gpa, bool write,
 	/* 2: the host page. */
 	hva = slot.userspace_addr + ((gfn - slot.base_gfn) << PAGE_SHIFT);
 	writable = write;
-	if (!write && !(slot.flags & KVM_MEM_READONLY) &&
+	if (!write && !(slot.flags & KVM_MEM_READONLY) && !logged &&
 	    get_user_page_fast_only(hva, FOLL_WRITE, &page)) {
 		writable = true;
 	} else {
@@ -163,7 +172,7 @@ int rvhv_gstage_fault(struct rvhv_vcpu *vcpu, unsigned long gpa, bool write,
 	if (writable)
 		set_page_dirty_lock(page);
 	pfn = page_to_pfn(page);
-	try_2m = rvhv_slot_allows_2m(&slot, gpa, hva);
+	try_2m = !logged && rvhv_slot_allows_2m(&slot, gpa, hva);
 
 	/* 3: install, unless an invalidation got in the way. */
 	spin_lock(&mmu->lock);
@@ -171,22 +180,47 @@ int rvhv_gstage_fault(struct rvhv_vcpu *vcpu, unsigned long gpa, bool write,
 		ret = -EFAULT;
 		goto out_unlock;
 	}
-	if (mmu->invalidate_in_progress || mmu->invalidate_seq != seq)
+	if (mmu->invalidate_in_progress || mmu->invalidate_seq != seq) {
+		vcpu->stat.gstage_fault_retry++;
 		goto out_unlock;	/* ret == 0: the guest faults again */
+	}
+	/*
+	 * The sequence is unchanged, so @s is still the slot looked up in
+	 * step 1, with the same flags and bitmap.
+	 */
+	if (writable && logged && !rvhv_dirty_mark_locked(vm, vcpu, s, gfn))
+		goto out_unlock;	/* ring full: KVM_RUN exits first */
 
 	ret = -EEXIST;
 	if (try_2m && rvhv_host_block(vm->mm, hva, &bpfn, &bwritable) &&
 	    bpfn + ((hva & ~PMD_MASK) >> PAGE_SHIFT) == pfn &&
-	    (bwritable || !writable))
+	    (bwritable || !writable)) {
 		ret = rvhv_gstage_map(mmu, gpa & PMD_MASK, bpfn,
 				      RVHV_GSTAGE_LEVEL_2M, writable, &flush);
-	if (ret == -EEXIST)
+		if (!ret) {
+			vcpu->stat.gstage_map_2m++;
+			*size = PMD_SIZE;
+		}
+	}
+	if (ret == -EEXIST) {
 		ret = rvhv_gstage_map(mmu, gpa & PAGE_MASK, pfn,
 				      RVHV_GSTAGE_LEVEL_4K, writable, &flush);
-	if (!ret)
+		if (!ret) {
+			vcpu->stat.gstage_map_4k++;
+			*size = PAGE_SIZE;
+		}
+	}
+	if (!ret) {
 		rvhv_gstage_flush_local(vm, gpa);
-	else if (ret == -ENOMEM)
+		/* A write to a read-only leaf, or a new leaf. */
+		if (present)
+			vcpu->stat.gstage_fault_wp++;
+		else
+			vcpu->stat.gstage_fault_map++;
+	} else if (ret == -ENOMEM) {
+		vcpu->stat.gstage_fault_retry++;
 		ret = 0;	/* a racing fault took the spare tables: retry */
+	}
 out_unlock:
 	spin_unlock(&mmu->lock);
 	if (flush)
@@ -194,5 +228,15 @@ out_unlock:
 out_put:
 	/* 4 */
 	put_page(page);
+	return ret;
+}
+
+int rvhv_gstage_fault(struct rvhv_vcpu *vcpu, unsigned long gpa, bool write,
+		      bool exec)
+{
+	unsigned long size = 0;
+	int ret = rvhv_gstage_do_fault(vcpu, gpa, write, &size);
+
+	trace_rvhv_gstage_fault(vcpu, gpa, write, exec, ret, size);
 	return ret;
 }

@@ -72,7 +72,7 @@ static void rvhv_fence(struct rvhv_vcpu *vcpu, const struct rvhv_fence *f)
 {
 	struct rvhv_vm *vm = vcpu->vm;
 
-	atomic64_inc(&vm->fence_stat.reqs);
+	atomic64_inc(&vm->stat.fence_reqs);
 	if (vcpu->fence_defer) {
 		rvhv_fence_merge(&vcpu->fence_acc, f);
 		return;

@@ -14,6 +14,14 @@
  * collected on a list and freed only after the G-stage TLBs have been
  * fenced (rvhv_gstage_finish(), rvhv_gstage_flush_vm()), so no hart can
  * still be walking them.
+ *
+ * Dirty logging (mmu/dirty.c) write-protects leaves (rvhv_gstage_wp():
+ * clears W and D, the caller fences once), and a 4 KiB mapping inside a
+ * 2 MiB leaf splits the leaf: its table gets the 512 translations the leaf
+ * had, the one being mapped then changes.  A split changes no
+ * translation, so it needs no fence: a stale 2 MiB TLB entry means the
+ * same pages with the same rights, and the fault path fences the one page
+ * it upgrades locally when it meets one.
  */
 #include <linux/gfp.h>
 #include <linux/mm.h>
@@ -129,6 +137,21 @@ int rvhv_gstage_cache_topup(struct rvhv_mmu *mmu)
 	}
 }
 
+/*
+ * Fill the zeroed @table (at @level) with the translations of @leaf, the
+ * leaf one level up that it replaces: same rights, consecutive frames.
+ */
+static void gs_split(unsigned long *table, unsigned long leaf,
+		     unsigned int level)
+{
+	unsigned long pfn = gs_pfn(leaf), step = 1UL << (9 * level);
+	unsigned long bits = leaf & ~GS_PTE_PPN;
+	unsigned int i;
+
+	for (i = 0; i < GS_PTRS; i++)
+		table[i] = ((pfn + i * step) << _PAGE_PFN_SHIFT) | bits;
+}
+
 /**
  * rvhv_gstage_map() - install a leaf
  * @mmu: the VM's MMU
@@ -140,7 +163,8 @@ int rvhv_gstage_cache_topup(struct rvhv_mmu *mmu)
  *	TLBs must be fenced (rvhv_gstage_finish())
  *
  * Intermediate tables come from the page cache (rvhv_gstage_cache_topup()).
- * A larger leaf on the way is replaced by a table.
+ * A larger leaf on the way is replaced by a table holding its translations
+ * (split), in which the new leaf is then installed.
  *
  * Context: rvhv_mmu.lock held.
  * Return: 0; -ENOMEM when the page cache ran dry (refill and retry);
@@ -164,13 +188,13 @@ int rvhv_gstage_map(struct rvhv_mmu *mmu, u64 gpa, unsigned long pfn,
 
 			if (!mmu->cache_nr)
 				return -ENOMEM;
-			if (gs_present(pte))
-				*flush = true;
 			page = mmu->cache[--mmu->cache_nr];
 			mmu->cache[mmu->cache_nr] = NULL;
 			mmu->nr_pt_pages++;
+			if (gs_present(pte))
+				gs_split(page_address(page), pte, l - 1);
 			pte = (page_to_pfn(page) << _PAGE_PFN_SHIFT) | _PAGE_TABLE;
-			/* The zeroed table before the pointer to it. */
+			/* The table's contents before the pointer to it. */
 			smp_wmb();
 			WRITE_ONCE(*ptep, pte);
 		}
@@ -295,6 +319,89 @@ bool rvhv_gstage_unmap(struct rvhv_mmu *mmu, u64 start, u64 end,
 	return gs_unmap(mmu, mmu->pgd, mmu->levels - 1, start, end, freed);
 }
 
+static bool gs_wp(struct rvhv_mmu *mmu, unsigned long *table,
+		  unsigned int level, u64 start, u64 end)
+{
+	u64 span = 1ULL << gs_shift(level);
+	bool changed = false;
+	u64 addr, next;
+	unsigned long *ptep, pte;
+
+	for (addr = start; addr < end; addr = next) {
+		next = min((addr & ~(span - 1)) + span, end);
+		ptep = &table[gs_index(mmu, addr, level)];
+		pte = READ_ONCE(*ptep);
+		if (!gs_present(pte))
+			continue;
+		if (gs_leaf(pte) || !level) {
+			/* A larger leaf loses W whole, even if partly covered. */
+			if (pte & _PAGE_WRITE) {
+				WRITE_ONCE(*ptep,
+					   pte & ~(_PAGE_WRITE | _PAGE_DIRTY));
+				changed = true;
+			}
+		} else {
+			changed |= gs_wp(mmu, gs_table(pte), level - 1, addr,
+					 next);
+		}
+	}
+	return changed;
+}
+
+/**
+ * rvhv_gstage_wp() - write-protect every translation of [@start, @end)
+ * @mmu: the VM's MMU
+ * @start: first guest physical address
+ * @end: end of the range (exclusive)
+ *
+ * Clears W (and D) in every leaf mapping part of the range; nothing is
+ * unmapped or freed.  The caller fences (rvhv_gstage_flush_vm()) after
+ * dropping the lock if this returned true, once for any number of calls.
+ *
+ * Context: rvhv_mmu.lock held.
+ * Return: true if a leaf changed.
+ */
+bool rvhv_gstage_wp(struct rvhv_mmu *mmu, u64 start, u64 end)
+{
+	lockdep_assert_held(&mmu->lock);
+
+	end = min(end, gs_gpa_end(mmu));
+	if (start >= end)
+		return false;
+	return gs_wp(mmu, mmu->pgd, mmu->levels - 1, start, end);
+}
+
+static void gs_count(const struct rvhv_mmu *mmu, unsigned long *table,
+		     unsigned int level, unsigned long *leaves)
+{
+	unsigned long n = level == mmu->levels - 1 ? GS_ROOT_PTRS : GS_PTRS;
+	unsigned long i, pte;
+
+	for (i = 0; i < n; i++) {
+		pte = READ_ONCE(table[i]);
+		if (!gs_present(pte))
+			continue;
+		if (gs_leaf(pte) || !level)
+			leaves[min(level, 2U)]++;
+		else
+			gs_count(mmu, gs_table(pte), level - 1, leaves);
+	}
+}
+
+/*
+ * Count the VM's leaves: @leaves[0] 4 KiB, [1] 2 MiB, [2] larger (none:
+ * rvhv maps no larger ones).  Walks every table under rvhv_mmu.lock: for
+ * debugfs.
+ */
+void rvhv_gstage_count(struct rvhv_mmu *mmu, unsigned long leaves[3])
+{
+	leaves[0] = leaves[1] = leaves[2] = 0;
+	spin_lock(&mmu->lock);
+	if (mmu->pgd)
+		gs_count(mmu, mmu->pgd, mmu->levels - 1, leaves);
+	spin_unlock(&mmu->lock);
+}
+
 /*
  * Fence the VM's G-stage translations wherever they may be cached: at once
  * on every CPU where one of its vCPUs is loaded (an IPI, which also pushes
@@ -309,8 +416,10 @@ void rvhv_gstage_flush_vm(struct rvhv_vm *vm)
 {
 	static const struct rvhv_fence f = { .ops = RVHV_FENCE_GVMA };
 
-	atomic64_inc(&vm->fence_stat.reqs);
+	atomic64_inc(&vm->stat.fence_reqs);
+	atomic64_inc(&vm->stat.remote_tlb_flush_requests);
 	rvhv_tlb_fence_vm(vm, &f);
+	atomic64_inc(&vm->stat.remote_tlb_flush);
 }
 
 /*
@@ -337,6 +446,39 @@ void rvhv_gstage_finish(struct rvhv_vm *vm, bool flush,
 		list_del(&page->lru);
 		__free_page(page);
 	}
+}
+
+int rvhv_gstage_map_mmio(struct rvhv_vm *vm, u64 gpa, phys_addr_t pa)
+{
+	struct rvhv_mmu *mmu = &vm->mmu;
+	bool flush = false;
+	int ret;
+
+	do {
+		ret = rvhv_gstage_cache_topup(mmu);
+		if (ret)
+			return ret;
+		spin_lock(&mmu->lock);
+		ret = rvhv_gstage_map(mmu, gpa & PAGE_MASK, PHYS_PFN(pa),
+				      RVHV_GSTAGE_LEVEL_4K, true, &flush);
+		spin_unlock(&mmu->lock);
+	} while (ret == -ENOMEM);
+	/* Harts may hold what was there before, RAM or an old file. */
+	rvhv_gstage_flush_vm(vm);
+	return ret;
+}
+
+void rvhv_gstage_unmap_page(struct rvhv_vm *vm, u64 gpa)
+{
+	struct rvhv_mmu *mmu = &vm->mmu;
+	LIST_HEAD(freed);
+	bool flush;
+
+	spin_lock(&mmu->lock);
+	flush = rvhv_gstage_unmap(mmu, gpa & PAGE_MASK,
+				  (gpa & PAGE_MASK) + PAGE_SIZE, &freed);
+	spin_unlock(&mmu->lock);
+	rvhv_gstage_finish(vm, flush, &freed);
 }
 
 /* Free every table, the root and the page cache (VM destruction). */

@@ -12,6 +12,12 @@
  * rvhv_mmu.lock, so a fault that looked up the old slot does not install
  * its translation, and then waits for every copy through the old slot to
  * finish (rvhv_mmu.srcu) before it returns.
+ *
+ * KVM_MEM_LOG_DIRTY_PAGES may be set at creation and toggled on an
+ * existing slot (alone, or with a move).  Turning it on gives the slot its
+ * bitmap and write-protects what is mapped of it; turning it off unmaps
+ * the slot, so that faults map it in 2 MiB leaves again where they can,
+ * and frees the bitmap (mmu/dirty.c).
  */
 #include <linux/mm.h>
 #include <linux/sched/mm.h>
@@ -88,17 +94,21 @@ static bool rvhv_slot_overlaps(struct rvhv_mmu *mmu, u16 id, u64 gfn,
 }
 
 /*
- * As KVM: a writable slot may not cover a VMA without VM_WRITE (-EPERM).
- * Holes between VMAs are allowed (faults on them fail later).
+ * As KVM: a writable slot may not cover a VMA without VM_WRITE (-EPERM),
+ * and a logged one no VM_PFNMAP VMA (-EINVAL: "IO region dirty page
+ * logging not allowed").  Holes between VMAs are allowed (faults on them
+ * fail later).
  */
 static int rvhv_check_vmas(struct mm_struct *mm, unsigned long hva,
-			   unsigned long size, bool writable)
+			   unsigned long size, u32 flags)
 {
+	bool writable = !(flags & KVM_MEM_READONLY);
+	bool log = flags & KVM_MEM_LOG_DIRTY_PAGES;
 	unsigned long end = hva + size;
 	struct vm_area_struct *vma;
 	int ret = 0;
 
-	if (!writable)
+	if (!writable && !log)
 		return 0;
 
 	mmap_read_lock(mm);
@@ -106,14 +116,41 @@ static int rvhv_check_vmas(struct mm_struct *mm, unsigned long hva,
 		vma = find_vma(mm, hva);
 		if (!vma || vma->vm_start >= end)
 			break;
-		if (!(vma->vm_flags & VM_WRITE)) {
+		if (writable && !(vma->vm_flags & VM_WRITE)) {
 			ret = -EPERM;
+			break;
+		}
+		if (log && (vma->vm_flags & VM_PFNMAP)) {
+			ret = -EINVAL;
 			break;
 		}
 		hva = vma->vm_end;
 	}
 	mmap_read_unlock(mm);
 	return ret;
+}
+
+static void rvhv_memslot_free(struct rvhv_memslot *s)
+{
+	rvhv_dirty_bitmap_free(s->dirty_bitmap);
+	kfree(s);
+}
+
+/*
+ * The bitmap a slot going from @old_flags to @flags needs: @cur, a new
+ * one, or none (NULL).  The caller frees @cur if it is not the result.
+ */
+static int rvhv_slot_bitmap(struct rvhv_vm *vm, u64 npages, u32 flags,
+			    unsigned long *cur, unsigned long **bitmap)
+{
+	*bitmap = NULL;
+	if (!(flags & KVM_MEM_LOG_DIRTY_PAGES))
+		return 0;
+	if (cur) {
+		*bitmap = cur;
+		return 0;
+	}
+	return rvhv_dirty_bitmap_alloc(vm, npages, bitmap);
 }
 
 /*
@@ -146,28 +183,58 @@ static int rvhv_delete_slot(struct rvhv_vm *vm, struct rvhv_memslot *old)
 	rvhv_gstage_finish(vm, flush, &freed);
 	/* No copy through the slot may outlive its deletion. */
 	synchronize_srcu(&mmu->srcu);
-	kfree(old);
+	rvhv_memslot_free(old);
 	return 0;
 }
 
-static int rvhv_move_slot(struct rvhv_vm *vm, struct rvhv_memslot *old,
-			  u64 base_gfn, u32 flags)
+/*
+ * Move @s to @base_gfn, or toggle its KVM_MEM_LOG_DIRTY_PAGES (the only
+ * flag that can change), or both.  A move unmaps the old guest range (and,
+ * as in KVM, a slot that goes on logging keeps its bits).  Logging on in
+ * place: the bitmap, then write-protect what is mapped.  Off: unmap the
+ * slot, so that it is mapped again with 2 MiB leaves where the VMM's
+ * memory allows, and drop the bitmap.  invalidate_seq is bumped either
+ * way: a fault that looked the slot up before maps nothing.  The old
+ * bitmap is freed once rvhv_mmu.lock is dropped: only rvhv_mmu.lock
+ * holders (faults logging a write) and rvhv_mmu.slots_lock holders
+ * (held here) touch it.
+ */
+static int rvhv_slot_update(struct rvhv_vm *vm, struct rvhv_memslot *s,
+			    u64 base_gfn, u32 flags)
 {
 	struct rvhv_mmu *mmu = &vm->mmu;
-	u64 old_gfn = old->base_gfn;
+	unsigned long *bitmap, *old_bitmap = s->dirty_bitmap;
+	bool on = flags & KVM_MEM_LOG_DIRTY_PAGES;
+	bool move = base_gfn != s->base_gfn;
+	u64 old_gfn = s->base_gfn;
 	LIST_HEAD(freed);
 	bool flush = false;
+	int ret;
 
+	ret = rvhv_slot_bitmap(vm, s->npages, flags, old_bitmap, &bitmap);
+	if (ret)
+		return ret;
 	spin_lock(&mmu->lock);
-	rvhv_sorted_remove(mmu, old);
-	old->base_gfn = base_gfn;
-	old->flags = flags;
-	rvhv_sorted_insert(mmu, old);
-	rvhv_slot_zap_locked(vm, old_gfn, old->npages, &freed, &flush);
+	if (move)
+		rvhv_sorted_remove(mmu, s);
+	s->base_gfn = base_gfn;
+	s->flags = flags;
+	s->dirty_bitmap = bitmap;
+	if (move)
+		rvhv_sorted_insert(mmu, s);
+	if (move || !on)
+		rvhv_slot_zap_locked(vm, old_gfn, s->npages, &freed, &flush);
+	else
+		mmu->invalidate_seq++;
 	spin_unlock(&mmu->lock);
 	rvhv_gstage_finish(vm, flush, &freed);
-	/* Nor one through its old guest addresses its move. */
-	synchronize_srcu(&mmu->srcu);
+	if (old_bitmap != bitmap)
+		rvhv_dirty_bitmap_free(old_bitmap);
+	if (move)
+		/* No copy through its old guest addresses outlives the move. */
+		synchronize_srcu(&mmu->srcu);
+	else if (on)
+		rvhv_dirty_slot_protect(vm, s);
 	return 0;
 }
 
@@ -179,7 +246,7 @@ static long rvhv_set_memslot_locked(struct rvhv_vm *vm,
 	struct rvhv_memslot *old = mmu->slots[id], *new;
 	u64 base_gfn = mem->guest_phys_addr >> PAGE_SHIFT;
 	u64 npages = mem->memory_size >> PAGE_SHIFT;
-	bool move = false;
+	bool move;
 	int ret;
 
 	lockdep_assert_held(&mmu->slots_lock);
@@ -195,12 +262,13 @@ static long rvhv_set_memslot_locked(struct rvhv_vm *vm,
 		    npages != old->npages ||
 		    ((mem->flags ^ old->flags) & KVM_MEM_READONLY))
 			return -EINVAL;
-		if (base_gfn == old->base_gfn)
-			return 0;	/* nothing else can change */
-		move = true;
+		if (base_gfn == old->base_gfn && mem->flags == old->flags)
+			return 0;	/* nothing changes */
 	}
+	move = old && base_gfn != old->base_gfn;
 
-	if (rvhv_slot_overlaps(mmu, id, base_gfn, npages))
+	/* KVM checks overlaps for a new or moved slot only. */
+	if ((!old || move) && rvhv_slot_overlaps(mmu, id, base_gfn, npages))
 		return -EEXIST;
 
 	/* As KVM's riscv port: the slot must end below the top GPA. */
@@ -208,16 +276,22 @@ static long rvhv_set_memslot_locked(struct rvhv_vm *vm,
 		return -EFAULT;
 
 	ret = rvhv_check_vmas(vm->mm, mem->userspace_addr, mem->memory_size,
-			      !(mem->flags & KVM_MEM_READONLY));
+			      mem->flags);
 	if (ret)
 		return ret;
 
-	if (move)
-		return rvhv_move_slot(vm, old, base_gfn, mem->flags);
+	if (old)
+		return rvhv_slot_update(vm, old, base_gfn, mem->flags);
 
 	new = kzalloc(sizeof(*new), GFP_KERNEL_ACCOUNT);
 	if (!new)
 		return -ENOMEM;
+	ret = rvhv_slot_bitmap(vm, npages, mem->flags, NULL,
+			       &new->dirty_bitmap);
+	if (ret) {
+		kfree(new);
+		return ret;
+	}
 	new->base_gfn = base_gfn;
 	new->npages = npages;
 	new->userspace_addr = mem->userspace_addr;
@@ -237,9 +311,10 @@ static long rvhv_set_memslot_locked(struct rvhv_vm *vm,
  * @vm: the VM
  * @mem: the request (for the v1 ioctl: the v1 struct in a zeroed v2 one)
  *
- * Create, move, or delete (memory_size 0) a slot, with KVM's checks and
- * errnos.  The userspace_addr, size and KVM_MEM_READONLY of an existing
- * slot cannot change: delete and re-create it to resize.
+ * Create, move, or delete (memory_size 0) a slot, or toggle its
+ * KVM_MEM_LOG_DIRTY_PAGES, with KVM's checks and errnos.  The
+ * userspace_addr, size and KVM_MEM_READONLY of an existing slot cannot
+ * change: delete and re-create it to resize.
  *
  * Context: process context, current->mm == vm->mm.
  * Return: 0 or a negative errno.
@@ -252,8 +327,8 @@ long rvhv_set_user_memory_region(struct rvhv_vm *vm,
 	u16 id = (u16)mem->slot;
 	long ret;
 
-	/* No dirty logging, no guest_memfd. */
-	if (mem->flags & ~KVM_MEM_READONLY)
+	/* No guest_memfd. */
+	if (mem->flags & ~(KVM_MEM_READONLY | KVM_MEM_LOG_DIRTY_PAGES))
 		return -EINVAL;
 	if (mem->memory_size & (PAGE_SIZE - 1))
 		return -EINVAL;
@@ -402,20 +477,59 @@ int rvhv_read_guest(struct rvhv_vm *vm, unsigned long gpa, void *data,
 	return ret;
 }
 
-int rvhv_write_guest(struct rvhv_vm *vm, unsigned long gpa, const void *data,
-		     unsigned long len)
+/*
+ * Write, then log the pages written (KVM's order: a harvest in between
+ * reports them at the next one).  @vcpu may be NULL: bitmaps only.
+ */
+static int rvhv_write_guest_log(struct rvhv_vm *vm, struct rvhv_vcpu *vcpu,
+				unsigned long gpa, const void *data,
+				unsigned long len)
 {
+	struct rvhv_mmu *mmu = &vm->mmu;
+	struct rvhv_memslot *s;
 	unsigned long hva;
 	int ret, idx;
+	u64 gfn;
 
 	if (!len)
 		return 0;
-	idx = srcu_read_lock(&vm->mmu.srcu);
+	idx = srcu_read_lock(&mmu->srcu);
 	ret = rvhv_gpa_to_hva(vm, gpa, len, true, &hva);
 	if (!ret)
 		ret = rvhv_copy_hva((void *)data, hva, len, true);
-	srcu_read_unlock(&vm->mmu.srcu, idx);
+	if (!ret) {
+		spin_lock(&mmu->lock);
+		for (gfn = gpa >> PAGE_SHIFT;
+		     gfn <= (gpa + len - 1) >> PAGE_SHIFT; gfn++) {
+			s = rvhv_find_memslot(mmu, gfn);
+			if (s)
+				rvhv_dirty_mark_locked(vm, vcpu, s, gfn);
+		}
+		spin_unlock(&mmu->lock);
+	}
+	srcu_read_unlock(&mmu->srcu, idx);
 	return ret;
+}
+
+bool rvhv_gpa_in_memslot(struct rvhv_vm *vm, unsigned long gpa,
+			 unsigned long len, bool write)
+{
+	unsigned long hva;
+
+	/* The address is not used: no rvhv_mmu.srcu section needed. */
+	return !rvhv_gpa_to_hva(vm, gpa, len, write, &hva);
+}
+
+int rvhv_write_guest(struct rvhv_vm *vm, unsigned long gpa, const void *data,
+		     unsigned long len)
+{
+	return rvhv_write_guest_log(vm, NULL, gpa, data, len);
+}
+
+int rvhv_vcpu_write_guest(struct rvhv_vcpu *vcpu, unsigned long gpa,
+			  const void *data, unsigned long len)
+{
+	return rvhv_write_guest_log(vcpu->vm, vcpu, gpa, data, len);
 }
 
 int rvhv_probe_guest_writable(struct rvhv_vm *vm, unsigned long gpa,
@@ -484,7 +598,8 @@ void rvhv_mmu_destroy(struct rvhv_vm *vm)
 
 	if (mmu->slots) {
 		for (i = 0; i < RVHV_NR_MEMSLOTS; i++)
-			kfree(mmu->slots[i]);
+			if (mmu->slots[i])
+				rvhv_memslot_free(mmu->slots[i]);
 	}
 	kfree(mmu->slots);
 	kfree(mmu->sorted);

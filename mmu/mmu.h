@@ -13,6 +13,8 @@
 #include <linux/srcu.h>
 #include <linux/types.h>
 
+#include "dirty.h"
+
 struct rvhv_vm;
 struct rvhv_vcpu;
 struct page;
@@ -32,11 +34,18 @@ struct page;
  * @base_gfn: first guest frame
  * @npages: size in pages (never 0: a deleted slot is freed)
  * @userspace_addr: VMM address of @base_gfn, page aligned
- * @flags: KVM_MEM_READONLY or 0
+ * @flags: KVM_MEM_READONLY, KVM_MEM_LOG_DIRTY_PAGES
  * @id: slot id
+ * @dirty_bitmap: while the slot logs into a bitmap (KVM_MEM_LOG_DIRTY_PAGES
+ *	on a VM without dirty rings): one bit per page, then as many again
+ *	for KVM_GET_DIRTY_LOG's scratch (mmu/dirty.c); else NULL.  The
+ *	pointer changes, and the bitmap is freed, with rvhv_mmu.slots_lock
+ *	and rvhv_mmu.lock held; bits are set and cleared atomically under
+ *	rvhv_mmu.lock.
  *
  * Written under both rvhv_mmu.slots_lock and rvhv_mmu.lock; read under
- * either.
+ * either.  A slot's @flags change only with rvhv_mmu.invalidate_seq
+ * bumped, so a fault that looked it up before does not install a PTE.
  */
 struct rvhv_memslot {
 	u64 base_gfn;
@@ -44,6 +53,7 @@ struct rvhv_memslot {
 	unsigned long userspace_addr;
 	u32 flags;
 	u16 id;
+	unsigned long *dirty_bitmap;
 };
 
 /**
@@ -86,6 +96,8 @@ struct rvhv_memslot {
  *	no copy made for the guest lands in memory the VMM took back.
  *	(The fault path does not use it: it maps pages through
  *	@invalidate_seq and @invalidate_in_progress under @lock.)
+ * @dirty: dirty logging mode: manual protection, ring size (its own
+ *	locking: mmu/dirty.h)
  */
 struct rvhv_mmu {
 	struct mutex slots_lock;
@@ -105,6 +117,7 @@ struct rvhv_mmu {
 	struct mmu_notifier mn;
 	bool mn_registered;
 	struct srcu_struct srcu;
+	struct rvhv_dirty dirty;
 };
 
 /*
@@ -127,6 +140,15 @@ void rvhv_mmu_destroy(struct rvhv_vm *vm);
  */
 long rvhv_set_user_memory_region(struct rvhv_vm *vm,
 				 const struct kvm_userspace_memory_region2 *mem);
+
+/*
+ * Map the 4 KiB host physical page @pa (a device page: an IMSIC guest
+ * interrupt file, irqchip/hwfile.c) at @gpa, writable, and fence every
+ * hart; unmap the page at @gpa and fence.  Process context; may sleep.
+ * 0 or -ENOMEM.
+ */
+int rvhv_gstage_map_mmio(struct rvhv_vm *vm, u64 gpa, phys_addr_t pa);
+void rvhv_gstage_unmap_page(struct rvhv_vm *vm, u64 gpa);
 
 /* Physical page number of the G-stage root, for hgatp.PPN. */
 unsigned long rvhv_mmu_root_ppn(struct rvhv_vm *vm);
@@ -158,6 +180,22 @@ int rvhv_read_guest(struct rvhv_vm *vm, unsigned long gpa, void *data,
 		    unsigned long len);
 int rvhv_write_guest(struct rvhv_vm *vm, unsigned long gpa, const void *data,
 		     unsigned long len);
+/*
+ * Is [gpa, gpa + len) inside one memslot (a writable one, for @write)?
+ * The memslots as they are now; nothing of the VMM's memory is touched.
+ * Process context in the VMM, as the above.
+ */
+bool rvhv_gpa_in_memslot(struct rvhv_vm *vm, unsigned long gpa,
+			 unsigned long len, bool write);
+
+/*
+ * rvhv_write_guest() for a vCPU, in its KVM_RUN thread: the pages written
+ * are also logged for dirty tracking (into the vCPU's dirty ring when the
+ * VM has rings).  rvhv_write_guest() logs only into dirty bitmaps: with
+ * rings, writes for a guest must go through this one.
+ */
+int rvhv_vcpu_write_guest(struct rvhv_vcpu *vcpu, unsigned long gpa,
+			  const void *data, unsigned long len);
 /*
  * Could [gpa, gpa + len) be written (one writable memslot, mapped
  * writable by the VMM)?  Faults the pages in for writing (breaking COW)

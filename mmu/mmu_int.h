@@ -27,6 +27,8 @@ int rvhv_gstage_map(struct rvhv_mmu *mmu, u64 gpa, unsigned long pfn,
 bool rvhv_gstage_unmap(struct rvhv_mmu *mmu, u64 start, u64 end,
 		       struct list_head *freed);
 bool rvhv_gstage_lookup(struct rvhv_mmu *mmu, u64 gpa, unsigned long *pte);
+bool rvhv_gstage_wp(struct rvhv_mmu *mmu, u64 start, u64 end);
+void rvhv_gstage_count(struct rvhv_mmu *mmu, unsigned long leaves[3]);
 void rvhv_gstage_flush_vm(struct rvhv_vm *vm);
 void rvhv_gstage_flush_local(struct rvhv_vm *vm, u64 gpa);
 void rvhv_gstage_finish(struct rvhv_vm *vm, bool flush,

@@ -63,6 +63,7 @@
 #include <asm/insn-def.h>
 
 #include "mmu_int.h"
+#include "../observe/trace.h"
 
 bool rvhv_debug_checks;
 module_param_named(debug_checks, rvhv_debug_checks, bool, 0644);
@@ -217,12 +218,15 @@ void rvhv_tlb_sync(struct rvhv_vcpu *vcpu, u64 word)
 	}
 	moved = vcpu->last_cpu != cpu;
 	if (full) {
+		trace_rvhv_fence_local(vm, RVHV_TRACE_FENCE_VMID, -1ULL, false);
 		rvhv_flush_live_vmid(hgatp);
 		local_flush_icache_all();
 		vt->word = word;
 		vt->epoch = pc->epoch;
 	} else if (moved || vt->last_vcpu != vcpu->id) {
 		/* Rule 4. */
+		trace_rvhv_fence_local(vm, RVHV_FENCE_VVMA |
+				       (moved ? RVHV_FENCE_I : 0), -1ULL, false);
 		rvhv_hfence_vvma_all();
 		/* Code the guest wrote and fenced on another hart. */
 		if (moved)
@@ -406,12 +410,13 @@ void rvhv_tlb_fence_vm(struct rvhv_vm *vm, const struct rvhv_fence *f)
 		return;
 	if ((f->ops & RVHV_FENCE_VVMA) &&
 	    (f->size == -1UL || f->size > RVHV_FENCE_MAX_PAGES * PAGE_SIZE))
-		atomic64_inc(&vm->fence_stat.full);
+		atomic64_inc(&vm->stat.fence_full);
 	if (!zalloc_cpumask_var(&ipi, GFP_ATOMIC)) {
 		/* No memory for a mask: fence everywhere. */
+		trace_rvhv_fence(vm, f, cpu_online_mask);
 		on_each_cpu(rvhv_tlb_fence_ipi, &a, 1);
-		atomic64_inc(&vm->fence_stat.fences);
-		atomic64_add(num_online_cpus() - 1, &vm->fence_stat.ipis);
+		atomic64_inc(&vm->stat.fences);
+		atomic64_add(num_online_cpus() - 1, &vm->stat.fence_ipis);
 		return;
 	}
 	/* What the caller changed (PTEs, guest memory) before the masks. */
@@ -428,10 +433,11 @@ void rvhv_tlb_fence_vm(struct rvhv_vm *vm, const struct rvhv_fence *f)
 
 	me = get_cpu();
 	n = cpumask_weight(ipi) - cpumask_test_cpu(me, ipi);
+	trace_rvhv_fence(vm, f, ipi);
 	on_each_cpu_mask(ipi, rvhv_tlb_fence_ipi, &a, 1);
 	put_cpu();
-	atomic64_inc(&vm->fence_stat.fences);
-	atomic64_add(n, &vm->fence_stat.ipis);
+	atomic64_inc(&vm->stat.fences);
+	atomic64_add(n, &vm->stat.fence_ipis);
 	free_cpumask_var(ipi);
 }
 
@@ -440,9 +446,11 @@ void rvhv_tlb_gvma_local(struct rvhv_vm *vm, u64 gpa)
 	unsigned long hgatp = csr_read(CSR_HGATP);
 
 	if (!rvhv_tlb_live(vm, hgatp)) {
+		trace_rvhv_fence_local(vm, RVHV_FENCE_GVMA, gpa, true);
 		rvhv_tlb_mark_stale_here(vm);
 		return;
 	}
+	trace_rvhv_fence_local(vm, RVHV_FENCE_GVMA, gpa, false);
 	rvhv_hfence_gvma_gpa(gpa, rvhv_hgatp_vmid(hgatp));
 }
 

@@ -27,6 +27,7 @@
 #include <asm/insn-def.h>
 
 #include "../rvhv_int.h"
+#include "../observe/trace.h"
 
 static unsigned int max_vmid_bits = UINT_MAX;
 module_param(max_vmid_bits, uint, 0444);
@@ -139,6 +140,7 @@ bool rvhv_vmid_update(struct rvhv_vmid *v)
 			rvhv_vmid_next = 1;
 			on_each_cpu(rvhv_local_hfence_gvma_all, NULL, 1);
 			WRITE_ONCE(rvhv_vmid_rolling, false);
+			trace_rvhv_vmid_rollover(gen, bits);
 		}
 		vmid = rvhv_vmid_next++;
 		if (vmid > rvhv_vmid_max)
@@ -146,6 +148,7 @@ bool rvhv_vmid_update(struct rvhv_vmid *v)
 	}
 	/* One word: a reader sees this VMID with this generation. */
 	WRITE_ONCE(v->word, gen << RVHV_VMID_GEN_SHIFT | vmid);
+	trace_rvhv_vmid(vmid, gen);
 	changed = true;
 out:
 	spin_unlock(&rvhv_vmid_lock);

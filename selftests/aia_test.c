@@ -173,22 +173,7 @@ static void efd_signal(int fd)
 /* debugfs vms: field @key of this process's only VM, or -1. */
 static long vms_field(const char *key)
 {
-	const char *txt = rvhv_read_file(RVHV_DEBUGFS "vms");
-	char pid[32], k[32];
-	const char *p, *end;
-
-	if (!txt)
-		return -1;
-	snprintf(pid, sizeof(pid), "vm pid=%d ", getpid());
-	p = strstr(txt, pid);
-	if (!p)
-		return -1;
-	end = strchr(p, '\n');
-	snprintf(k, sizeof(k), " %s=", key);
-	p = strstr(p, k);
-	if (!p || (end && p > end))
-		return -1;
-	return strtol(p + strlen(k), NULL, 0);
+	return rvhv_vms_field(0, key);
 }
 
 /* --- the device's ABI, held to kvm.ko -------------------------------- */

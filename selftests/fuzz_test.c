@@ -20,10 +20,13 @@
  * control words (guest ebreaks then exit), the vCPU mmap at random offsets,
  * KVM_IOEVENTFD, KVM_IRQFD and KVM_IRQ_LINE with random arguments (some of
  * them where the guest stores, while it runs), RVHV_CAP_IRQ_LINES on and
- * off, eventfds signalled, random ioctl numbers, and fork (the child's
- * ioctls must fail with EIO).
- * The guest runs small snippets (loops, ecall, wfi, ebreak, loads and
- * stores to random addresses, CSR writes, privileged instructions) with random
+ * off, eventfds signalled, dirty logging (dirty rings of random sizes
+ * enabled on new VMs, KVM_GET_DIRTY_LOG, KVM_CLEAR_DIRTY_LOG and
+ * KVM_RESET_DIRTY_RINGS with random arguments, ring entries scribbled
+ * over), random ioctl numbers, and fork (the child's ioctls must fail
+ * with EIO).
+ * The guest runs small snippets (loops, ecall, wfi, ebreak, loads and stores to
+ * random addresses, CSR writes, privileged instructions) with random
  * registers, so SBI calls carry random extension and function ids.
  *
  * Environment: RVHV_FUZZ_SEED (default 1; "random" takes the time),
@@ -70,6 +73,7 @@ struct fz_vcpu {
 struct fz_vm {
 	int fd;
 	struct fz_vcpu vcpus[MAX_VCPUS];
+	uint32_t ring;		/* dirty ring bytes, 0: none */
 };
 
 struct fz {
@@ -222,6 +226,21 @@ static void op_create_vm(void)
 	if (fd < 0)
 		return;
 	vm->fd = fd;
+	vm->ring = 0;
+	/* Sometimes with dirty rings (before any vCPU), of a random size. */
+	if (chance(20)) {
+		static const uint64_t sizes[] = { 4096, 8192, 65536, 1 << 20 };
+		struct kvm_enable_cap c = {
+			.cap = KVM_CAP_DIRTY_LOG_RING_ACQ_REL,
+			.args[0] = chance(80) ? sizes[rnd_below(ARRAY_SIZE(sizes))] :
+						rnd_value(),
+		};
+
+		if (!ioctl(fd, KVM_ENABLE_CAP, &c))
+			vm->ring = c.args[0];
+		LOG("dirty ring %llu: %u", (unsigned long long)c.args[0],
+		    vm->ring);
+	}
 	/* Mostly with memory where the vCPUs' code is, to get going. */
 	if (chance(70)) {
 		struct kvm_userspace_memory_region r = {
@@ -669,6 +688,77 @@ static void op_mmap_vcpu(void)
 		munmap(p, len);
 }
 
+/*
+ * Dirty logging with random arguments: GET and CLEAR of random slots and
+ * ranges into good and bad buffers, manual protection on and off, ring
+ * resets, and a vCPU's ring scribbled over (random flags, slots and
+ * offsets) before a reset.
+ */
+static void op_dirty(void)
+{
+	static uint64_t bitmap[8192];
+	struct fz_vm *vm;
+	struct fz_vcpu *v = pick_vcpu(&vm);
+	struct kvm_clear_dirty_log cl = { 0 };
+	struct kvm_dirty_log gl = { 0 };
+	struct kvm_dirty_gfn *e;
+	void *buf;
+	int i, n;
+
+	if (!v && !(vm = pick_vm()))
+		return;
+	buf = chance(90) ? (void *)bitmap : (void *)rnd();
+	switch (rnd_below(5)) {
+	case 0:
+		gl.slot = chance(90) ? rnd_below(6) : rnd();
+		gl.dirty_bitmap = buf;
+		LOG("get_dirty_log %u = %d", gl.slot,
+		    ioctl(vm->fd, KVM_GET_DIRTY_LOG, &gl) ? -errno : 0);
+		break;
+	case 1:
+		cl.slot = chance(90) ? rnd_below(6) : rnd();
+		cl.first_page = chance(80) ? rnd_below(1024) & ~63UL : rnd_value();
+		cl.num_pages = chance(80) ? rnd_below(1100) : rnd();
+		cl.dirty_bitmap = buf;
+		memset(bitmap, chance(50) ? 0xff : 0x5a, 256);
+		LOG("clear_dirty_log %u %llu+%u = %d", cl.slot,
+		    (unsigned long long)cl.first_page, cl.num_pages,
+		    ioctl(vm->fd, KVM_CLEAR_DIRTY_LOG, &cl) ? -errno : 0);
+		break;
+	case 2: {
+		struct kvm_enable_cap c = {
+			.cap = KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2,
+			.args[0] = chance(80) ? rnd_below(4) : rnd(),
+		};
+
+		ioctl(vm->fd, KVM_ENABLE_CAP, &c);
+		break;
+	}
+	case 3:
+		LOG("reset_dirty_rings = %d", ioctl(vm->fd, KVM_RESET_DIRTY_RINGS, 0));
+		break;
+	default:
+		/* Touching a ring page the VM does not have is a SIGBUS. */
+		if (!v || !vm->ring)
+			break;
+		n = 4096 / sizeof(*e);
+		e = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, v->fd,
+			 RVHV_DIRTY_LOG_PAGE_OFFSET * 4096);
+		if (e == MAP_FAILED)
+			break;
+		for (i = rnd_below(n); i < n && chance(90); i += 1 + rnd_below(8)) {
+			e[i].flags = chance(70) ? KVM_DIRTY_GFN_F_RESET : rnd();
+			if (chance(20))
+				e[i].slot = chance(50) ? rnd_below(6) : rnd();
+			if (chance(20))
+				e[i].offset = rnd_value();
+		}
+		munmap(e, 4096);
+		LOG("ring scribbled, reset = %d",
+		    ioctl(vm->fd, KVM_RESET_DIRTY_RINGS, 0));
+	}
+}
+
 static void op_random_ioctl(void)
 {
 	struct fz_vm *vm;
@@ -840,6 +930,7 @@ static const struct {
 	{ "check_ext", op_check_ext, 1 },
 	{ "fork", op_fork, 1 },
 	{ "eventfd", op_eventfd, 3 },
+	{ "dirty", op_dirty, 3 },
 };
 
 static void one_op(void)

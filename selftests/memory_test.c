@@ -20,68 +20,6 @@
 #define PG	4096UL
 #define SLOT1	1
 
-/* guest_cmd_loop driving (see guest/ucall_abi.h) */
-struct cmd_vm {
-	struct vm *vm;
-	struct vcpu *vcpu;
-};
-
-static void cmd_start(struct cmd_vm *c)
-{
-	c->vm = vm_create();
-	c->vcpu = vcpu_create(c->vm, 0);
-	vcpu_start(c->vcpu, GUEST_FN(guest_cmd_loop), 0, 0);
-	vcpu_expect_ucall(c->vcpu, UCALL_SYNC, NULL);
-}
-
-/*
- * Run until the command's REPORT: 0 (result in *res), -errno if KVM_RUN
- * failed (the guest is still at the access), 1 if it exited otherwise
- * (MMIO): complete that and call cmd_continue().
- */
-static int cmd_continue(struct cmd_vm *c, uint64_t *res)
-{
-	struct ucall uc;
-	int r = vcpu_ucall_try(c->vcpu, &uc);
-
-	if (r)
-		return r;
-	if (uc.fid != UCALL_REPORT)
-		vcpu_fail(c->vcpu, "ucall %lu, not a REPORT", uc.fid);
-	if (res)
-		*res = uc.args[1];
-	return 0;
-}
-
-static int cmd(struct cmd_vm *c, unsigned long op, uint64_t addr,
-	       uint64_t val, uint64_t n, uint64_t *res)
-{
-	volatile struct guest_cmd *gc = vm_gpa2hva(c->vm, GUEST_CMD);
-
-	gc->op = op;
-	gc->addr = addr;
-	gc->val = val;
-	gc->n = n;
-	return cmd_continue(c, res);
-}
-
-/* A command that must complete without exits. */
-static uint64_t cmd_ok(struct cmd_vm *c, unsigned long op, uint64_t addr,
-		       uint64_t val, uint64_t n)
-{
-	uint64_t res = 0;
-	int r = cmd(c, op, addr, val, n, &res);
-
-	if (r < 0)
-		vcpu_fail(c->vcpu, "command %lu at 0x%llx: KVM_RUN: %s", op,
-			  (unsigned long long)addr, strerror(-r));
-	if (r > 0)
-		vcpu_fail(c->vcpu, "command %lu at 0x%llx: exit %s", op,
-			  (unsigned long long)addr,
-			  exit_reason_str(c->vcpu->run->exit_reason));
-	return res;
-}
-
 typedef int (*set_region_fn)(struct vm *vm, uint32_t slot, uint32_t flags,
 			     uint64_t gpa, uint64_t size, void *hva);
 
@@ -150,13 +88,8 @@ static void check_region_rules(struct __test_metadata *_metadata,
 	EXPECT_EQ(-EINVAL, set(vm, 0, 0, M, M, mem));
 	EXPECT_EQ(-EINVAL, set(vm, 0, 0, M, 2 * M, mem + M));
 	EXPECT_EQ(-EINVAL, set(vm, 0, KVM_MEM_READONLY, M, 2 * M, mem));
-	/*
-	 * Its flags can (dirty logging), and it can move.  rvhv does not
-	 * implement dirty logging: it refuses the flag rather than accept a
-	 * log it would never fill.
-	 */
-	EXPECT_EQ(dev_is_kvm() ? 0 : -EINVAL,
-		  set(vm, 0, KVM_MEM_LOG_DIRTY_PAGES, M, 2 * M, mem));
+	/* Its flags can (dirty logging: dirty_test), and it can move. */
+	EXPECT_EQ(0, set(vm, 0, KVM_MEM_LOG_DIRTY_PAGES, M, 2 * M, mem));
 	EXPECT_EQ(0, set(vm, 0, 0, M, 2 * M, mem));
 	EXPECT_EQ(-EEXIST, set(vm, 0, 0, 2 * M, 2 * M, mem));	/* onto 1 */
 	EXPECT_EQ(0, set(vm, 0, 0, 16 * M, 2 * M, mem));
@@ -448,28 +381,6 @@ TEST(mprotect_read_only)
 	ASSERT_EQ(0, mprotect((void *)mem, 2 * PG, PROT_READ | PROT_WRITE));
 	EXPECT_EQ(0, cmd_continue(&c, &res));
 	EXPECT_EQ(0x12, mem[0]);
-}
-
-static long anon_huge_kb(void *addr)
-{
-	FILE *f = fopen("/proc/self/smaps", "r");
-	char line[256];
-	unsigned long lo, hi;
-	int in = 0;
-	long kb = -1;
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2) {
-			in = (uintptr_t)addr >= lo && (uintptr_t)addr < hi;
-			continue;
-		}
-		if (in && sscanf(line, "AnonHugePages: %ld kB", &kb) == 1)
-			break;
-	}
-	fclose(f);
-	return kb;
 }
 
 /* A 2 MiB aligned slot backed by transparent huge pages. */

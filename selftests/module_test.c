@@ -2,8 +2,9 @@
 /*
  * Module lifecycle: load and unload, the references VM fds hold, the
  * per-CPU set-up across unload, CPU hotplug and kvm.ko, and VMID
- * generations.  Every test leaves rvhv.ko loaded with default parameters
- * and kvm.ko unloaded.
+ * generations (also as the rvhv_vmid* tracepoints record them).  Every
+ * test leaves rvhv.ko loaded with default parameters and kvm.ko
+ * unloaded.
  */
 #define _GNU_SOURCE
 #include <sys/ioctl.h>
@@ -183,15 +184,50 @@ static long vm_vmid(const char *txt, int nth, long *gen)
 	return strtol(strstr(p, "vmid=") + 5, NULL, 0);
 }
 
-/* With 2 VMID bits, VMIDs 1..3 are handed out, then a new generation. */
+/*
+ * Turn rvhv's VMID tracepoints on (recording from scratch) or off.
+ * Returns 0 or -errno.
+ */
+static int trace_vmids(const char *tfs, bool on)
+{
+	static const char *const files[] = {
+		"events/rvhv/rvhv_vmid/enable",
+		"events/rvhv/rvhv_vmid_rollover/enable",
+	};
+	char path[128];
+	int i, fd, ret;
+
+	for (i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), "%s%s", tfs, files[i]);
+		ret = rvhv_write_file(path, on ? "1" : "0");
+		if (ret)
+			return ret;
+	}
+	/* Opening "trace" with O_TRUNC empties the buffer. */
+	snprintf(path, sizeof(path), "%strace", tfs);
+	fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	return 0;
+}
+
+/*
+ * With 2 VMID bits, VMIDs 1..3 are handed out, then a new generation.
+ * The tracepoints see each VMID as it is handed out, and the rollover.
+ */
 TEST(vmid_generations)
 {
 	struct rvhv_host_features f;
 	int fd, vm[5], i;
-	const char *txt;
+	const char *txt, *tfs;
 	long gen[5], vmid[5], gen0;
+	char want[64];
 
 	ASSERT_EQ(0, reload_rvhv("max_vmid_bits=2"));
+	tfs = rvhv_tracefs();
+	ASSERT_NE(NULL, tfs);
+	ASSERT_EQ(0, trace_vmids(tfs, true));
 	fd = rvhv_open_dev(O_RDWR);
 	ASSERT_GE(fd, 0);
 	ASSERT_EQ(0, ioctl(fd, RVHV_GET_HOST_FEATURES, &f));
@@ -218,6 +254,24 @@ TEST(vmid_generations)
 	EXPECT_EQ(gen0 + 1, gen[3]);
 	EXPECT_EQ(gen0 + 1, gen[4]);
 	EXPECT_EQ(gen0 + 1, rvhv_field(txt, "generation"));
+
+	snprintf(want, sizeof(want), "%strace", tfs);
+	txt = rvhv_read_file(want);
+	ASSERT_NE(NULL, txt);
+	for (i = 0; i < 5 && txt; i++) {
+		if (i == 3) {
+			snprintf(want, sizeof(want),
+				 "rvhv_vmid_rollover: gen=%ld bits=2\n",
+				 gen0 + 1);
+			txt = strstr(txt, want);
+			EXPECT_NE(NULL, txt) TH_LOG("no \"%s\"", want);
+		}
+		snprintf(want, sizeof(want), "rvhv_vmid: vmid=%ld gen=%ld\n",
+			 vmid[i], gen[i]);
+		txt = txt ? strstr(txt, want) : NULL;
+		EXPECT_NE(NULL, txt) TH_LOG("VM %d: no \"%s\"", i, want);
+	}
+	EXPECT_EQ(0, trace_vmids(tfs, false));
 	for (i = 0; i < 5; i++)
 		close(vm[i]);
 	close(fd);

@@ -10,20 +10,12 @@
 /* Does the kernel log hold a line containing @s? */
 static int kmsg_has(const char *s)
 {
-	char rec[1024];
 	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	ssize_t n;
-	int found = 0;
+	int found;
 
 	if (fd < 0)
 		return -1;
-	while ((n = read(fd, rec, sizeof(rec) - 1)) > 0 || errno == EPIPE) {
-		if (n <= 0)
-			continue;
-		rec[n] = '\0';
-		if (strstr(rec, s))
-			found = 1;
-	}
+	found = rvhv_kmsg_has(fd, s);
 	close(fd);
 	return found;
 }

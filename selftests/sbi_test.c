@@ -5,6 +5,7 @@
  * where the implementation's identity shows (impl id), rvhv has its own.
  */
 #define _GNU_SOURCE
+#include <linux/rvhv.h>
 #include <linux/userfaultfd.h>
 #include <pthread.h>
 #include <signal.h>
@@ -163,6 +164,7 @@ static const struct {
 	{ KVM_RISCV_SBI_EXT_HSM, SBI_EXT_HSM, "HSM" },
 	{ KVM_RISCV_SBI_EXT_DBCN, SBI_EXT_DBCN, "DBCN" },
 	{ KVM_RISCV_SBI_EXT_STA, SBI_EXT_STA, "STA" },
+	{ RVHV_RISCV_SBI_EXT_SUSP, SBI_EXT_SUSP, "SUSP" },	/* 6.13+ */
 };
 
 TEST_F(sbi, base_probe_extension)

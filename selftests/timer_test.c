@@ -112,7 +112,10 @@ TEST_F(timer, sstc_offered)
 
 /*
  * n interrupts period_ms apart, each programmed from the last one's
- * handler: none early, none more than 1 s late, n periods at least.
+ * handler (the n-th arms none): exactly n, none early, n periods at
+ * least, and none more than 5 s late (a generous bound: QEMU on a busy
+ * machine stalls a vCPU for tens of milliseconds, and the test must hold
+ * there for rvhv and kvm.ko alike).
  */
 static void ticks(struct __test_metadata *_metadata, struct smp_vm *s,
 		  unsigned long mode, bool use_wfi)
@@ -126,13 +129,12 @@ static void ticks(struct __test_metadata *_metadata, struct smp_vm *s,
 	s->sh->arg[1] = use_wfi;
 	vcpu_start(s->vcpu[0], GUEST_FN(guest_timer_ticks), mode, n);
 	took = vcpu_run_to_done(s->vcpu[0]);
-	TH_LOG("%lu ticks in %lu us, worst %lu us late", s->sh->sti[0],
-	       took * 1000000 / s->freq,
+	TH_LOG("%lu ticks (%lu early) in %lu us, worst %lu us late",
+	       s->sh->sti[0], s->sh->sti_early[0], took * 1000000 / s->freq,
 	       s->sh->sti_late_max[0] * 1000000 / s->freq);
-	EXPECT_GE(s->sh->sti[0], n);
-	EXPECT_LE(s->sh->sti[0], n + 1);
+	EXPECT_EQ(n, s->sh->sti[0]);
 	EXPECT_EQ(0, s->sh->sti_early[0]);
-	EXPECT_LT(s->sh->sti_late_max[0], s->freq);
+	EXPECT_LT(s->sh->sti_late_max[0], 5 * s->freq);
 	EXPECT_GE(took, n * period_ms * s->freq / 1000);
 }
 
@@ -189,7 +191,7 @@ static void wfi_sleeps(struct __test_metadata *_metadata, struct smp_vm *s,
 	       (unsigned long long)ns / 1000, took * 1000000 / s->freq);
 	EXPECT_LT(ns, IDLE_CPU_MAX_NS);
 	EXPECT_GE(took, s->freq);
-	EXPECT_LT(took, 3 * s->freq);
+	EXPECT_LT(took, 6 * s->freq);	/* generous: a busy machine */
 	EXPECT_EQ(0, s->sh->sti_early[0]);
 }
 

@@ -868,3 +868,75 @@ void *efd_relay_fn(void *arg)
 	}
 	return NULL;
 }
+
+void cmd_start(struct cmd_vm *c)
+{
+	c->vm = vm_create();
+	c->vcpu = vcpu_create(c->vm, 0);
+	vcpu_start(c->vcpu, GUEST_FN(guest_cmd_loop), 0, 0);
+	vcpu_expect_ucall(c->vcpu, UCALL_SYNC, NULL);
+}
+
+int cmd_continue(struct cmd_vm *c, uint64_t *res)
+{
+	struct ucall uc;
+	int r = vcpu_ucall_try(c->vcpu, &uc);
+
+	if (r)
+		return r;
+	if (uc.fid != UCALL_REPORT)
+		vcpu_fail(c->vcpu, "ucall %lu, not a REPORT", uc.fid);
+	if (res)
+		*res = uc.args[1];
+	return 0;
+}
+
+int cmd(struct cmd_vm *c, unsigned long op, uint64_t addr, uint64_t val,
+	uint64_t n, uint64_t *res)
+{
+	volatile struct guest_cmd *gc = vm_gpa2hva(c->vm, GUEST_CMD);
+
+	gc->op = op;
+	gc->addr = addr;
+	gc->val = val;
+	gc->n = n;
+	return cmd_continue(c, res);
+}
+
+uint64_t cmd_ok(struct cmd_vm *c, unsigned long op, uint64_t addr,
+		uint64_t val, uint64_t n)
+{
+	uint64_t res = 0;
+	int r = cmd(c, op, addr, val, n, &res);
+
+	if (r < 0)
+		vcpu_fail(c->vcpu, "command %lu at 0x%llx: KVM_RUN: %s", op,
+			  (unsigned long long)addr, strerror(-r));
+	if (r > 0)
+		vcpu_fail(c->vcpu, "command %lu at 0x%llx: exit %s", op,
+			  (unsigned long long)addr,
+			  exit_reason_str(c->vcpu->run->exit_reason));
+	return res;
+}
+
+long anon_huge_kb(void *addr)
+{
+	FILE *f = fopen("/proc/self/smaps", "r");
+	char line[256];
+	unsigned long lo, hi;
+	int in = 0;
+	long kb = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2) {
+			in = (uintptr_t)addr >= lo && (uintptr_t)addr < hi;
+			continue;
+		}
+		if (in && sscanf(line, "AnonHugePages: %ld kB", &kb) == 1)
+			break;
+	}
+	fclose(f);
+	return kb;
+}

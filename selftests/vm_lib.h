@@ -271,7 +271,33 @@ void *vm_alloc_uffd(size_t size, int *uffd);
 struct uffd_msg;
 int uffd_wait_fault(int uffd, int ms, struct uffd_msg *msg);
 
+/* AnonHugePages (kB) of the mapping that holds @addr, or -1. */
+long anon_huge_kb(void *addr);
+
 /* KVM_ENABLE_CAP on the VM fd: 0 or -errno. */
 int vm_enable_cap_try(struct vm *vm, uint32_t cap, uint64_t arg0);
+
+/*
+ * Driving guest_cmd_loop (guest/ucall_abi.h): a VM (vm_create()) whose
+ * vCPU 0 waits in the loop.  cmd() runs one command to its REPORT: 0
+ * (result in *res), -errno if KVM_RUN failed (the guest is still at the
+ * access), 1 if it exited otherwise (MMIO, a full dirty ring): deal with
+ * that and call cmd_continue().  cmd_ok() is a command that must complete
+ * without exits (else the test fails); it returns the result.
+ */
+struct cmd_vm {
+	struct vm *vm;
+	struct vcpu *vcpu;
+};
+
+void cmd_start(struct cmd_vm *c);
+int cmd_continue(struct cmd_vm *c, uint64_t *res);
+int cmd(struct cmd_vm *c, unsigned long op, uint64_t addr, uint64_t val,
+	uint64_t n, uint64_t *res);
+uint64_t cmd_ok(struct cmd_vm *c, unsigned long op, uint64_t addr,
+		uint64_t val, uint64_t n);
+
+/* AnonHugePages (kB) of the mapping holding @addr (/proc/self/smaps). */
+long anon_huge_kb(void *addr);
 
 #endif /* VM_LIB_H */

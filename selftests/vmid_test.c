@@ -237,7 +237,7 @@ TEST_F_TIMEOUT(vmid, no_vmid_bits, 120)
 	EXPECT_EQ(vm_field(0, "generation"), vm_field(1, "generation"));
 	vvm_start(&a, GUEST_FN(guest_vmid_pattern), 0, 0);
 	vvm_start(&b, GUEST_FN(guest_vmid_pattern), 0, 0);
-	run_for(3000);
+	run_for(1500);
 	EXPECT_LT(0, vvm_stop(&a));
 	EXPECT_LT(0, vvm_stop(&b));
 	TH_LOG("rounds: VM a %lu, VM b %lu; VMID flushes on cpu0: %ld",
@@ -336,7 +336,7 @@ TEST_F_TIMEOUT(vmid, kvm_time_share, 120)
 	EXPECT_EQ(1, vm_field(0, "vmid"));
 	vvm_start(&k, GUEST_FN(guest_vmid_pattern), 0, 0);
 	vvm_start(&r, GUEST_FN(guest_vmid_pattern), 0, 0);
-	run_for(4000);
+	run_for(2000);
 	EXPECT_LT(0, vvm_stop(&k));
 	EXPECT_LT(0, vvm_stop(&r));
 	TH_LOG("rounds: kvm.ko %lu, rvhv %lu; cpu0: hgatp found changed %ld times, %ld flushes at vcpu_put",
@@ -371,7 +371,7 @@ TEST_F_TIMEOUT(vmid, two_vcpus_one_cpu, 120)
 	vvm_start(&v, GUEST_FN(guest_vmid_pair), 1, 0);
 	pin_thread(v.s.thr[0].thr, 0);
 	pin_thread(v.s.thr[1].thr, 0);
-	run_for(4000);
+	run_for(2000);
 	EXPECT_LT(0, vvm_stop(&v));
 	EXPECT_LT(0, rounds(&v, 1));
 	TH_LOG("rounds: vCPU 0 %lu, vCPU 1 %lu", rounds(&v, 0), rounds(&v, 1));

@@ -608,11 +608,53 @@ static bool host_has_ssaia(void)
 }
 
 /*
+ * The virtio interrupts a guest took: the sum of the counts on the
+ * "rvhv-guest: irqs" lines (its /proc/interrupts) naming virtio, and in
+ * chip[] the controller column of the first such line.
+ */
+static long virtio_irqs(const struct vmm_result *r, char *chip, size_t len)
+{
+	const char *s = r->out, *e;
+	long sum = 0;
+
+	chip[0] = 0;
+	while ((s = strstr(s, "rvhv-guest: irqs "))) {
+		char line[256], *tok, *save;
+		size_t n;
+
+		e = strchrnul(s, '\n');
+		n = e - s < (long)sizeof(line) ? e - s : sizeof(line) - 1;
+		memcpy(line, s, n);
+		line[n] = 0;
+		s = e;
+		if (!strstr(line, "virtio"))
+			continue;
+		tok = strtok_r(line + strlen("rvhv-guest: irqs "), " \t\r", &save);
+		/* "N:", then one count per CPU, then the controller. */
+		while ((tok = strtok_r(NULL, " \t\r", &save))) {
+			char *end;
+			long v = strtol(tok, &end, 10);
+
+			if (*end) {
+				if (!chip[0])
+					snprintf(chip, len, "%s", tok);
+				break;
+			}
+			sum += v;
+		}
+	}
+	return sum;
+}
+
+/*
  * QEMU with the in-kernel AIA: -M virt,aia=aplic-imsic makes QEMU create
  * KVM_DEV_TYPE_RISCV_AIA on the device under test (MSI mode, an IMSIC
  * per vCPU, its APLIC), and build a device tree with Ssaia (ONE_REG
  * ISA_EXT SSAIA), an IMSIC and an APLIC in MSI mode: the guest's IPIs and
- * device interrupts go through the emulated IMSIC.  Needs an AIA host.
+ * device interrupts go through the emulated IMSIC: its virtio-blk disk
+ * (QEMU raises the wire at the in-kernel APLIC) is read and written, and
+ * /proc/interrupts shows the disk's interrupts came through the MSI
+ * domain.  Needs an AIA host.
  * QEMU's riscv-aia property is left at its default, "auto": rvhv has
  * only "emul", QEMU warns and uses the device's mode (see
  * Documentation/rvhv.rst, "In-kernel AIA").
@@ -625,28 +667,40 @@ TEST_F_TIMEOUT(vmm, qemu_aia_boots_guest, BOOT_TIMEOUT + 30)
 			       "-nographic", "-no-reboot", "-kernel",
 			       GUEST_IMAGE, "-initrd", GUEST_INITRD, "-append",
 			       "console=hvc0 earlycon=sbi rvhv-guest.irqs",
-			       NULL };
+			       "-drive",
+			       "file=" QEMU_DISK ",format=raw,if=none,id=vda",
+			       "-device", "virtio-blk-device,drive=vda", NULL };
+	char chip[64];
+	long bad, irqs;
 
 	if (access(QEMU, X_OK))
 		SKIP(return, "no %s in this test host", QEMU);
 	if (!host_has_ssaia())
 		SKIP(return, "the test host has no AIA (Ssaia)");
+	ASSERT_EQ(0, make_disk(1 << 20));
 	kvm_alias = self->dev_arg;
 	run_prog(&r, QEMU, args, BOOT_TIMEOUT, 0);
 	kvm_alias = NULL;
-	show(&r, !has_line(&r, "rvhv-guest: harts 2") || exit_code(&r));
-	printf("# QEMU AIA boot with 2 vCPUs on %s: exit %d after %.1fs\n",
-	       self->dev_arg, exit_code(&r), r.secs);
+	bad = check_disk();
+	irqs = virtio_irqs(&r, chip, sizeof(chip));
+	show(&r, !has_line(&r, "rvhv-guest: vda write ok") || exit_code(&r));
+	printf("# QEMU AIA boot with 2 vCPUs on %s: exit %d after %.1fs, %ld virtio interrupts through %s\n",
+	       self->dev_arg, exit_code(&r), r.secs, irqs, chip);
 	EXPECT_TRUE(has_line(&r, "rvhv-guest: hello from the guest"));
 	EXPECT_TRUE(has_line(&r, "rvhv-guest: harts 2"));
-	/* The guest's IPIs are IMSIC MSIs, its APLIC forwards MSIs. */
 	show_matching(&r, "KVM AIA");
 	show_matching(&r, "riscv-imsic");
 	show_matching(&r, "aplic");
+	show_matching(&r, "virtio");
 	EXPECT_NE(NULL, strstr(r.out, "providing IPIs using interrupt"))
 		TH_LOG("the guest does not use the IMSIC");
 	EXPECT_NE(NULL, strstr(r.out, "forwarded to MSI base"))
 		TH_LOG("the guest's APLIC is not in MSI mode");
+	EXPECT_TRUE(has_line(&r, "rvhv-guest: vda read ok"));
+	EXPECT_TRUE(has_line(&r, "rvhv-guest: vda write ok"));
+	EXPECT_EQ(-1, bad) TH_LOG("the disk file is wrong at offset %ld", bad);
+	EXPECT_GT(irqs, 0);
+	EXPECT_NE(NULL, strstr(chip, "MSI")) TH_LOG("virtio through '%s'", chip);
 	EXPECT_EQ(0, exit_code(&r));
 }
 

@@ -9,6 +9,7 @@
 
 #include "offsets.h"
 #include "trap.h"
+#include "../observe/trace.h"
 
 /* The world switch's offsets must match the C layout (trap/offsets.h). */
 #define CTX_OFF(f)	offsetof(struct rvhv_guest_ctx, f)
@@ -29,6 +30,7 @@ static_assert(CTX_OFF(scause) == RVHV_CTX_SCAUSE);
 static_assert(CTX_OFF(stval) == RVHV_CTX_STVAL);
 static_assert(CTX_OFF(htval) == RVHV_CTX_HTVAL);
 static_assert(CTX_OFF(htinst) == RVHV_CTX_HTINST);
+static_assert(CTX_OFF(no_senvcfg) == RVHV_CTX_NO_SENVCFG);
 static_assert(sizeof(struct rvhv_guest_ctx) == RVHV_CTX_SIZE);
 static_assert(offsetof(struct rvhv_utrap, scause) == RVHV_UTRAP_SCAUSE);
 static_assert(offsetof(struct rvhv_utrap, stval) == RVHV_UTRAP_STVAL);
@@ -64,7 +66,7 @@ void rvhv_redirect_trap(struct rvhv_vcpu *vcpu, unsigned long scause,
 	preempt_enable();
 	/* The guest handles its traps in (virtual) supervisor mode. */
 	ctx->sstatus |= SR_SPP;
-	vcpu->stat.redirected++;
+	vcpu->stat.redirected_traps++;
 }
 
 static int rvhv_virtual_insn(struct rvhv_vcpu *vcpu)
@@ -72,7 +74,7 @@ static int rvhv_virtual_insn(struct rvhv_vcpu *vcpu)
 	unsigned long insn = vcpu->ctx.stval;
 	int ret;
 
-	vcpu->stat.virtual_insn++;
+	vcpu->stat.virtual_insn_exits++;
 	if (!insn) {
 		ret = rvhv_read_guest_insn(vcpu, &insn);
 		if (ret)
@@ -85,13 +87,16 @@ static int rvhv_virtual_insn(struct rvhv_vcpu *vcpu)
 	}
 	if (insn == INSN_WFI) {
 		vcpu->ctx.gpr[RVHV_REG_PC] += 4;
-		vcpu->stat.wfi++;
+		vcpu->stat.wfi_exit_stat++;
 		rvhv_vcpu_halt(vcpu);
 		return 1;
 	}
 	/* The emulated IMSIC's CSRs (sireg in its range, stopei). */
-	if (rvhv_imsic_csr_insn(vcpu, insn))
+	if (rvhv_imsic_csr_insn(vcpu, insn)) {
+		vcpu->stat.csr_exit_kernel++;
+		vcpu->stat.irqchip_accesses++;
 		return 1;
+	}
 	/*
 	 * Anything else (CSRs rvhv does not emulate: hypervisor CSRs,
 	 * counters the guest may not read, ...) is an illegal instruction
@@ -113,6 +118,8 @@ static int rvhv_gstage_exit(struct rvhv_vcpu *vcpu)
 	ret = rvhv_gstage_fault(vcpu, gpa, write, exec);
 	if (ret != RVHV_FAULT_MMIO)
 		return ret ? ret : 1;
+	vcpu->stat.gstage_fault_mmio++;
+	rvhv_stat_exit_as(&vcpu->stat, RVHV_EXIT_MMIO);
 	/* Code cannot run from MMIO; kvm.ko fails KVM_RUN the same way. */
 	if (exec)
 		return -EOPNOTSUPP;
@@ -176,7 +183,10 @@ static int rvhv_dispatch_exit(struct rvhv_vcpu *vcpu)
  */
 int rvhv_handle_exit(struct rvhv_vcpu *vcpu)
 {
-	int ret = rvhv_dispatch_exit(vcpu);
+	int ret;
+
+	trace_rvhv_exit(vcpu);
+	ret = rvhv_dispatch_exit(vcpu);
 
 	if (ret == -EINTR)
 		vcpu->run->exit_reason = KVM_EXIT_INTR;

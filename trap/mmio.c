@@ -12,6 +12,7 @@
 #include <asm/csr.h>
 
 #include "trap.h"
+#include "../observe/trace.h"
 
 /* One decoded guest load or store. */
 struct rvhv_access {
@@ -212,9 +213,12 @@ int rvhv_mmio_exit(struct rvhv_vcpu *vcpu, unsigned long gpa, bool write)
 	 * handled there, misaligned ones and odd sizes too, never an exit.
 	 */
 	if (rvhv_aia_mmio(vcpu, gpa, a.len, write, &val)) {
+		trace_rvhv_mmio(vcpu, gpa, a.len, write, val,
+				RVHV_TRACE_MMIO_IRQCHIP);
 		if (!write)
 			rvhv_mmio_set_reg(vcpu, a.reg, a.len, a.is_signed, val);
 		vcpu->ctx.gpr[RVHV_REG_PC] += a.insn_len;
+		vcpu->stat.mmio_exit_kernel++;
 		return 1;
 	}
 	/* Misaligned MMIO is not emulated: KVM_RUN fails as with kvm.ko. */
@@ -223,8 +227,20 @@ int rvhv_mmio_exit(struct rvhv_vcpu *vcpu, unsigned long gpa, bool write)
 
 	if (write) {
 		if (rvhv_ioeventfd_write(vcpu->vm, gpa, a.len, val)) {
+			trace_rvhv_mmio(vcpu, gpa, a.len, true, val,
+					RVHV_TRACE_MMIO_IOEVENTFD);
 			vcpu->ctx.gpr[RVHV_REG_PC] += a.insn_len;
-			vcpu->stat.ioeventfd++;
+			vcpu->stat.ioeventfd_signals++;
+			vcpu->stat.mmio_exit_kernel++;
+			return 1;
+		}
+		/* Into the coalesced MMIO ring, if a zone has it. */
+		if (rvhv_coalesced_write(vcpu->vm, gpa, a.len, val)) {
+			trace_rvhv_mmio(vcpu, gpa, a.len, true, val,
+					RVHV_TRACE_MMIO_COALESCED);
+			vcpu->ctx.gpr[RVHV_REG_PC] += a.insn_len;
+			vcpu->stat.coalesced_mmio++;
+			vcpu->stat.mmio_exit_kernel++;
 			return 1;
 		}
 	}
@@ -244,16 +260,24 @@ int rvhv_mmio_exit(struct rvhv_vcpu *vcpu, unsigned long gpa, bool write)
 	vcpu->mmio_len = a.len;
 	vcpu->mmio_signed = a.is_signed;
 	vcpu->insn_len = a.insn_len;
-	vcpu->stat.mmio++;
+	vcpu->stat.mmio_exit_user++;
+	trace_rvhv_mmio(vcpu, gpa, a.len, write, write ? val : 0,
+			RVHV_TRACE_MMIO_USER);
 	return 0;
 }
 
 /* Next KVM_RUN: the loaded value into rd, then past the instruction. */
 void rvhv_mmio_complete(struct rvhv_vcpu *vcpu)
 {
-	if (vcpu->pending == RVHV_PENDING_MMIO_LOAD)
+	struct kvm_run *run = vcpu->run;
+
+	if (vcpu->pending == RVHV_PENDING_MMIO_LOAD) {
 		rvhv_mmio_set_reg(vcpu, vcpu->mmio_rd, vcpu->mmio_len,
 				  vcpu->mmio_signed,
-				  get_unaligned_le64(vcpu->run->mmio.data));
+				  get_unaligned_le64(run->mmio.data));
+		trace_rvhv_mmio(vcpu, run->mmio.phys_addr, vcpu->mmio_len,
+				false, get_unaligned_le64(run->mmio.data),
+				RVHV_TRACE_MMIO_USER_DONE);
+	}
 	vcpu->ctx.gpr[RVHV_REG_PC] += vcpu->insn_len;
 }

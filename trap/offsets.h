@@ -24,7 +24,8 @@
 #define RVHV_CTX_STVAL		472
 #define RVHV_CTX_HTVAL		480
 #define RVHV_CTX_HTINST		488
-#define RVHV_CTX_SIZE		496
+#define RVHV_CTX_NO_SENVCFG	496
+#define RVHV_CTX_SIZE		504
 
 /* struct rvhv_utrap, filled by rvhv_unpriv_read_insn() when it traps. */
 #define RVHV_UTRAP_SEPC		0

@@ -6,7 +6,8 @@
  * The C caller already preserves its caller-saved registers, so the switch
  * saves only what the calling convention makes callee-saved (ra, sp,
  * s0-s11) plus gp and tp, and the CSRs it changes: sstatus, hstatus,
- * scounteren, senvcfg, stvec, sscratch.  All guest GPRs are loaded before
+ * scounteren, senvcfg (where the hart has it: privileged spec 1.12, not
+ * the P550's 1.11), stvec, sscratch.  All guest GPRs are loaded before
  * sret and saved on the way back.  VS-level CSRs are not touched here: they
  * stay live in the hart from vcpu_load to vcpu_put.
  */
@@ -45,22 +46,25 @@ SYM_FUNC_START(rvhv_switch_to)
 	ld	t0, RVHV_CTX_SSTATUS(a0)
 	ld	t1, RVHV_CTX_HSTATUS(a0)
 	ld	t2, RVHV_CTX_SCOUNTEREN(a0)
-	ld	t3, RVHV_CTX_SENVCFG(a0)
+	ld	t3, RVHV_CTX_NO_SENVCFG(a0)
 	la	t4, rvhv_trap_entry
 	ld	t5, G(0)(a0)
 	csrrw	t0, CSR_SSTATUS, t0
 	csrrw	t1, CSR_HSTATUS, t1
 	csrrw	t2, CSR_SCOUNTEREN, t2
-	csrrw	t3, CSR_SENVCFG, t3
 	csrrw	t4, CSR_STVEC, t4
 	csrrw	t6, CSR_SSCRATCH, a0
 	csrw	CSR_SEPC, t5
 	sd	t0, RVHV_CTX_HOST_SSTATUS(a0)
 	sd	t1, RVHV_CTX_HOST_HSTATUS(a0)
 	sd	t2, RVHV_CTX_HOST_SCOUNTEREN(a0)
-	sd	t3, RVHV_CTX_HOST_SENVCFG(a0)
 	sd	t4, RVHV_CTX_HOST_STVEC(a0)
 	sd	t6, RVHV_CTX_HOST_SSCRATCH(a0)
+	bnez	t3, 1f
+	ld	t3, RVHV_CTX_SENVCFG(a0)
+	csrrw	t3, CSR_SENVCFG, t3
+	sd	t3, RVHV_CTX_HOST_SENVCFG(a0)
+1:
 
 	/* Guest GPRs; a0 last, it holds ctx. */
 	ld	ra, G(1)(a0)
@@ -135,22 +139,25 @@ rvhv_trap_entry:
 	ld	t0, RVHV_CTX_HOST_SSTATUS(a0)
 	ld	t1, RVHV_CTX_HOST_HSTATUS(a0)
 	ld	t2, RVHV_CTX_HOST_SCOUNTEREN(a0)
-	ld	t3, RVHV_CTX_HOST_SENVCFG(a0)
 	ld	t4, RVHV_CTX_HOST_STVEC(a0)
 	ld	t5, RVHV_CTX_HOST_SSCRATCH(a0)
 	csrrw	t0, CSR_SSTATUS, t0
 	csrrw	t1, CSR_HSTATUS, t1
 	csrrw	t2, CSR_SCOUNTEREN, t2
-	csrrw	t3, CSR_SENVCFG, t3
 	csrw	CSR_STVEC, t4
 	csrrw	t5, CSR_SSCRATCH, t5		/* t5 = guest a0 */
 	csrr	t4, CSR_SEPC
 	sd	t0, RVHV_CTX_SSTATUS(a0)
 	sd	t1, RVHV_CTX_HSTATUS(a0)
 	sd	t2, RVHV_CTX_SCOUNTEREN(a0)
-	sd	t3, RVHV_CTX_SENVCFG(a0)
 	sd	t5, G(10)(a0)
 	sd	t4, G(0)(a0)
+	ld	t3, RVHV_CTX_NO_SENVCFG(a0)
+	bnez	t3, 1f
+	ld	t3, RVHV_CTX_HOST_SENVCFG(a0)
+	csrrw	t3, CSR_SENVCFG, t3
+	sd	t3, RVHV_CTX_SENVCFG(a0)
+1:
 	csrr	t0, CSR_SCAUSE
 	csrr	t1, CSR_STVAL
 	csrr	t2, CSR_HTVAL

@@ -48,6 +48,7 @@ bool rvhv_console_flush_exit(struct rvhv_vcpu *vcpu)
 	run->riscv_sbi.ret[1] = 0;
 	/* Nothing to complete; any other exit's completion is dropped. */
 	vcpu->pending = RVHV_PENDING_NONE;
+	vcpu->stat.console_flushes++;
 	return true;
 }
 

@@ -43,6 +43,7 @@
 #define RVHV_NR_AIA_CSR		RVHV_NR_ULONG(kvm_riscv_aia_csr)
 #define RVHV_NR_SMSTATEEN_CSR	RVHV_NR_ULONG(kvm_riscv_smstateen_csr)
 #define RVHV_NR_TIMER		(sizeof(struct kvm_riscv_timer) / sizeof(u64))
+#define RVHV_NR_SBI_STA		RVHV_NR_ULONG(kvm_riscv_sbi_sta)
 /* f0..f31 and fcsr, in both the F and the D class */
 #define RVHV_NR_FP		33
 
@@ -50,7 +51,8 @@
 #define RVHV_MAX_REG_IDS	(RVHV_NR_CONFIG + RVHV_NR_CORE + RVHV_NR_CSR + \
 				 RVHV_NR_AIA_CSR + RVHV_NR_SMSTATEEN_CSR + \
 				 RVHV_NR_TIMER + 2 * RVHV_NR_FP + \
-				 KVM_RISCV_ISA_EXT_MAX + KVM_RISCV_SBI_EXT_MAX)
+				 KVM_RISCV_ISA_EXT_MAX + RVHV_SBI_EXT_MAX + \
+				 RVHV_NR_SBI_STA)
 
 /* The single-letter extensions: bits 0..25 of the CONFIG isa register. */
 #define RVHV_BASE_ISA_MASK	GENMASK(RISCV_ISA_EXT_BASE - 1, 0)
@@ -182,6 +184,11 @@ bool rvhv_isa_ext_available(unsigned int kvm_ext)
 	/* With the module parameter sstc=0 the guest timer is an hrtimer. */
 	if (kvm_ext == KVM_RISCV_ISA_EXT_SSTC && !rvhv_use_sstc)
 		return false;
+	/* These need henvcfg bits (PBMTE, CBIE/CBCFE, CBZE). */
+	if (!rvhv_host.envcfg && (kvm_ext == KVM_RISCV_ISA_EXT_SVPBMT ||
+				  kvm_ext == KVM_RISCV_ISA_EXT_ZICBOM ||
+				  kvm_ext == KVM_RISCV_ISA_EXT_ZICBOZ))
+		return false;
 	return rvhv_isa_ext_on_host(kvm_ext) &&
 	       (rvhv_isa_exts[kvm_ext].flags & RVHV_ISA_OFFER);
 }
@@ -254,8 +261,8 @@ void rvhv_vcpu_config_init(struct rvhv_vcpu *vcpu)
 		if (rvhv_isa_ext_available(i))
 			__set_bit(i, vcpu->isa_ext);
 
-	bitmap_zero(vcpu->sbi_ext, KVM_RISCV_SBI_EXT_MAX);
-	for (i = 0; i < KVM_RISCV_SBI_EXT_MAX; i++)
+	bitmap_zero(vcpu->sbi_ext, RVHV_SBI_EXT_MAX);
+	for (i = 0; i < RVHV_SBI_EXT_MAX; i++)
 		if (rvhv_sbi_ext_available(i) && rvhv_sbi_ext_default_on(i))
 			__set_bit(i, vcpu->sbi_ext);
 
@@ -937,7 +944,7 @@ static int rvhv_set_isa_ext(struct rvhv_vcpu *vcpu,
 
 static bool rvhv_sbi_ext_exists(unsigned long ext)
 {
-	return ext < KVM_RISCV_SBI_EXT_MAX && rvhv_sbi_ext_available(ext);
+	return ext < RVHV_SBI_EXT_MAX && rvhv_sbi_ext_available(ext);
 }
 
 static int rvhv_get_sbi_ext_single(struct rvhv_vcpu *vcpu, unsigned long ext,
@@ -983,7 +990,7 @@ static int rvhv_get_sbi_ext(struct rvhv_vcpu *vcpu,
 		if (num > KVM_REG_RISCV_SBI_MULTI_REG_LAST)
 			return -ENOENT;
 		for (i = 0; i < BITS_PER_LONG; i++) {
-			if (num * BITS_PER_LONG + i >= KVM_RISCV_SBI_EXT_MAX)
+			if (num * BITS_PER_LONG + i >= RVHV_SBI_EXT_MAX)
 				break;
 			if (!rvhv_get_sbi_ext_single(vcpu,
 						     num * BITS_PER_LONG + i,
@@ -1026,7 +1033,7 @@ static int rvhv_set_sbi_ext(struct rvhv_vcpu *vcpu,
 			return -ENOENT;
 		/* Each extension on its own; errors are not reported. */
 		for_each_set_bit(i, &val, BITS_PER_LONG) {
-			if (num * BITS_PER_LONG + i >= KVM_RISCV_SBI_EXT_MAX)
+			if (num * BITS_PER_LONG + i >= RVHV_SBI_EXT_MAX)
 				break;
 			rvhv_set_sbi_ext_single(vcpu, num * BITS_PER_LONG + i,
 						subtype ==
@@ -1039,10 +1046,12 @@ static int rvhv_set_sbi_ext(struct rvhv_vcpu *vcpu,
 
 /*
  * SBI_STATE: per-extension SBI state.  The only subtype KVM defines is STA
- * (steal-time shared memory), which rvhv does not implement: its registers
- * do not exist (-ENOENT); other subtypes are -EINVAL, as in KVM.
+ * (steal-time shared memory, vcpu/sbi_sta.c): its registers exist whether
+ * or not the vCPU has STA enabled, as in kvm.ko (-ENOENT only on a host
+ * without STA); other subtypes are -EINVAL, as in kvm.ko.
  */
-static int rvhv_sbi_state(const struct kvm_one_reg *reg, bool write)
+static int rvhv_sbi_state(struct rvhv_vcpu *vcpu,
+			  const struct kvm_one_reg *reg, bool write)
 {
 	unsigned long num = rvhv_reg_num(reg->id);
 	unsigned long val;
@@ -1055,9 +1064,15 @@ static int rvhv_sbi_state(const struct kvm_one_reg *reg, bool write)
 		if (ret)
 			return ret;
 	}
-	if ((num & KVM_REG_RISCV_SUBTYPE_MASK) == KVM_REG_RISCV_SBI_STA)
+	if ((num & KVM_REG_RISCV_SUBTYPE_MASK) != KVM_REG_RISCV_SBI_STA)
+		return -EINVAL;
+	if (!rvhv_sbi_ext_available(KVM_RISCV_SBI_EXT_STA))
 		return -ENOENT;
-	return -EINVAL;
+	num &= ~KVM_REG_RISCV_SUBTYPE_MASK;
+	if (write)
+		return rvhv_sta_set_reg(vcpu, num, val);
+	ret = rvhv_sta_get_reg(vcpu, num, &val);
+	return ret ? ret : rvhv_put_ulong(reg, val);
 }
 
 /**
@@ -1088,7 +1103,7 @@ int rvhv_get_one_reg(struct rvhv_vcpu *vcpu, const struct kvm_one_reg *reg)
 	case KVM_REG_RISCV_SBI_EXT:
 		return rvhv_get_sbi_ext(vcpu, reg);
 	case KVM_REG_RISCV_SBI_STATE:
-		return rvhv_sbi_state(reg, false);
+		return rvhv_sbi_state(vcpu, reg, false);
 	}
 	/* KVM_REG_RISCV_VECTOR included: the vCPU never has V. */
 	return -ENOENT;
@@ -1124,14 +1139,15 @@ int rvhv_set_one_reg(struct rvhv_vcpu *vcpu, const struct kvm_one_reg *reg)
 	case KVM_REG_RISCV_SBI_EXT:
 		return rvhv_set_sbi_ext(vcpu, reg);
 	case KVM_REG_RISCV_SBI_STATE:
-		return rvhv_sbi_state(reg, true);
+		return rvhv_sbi_state(vcpu, reg, true);
 	}
 	return -ENOENT;
 }
 
 /*
  * Every register id the vCPU has, in KVM's order: CONFIG, CORE, CSR,
- * TIMER, FP_F, FP_D, ISA_EXT, SBI_EXT, each in register-number order.
+ * TIMER, FP_F, FP_D, ISA_EXT, SBI_EXT, SBI_STATE (STA's, while STA is
+ * enabled), each in register-number order.
  * @ids has room for RVHV_MAX_REG_IDS.  Returns how many were stored.
  */
 static unsigned int rvhv_reg_ids(struct rvhv_vcpu *vcpu, u64 *ids)
@@ -1177,10 +1193,14 @@ static unsigned int rvhv_reg_ids(struct rvhv_vcpu *vcpu, u64 *ids)
 		if (rvhv_isa_ext_on_host(i))
 			ids[n++] = ulong | KVM_REG_RISCV_ISA_EXT |
 				   KVM_REG_RISCV_ISA_SINGLE | i;
-	for (i = 0; i < KVM_RISCV_SBI_EXT_MAX; i++)
+	for (i = 0; i < RVHV_SBI_EXT_MAX; i++)
 		if (rvhv_sbi_ext_exists(i))
 			ids[n++] = ulong | KVM_REG_RISCV_SBI_EXT |
 				   KVM_REG_RISCV_SBI_SINGLE | i;
+	if (test_bit(KVM_RISCV_SBI_EXT_STA, vcpu->sbi_ext))
+		for (i = 0; i < RVHV_NR_SBI_STA; i++)
+			ids[n++] = ulong | KVM_REG_RISCV_SBI_STATE |
+				   KVM_REG_RISCV_SBI_STA | i;
 	return n;
 }
 

@@ -24,10 +24,11 @@
 #include <asm/sbi.h>
 
 #include "rvhv_int.h"
+#include "observe/trace.h"
 #include "vcpu/sbi.h"
 
 /* Every extension rvhv implements, by KVM_RISCV_SBI_EXT_* id. */
-static const struct rvhv_sbi_ext *const rvhv_sbi_exts[KVM_RISCV_SBI_EXT_MAX] = {
+static const struct rvhv_sbi_ext *const rvhv_sbi_exts[RVHV_SBI_EXT_MAX] = {
 	[KVM_RISCV_SBI_EXT_V01]		 = &rvhv_sbi_ext_v01,
 	[KVM_RISCV_SBI_EXT_TIME]	 = &rvhv_sbi_ext_time,
 	[KVM_RISCV_SBI_EXT_IPI]		 = &rvhv_sbi_ext_ipi,
@@ -37,6 +38,8 @@ static const struct rvhv_sbi_ext *const rvhv_sbi_exts[KVM_RISCV_SBI_EXT_MAX] = {
 	[KVM_RISCV_SBI_EXT_EXPERIMENTAL] = &rvhv_sbi_ext_experimental,
 	[KVM_RISCV_SBI_EXT_VENDOR]	 = &rvhv_sbi_ext_vendor,
 	[KVM_RISCV_SBI_EXT_DBCN]	 = &rvhv_sbi_ext_dbcn,
+	[KVM_RISCV_SBI_EXT_STA]		 = &rvhv_sbi_ext_sta,
+	[RVHV_RISCV_SBI_EXT_SUSP]	 = &rvhv_sbi_ext_susp,
 };
 
 /* The extension an SBI extension id belongs to: a switch, no search. */
@@ -61,6 +64,10 @@ static const struct rvhv_sbi_ext *rvhv_sbi_lookup(unsigned long eid)
 		return &rvhv_sbi_ext_srst;
 	case SBI_EXT_DBCN:
 		return &rvhv_sbi_ext_dbcn;
+	case SBI_EXT_STA:
+		return &rvhv_sbi_ext_sta;
+	case SBI_EXT_SUSP:
+		return &rvhv_sbi_ext_susp;
 	case SBI_EXT_VENDOR_START ... SBI_EXT_VENDOR_END:
 		return &rvhv_sbi_ext_vendor;
 	case RVHV_SBI_EXT:
@@ -133,19 +140,26 @@ int rvhv_sbi_ecall(struct rvhv_vcpu *vcpu)
 
 	ext = rvhv_sbi_find_enabled(vcpu, gpr[RVHV_REG_A7]);
 	if (unlikely(!ext)) {
+		vcpu->stat.sbi[RVHV_STAT_SBI_UNSUPPORTED]++;
 		gpr[RVHV_REG_A0] = SBI_ERR_NOT_SUPPORTED;
 		gpr[RVHV_REG_A1] = 0;
 		goto done;
 	}
+	vcpu->stat.sbi[ext->stat]++;
 
 	rc = ext->handler(vcpu, &ret);
 	if (unlikely(rc < 0))
 		return rc;
 	if (ret.uexit) {
+		trace_rvhv_sbi(vcpu, gpr[RVHV_REG_A7], gpr[RVHV_REG_A6], 0, 0,
+			       RVHV_TRACE_SBI_USER);
 		vcpu->stat.sbi_user++;
 		return 0;
 	}
 	if (ret.keep_pc) {
+		trace_rvhv_sbi(vcpu, gpr[RVHV_REG_A7], gpr[RVHV_REG_A6],
+			       gpr[RVHV_REG_A0], gpr[RVHV_REG_A1],
+			       RVHV_TRACE_SBI_RETRY);
 		vcpu->stat.sbi_kernel++;
 		return 1;
 	}
@@ -154,6 +168,8 @@ int rvhv_sbi_ecall(struct rvhv_vcpu *vcpu)
 	if (!ext->legacy)
 		gpr[RVHV_REG_A1] = ret.value;
 done:
+	trace_rvhv_sbi(vcpu, gpr[RVHV_REG_A7], gpr[RVHV_REG_A6],
+		       gpr[RVHV_REG_A0], gpr[RVHV_REG_A1], RVHV_TRACE_SBI_KERNEL);
 	gpr[RVHV_REG_PC] += 4;	/* ecall has no compressed form */
 	vcpu->stat.sbi_kernel++;
 	return 1;
@@ -174,6 +190,9 @@ void rvhv_sbi_complete(struct rvhv_vcpu *vcpu)
 		return;
 	gpr[RVHV_REG_A0] = READ_ONCE(run->riscv_sbi.ret[0]);
 	gpr[RVHV_REG_A1] = READ_ONCE(run->riscv_sbi.ret[1]);
+	trace_rvhv_sbi(vcpu, gpr[RVHV_REG_A7], gpr[RVHV_REG_A6],
+		       gpr[RVHV_REG_A0], gpr[RVHV_REG_A1],
+		       RVHV_TRACE_SBI_USER_DONE);
 	gpr[RVHV_REG_PC] += 4;
 }
 
@@ -181,7 +200,7 @@ bool rvhv_sbi_ext_available(unsigned int kvm_ext)
 {
 	const struct rvhv_sbi_ext *ext;
 
-	if (kvm_ext >= KVM_RISCV_SBI_EXT_MAX)
+	if (kvm_ext >= RVHV_SBI_EXT_MAX)
 		return false;
 	ext = rvhv_sbi_exts[kvm_ext];
 	return ext && (!ext->available || ext->available());

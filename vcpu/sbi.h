@@ -21,7 +21,11 @@ struct rvhv_vcpu;
 #define RVHV_SBI_IMPL_ID	0x52564856UL
 /* get_impl_version: rvhv's SBI implementation 0.1, as major << 16 | minor. */
 #define RVHV_SBI_IMPL_VERSION	((0UL << 16) | 1UL)
-/* get_spec_version: SBI 2.0, as KVM in Linux 6.12 reports. */
+/*
+ * get_spec_version: SBI 2.0, as KVM in Linux 6.12 reports: what rvhv
+ * implements is all of SBI 2.0's, its new extensions included (DBCN, STA,
+ * SUSP), but CPPC and NACL, which are optional; none of SBI 3.0's.
+ */
 #define RVHV_SBI_SPEC_MAJOR	2UL
 #define RVHV_SBI_SPEC_MINOR	0UL
 
@@ -66,6 +70,7 @@ enum rvhv_sbi_v01_eid {
  * struct rvhv_sbi_ext - one SBI extension (or range of extension ids)
  * @kvm_ext: its KVM_RISCV_SBI_EXT_* id (the vcpu->sbi_ext bit that enables
  *	it), or RVHV_SBI_EXT_ALWAYS
+ * @stat: the vCPU counter of its calls (enum rvhv_stat_sbi, stats/stats.h)
  * @default_off: a new vCPU has it disabled (userspace enables it through
  *	ONE_REG), as KVM's default_disabled
  * @legacy: SBI v0.1 calling convention: only a0 is written back, a1 is
@@ -83,6 +88,7 @@ enum rvhv_sbi_v01_eid {
  */
 struct rvhv_sbi_ext {
 	int kvm_ext;
+	unsigned int stat;
 	bool default_off;
 	bool legacy;
 	unsigned long vm_cap;
@@ -100,6 +106,8 @@ extern const struct rvhv_sbi_ext rvhv_sbi_ext_ipi;	/* sbi_ipi.c */
 extern const struct rvhv_sbi_ext rvhv_sbi_ext_rfence;	/* sbi_ipi.c */
 extern const struct rvhv_sbi_ext rvhv_sbi_ext_rvhv;	/* sbi_batch.c */
 extern const struct rvhv_sbi_ext rvhv_sbi_ext_dbcn;	/* sbi_forward.c */
+extern const struct rvhv_sbi_ext rvhv_sbi_ext_sta;	/* sbi_sta.c */
+extern const struct rvhv_sbi_ext rvhv_sbi_ext_susp;	/* sbi_susp.c */
 extern const struct rvhv_sbi_ext rvhv_sbi_ext_experimental;
 extern const struct rvhv_sbi_ext rvhv_sbi_ext_vendor;
 

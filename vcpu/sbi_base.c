@@ -11,10 +11,10 @@
  *                      to userspace (KVM_EXIT_RISCV_SBI with extension 0x10,
  *                      function 3), which answers; any other id: 1 when
  *                      this vCPU implements and has enabled it, else 0
- *                      (TIME, IPI, RFENCE, HSM, SRST, v0.1 by their
- *                      ONE_REG SBI_EXT bits; DBCN likewise, off by
- *                      default; rvhv's RVHV_SBI_EXT when the VMM enabled
- *                      RVHV_CAP_SBI_BATCH)
+ *                      (TIME, IPI, RFENCE, HSM, SRST, STA, v0.1 by
+ *                      their ONE_REG SBI_EXT bits; DBCN and SUSP
+ *                      likewise, off by default; rvhv's RVHV_SBI_EXT
+ *                      when the VMM enabled RVHV_CAP_SBI_BATCH)
  *   get_mvendorid...   ONE_REG CONFIG mvendorid, marchid, mimpid
  *   other functions    SBI_ERR_NOT_SUPPORTED
  */
@@ -84,6 +84,7 @@ static bool rvhv_sbi_base_batchable(struct rvhv_vcpu *vcpu)
 
 const struct rvhv_sbi_ext rvhv_sbi_ext_base = {
 	.kvm_ext = RVHV_SBI_EXT_ALWAYS,
+	.stat = RVHV_STAT_SBI_BASE,
 	.batchable = rvhv_sbi_base_batchable,
 	.handler = rvhv_sbi_base,
 };

@@ -15,7 +15,8 @@
  * extension's .batchable must say it completes in the kernel; the first
  * one that would not (exit, stop, halt, trap into the guest) ends the
  * batch, unrun.  Every entry run counts in vcpu->stat.sbi_kernel, as the
- * batch call itself does.
+ * batch call itself does, in its extension's counter (vcpu->stat.sbi[])
+ * as the call it stands for, and in vcpu->stat.batch_entries.
  */
 #include <linux/kvm.h>
 #include <linux/overflow.h>
@@ -24,6 +25,7 @@
 #include <asm/sbi.h>
 
 #include "rvhv_int.h"
+#include "observe/trace.h"
 #include "vcpu/sbi.h"
 
 static_assert(sizeof(struct rvhv_sbi_batch_entry) == 80);
@@ -52,12 +54,14 @@ static bool rvhv_batch_one(struct rvhv_vcpu *vcpu,
 	if (e->eid == RVHV_SBI_EXT) {
 		/* No nesting, and no other function of ours in a batch. */
 		e->error = SBI_ERR_DENIED;
+		vcpu->stat.sbi[RVHV_STAT_SBI_BATCH]++;
 		return true;
 	}
 	ext = rvhv_sbi_find_enabled(vcpu, e->eid);
 	if (!ext) {
 		e->error = SBI_ERR_NOT_SUPPORTED;
 		vcpu->stat.sbi_kernel++;
+		vcpu->stat.sbi[RVHV_STAT_SBI_UNSUPPORTED]++;
 		return true;
 	}
 
@@ -74,6 +78,7 @@ static bool rvhv_batch_one(struct rvhv_vcpu *vcpu,
 	e->error = ret.error;
 	e->value = ext->legacy ? 0 : ret.value;
 	vcpu->stat.sbi_kernel++;
+	vcpu->stat.sbi[ext->stat]++;
 	return true;
 }
 
@@ -123,6 +128,9 @@ static void rvhv_sbi_batch(struct rvhv_vcpu *vcpu, struct rvhv_sbi_ret *ret,
 			rvhv_fence_flush(vcpu);
 		if (!rvhv_batch_one(vcpu, &ents[done], rc))
 			break;
+		trace_rvhv_sbi(vcpu, ents[done].eid, ents[done].fid,
+			       ents[done].error, ents[done].value,
+			       RVHV_TRACE_SBI_BATCHED);
 		if (*rc < 0) {
 			done++;
 			break;
@@ -133,9 +141,10 @@ static void rvhv_sbi_batch(struct rvhv_vcpu *vcpu, struct rvhv_sbi_ret *ret,
 	rvhv_fence_flush(vcpu);
 	vcpu->fence_defer = false;
 	memcpy(&gpr[RVHV_REG_A0], saved, sizeof(saved));
+	vcpu->stat.batch_entries += done;
 
-	if (done && rvhv_write_guest(vcpu->vm, gpa, ents,
-				     done * sizeof(*ents)))
+	if (done && rvhv_vcpu_write_guest(vcpu, gpa, ents,
+					  done * sizeof(*ents)))
 		ret->error = SBI_ERR_FAILURE;
 	ret->value = done;
 }
@@ -153,6 +162,7 @@ static int rvhv_sbi_rvhv(struct rvhv_vcpu *vcpu, struct rvhv_sbi_ret *ret)
 
 const struct rvhv_sbi_ext rvhv_sbi_ext_rvhv = {
 	.kvm_ext = RVHV_SBI_EXT_ALWAYS,
+	.stat = RVHV_STAT_SBI_BATCH,
 	.vm_cap = RVHV_VM_CAP_SBI_BATCH,
 	.handler = rvhv_sbi_rvhv,
 };

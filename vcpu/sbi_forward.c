@@ -45,6 +45,7 @@ void rvhv_sbi_forward(struct rvhv_vcpu *vcpu, struct rvhv_sbi_ret *ret)
 	run->riscv_sbi.ret[0] = SBI_ERR_NOT_SUPPORTED;
 	run->riscv_sbi.ret[1] = 0;
 	vcpu->pending = RVHV_PENDING_SBI;
+	vcpu->stat.ecall_exit_stat++;
 	ret->uexit = true;
 }
 
@@ -72,16 +73,19 @@ static int rvhv_sbi_forward_all(struct rvhv_vcpu *vcpu,
 
 const struct rvhv_sbi_ext rvhv_sbi_ext_dbcn = {
 	.kvm_ext = KVM_RISCV_SBI_EXT_DBCN,
+	.stat = RVHV_STAT_SBI_DBCN,
 	.default_off = true,
 	.handler = rvhv_sbi_dbcn,
 };
 
 const struct rvhv_sbi_ext rvhv_sbi_ext_experimental = {
 	.kvm_ext = KVM_RISCV_SBI_EXT_EXPERIMENTAL,
+	.stat = RVHV_STAT_SBI_EXPERIMENTAL,
 	.handler = rvhv_sbi_forward_all,
 };
 
 const struct rvhv_sbi_ext rvhv_sbi_ext_vendor = {
 	.kvm_ext = KVM_RISCV_SBI_EXT_VENDOR,
+	.stat = RVHV_STAT_SBI_VENDOR,
 	.handler = rvhv_sbi_forward_all,
 };

@@ -130,6 +130,7 @@ static bool rvhv_sbi_hsm_batchable(struct rvhv_vcpu *vcpu)
 
 const struct rvhv_sbi_ext rvhv_sbi_ext_hsm = {
 	.kvm_ext = KVM_RISCV_SBI_EXT_HSM,
+	.stat = RVHV_STAT_SBI_HSM,
 	.batchable = rvhv_sbi_hsm_batchable,
 	.handler = rvhv_sbi_hsm,
 };

@@ -44,7 +44,8 @@ void rvhv_sbi_send_ipis(struct rvhv_vcpu *vcpu, unsigned long targets)
 	for_each_set_bit(id, &targets, RVHV_MAX_VCPUS) {
 		target = rvhv_vm_vcpu(vcpu->vm, id);
 		if (target)
-			rvhv_vcpu_set_irq(target, IRQ_VS_SOFT, true);
+			rvhv_vcpu_set_irq(target, IRQ_VS_SOFT, true,
+					  RVHV_IRQ_SRC_SBI);
 	}
 }
 
@@ -94,12 +95,14 @@ static int rvhv_sbi_rfence(struct rvhv_vcpu *vcpu, struct rvhv_sbi_ret *ret)
 
 const struct rvhv_sbi_ext rvhv_sbi_ext_ipi = {
 	.kvm_ext = KVM_RISCV_SBI_EXT_IPI,
+	.stat = RVHV_STAT_SBI_IPI,
 	.batchable = rvhv_sbi_batchable_always,
 	.handler = rvhv_sbi_ipi,
 };
 
 const struct rvhv_sbi_ext rvhv_sbi_ext_rfence = {
 	.kvm_ext = KVM_RISCV_SBI_EXT_RFENCE,
+	.stat = RVHV_STAT_SBI_RFENCE,
 	.batchable = rvhv_sbi_batchable_always,
 	.handler = rvhv_sbi_rfence,
 };

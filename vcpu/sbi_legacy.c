@@ -117,7 +117,7 @@ static int rvhv_sbi_v01(struct rvhv_vcpu *vcpu, struct rvhv_sbi_ret *ret)
 		rvhv_sbi_forward(vcpu, ret);
 		return 0;
 	case RVHV_SBI_V01_CLEAR_IPI:
-		rvhv_vcpu_set_irq(vcpu, IRQ_VS_SOFT, false);
+		rvhv_vcpu_set_irq(vcpu, IRQ_VS_SOFT, false, RVHV_IRQ_SRC_SBI);
 		return 0;
 	case RVHV_SBI_V01_SHUTDOWN:
 		rvhv_sbi_system_event(vcpu, ret, KVM_SYSTEM_EVENT_SHUTDOWN, 0);
@@ -159,6 +159,7 @@ static bool rvhv_sbi_v01_batchable(struct rvhv_vcpu *vcpu)
 
 const struct rvhv_sbi_ext rvhv_sbi_ext_v01 = {
 	.kvm_ext = KVM_RISCV_SBI_EXT_V01,
+	.stat = RVHV_STAT_SBI_LEGACY,
 	.legacy = true,
 	.batchable = rvhv_sbi_v01_batchable,
 	.handler = rvhv_sbi_v01,

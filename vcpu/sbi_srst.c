@@ -94,5 +94,6 @@ static int rvhv_sbi_srst(struct rvhv_vcpu *vcpu, struct rvhv_sbi_ret *ret)
 
 const struct rvhv_sbi_ext rvhv_sbi_ext_srst = {
 	.kvm_ext = KVM_RISCV_SBI_EXT_SRST,
+	.stat = RVHV_STAT_SBI_SRST,
 	.handler = rvhv_sbi_srst,
 };

@@ -33,6 +33,7 @@ static int rvhv_sbi_time(struct rvhv_vcpu *vcpu, struct rvhv_sbi_ret *ret)
 
 const struct rvhv_sbi_ext rvhv_sbi_ext_time = {
 	.kvm_ext = KVM_RISCV_SBI_EXT_TIME,
+	.stat = RVHV_STAT_SBI_TIME,
 	.batchable = rvhv_sbi_batchable_always,
 	.handler = rvhv_sbi_time,
 };

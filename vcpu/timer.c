@@ -30,7 +30,9 @@ bool rvhv_use_sstc __ro_after_init;
 
 void rvhv_timer_setup(void)
 {
-	rvhv_use_sstc = sstc && (rvhv_host.feat.flags & RVHV_HOST_SSTC);
+	/* The guest's Sstc is henvcfg.STCE: none on a hart without henvcfg. */
+	rvhv_use_sstc = sstc && (rvhv_host.feat.flags & RVHV_HOST_SSTC) &&
+			rvhv_host.envcfg;
 }
 
 /* Nanoseconds from now until guest time @deadline (0 if past). */
@@ -52,7 +54,7 @@ static enum hrtimer_restart rvhv_timer_expired(struct hrtimer *t)
 		rvhv_vcpu_kick(vcpu);	/* a halted vCPU re-checks VSTIP */
 	} else {
 		WRITE_ONCE(vcpu->timer_state, KVM_RISCV_TIMER_STATE_OFF);
-		rvhv_vcpu_set_irq(vcpu, IRQ_VS_TIMER, true);
+		rvhv_vcpu_set_irq(vcpu, IRQ_VS_TIMER, true, RVHV_IRQ_SRC_TIMER);
 	}
 	return HRTIMER_NORESTART;
 }
@@ -76,10 +78,10 @@ long rvhv_timer_set(struct rvhv_vcpu *vcpu, u64 next)
 	if (rvhv_use_sstc) {
 		/* The vCPU is loaded: vstimecmp is live (one CSR write). */
 		csr_write(CSR_VSTIMECMP, next);
-		rvhv_vcpu_set_irq(vcpu, IRQ_VS_TIMER, false);
+		rvhv_vcpu_set_irq(vcpu, IRQ_VS_TIMER, false, RVHV_IRQ_SRC_SBI);
 		return SBI_SUCCESS;
 	}
-	rvhv_vcpu_set_irq(vcpu, IRQ_VS_TIMER, false);
+	rvhv_vcpu_set_irq(vcpu, IRQ_VS_TIMER, false, RVHV_IRQ_SRC_SBI);
 	vcpu->csr.vstimecmp = next;
 	rvhv_timer_restore(vcpu, next != U64_MAX);
 	return SBI_SUCCESS;

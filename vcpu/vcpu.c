@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The vCPU: creation, its fd (ioctls, mmap of struct kvm_run), vcpu_load /
- * vcpu_put driven by preempt notifiers, and the KVM_RUN loop.
+ * The vCPU: creation, its fd (ioctls, mmap of struct kvm_run and of the
+ * dirty ring), vcpu_load / vcpu_put driven by preempt notifiers, and the
+ * KVM_RUN loop.
  */
 #include <linux/anon_inodes.h>
 #include <linux/file.h>
@@ -15,6 +16,7 @@
 #include <asm/timex.h>
 
 #include "../rvhv_int.h"
+#include "../observe/trace.h"
 #include "../trap/trap.h"
 
 /* hstatus bits a vCPU runs with (VSXL etc. come from the host's value). */
@@ -75,6 +77,9 @@ static void rvhv_vcpu_load_hstate(struct rvhv_vcpu *vcpu)
 	u64 hstateen0 = vcpu->csr.hstateen0;
 
 	if (rvhv_host.smstateen) {
+		/* A hardware guest file: the guest's IMSIC CSRs too. */
+		if (vcpu->ctx.hstatus & HSTATUS_VGEIN)
+			hstateen0 |= SMSTATEEN0_AIA_IMSIC;
 		csr_write(CSR_HSTATEEN0, hstateen0);
 		if (hstateen0 & SMSTATEEN0_SSTATEEN0)
 			vcpu->host_sstateen0 = csr_swap(CSR_SSTATEEN0,
@@ -116,7 +121,10 @@ static void rvhv_vcpu_load(struct rvhv_vcpu *vcpu, int cpu)
 	csr_write(CSR_VSTVAL, csr->vstval);
 	csr_write(CSR_HVIP, csr->hvip);
 	csr_write(CSR_VSATP, csr->vsatp);
-	csr_write(CSR_HENVCFG, csr->henvcfg);
+	if (rvhv_host.envcfg)
+		csr_write(CSR_HENVCFG, csr->henvcfg);
+	else if (unlikely(rvhv_host.debug_no_envcfg))
+		csr_write(CSR_HENVCFG, 0);	/* nothing another left on */
 	rvhv_vcpu_load_hstate(vcpu);
 	csr_write(CSR_HTIMEDELTA, READ_ONCE(vm->time_delta));
 	if (rvhv_use_sstc)
@@ -135,7 +143,11 @@ static void rvhv_vcpu_load(struct rvhv_vcpu *vcpu, int cpu)
 		rvhv_fp_save(&vcpu->host_fp);
 		rvhv_fp_restore(&vcpu->fp);
 	}
+	/* The time it waited for this CPU goes into its steal time. */
+	if (vcpu->sta.shmem != RVHV_STA_OFF)
+		set_bit(RVHV_REQ_STEAL, &vcpu->requests);
 	vcpu->cpu = cpu;
+	trace_rvhv_vcpu_load(vcpu, cpu);
 }
 
 /* Save the vCPU's state from this hart.  Preemption is disabled. */
@@ -143,6 +155,7 @@ static void rvhv_vcpu_put(struct rvhv_vcpu *vcpu)
 {
 	struct rvhv_vs_csr *csr = &vcpu->csr;
 
+	trace_rvhv_vcpu_put(vcpu, vcpu->cpu);
 	if ((vcpu->ctx.sstatus & SR_FS) != SR_FS_OFF) {
 		if ((vcpu->ctx.sstatus & SR_FS) == SR_FS_DIRTY) {
 			rvhv_fp_save(&vcpu->fp);
@@ -215,8 +228,10 @@ void rvhv_vcpu_kick(struct rvhv_vcpu *vcpu)
 	put_cpu();
 }
 
-void rvhv_vcpu_set_irq(struct rvhv_vcpu *vcpu, unsigned int irq, bool level)
+void rvhv_vcpu_set_irq(struct rvhv_vcpu *vcpu, unsigned int irq, bool level,
+		       unsigned int source)
 {
+	trace_rvhv_irq(vcpu, irq, level, source);
 	if (level)
 		set_bit(irq, &vcpu->irq_pending);
 	else
@@ -270,6 +285,16 @@ int rvhv_vcpu_hart_start(struct rvhv_vcpu *vcpu, unsigned long pc,
 	return 0;
 }
 
+void rvhv_vcpu_request_reset(struct rvhv_vcpu *vcpu, unsigned long pc,
+			     unsigned long a1)
+{
+	spin_lock(&vcpu->mp_lock);
+	vcpu->start_pc = pc;
+	vcpu->start_a1 = a1;
+	set_bit(RVHV_REQ_START, &vcpu->requests);
+	spin_unlock(&vcpu->mp_lock);
+}
+
 void rvhv_vcpu_stop(struct rvhv_vcpu *vcpu)
 {
 	spin_lock(&vcpu->mp_lock);
@@ -288,6 +313,7 @@ bool rvhv_vcpu_stopped(struct rvhv_vcpu *vcpu)
 void rvhv_vcpu_halt(struct rvhv_vcpu *vcpu)
 {
 	vcpu->halted = true;
+	rvhv_stat_exit_as(&vcpu->stat, RVHV_EXIT_WFI);
 }
 
 /*
@@ -300,8 +326,11 @@ static bool rvhv_vcpu_irq_ready(struct rvhv_vcpu *vcpu)
 
 	preempt_disable();
 	rvhv_vcpu_sync_irqs(vcpu);
-	pending = (csr_read(CSR_HIP) >> VSIP_TO_HVIP_SHIFT) &
-		  csr_read(CSR_VSIE);
+	pending = csr_read(CSR_HIP) >> VSIP_TO_HVIP_SHIFT;
+	/* A hardware guest file's interrupt is its hgeip bit (SGEI). */
+	if (rvhv_hwfile_pending(vcpu))
+		pending |= IE_EIE;
+	pending &= csr_read(CSR_VSIE);
 	preempt_enable();
 	return pending & (IE_SIE | IE_TIE | IE_EIE);
 }
@@ -318,31 +347,68 @@ static bool rvhv_vcpu_runnable(struct rvhv_vcpu *vcpu)
 }
 
 /*
+ * Why rvhv_vcpu_block() returned (RVHV_TRACE_WAKE_*), for the rvhv_wake
+ * tracepoint only: @halted is whether it was entered halted.
+ */
+static unsigned int rvhv_vcpu_wake_reason(struct rvhv_vcpu *vcpu, bool halted)
+{
+	if (halted && !vcpu->halted)
+		return RVHV_TRACE_WAKE_IRQ;
+	if (test_bit(RVHV_REQ_START, &vcpu->requests))
+		return RVHV_TRACE_WAKE_START;
+	if (test_bit(RVHV_REQ_STOP, &vcpu->requests))
+		return RVHV_TRACE_WAKE_STOP;
+	if (signal_pending(current))
+		return RVHV_TRACE_WAKE_SIGNAL;
+	return RVHV_TRACE_WAKE_RUNNABLE;
+}
+
+/*
  * Sleep while stopped or halted in WFI, until there is something to do or
  * a signal.  Never spins: the wait queue is woken by kicks (interrupts
  * raised, hart_start) and, for a halted vCPU, by its timer.
  */
 static void rvhv_vcpu_block(struct rvhv_vcpu *vcpu)
 {
+	bool halted = vcpu->halted, waited = false;
 	DEFINE_WAIT(wait);
+	u64 t0 = 0;
 
-	if (vcpu->halted)
+	trace_rvhv_block(vcpu);
+	if (halted) {
 		rvhv_timer_arm_wakeup(vcpu);
+		/* Its hardware guest file's interrupt wakes it too. */
+		rvhv_hwfile_wake(vcpu, true);
+		WRITE_ONCE(vcpu->stat.blocking, 1);
+		t0 = get_cycles();
+	} else {
+		/* Stopped: no exit's latency. */
+		rvhv_stat_exit_forget(&vcpu->stat);
+	}
 	for (;;) {
 		prepare_to_wait(&vcpu->wait, &wait, TASK_INTERRUPTIBLE);
 		if (rvhv_vcpu_runnable(vcpu) || signal_pending(current))
 			break;
 		schedule();
+		waited = true;
 	}
 	finish_wait(&vcpu->wait, &wait);
+	if (halted) {
+		if (waited)
+			rvhv_stats_halt_wait(&vcpu->stat, get_cycles() - t0);
+		WRITE_ONCE(vcpu->stat.blocking, 0);
+	}
 	rvhv_timer_cancel_wakeup(vcpu);
+	rvhv_hwfile_wake(vcpu, false);
 	if (vcpu->halted && rvhv_vcpu_irq_ready(vcpu)) {
 		vcpu->halted = false;
 		vcpu->stat.halt_wakeup++;
 	}
+	if (trace_rvhv_wake_enabled())
+		trace_rvhv_wake(vcpu, rvhv_vcpu_wake_reason(vcpu, halted));
 }
 
-/* HSM hart_start reached this vCPU: reset it to the start state. */
+/* HSM hart_start (or SBI SUSP) reached this vCPU: reset it, start it. */
 static void rvhv_vcpu_apply_start(struct rvhv_vcpu *vcpu)
 {
 	unsigned long pc, a1;
@@ -352,6 +418,7 @@ static void rvhv_vcpu_apply_start(struct rvhv_vcpu *vcpu)
 	a1 = vcpu->start_a1;
 	clear_bit(RVHV_REQ_START, &vcpu->requests);
 	spin_unlock(&vcpu->mp_lock);
+	rvhv_stat_exit_forget(&vcpu->stat);
 
 	preempt_disable();
 	rvhv_vcpu_put(vcpu);
@@ -403,6 +470,8 @@ static bool rvhv_user_work_pending(void)
 static bool rvhv_enter_guest(struct rvhv_vcpu *vcpu)
 {
 	struct rvhv_vm *vm = vcpu->vm;
+	unsigned long vgein;
+	int file;
 	u64 word;
 
 	local_irq_disable();
@@ -415,6 +484,23 @@ static bool rvhv_enter_guest(struct rvhv_vcpu *vcpu)
 		WRITE_ONCE(vcpu->mode, RVHV_OUTSIDE_GUEST);
 		local_irq_enable();
 		return false;
+	}
+	/*
+	 * hstatus.VGEIN: the vCPU's hardware guest file here, or none (its
+	 * registers in software); a file left on another CPU is moved first.
+	 */
+	file = rvhv_hwfile_vgein(vcpu);
+	if (unlikely(file < 0)) {
+		WRITE_ONCE(vcpu->mode, RVHV_OUTSIDE_GUEST);
+		local_irq_enable();
+		return false;
+	}
+	vgein = (unsigned long)file << HSTATUS_VGEIN_SHIFT;
+	if (unlikely(vgein != (vcpu->ctx.hstatus & HSTATUS_VGEIN))) {
+		vcpu->ctx.hstatus = (vcpu->ctx.hstatus & ~HSTATUS_VGEIN) | vgein;
+		if (rvhv_host.smstateen)
+			csr_write(CSR_HSTATEEN0, vcpu->csr.hstateen0 |
+				  (vgein ? SMSTATEEN0_AIA_IMSIC : 0));
 	}
 	rvhv_vcpu_sync_irqs(vcpu);
 	/*
@@ -432,7 +518,21 @@ static bool rvhv_enter_guest(struct rvhv_vcpu *vcpu)
 	 * when interrupts come back on, so the flag goes only after that.
 	 */
 	current->flags |= PF_VCPU;
-	rvhv_switch_to(&vcpu->ctx);
+	rvhv_stat_guest_entry(&vcpu->stat);
+	trace_rvhv_entry(vcpu);
+	if (unlikely(rvhv_host.debug_no_envcfg)) {
+		/*
+		 * The hart has the senvcfg the switch now leaves alone, and
+		 * the guest can write it: put the host's back.
+		 */
+		unsigned long senvcfg = csr_read(CSR_SENVCFG);
+
+		rvhv_switch_to(&vcpu->ctx);
+		csr_write(CSR_SENVCFG, senvcfg);
+	} else {
+		rvhv_switch_to(&vcpu->ctx);
+	}
+	rvhv_stat_guest_exit(&vcpu->stat, vcpu->ctx.scause);
 	WRITE_ONCE(vcpu->mode, RVHV_OUTSIDE_GUEST);
 	local_irq_enable();
 	current->flags &= ~PF_VCPU;
@@ -496,9 +596,9 @@ static int rvhv_vcpu_run(struct rvhv_vcpu *vcpu)
 		if (rvhv_user_work_pending()) {
 			run->exit_reason = KVM_EXIT_INTR;
 			if (signal_pending(current))
-				vcpu->stat.signal++;
+				vcpu->stat.signal_exits++;
 			else
-				vcpu->stat.task_work++;
+				vcpu->stat.task_work_exits++;
 			ret = -EINTR;
 			break;
 		}
@@ -507,6 +607,8 @@ static int rvhv_vcpu_run(struct rvhv_vcpu *vcpu)
 				rvhv_vcpu_apply_start(vcpu);
 			if (test_and_clear_bit(RVHV_REQ_STOP, &vcpu->requests))
 				vcpu->halted = false;
+			if (test_and_clear_bit(RVHV_REQ_STEAL, &vcpu->requests))
+				rvhv_sta_update(vcpu);
 		}
 		if (unlikely(vcpu->halted || rvhv_vcpu_stopped(vcpu))) {
 			/* An idle guest's buffered console output goes out. */
@@ -517,7 +619,18 @@ static int rvhv_vcpu_run(struct rvhv_vcpu *vcpu)
 			rvhv_vcpu_block(vcpu);
 			continue;
 		}
+		/* The ring's soft limit: let the VMM harvest it first. */
+		if (unlikely(rvhv_dirty_ring_soft_full(&vcpu->dirty_ring))) {
+			if (!rvhv_console_flush_exit(vcpu))
+				run->exit_reason = KVM_EXIT_DIRTY_RING_FULL;
+			ret = 0;
+			break;
+		}
 		cond_resched();
+		/* A hardware guest file on this CPU (hwaccel, auto). */
+		ret = rvhv_hwfile_update(vcpu);
+		if (ret <= 0)
+			break;
 		rvhv_vmid_update(&vcpu->vm->vmid);
 		if (!rvhv_enter_guest(vcpu))
 			continue;
@@ -538,6 +651,7 @@ static int rvhv_vcpu_run(struct rvhv_vcpu *vcpu)
 	rvhv_vcpu_put(vcpu);
 	preempt_notifier_unregister(&vcpu->pn);
 	preempt_enable();
+	trace_rvhv_userspace_exit(vcpu, ret);
 	return ret;
 }
 
@@ -549,9 +663,10 @@ static long rvhv_vcpu_interrupt(struct rvhv_vcpu *vcpu, void __user *argp)
 	if (copy_from_user(&irq, argp, sizeof(irq)))
 		return -EFAULT;
 	if (irq.irq == KVM_INTERRUPT_SET)
-		rvhv_vcpu_set_irq(vcpu, IRQ_VS_EXT, true);
+		rvhv_vcpu_set_irq(vcpu, IRQ_VS_EXT, true, RVHV_IRQ_SRC_USER);
 	else if (irq.irq == KVM_INTERRUPT_UNSET)
-		rvhv_vcpu_set_irq(vcpu, IRQ_VS_EXT, false);
+		rvhv_vcpu_set_irq(vcpu, IRQ_VS_EXT, false,
+				  RVHV_IRQ_SRC_USER);
 	else
 		return -EINVAL;
 	return 0;
@@ -627,6 +742,9 @@ static long rvhv_vcpu_ioctl(struct file *filp, unsigned int ioctl,
 	case KVM_GET_REG_LIST:
 		ret = rvhv_get_reg_list(vcpu, argp);
 		break;
+	case KVM_GET_STATS_FD:
+		ret = rvhv_vcpu_stats_fd(vcpu);
+		break;
 	case KVM_SET_GUEST_DEBUG:
 		ret = rvhv_vcpu_set_guest_debug(vcpu, argp);
 		break;
@@ -642,10 +760,22 @@ static vm_fault_t rvhv_vcpu_fault(struct vm_fault *vmf)
 	struct rvhv_vcpu *vcpu = vmf->vma->vm_file->private_data;
 	struct page *page;
 
-	if (vmf->pgoff != 0)
-		return VM_FAULT_SIGBUS;
-	page = virt_to_page(vcpu->run);
-	get_page(page);
+	switch (vmf->pgoff) {
+	case 0:
+		page = virt_to_page(vcpu->run);
+		get_page(page);
+		break;
+	case KVM_COALESCED_MMIO_PAGE_OFFSET:
+		/* The VM's coalesced MMIO ring (trap/coalesced.c) */
+		page = rvhv_coalesced_page(vcpu->vm);
+		break;
+	default:
+		/* The dirty ring's pages (mmu/dirty.c) */
+		page = rvhv_dirty_ring_page(&vcpu->dirty_ring, vmf->pgoff);
+		if (!page)
+			return VM_FAULT_SIGBUS;
+		get_page(page);
+	}
 	vmf->page = page;
 	return 0;
 }
@@ -656,6 +786,10 @@ static const struct vm_operations_struct rvhv_vcpu_vm_ops = {
 
 static int rvhv_vcpu_mmap(struct file *file, struct vm_area_struct *vma)
 {
+	struct rvhv_vcpu *vcpu = file->private_data;
+
+	if (!rvhv_dirty_ring_mmap_ok(&vcpu->dirty_ring, vma))
+		return -EINVAL;
 	vma->vm_ops = &rvhv_vcpu_vm_ops;
 	return 0;
 }
@@ -691,6 +825,7 @@ static void rvhv_vcpu_reset(struct rvhv_vcpu *vcpu)
 	vcpu->ctx.hstatus = (host_hstatus & HSTATUS_VSXL) | RVHV_HSTATUS_GUEST;
 	/* The guest's U-mode may read cycle, time and instret (as kvm.ko). */
 	vcpu->ctx.scounteren = 7;
+	vcpu->ctx.no_senvcfg = !rvhv_host.envcfg;
 	vcpu->csr.vstimecmp = -1UL;
 	vcpu->timer_state = KVM_RISCV_TIMER_STATE_OFF;
 	vcpu->pending = RVHV_PENDING_NONE;
@@ -700,12 +835,14 @@ static void rvhv_vcpu_reset(struct rvhv_vcpu *vcpu)
 	vcpu->irq_pending_mask = RVHV_IRQ_EXT_LINES;
 	if (!rvhv_use_sstc)
 		hrtimer_cancel(&vcpu->timer);
+	rvhv_sta_reset(vcpu);
 }
 
 /* Free a vCPU whose fd is gone (the VM is being freed). */
 void rvhv_vcpu_free(struct rvhv_vcpu *vcpu)
 {
 	hrtimer_cancel(&vcpu->timer);
+	rvhv_dirty_ring_free(&vcpu->dirty_ring);
 	free_page((unsigned long)vcpu->run);
 	kfree(vcpu);
 }
@@ -745,12 +882,17 @@ int rvhv_create_vcpu(struct rvhv_vm *vm, unsigned long id)
 	rvhv_timer_init(vcpu);
 	rvhv_vcpu_config_init(vcpu);
 	rvhv_vcpu_reset(vcpu);
+	rvhv_stats_vcpu_init(vcpu);
 
 	mutex_lock(&vm->lock);
 	if (vm->vcpus[id]) {
 		fd = -EEXIST;
 		goto err_unlock;
 	}
+	/* Its dirty ring, if the VM has rings (enabled under vm->lock). */
+	fd = rvhv_dirty_ring_alloc(vm, &vcpu->dirty_ring);
+	if (fd)
+		goto err_unlock;
 	/* As with kvm.ko: only the first vCPU starts; HSM starts the rest. */
 	vcpu->mp_state = vm->nr_vcpus ? KVM_MP_STATE_STOPPED :
 					KVM_MP_STATE_RUNNABLE;

@@ -60,6 +60,7 @@ static void aia_trap(struct guest_regs *regs)
 	if (AIA->mask_on_claim)
 		mmio_write32(base + APLIC_CLRIENUM, topi >> 16);
 	AIA->last[AIA->claims % AIA_RING] = topi;
+	AIA->seen[(topi >> 16) / 64 % 32] |= 1UL << ((topi >> 16) % 64);
 	AIA->claims++;
 }
 
@@ -132,6 +133,11 @@ long guest_aia_loop(unsigned long unused0, unsigned long unused1)
 			break;
 		case AIA_R32:
 			r = mmio_read32(c->addr);
+			break;
+		case AIA_W32N:
+			for (r = 0; r < c->n; r++)
+				mmio_write32(c->addr, c->val);
+			r = 0;
 			break;
 		case AIA_WAIT:
 		case AIA_WFI:

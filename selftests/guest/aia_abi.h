@@ -53,6 +53,7 @@
 #define AIA_EXIT	7	/* return val */
 #define AIA_ISEL_W	8	/* siselect = addr, sireg = val */
 #define AIA_ISEL_R	9	/* siselect = addr, REPORT(op, sireg) */
+#define AIA_W32N	10	/* n 32-bit stores of val at addr */
 
 /* Where the MSI-mode tests put vCPU 0's IMSIC page. */
 #define AIA_IMSIC_BASE		0x28000000UL
@@ -74,6 +75,7 @@
  * @spurious: external interrupts whose claimi read 0
  * @wfis: WFIs that returned in AIA_WFI
  * @last: claimi values, @claims % AIA_RING the next slot
+ * @seen: bit n: identity (or source) n was claimed
  */
 struct aia_shared {
 	unsigned long base;
@@ -84,6 +86,7 @@ struct aia_shared {
 	unsigned long spurious;
 	unsigned long wfis;
 	unsigned long last[AIA_RING];
+	unsigned long seen[2048 / 64];
 };
 
 #endif /* AIA_ABI_H */

@@ -119,7 +119,7 @@ static void hostile_pick(struct hostile_call *c)
 	}
 	/*
 	 * Memory the hypervisor writes for the guest (an RVHV batch array,
-	 * kvm.ko's steal-time area) must not be this program's own.
+	 * a steal-time area) must not be this program's own.
 	 */
 	if ((ext == RVHV_SBI_EXT_ID || (ext == SBI_EXT_STA && c->fid == 0)) &&
 	    (in_slot0(c->args[0]) || in_slot0(c->args[0] + 80 * 64)))

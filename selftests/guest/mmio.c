@@ -163,3 +163,22 @@ long guest_mmio_fp(unsigned long addr, unsigned long unused)
 	GUEST_REPORT(4, v);
 	return 0;
 }
+
+/*
+ * coalesced_test: @n 32-bit stores of i + 1 into the zone at @base, a
+ * store outside it (base + 0x2000: an ordinary exit), @n 16-bit stores of
+ * 0x100 + i into the zone, then a load in the zone (loads always exit):
+ * returns what the load read.
+ */
+long guest_mmio_coalesced(unsigned long base, unsigned long n);
+long guest_mmio_coalesced(unsigned long base, unsigned long n)
+{
+	unsigned long i;
+
+	for (i = 0; i < n; i++)
+		mmio_sw(base + 4 * (i % 1024), i + 1);
+	mmio_sd(base + 0x2000, 0xfeed);
+	for (i = 0; i < n; i++)
+		mmio_sh(base + 2 * (i % 2048), 0x100 + i);
+	return mmio_lwu(base);
+}

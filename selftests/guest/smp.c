@@ -100,7 +100,10 @@ void smp_irq_handler(struct guest_regs *regs)
 				SMP->sti_late_max[h] = late;
 		}
 		atomic_add(&SMP->sti[h], 1);
-		smp_timer_arm(SMP->period[h] ? now + SMP->period[h] : -1UL);
+		if (SMP->sti_stop[h] && SMP->sti[h] >= SMP->sti_stop[h])
+			smp_timer_arm(-1UL);
+		else
+			smp_timer_arm(SMP->period[h] ? now + SMP->period[h] : -1UL);
 		break;
 	case IRQ_S_EXT:
 		/* The line is the VMM's: mask it until it says otherwise. */

@@ -88,6 +88,8 @@ struct smp_shared {
 	/* Timer: how to program it, the deadline, the worst lateness seen. */
 	volatile unsigned long tmode[SMP_MAX_HARTS];
 	volatile unsigned long period[SMP_MAX_HARTS];	/* 0: one shot */
+	/* Stop re-arming a periodic timer after this many (0: never). */
+	volatile unsigned long sti_stop[SMP_MAX_HARTS];
 	volatile unsigned long deadline[SMP_MAX_HARTS];
 	volatile unsigned long sti_early[SMP_MAX_HARTS];	/* before deadline */
 	volatile unsigned long sti_late_max[SMP_MAX_HARTS];	/* ticks */

@@ -18,6 +18,7 @@ long guest_timer_ticks(unsigned long mode, unsigned long n)
 	irq_enable();
 	t0 = rdtime();
 	SMP->period[0] = ms_ticks(SMP->arg[0]);
+	SMP->sti_stop[0] = n;	/* the n-th tick arms no (n+1)-th */
 	smp_timer_arm(t0 + SMP->period[0]);
 	while (SMP->sti[0] < n) {
 		if (use_wfi)
@@ -26,6 +27,7 @@ long guest_timer_ticks(unsigned long mode, unsigned long n)
 	}
 	irq_disable();
 	SMP->period[0] = 0;
+	SMP->sti_stop[0] = 0;
 	smp_timer_arm(-1UL);
 	return rdtime() - t0;
 }

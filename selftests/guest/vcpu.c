@@ -187,3 +187,18 @@ long guest_csr_hstatus(unsigned long unused0, unsigned long unused1)
 	return (long)((trap_cause << 56) | ((trap_epc - addr) << 48) |
 		      (trap_tval & 0xffffffffffffUL));
 }
+
+/*
+ * senvcfg (CSR 0x10a), which VS-mode reaches directly (no VS copy): write
+ * @val, return what reads back.  hostvar_test checks the host's is put
+ * back.
+ */
+long guest_senvcfg_write(unsigned long val, unsigned long unused);
+long guest_senvcfg_write(unsigned long val, unsigned long unused)
+{
+	unsigned long v;
+
+	asm volatile("csrw 0x10a, %1\n\tcsrr %0, 0x10a"
+		     : "=r"(v) : "r"(val) : "memory");
+	return v;
+}

@@ -115,6 +115,9 @@ static void usage(FILE *f)
 "                   timings (seconds since the first KVM_RUN)\n"
 "  --time-mark TEXT with --stats, also when the console output first\n"
 "                   contained TEXT (at most 200 bytes)\n"
+"  --stats-report   at exit, print rvhv-stat's report of the VM's binary\n"
+"                   stats (KVM_GET_STATS_FD): exits by reason, their\n"
+"                   times and histograms, halts, counters\n"
 "  --disk FILE      a virtio-blk disk on the raw image FILE (read-write,\n"
 "                   or read-only if FILE cannot be written); repeatable\n"
 "  --virtio-console[=FILE]  a virtio console (the guest's /dev/hvc1),\n"
@@ -158,7 +161,7 @@ static void parse_args(int argc, char **argv)
 {
 	enum { O_KERNEL = 256, O_INITRD, O_CMDLINE, O_MEM, O_CPUS, O_DEV,
 	       O_STATS, O_NO_DBCN, O_MARK, O_HELP, O_DISK, O_VCONS,
-	       O_NO_IOEVENTFD, O_NO_IRQFD, O_IRQCHIP, O_GDB };
+	       O_NO_IOEVENTFD, O_NO_IRQFD, O_IRQCHIP, O_STATS_REPORT, O_GDB };
 	static const struct option longopts[] = {
 		{ "kernel", required_argument, NULL, O_KERNEL },
 		{ "initrd", required_argument, NULL, O_INITRD },
@@ -175,6 +178,7 @@ static void parse_args(int argc, char **argv)
 		{ "no-ioeventfd", no_argument, NULL, O_NO_IOEVENTFD },
 		{ "no-irqfd", no_argument, NULL, O_NO_IRQFD },
 		{ "irqchip", required_argument, NULL, O_IRQCHIP },
+		{ "stats-report", no_argument, NULL, O_STATS_REPORT },
 		{ "gdb", required_argument, NULL, O_GDB },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -195,6 +199,7 @@ static void parse_args(int argc, char **argv)
 			break;
 		case O_DEV: opt.dev = optarg; break;
 		case O_STATS: opt.stats = true; break;
+		case O_STATS_REPORT: opt.stats_report = true; break;
 		case O_NO_DBCN: opt.no_dbcn = true; break;
 		case O_MARK:
 			opt.mark = optarg;
@@ -371,6 +376,7 @@ int main(int argc, char **argv)
 		aplic_init();
 	else if (virtio_nr)
 		plic_init();
+	stats_fds_open();	/* for rvhv-stat, and --stats-report */
 
 	if (asprintf(&cmdline, "%s%s%s", DEFAULT_CMDLINE,
 		     opt.cmdline ? " " : "", opt.cmdline ? opt.cmdline : "") < 0)
@@ -445,6 +451,7 @@ int main(int argc, char **argv)
 			status == EXIT_SIGINT ? "SIGINT" : "SIGTERM");
 	if (opt.stats)
 		print_stats();
+	stats_report_print();	/* with --stats-report; closes them */
 	virtio_free();
 	plic_exit();
 

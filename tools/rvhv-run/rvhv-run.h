@@ -14,6 +14,7 @@
  *              where an instruction goes next)
  *   virtio.c   virtio-mmio transport, split virtqueues, device threads
  *   virtio-blk.c, virtio-console.c   the devices behind it
+ *   stats-report.c   the stats fds (held for rvhv-stat), --stats-report
  *
  * Threads: the main thread sets everything up, starts one thread per
  * virtio device and one per vCPU, then only waits for the end (a signal,
@@ -129,7 +130,7 @@ struct options {
 	unsigned long mem_mb;
 	int cpus;
 	enum irqchip irqchip;
-	bool stats, no_dbcn, no_ioeventfd, no_irqfd;
+	bool stats, no_dbcn, no_ioeventfd, no_irqfd, stats_report;
 };
 
 extern struct options opt;
@@ -340,6 +341,13 @@ size_t iov_copy_to(const struct iovec *iov, unsigned int n, size_t skip,
 		   const void *src, size_t len);
 unsigned int iov_range(const struct iovec *iov, unsigned int n, size_t skip,
 		       size_t len, struct iovec *out);
+
+/*
+ * stats-report.c: open the stats fds after the vCPUs exist; print the
+ * report (--stats-report) and close them after the vCPU threads ended.
+ */
+void stats_fds_open(void);
+void stats_report_print(void);
 
 /* virtio-blk.c, virtio-console.c: open before the VM is made */
 void virtio_blk_add(const char *path);

@@ -60,28 +60,72 @@ echo "== host checks"
 rm -rf "$out/selftests" "$out/init" "$top/rvhv.ko"
 host_check "rvhv.ko builds with W=1, no warnings" "$out/build.log" \
 	'warning:|error:' make -C "$KDIR" M="$top" W=1 modules
+# sparse (on a copy of the module's sources: install-check.sh runs
+# kbuild in the tree meanwhile) and checkpatch run in the background
+# while the selftests and the guest build; their results are counted at
+# lint_results.
+lint_pid=
 if [ -z "${RVHV_ONLY:-}" ] && [ "${RVHV_KERNEL:-test}" = test ]; then
-	host_check "sparse (C=2) clean" "$out/sparse.log" 'warning:|error:' \
-		make -C "$KDIR" M="$top" W=1 C=2 \
-		CHECK="$top/tools/testbed/sparse.sh" modules
-	host_check "checkpatch --no-tree -f clean" "$out/checkpatch.log" '' \
-		make -s checkpatch KDIR="$KDIR"
+	(
+		rm -rf "$out/lint-src" && mkdir -p "$out/lint-src" &&
+			git -C "$top" ls-files -co --exclude-standard |
+			grep -v -e '^selftests/' -e '^tools/' \
+			-e '^Documentation/' -e '^build/' |
+			rsync -a --files-from=- "$top/" "$out/lint-src/"
+		host_check "sparse (C=2) clean" "$out/sparse.log" \
+			'warning:|error:' make -C "$KDIR" M="$out/lint-src" \
+			W=1 C=2 CHECK="$top/tools/testbed/sparse.sh" modules
+		host_check "checkpatch --no-tree -f clean" \
+			"$out/checkpatch.log" '' make -s checkpatch KDIR="$KDIR"
+	) > "$out/lint.out" 2>&1 &
+	lint_pid=$!
 fi
+lint_results() {
+	local kind rest
+	[ -n "$lint_pid" ] || return 0
+	wait "$lint_pid"
+	lint_pid=
+	while read -r kind rest; do
+		case $kind in
+		PASS | FAIL | SKIP) count "$kind" "$rest" ;;
+		*) echo "$kind $rest" ;;
+		esac
+	done < "$out/lint.out"
+}
+# Installing like a driver (install-check.sh: DKMS, make install and
+# uninstall into staging roots), for install_test.  In the background,
+# beside the builds below (DKMS builds rvhv once more); not before here,
+# where nothing else runs kbuild in $top any more (make install does).
+install_pid=""
+case " ${RVHV_ONLY:-install_test} " in
+*" install_test "* | *" install_test@kvm "*)
+	"$top/tools/testbed/install-check.sh" "$out/install" \
+		> "$out/install-check.out" 2>&1 &
+	install_pid=$!
+	;;
+esac
+install_wait() {
+	wait "$install_pid"
+	local rc=$?
+	cat "$out/install-check.out"
+	return $rc
+}
 only_targets=()
 for t in ${RVHV_ONLY:-}; do
 	only_targets+=("$out/selftests/${t%@kvm}")
 done
 [ -z "${RVHV_ONLY:-}" ] || only_targets+=("$out/selftests/noh_test")
 host_check "selftests build" "$out/selftests-build.log" 'warning:|error:' \
-	make -C selftests KSRC="$KSRC" KHDR="$KHDR" OUT="$out/selftests" \
+	make -j3 -C selftests KSRC="$KSRC" KHDR="$KHDR" OUT="$out/selftests" \
 	"${only_targets[@]}"
 host_check "test host userspace builds" "$out/host-tools.log" \
 	'warning:|error:' build_host_tools
-# rvhv-run and its guest (kernel, initramfs), for vmm_test (and rvhv-run
-# with the bare guest gdb-guest.elf, for debug_test).
+# rvhv-run and its guest (kernel, initramfs), for vmm_test (and its bare
+# guests: for rvhvstat_test, and gdb-guest.elf for debug_test).
 guest_files=()
 case " ${RVHV_ONLY:-vmm_test} " in
-*" vmm_test "* | *" vmm_test@kvm "* | *" vmm_aia_test"* | *" debug_test"*)
+*" vmm_test "* | *" vmm_test@kvm "* | *" vmm_aia_test"* | *" rvhvstat_test"* | \
+*" debug_test"*)
 	host_check "rvhv-run and the guest build" "$out/guest-build.log" \
 		'warning:|error:' "$top/tools/guest/build.sh" "$out"
 	# QEMU 10 from Debian 13 (riscv64), the general-purpose VMM.
@@ -98,11 +142,26 @@ case " ${RVHV_ONLY:-vmm_test} " in
 	;;
 esac
 
+# install_test's trees: what was installed, and Debian 13's udev and kmod.
+install_files=()
+if [ -n "$install_pid" ]; then
+	host_check "installs: DKMS (cross build), make install, make uninstall" \
+		"$out/install.log" '' install_wait
+	grep -q '^== install-check: done' "$out/install.log" &&
+		install_files=("/=$out/install/root"
+			       "/install/dkms=$out/install/dkms-root")
+	userland=$("$top/tools/testbed/install-userland.sh") &&
+		install_files+=("/=$userland") ||
+		count FAIL "riscv64 udev and kmod for the test host (install-userland.sh)"
+fi
+
+lint_results
 if [ ! -f "$top/rvhv.ko" ] || [ ! -x "$out/init" ]; then
 	count FAIL "qemu: not run, the build failed"
 else
 	tests=$(make -s -C selftests print-tests)
 	aia_tests=$(make -s -C selftests print-aia-tests)
+	p550_tests=$(make -s -C selftests print-p550-tests)
 	kvm_tests=$(make -s -C selftests print-kvm-tests)
 	if [ -n "${RVHV_ONLY:-}" ]; then
 		tests="" kvm_tests=""
@@ -117,11 +176,13 @@ else
 	files=("/lib/modules/rvhv.ko=$top/rvhv.ko"
 	       "/lib/modules/kvm.ko=$KDIR/arch/riscv/kvm/kvm.ko"
 	       "/bin/rvhv-info=$out/rvhv-info"
+	       "/bin/rvhv-stat=$out/rvhv-stat"
 	       "/tests/list=$list"
 	       "/tests/list-noh=$out/tests-noh.list"
 	       "/tests/noh_test=$out/selftests/noh_test"
 	       "/tests/list-aia=$out/tests-aia.list"
-	       "${guest_files[@]}")
+	       "/tests/list-p550=$out/tests-p550.list"
+	       "${guest_files[@]}" "${install_files[@]}")
 	: > "$list"
 	for t in $(echo $tests $kvm_tests | tr ' ' '\n' | sort -u); do
 		files+=("/tests/$t=$out/selftests/$t")
@@ -162,6 +223,13 @@ else
 		*" $t "*) echo "$t $limit kvm$test_env" ;;
 		esac
 	done >> "$out/tests-aia.list"
+	# The P550-like host's programs (rvhv only).
+	: > "$out/tests-p550.list"
+	for t in $p550_tests; do
+		case " $tests " in
+		*" $t "*) echo "$t $limit rvhv$test_env" ;;
+		esac
+	done >> "$out/tests-p550.list"
 	rm -f "$out/check.cpio"
 	host_check "initramfs packs" "$out/initramfs.log" '' \
 		"$top/tools/testbed/mkinitramfs.sh" "$out/check.cpio" \
@@ -179,6 +247,23 @@ else
 			"$top/tools/testbed/run-qemu.sh" noh "$out/check.cpio" \
 			"$out/qemu-noh.log" > "$out/qemu-noh.out"
 		boot_results "$out/qemu-noh.log"
+	fi
+
+	# The P550-like host: QEMU 7.2 without Sstc, rvhv with
+	# debug_no_envcfg=1 (privileged spec 1.11: no henvcfg/senvcfg),
+	# in the background while the AIA host runs.  With RVHV_ONLY,
+	# only when RVHV_P550_HOST=1 asks for it.
+	p550_host=${RVHV_P550_HOST:-}
+	[ -n "$p550_host" ] || { [ -z "${RVHV_ONLY:-}" ] && p550_host=1; }
+	p550_pid=
+	if [ "$p550_host" = 1 ] && [ -s "$out/tests-p550.list" ]; then
+		echo "== QEMU: a P550-like host (no Sstc, no henvcfg), alongside"
+		RVHV_CPU_OPTS=",sstc=false" RVHV_TIMEOUT=600 \
+		RVHV_APPEND="rvhv.list=/tests/list-p550 rvhv.modparams=debug_no_envcfg=1" \
+			"$top/tools/testbed/run-qemu.sh" check \
+			"$out/check.cpio" "$out/qemu-p550.log" \
+			> "$out/qemu-p550.out" &
+		p550_pid=$!
 	fi
 
 	# QEMU 7.2's AIA machine disables the test host's UART
@@ -200,6 +285,10 @@ else
 		else
 			count FAIL "qemu-aia: QEMU 10 not available (see $out/qemu10.log)"
 		fi
+	fi
+	if [ -n "$p550_pid" ]; then
+		wait "$p550_pid"
+		boot_results "$out/qemu-p550.log" qemu-p550
 	fi
 fi
 

@@ -30,5 +30,6 @@ build_host_tools() {
 		"$top/tools/testbed/init.c" &&
 	$CROSS_CC -static -O2 -Wall -Wextra -I"$top/uapi" \
 		-I"$KHDR/include" -o "$out/rvhv-info" \
-		"$top/tools/testbed/rvhv-info.c"
+		"$top/tools/testbed/rvhv-info.c" &&
+	make -s -C "$top/tools/rvhv-stat" KHDR="$KHDR" OUT="$out"
 }

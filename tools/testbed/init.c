@@ -382,6 +382,7 @@ static void run_list(const char *list)
 int main(void)
 {
 	const char *job, *qemu;
+	char modparams[256] = "";
 	int ret;
 
 	mnt("proc", "/proc", "proc");
@@ -410,7 +411,22 @@ int main(void)
 		power_off();
 	}
 
-	ret = load_module("/lib/modules/rvhv.ko", "");
+	/*
+	 * rvhv.modparams=a=1,b=2: rvhv.ko's parameters for this boot (a host
+	 * variant, e.g. debug_no_envcfg=1), at this load and, through
+	 * $RVHV_MODPARAMS, at every load a test makes (rvhv_load_module()).
+	 */
+	if (cmdline_value("rvhv.modparams")) {
+		char *c;
+
+		snprintf(modparams, sizeof(modparams), "%s",
+			 cmdline_value("rvhv.modparams"));
+		for (c = modparams; *c; c++)
+			if (*c == ',')
+				*c = ' ';
+		setenv("RVHV_MODPARAMS", modparams, 1);
+	}
+	ret = load_module("/lib/modules/rvhv.ko", modparams);
 	if (ret) {
 		say("RVHV-ERROR insmod rvhv.ko: %s\n", strerror(-ret));
 		say("RVHV-DONE\n");

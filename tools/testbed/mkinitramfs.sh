@@ -32,6 +32,12 @@ mkdir_once() {
 		dest=${spec%%=*} src=${spec#*=}
 		if [ -d "$src" ]; then
 			dest=${dest%/}
+			# DEST itself and its parents.
+			d=""
+			for c in $(echo "${dest#/}" | tr / ' '); do
+				d=$d/$c
+				mkdir_once "$d"
+			done
 			while read -r d; do
 				mkdir_once "$dest/$d"
 			done < <(cd "$src" && find . -mindepth 1 -type d |

@@ -47,7 +47,9 @@ int main(int argc, char **argv)
 		perror("RVHV_GET_HOST_FEATURES");
 		return 1;
 	}
-	printf("host: H%s%s%s%s\n", f.flags & RVHV_HOST_SSTC ? " Sstc" : "",
+	printf("host: H%s%s%s%s%s\n",
+	       f.flags & RVHV_HOST_ENVCFG ? " henvcfg" : " (no henvcfg)",
+	       f.flags & RVHV_HOST_SSTC ? " Sstc" : "",
 	       f.flags & RVHV_HOST_SVPBMT ? " Svpbmt" : "",
 	       f.flags & RVHV_HOST_SMSTATEEN ? " Smstateen" : "",
 	       f.flags & RVHV_HOST_SSAIA ? " Ssaia" : "");

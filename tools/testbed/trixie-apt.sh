@@ -2,7 +2,10 @@
 # (trixie) packages of one architecture.  Nothing of /etc/apt or
 # /var/lib/apt is read or written: the root has its own sources.list,
 # lists, archives and an empty dpkg status, and the packages are signed by
-# the Debian archive keyring this machine already has.
+# the Debian archive keyring this machine already has.  Also: the cache
+# such a script keeps its unpacked trees in (trixie_cache,
+# trixie_tree_start, trixie_tree_done), and the shared libraries a riscv64
+# program needs (trixie_closure).
 #
 # trixie_apt DIR ARCH   set DIR up as that root for ARCH (amd64, riscv64)
 #                       and fill the array apt_opts: apt-get/apt-cache
@@ -65,4 +68,74 @@ trixie_unpack() {
 	done
 	ls "$apt/archives/"*.deb | sed 's,.*/,,' > "$tmp/packages"
 	rm -f "$apt/archives/"*.deb
+}
+
+# trixie_cache DIR   lock the cache DIR for the rest of the script (fd 9:
+# one run at a time) and set have to its newest complete tree
+# (DIR/*/tree, one a version), or to nothing.  Not in a subshell: the
+# lock would go with it.
+trixie_cache() {
+	mkdir -p "$1"
+	exec 9> "$1/.lock"
+	flock 9
+	have=$(ls -d "$1"/*/tree 2>/dev/null | sort -V | tail -1 || true)
+}
+
+# trixie_tree_start CACHE KEY   (after trixie_cache): set dest to
+# CACHE/KEY (KEY made safe as a file name).  If dest holds a complete
+# tree, print it and end the script; otherwise set tmp to a new directory
+# in CACHE to build TMP/tree and TMP/packages in, removed when the script
+# ends unless trixie_tree_done has moved them into place.
+trixie_tree_start() {
+	dest=$1/${2//[^A-Za-z0-9.~_-]/_}
+	if [ -d "$dest/tree" ]; then
+		echo "$dest/tree"
+		exit 0
+	fi
+	tmp=$(mktemp -d "$1/.unpack.XXXXXX")
+	trap 'rm -rf "$tmp"' EXIT
+}
+
+# trixie_tree_done NAME   move tmp's tree and packages list into dest (a
+# rename: the tree appears complete or not at all), say its size on
+# stderr (NAME: the script's) and print its path.
+trixie_tree_done() {
+	mkdir -p "$dest"
+	mv -T "$tmp/tree" "$dest/tree"
+	mv "$tmp/packages" "$dest/packages"
+	rm -rf "$tmp"
+	trap - EXIT
+	echo "$1: $(du -sh "$dest/tree" | cut -f1) in $dest/tree" >&2
+	echo "$dest/tree"
+}
+
+# trixie_closure ROOT LIBDIR ELF...   copy into LIBDIR the riscv64 shared
+# libraries the ELF files need (their NEEDED entries, and those of what
+# they need), found in ROOT (unpacked packages: its multiarch library
+# directories and systemd's private one).  Fails naming a missing one.
+trixie_closure() {
+	local root=$1 libdir=$2 elf lib d src
+	local todo=("${@:3}")
+
+	while [ ${#todo[@]} -gt 0 ]; do
+		elf=${todo[0]}
+		todo=("${todo[@]:1}")
+		for lib in $(riscv64-linux-gnu-readelf -d "$elf" |
+			     sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
+			[ -e "$libdir/$lib" ] && continue
+			src=""
+			for d in usr/lib/riscv64-linux-gnu lib/riscv64-linux-gnu \
+				 usr/lib/riscv64-linux-gnu/systemd; do
+				[ -e "$root/$d/$lib" ] || continue
+				src=$root/$d/$lib
+				break
+			done
+			[ -n "$src" ] || {
+				echo "trixie-apt: $lib (needed by ${elf##*/}) not found" >&2
+				return 1
+			}
+			cp -L "$src" "$libdir/$lib"
+			todo+=("$libdir/$lib")
+		done
+	done
 }

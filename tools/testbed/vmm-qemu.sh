@@ -25,59 +25,31 @@ set -euo pipefail
 cache=${RVHV_CACHE:-$HOME/.cache/rvhv}/vmm-qemu
 suite=trixie
 pkg=qemu-system-riscv
-readelf=riscv64-linux-gnu-readelf
-mkdir -p "$cache"
 
-exec 9> "$cache/.lock"
-flock 9
-
-have=$(ls -d "$cache"/*/tree 2>/dev/null | sort -V | tail -1 || true)
+# A private apt root (trixie-apt.sh): nothing of /etc/apt is touched.
+. "$(dirname "$0")/trixie-apt.sh"
+trixie_cache "$cache"
 if [ -n "$have" ] && [ "${RVHV_VMM_QEMU_REFRESH:-0}" != 1 ]; then
 	echo "$have"
 	exit 0
 fi
 
-# A private apt root (trixie-apt.sh): nothing of /etc/apt is touched.
 apt=$cache/apt
-. "$(dirname "$0")/trixie-apt.sh"
 trixie_apt "$apt" riscv64
 echo "vmm-qemu: apt update ($suite riscv64, private root $apt)" >&2
 version=$(trixie_candidate "$pkg")
 [ -n "$version" ] || { echo "vmm-qemu: no $pkg in $suite" >&2; exit 1; }
-key=${version#*:}
-key=${key//[^A-Za-z0-9.~_-]/_}
-dest=$cache/$key
-if [ -d "$dest/tree" ]; then
-	echo "$dest/tree"
-	exit 0
-fi
+trixie_tree_start "$cache" "${version#*:}"
 
 echo "vmm-qemu: downloading $pkg $version (riscv64) and its dependencies" >&2
-tmp=$(mktemp -d "$cache/.unpack.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
 trixie_unpack "$apt" "$pkg" "$version" "$tmp"
 
 # The tree: the binary, its NEEDED closure, the loader.
 libdir=usr/lib/riscv64-linux-gnu
 mkdir -p "$tmp/tree/usr/bin" "$tmp/tree/$libdir" "$tmp/tree/lib"
 cp "$tmp/root/usr/bin/qemu-system-riscv64" "$tmp/tree/usr/bin/"
-todo=("$tmp/tree/usr/bin/qemu-system-riscv64")
-while [ ${#todo[@]} -gt 0 ]; do
-	elf=${todo[0]}
-	todo=("${todo[@]:1}")
-	for lib in $("$readelf" -d "$elf" |
-		     sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
-		[ -e "$tmp/tree/$libdir/$lib" ] && continue
-		src=$tmp/root/$libdir/$lib
-		[ -e "$src" ] || src=$tmp/root/lib/riscv64-linux-gnu/$lib
-		[ -e "$src" ] || {
-			echo "vmm-qemu: $lib (needed by ${elf##*/}) not found" >&2
-			exit 1
-		}
-		cp -L "$src" "$tmp/tree/$libdir/$lib"
-		todo+=("$tmp/tree/$libdir/$lib")
-	done
-done
+trixie_closure "$tmp/root" "$tmp/tree/$libdir" \
+	"$tmp/tree/usr/bin/qemu-system-riscv64"
 cp -L "$tmp/root/$libdir/ld-linux-riscv64-lp64d.so.1" "$tmp/tree/lib/"
 # User networking (vmm_test's virtio-net, -netdev user): Debian's QEMU
 # links libslirp (package libslirp0), so the closure has it; vmm_test
@@ -85,10 +57,4 @@ cp -L "$tmp/root/$libdir/ld-linux-riscv64-lp64d.so.1" "$tmp/tree/lib/"
 [ -e "$tmp/tree/$libdir/libslirp.so.0" ] ||
 	echo "vmm-qemu: no libslirp.so.0: this QEMU has no user networking" >&2
 echo "$version" > "$tmp/tree/usr/bin/.qemu-version"
-mkdir -p "$dest"
-mv -T "$tmp/tree" "$dest/tree"
-mv "$tmp/packages" "$dest/packages"
-rm -rf "$tmp"
-trap - EXIT
-echo "vmm-qemu: $(du -sh "$dest/tree" | cut -f1) in $dest/tree" >&2
-echo "$dest/tree"
+trixie_tree_done vmm-qemu

@@ -84,6 +84,8 @@
 #define RVHV_HOST_SVPBMT	(1U << 2)	/* page-based memory types */
 #define RVHV_HOST_SMSTATEEN	(1U << 3)	/* state enable (hstateen0) */
 #define RVHV_HOST_SSAIA		(1U << 4)	/* AIA CSRs (hvictl, hviprio) */
+/* henvcfg and senvcfg (privileged spec 1.12; a 1.11 hart has neither) */
+#define RVHV_HOST_ENVCFG	(1U << 5)
 
 /* Bits of struct rvhv_host_features.gstage_modes: BIT(hgatp.MODE value). */
 #define RVHV_GSTAGE_SV39X4	(1U << 8)
@@ -204,5 +206,37 @@ struct rvhv_sbi_batch_entry {
 #define RVHV_SBI_CONSOLE_OUTPUT	0x100
 #define RVHV_CONSOLE_OFFSET	3072
 #define RVHV_CONSOLE_MAX	256
+
+/*
+ * SBI SUSP (system suspend, SBI 2.0) as kvm.ko has it from Linux 6.13 on:
+ * its ONE_REG SBI_EXT id (KVM_REG_RISCV_SBI_EXT | KVM_REG_RISCV_SBI_SINGLE
+ * | id) is KVM_RISCV_SBI_EXT_SUSP, which the <asm/kvm.h> of Linux 6.12
+ * does not define yet; this is its value there.  Off by default, as in
+ * kvm.ko; listed by KVM_GET_REG_LIST.  Documentation/rvhv.rst, "SBI".
+ */
+#define RVHV_RISCV_SBI_EXT_SUSP	11
+
+/*
+ * Statistics: KVM_GET_STATS_FD on VM and vCPU fds, in KVM's binary format
+ * (KVM_CAP_BINARY_STATS_FD), found by name in the descriptors like
+ * kvm.ko's.  Besides kvm.ko's names, a vCPU has rvhv's own
+ * (Documentation/rvhv.rst, "Statistics"), among them, for each exit
+ * reason R of "sbi", "mmio", "gstage_fault", "virtual_insn", "wfi",
+ * "interrupt" and "other":
+ *   exit_latency_hist_R  KVM_STATS_TYPE_LOG_HIST, nanoseconds: the time
+ *                        from each such exit's trap to the next guest
+ *                        entry (the sum of the buckets: how many)
+ *   exit_latency_ns_R    KVM_STATS_TYPE_CUMULATIVE, nanoseconds: their sum
+ * These names are kept from release to release.
+ */
+
+/*
+ * Where a vCPU's dirty ring (KVM_CAP_DIRTY_LOG_RING_ACQ_REL) is in the
+ * vCPU fd's mmap: page offset KVM_DIRTY_LOG_PAGE_OFFSET.  KVM's riscv
+ * <asm/kvm.h> defines it (as 64, as every architecture with the ring) only
+ * from Linux 6.17, when kvm.ko's riscv port gained the ring; with older
+ * headers <linux/kvm.h> leaves it 0.  This is the same value, for those.
+ */
+#define RVHV_DIRTY_LOG_PAGE_OFFSET	64
 
 #endif /* _UAPI_LINUX_RVHV_H */
