@@ -201,6 +201,19 @@ static void measure_ioeventfd(struct vm *vm, struct vcpu *vcpu,
 	close(a.fd);
 }
 
+/* End an efd_relay_fn thread and close its eventfds. */
+static void efd_relay_stop(struct efd_relay *t, pthread_t thr)
+{
+	uint64_t one = 1;
+
+	t->stop = 1;
+	if (write(t->kick, &one, sizeof(one)) != sizeof(one))
+		vm_fail("write");
+	pthread_join(thr, NULL);
+	close(t->kick);
+	close(t->irq);
+}
+
 static void measure_irqfd(struct result *res)
 {
 	const uint64_t addr = GUEST_MMIO_BASE + 0x2000;
@@ -213,7 +226,6 @@ static void measure_irqfd(struct result *res)
 	double v[ROUNDS];
 	struct ucall uc;
 	pthread_t thr;
-	uint64_t one = 1;
 	int i, r;
 
 	if (dev_is_kvm())
@@ -247,12 +259,7 @@ static void measure_irqfd(struct result *res)
 				      (double)uc.args[2]) / N_IRQFD;
 	}
 	res->insns[OP_IRQFD] = median(v, ROUNDS);
-	t.stop = 1;
-	if (write(t.kick, &one, sizeof(one)) != sizeof(one))
-		vm_fail("write");
-	pthread_join(thr, NULL);
-	close(t.kick);
-	close(t.irq);
+	efd_relay_stop(&t, thr);
 	smp_vm_free(&s);
 }
 
@@ -278,7 +285,6 @@ static void measure_irqfd_aplic(struct result *res, bool msi)
 	struct efd_relay t = { 0 };
 	struct smp_vm s;
 	pthread_t thr;
-	uint64_t one = 1;
 	int r;
 
 	if (!msi && dev_is_kvm())
@@ -331,12 +337,7 @@ static void measure_irqfd_aplic(struct result *res, bool msi)
 	s.sh->arg[1] = msi;
 	res->insns[op] = rounds(s.vcpu[0], GUEST_FN(guest_bench_irqfd_aplic),
 				N_IRQFD, addr);
-	t.stop = 1;
-	if (write(t.kick, &one, sizeof(one)) != sizeof(one))
-		vm_fail("write");
-	pthread_join(thr, NULL);
-	close(t.kick);
-	close(t.irq);
+	efd_relay_stop(&t, thr);
 	close(cd.fd);
 out:
 	smp_vm_free(&s);
