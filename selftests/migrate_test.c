@@ -119,13 +119,16 @@ static bool vmm_exited(struct vmm *v)
 	return v->done;
 }
 
-/* Wait at most secs for the process to end (then kill it). */
-static void vmm_wait(struct vmm *v, double secs)
+/*
+ * Wait at most secs for the process to end (then kill it), or once its
+ * output has fail (if not NULL): kill it then.
+ */
+static void vmm_wait_or(struct vmm *v, double secs, const char *fail)
 {
 	double end = mono() + secs;
 
 	while (!vmm_exited(v)) {
-		if (mono() > end) {
+		if (mono() > end || (fail && strstr(vmm_out(v), fail))) {
 			kill(v->pid, SIGKILL);
 			waitpid(v->pid, &v->status, 0);
 			v->status = -1;
@@ -135,6 +138,11 @@ static void vmm_wait(struct vmm *v, double secs)
 		usleep(20000);
 	}
 	vmm_out(v);
+}
+
+static void vmm_wait(struct vmm *v, double secs)
+{
+	vmm_wait_or(v, secs, NULL);
 }
 
 static void vmm_kill(struct vmm *v)
@@ -291,9 +299,13 @@ static void move_step(struct __test_metadata *_metadata, const char *tag,
 	char want[32];
 
 	kill(v->pid, SIGUSR1);
-	vmm_wait(v, STEP_TIMEOUT);
+	vmm_wait_or(v, STEP_TIMEOUT, "rvhv-run: migrate: failed");
 	show(v);
-	ASSERT_EQ(0, vmm_exit(v)) TH_LOG("%s did not move the guest", v->name);
+	ASSERT_EQ(0, vmm_exit(v)) {
+		if (next)
+			show(next);
+		TH_LOG("%s did not move the guest", v->name);
+	}
 	ASSERT_NE(NULL, strstr(v->out, "rvhv-run: migrate: done:"));
 	EXPECT_GE(done_value(v, "total_ms"), 0);
 	EXPECT_GE(done_value(v, "downtime_ms"), 0);

@@ -292,6 +292,8 @@ static bool page_zero(const uint8_t *p)
 /* Pages [first, first + n) as RAM and ZERO sections. */
 static bool send_pages(uint64_t first, uint64_t n)
 {
+	static uint8_t bounce[MIG_RUN_PAGES * MIG_PAGE];
+
 	while (n && !st.failed) {
 		bool zero = page_zero(ram + first * MIG_PAGE);
 		uint64_t k = 1, gpa = RAM_BASE + first * MIG_PAGE;
@@ -305,8 +307,13 @@ static bool send_pages(uint64_t first, uint64_t n)
 			send_sec(SEC_ZERO, z, sizeof(z), NULL, 0);
 			st.zero_pages += k;
 		} else {
-			send_sec(SEC_RAM, &gpa, sizeof(gpa),
-				 ram + first * MIG_PAGE, k * MIG_PAGE);
+			/*
+			 * A copy: the guest may write the pages while they
+			 * are summed and sent (they are dirty again then).
+			 */
+			memcpy(bounce, ram + first * MIG_PAGE, k * MIG_PAGE);
+			send_sec(SEC_RAM, &gpa, sizeof(gpa), bounce,
+				 k * MIG_PAGE);
 			st.pages += k;
 		}
 		first += k;
@@ -1064,7 +1071,7 @@ static void load_vcpu(struct mig_rd *r, uint64_t *seen)
 	uint8_t val[MIG_REG_MAX], cur[MIG_REG_MAX];
 	struct vcpu *v;
 	uint32_t i;
-	int pass;
+	int pass, err;
 
 	mig_get32(r);
 	if (r->bad || id >= (uint32_t)opt.cpus || (*seen >> id & 1))
@@ -1100,6 +1107,7 @@ static void load_vcpu(struct mig_rd *r, uint64_t *seen)
 			one.addr = (uintptr_t)val;
 			if (!ioctl(v->fd, KVM_SET_ONE_REG, &one))
 				continue;
+			err = errno;
 			/* Read-only, or refused: fine if it holds the value. */
 			memset(cur, 0, sizeof(cur));
 			one.addr = (uintptr_t)cur;
@@ -1115,7 +1123,7 @@ static void load_vcpu(struct mig_rd *r, uint64_t *seen)
 			}
 			in_fail("vcpu %u: register %#llx: %s cannot take the "
 				"saved value: %s", id, (unsigned long long)rid,
-				opt.dev, strerror(errno));
+				opt.dev, strerror(err));
 		}
 		if (!pass)
 			r->off = off;
