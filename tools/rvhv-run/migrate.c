@@ -1064,6 +1064,29 @@ void migrate_incoming_open(void)
 	free(b.p);
 }
 
+/*
+ * The target's RAM starts as zeros nobody wrote (no page behind them
+ * yet): a ZERO section needs to clear only the pages a RAM section
+ * wrote before.  Bit n of @in_written: page n was written.
+ */
+static uint64_t *in_written;
+
+static void mark_written(uint64_t page, uint64_t n)
+{
+	for (; n; page++, n--)
+		in_written[page / 64] |= 1ULL << (page % 64);
+}
+
+static void zero_pages(uint64_t page, uint64_t n)
+{
+	for (; n; page++, n--) {
+		if (!(in_written[page / 64] & 1ULL << (page % 64)))
+			continue;
+		memset(ram + page * MIG_PAGE, 0, MIG_PAGE);
+		in_written[page / 64] &= ~(1ULL << (page % 64));
+	}
+}
+
 static void load_vcpu(struct mig_rd *r, uint64_t *seen)
 {
 	uint32_t id = mig_get32(r), mp = mig_get32(r), n = mig_get32(r);
@@ -1144,6 +1167,9 @@ void migrate_incoming_load(void)
 	bool plic_seen = false;
 	uint32_t i;
 
+	in_written = calloc((ram_size / MIG_PAGE + 63) / 64, 8);
+	if (!in_written)
+		die("out of memory");
 	if (in_ndev != (uint32_t)virtio_nr)
 		in_fail("the saved VM has %u virtio devices, this one %d "
 			"(give the same --disk and --virtio-console)", in_ndev,
@@ -1165,6 +1191,7 @@ void migrate_incoming_load(void)
 					"guest RAM", (unsigned long long)gpa,
 					(unsigned long long)n);
 			read_all(gpa_ptr(gpa, n), n, "RAM", false);
+			mark_written((gpa - RAM_BASE) / MIG_PAGE, n / MIG_PAGE);
 			if (mig_hash(sum, gpa_ptr(gpa, n), n) != s.sum)
 				in_fail("section %llu (RAM): checksum mismatch "
 					"(corrupt)",
@@ -1179,7 +1206,7 @@ void migrate_incoming_load(void)
 				in_fail("ZERO section at %#llx, %llu pages: not "
 					"guest RAM", (unsigned long long)gpa,
 					(unsigned long long)n);
-			memset(gpa_ptr(gpa, n * MIG_PAGE), 0, n * MIG_PAGE);
+			zero_pages((gpa - RAM_BASE) / MIG_PAGE, n);
 			st.zero_pages += n;
 			break;
 		case SEC_VCPU:
@@ -1209,6 +1236,7 @@ void migrate_incoming_load(void)
 			if (virtio_nr && !plic_seen)
 				in_fail("the PLIC's state is missing");
 			free(b.p);
+			free(in_written);
 			return;
 		}
 		st.sections++;
