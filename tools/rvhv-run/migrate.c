@@ -70,6 +70,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -87,6 +88,7 @@
 #define MIG_ACK		0x444d55534552564eULL	/* the target runs */
 #define MIG_ACK_WAIT_S	120		/* for the target's MIG_ACK */
 #define MIG_CONNECT_S	30		/* for the target to listen */
+#define MIG_IO_S	60		/* a socket read or write stalls */
 
 enum {
 	SEC_CONFIG = 1, SEC_RAM, SEC_ZERO, SEC_VCPU, SEC_PLIC, SEC_VIRTIO,
@@ -671,6 +673,15 @@ static bool send_config(void)
 
 /* ---- The source ---- */
 
+/* A peer that stops reading or writing fails the move, not hangs it. */
+static void io_timeouts(int fd)
+{
+	struct timeval tv = { .tv_sec = MIG_IO_S };
+
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+}
+
 static int connect_unix(const char *path)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -682,8 +693,10 @@ static int connect_unix(const char *path)
 		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 		if (fd < 0)
 			return -1;
-		if (!connect(fd, (struct sockaddr *)&sa, sizeof(sa)))
+		if (!connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+			io_timeouts(fd);
 			return fd;
+		}
 		close(fd);
 		if ((errno != ENOENT && errno != ECONNREFUSED) || now() > end)
 			return -1;
@@ -960,6 +973,7 @@ static int listen_unix(const char *path)
 		die("--incoming %s: accept: %s", path, strerror(errno));
 	close(fd);
 	unlink(path);
+	io_timeouts(c);
 	return c;
 }
 

@@ -171,8 +171,9 @@ void *vcpu_thread(void *arg)
 		/* The debugger stops vCPUs here, with nothing pending. */
 		if (clean && opt.gdb && !gdb_vcpu_pause(v))
 			break;
-		/* So does a save (migrate.c). */
-		if (clean && !migrate_vcpu_pause(v))
+		/* So does a save (migrate.c; never with --gdb). */
+		if (clean && (opt.save || opt.migrate_to) &&
+		    !migrate_vcpu_pause(v))
 			break;
 		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
