@@ -14,7 +14,9 @@
  *      the device has one (rvhv) to
  *   C  (--incoming), which saves it on SIGUSR1 to a file (kvm.ko 6.12 has
  *      no ring: there B saves it, and there is no C), restored by
- *   D  (--restore), killed by the test at the end.
+ *   D  (--restore), killed by the test at the end; then
+ *   E  restores the same file on the other device, where the test host
+ *      has it loaded (kvm.ko's run: /dev/rvhv).
  * Each step: the mover exits 0 with its "migrate: done" line, and the
  * next process's first counter line is past the mover's last one (the
  * guest went on, it did not boot again), it prints more (it keeps
@@ -411,6 +413,29 @@ TEST_F_TIMEOUT(migrate, live_and_file, BOOT_TIMEOUT + 4 * STEP_TIMEOUT)
 	vmm_wait(&self->v[3], 30);
 	show(&self->v[3]);
 	EXPECT_EQ(143, vmm_exit(&self->v[3]));
+
+	/*
+	 * The same file on the other device, where the test host has it
+	 * (kvm.ko's run: rvhv is loaded; rvhv's: kvm.ko is not yet).
+	 */
+	d[1] = strcmp(self->dev, "/dev/kvm") ? "/dev/kvm" : "/dev/rvhv";
+	if (access(d[1], R_OK | W_OK))
+		return;
+	vmm_kill(&self->v[0]);
+	vmm_start(&self->v[0], "E", d);
+	EXPECT_TRUE(wait_counters(&self->v[0], 2, STEP_TIMEOUT)) {
+		show(&self->v[0]);
+		return;
+	}
+	counters(&self->v[0], &f3, &l3);
+	EXPECT_GT(f3, l2) TH_LOG("E's first counter %llu, %s's last %llu", f3,
+				 saver->name, l2);
+	EXPECT_EQ(NULL, strstr(self->v[0].out, "counter BAD"));
+	kill(self->v[0].pid, SIGTERM);
+	vmm_wait(&self->v[0], 30);
+	show(&self->v[0]);
+	printf("# %s: the save restored on %s too\n", self->tag, d[1]);
+	EXPECT_EQ(143, vmm_exit(&self->v[0]));
 }
 
 /* rvhv-run --restore file: refused, exit 3, the message has what. */
