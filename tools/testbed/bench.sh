@@ -73,7 +73,8 @@ fi
 # The migration rows: migrate_test's live_and_file (rvhv-run moves its
 # Linux guest live with bitmaps, with the ring on rvhv, then saves it),
 # RVHV_MIGRATE_BENCH=1 printing each move's figures.
-# RVHV_BENCH_MIGRATE=0 leaves them out.
+# RVHV_BENCH_MIGRATE=0 leaves them out; RVHV_BENCH_MIGRATE_ONLY=1 runs
+# nothing else.
 mig_files=()
 if [ "${RVHV_BENCH_MIGRATE:-1}" != 0 ]; then
 	"$top/tools/guest/build.sh" "$out"
@@ -90,12 +91,16 @@ fi
 list=$out/bench.list
 blk="-t qemu_blkbench env:RVHV_QEMU_BLKBENCH=$blk_reads"
 mig="-t live_and_file env:RVHV_MIGRATE_BENCH=1"
+# RVHV_BENCH_MIGRATE_ONLY=1: the migration rows alone.
+only_mig=${RVHV_BENCH_MIGRATE_ONLY:-0}
 {
-	echo "bench 900"
-	[ ${#blk_files[@]} = 0 ] || echo "vmm_test 900 rvhv $blk"
+	[ "$only_mig" = 1 ] || echo "bench 900"
+	[ ${#blk_files[@]} = 0 ] || [ "$only_mig" = 1 ] ||
+		echo "vmm_test 900 rvhv $blk"
 	[ ${#mig_files[@]} = 0 ] || echo "migrate_test 900 rvhv $mig"
-	echo "bench 900 kvm"
-	[ ${#blk_files[@]} = 0 ] || echo "vmm_test 900 kvm $blk"
+	[ "$only_mig" = 1 ] || echo "bench 900 kvm"
+	[ ${#blk_files[@]} = 0 ] || [ "$only_mig" = 1 ] ||
+		echo "vmm_test 900 kvm $blk"
 	[ ${#mig_files[@]} = 0 ] || echo "migrate_test 900 kvm $mig"
 } > "$list"
 KDIR=$BKDIR "$top/tools/testbed/mkinitramfs.sh" "$out/bench.cpio" \
