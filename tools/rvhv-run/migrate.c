@@ -236,7 +236,7 @@ uint64_t mig_get64(struct mig_rd *r)
 
 /* ---- Writing ---- */
 
-static bool write_all(int fd, struct iovec *iov, int n)
+static bool write_all(int fd, struct iovec *iov, unsigned int n)
 {
 	while (n) {
 		ssize_t w = writev(fd, iov, n);
@@ -246,15 +246,7 @@ static bool write_all(int fd, struct iovec *iov, int n)
 		if (w <= 0)
 			return false;
 		st.bytes += w;
-		while (n && (size_t)w >= iov->iov_len) {
-			w -= iov->iov_len;
-			iov++;
-			n--;
-		}
-		if (n) {
-			iov->iov_base = (uint8_t *)iov->iov_base + w;
-			iov->iov_len -= w;
-		}
+		iov = iov_advance(iov, &n, w);
 	}
 	return true;
 }

@@ -353,6 +353,7 @@ size_t iov_copy_to(const struct iovec *iov, unsigned int n, size_t skip,
 		   const void *src, size_t len);
 unsigned int iov_range(const struct iovec *iov, unsigned int n, size_t skip,
 		       size_t len, struct iovec *out);
+struct iovec *iov_advance(struct iovec *iov, unsigned int *n, size_t done);
 
 /*
  * stats-report.c: open the stats fds after the vCPUs exist; print the

@@ -439,6 +439,24 @@ size_t iov_copy_to(const struct iovec *iov, unsigned int n, size_t skip,
 }
 
 /*
+ * After done bytes of the buffers iov[0..*n) went through a readv or
+ * writev: the first buffer with bytes left (trimmed), *n how many left.
+ */
+struct iovec *iov_advance(struct iovec *iov, unsigned int *n, size_t done)
+{
+	while (*n && done >= iov->iov_len) {
+		done -= iov->iov_len;
+		iov++;
+		(*n)--;
+	}
+	if (*n) {
+		iov->iov_base = (uint8_t *)iov->iov_base + done;
+		iov->iov_len -= done;
+	}
+	return iov;
+}
+
+/*
  * The bytes [skip, skip + len) of the buffers iov[0..n) as buffers in out
  * (room for n); returns how many, leaving out empty ones.
  */
