@@ -12,8 +12,9 @@
  *      on SIGUSR1 it moves the guest live (dirty log bitmaps) to
  *   B  (--incoming), which moves it on SIGUSR1 with the dirty ring where
  *      the device has one (rvhv) to
- *   C  (--incoming), which saves it on SIGUSR1 to a file (kvm.ko 6.12 has
- *      no ring: there B saves it, and there is no C), restored by
+ *   C  (--incoming), which saves it to a file on Ctrl-A s typed on its
+ *      console (kvm.ko 6.12 has no ring: there B saves it, and there is
+ *      no C), restored by
  *   D  (--restore), killed by the test at the end; then
  *   E  restores the same file on the other device, where the test host
  *      has it loaded (kvm.ko's run: /dev/rvhv): the guest goes on, or,
@@ -74,30 +75,33 @@ struct vmm {
 	const char *name;
 	pid_t pid;
 	int out_fd;
+	int in_fd;		/* its stdin's write end, or -1 (/dev/null) */
 	int status;		/* wait status; -1 killed at its limit */
 	bool done;
 	char out[OUT_MAX];
 };
 
-static void vmm_start(struct vmm *v, const char *name,
-		      const char *const *args)
+/* With piped, its stdin is a pipe from v->in_fd. */
+static void vmm_start_in(struct vmm *v, const char *name,
+			 const char *const *args, bool piped)
 {
 	const char *argv[40] = { VMM };
-	int n = 1, i;
+	int n = 1, i, in[2] = { -1, -1 };
 
 	for (i = 0; args[i] && n < 39; i++)
 		argv[n++] = args[i];
 	argv[n] = NULL;
 	memset(v, 0, sizeof(*v));
 	v->name = name;
+	v->in_fd = -1;
 	v->out_fd = memfd_create("vmm-out", MFD_CLOEXEC);
-	if (v->out_fd < 0)
+	if (v->out_fd < 0 || (piped && pipe2(in, O_CLOEXEC)))
 		abort();
 	v->pid = fork();
 	if (v->pid < 0)
 		abort();
 	if (!v->pid) {
-		int null = open("/dev/null", O_RDONLY);
+		int null = piped ? in[0] : open("/dev/null", O_RDONLY);
 
 		dup2(null, 0);
 		dup2(v->out_fd, 1);
@@ -106,6 +110,16 @@ static void vmm_start(struct vmm *v, const char *name,
 		dprintf(2, "exec %s: %s\n", VMM, strerror(errno));
 		_exit(127);
 	}
+	if (piped) {
+		close(in[0]);
+		v->in_fd = in[1];
+	}
+}
+
+static void vmm_start(struct vmm *v, const char *name,
+		      const char *const *args)
+{
+	vmm_start_in(v, name, args, false);
 }
 
 /* The output so far into v->out. */
@@ -159,7 +173,9 @@ static void vmm_kill(struct vmm *v)
 	}
 	if (v->out_fd > 0)
 		close(v->out_fd);
-	v->out_fd = -1;
+	if (v->in_fd > 0)
+		close(v->in_fd);
+	v->out_fd = v->in_fd = -1;
 }
 
 static int vmm_exit(const struct vmm *v)
@@ -292,8 +308,9 @@ FIXTURE_TEARDOWN(migrate)
 }
 
 /*
- * v moves (or saves) the guest on SIGUSR1; next runs it afterwards.
- * Checks both ends; *last: the last counter v printed.
+ * v moves (or saves) the guest on SIGUSR1, or on Ctrl-A s typed on its
+ * console when it has a stdin pipe; next runs it afterwards.  Checks
+ * both ends; *last: the last counter v printed.
  */
 static void move_step(struct __test_metadata *_metadata, const char *tag,
 		      struct vmm *v, struct vmm *next, const char *mode,
@@ -303,7 +320,10 @@ static void move_step(struct __test_metadata *_metadata, const char *tag,
 	double t0 = mono();
 	char want[32];
 
-	kill(v->pid, SIGUSR1);
+	if (v->in_fd < 0)
+		kill(v->pid, SIGUSR1);
+	else if (write(v->in_fd, "\001s", 2) != 2)
+		abort();
 	vmm_wait_or(v, STEP_TIMEOUT, "rvhv-run: migrate: failed");
 	show(v);
 	ASSERT_EQ(0, vmm_exit(v)) {
@@ -377,9 +397,10 @@ TEST_F_TIMEOUT(migrate, live_and_file, BOOT_TIMEOUT + 4 * STEP_TIMEOUT)
 
 	if (!ring)
 		b[7] = NULL;
-	vmm_start(&self->v[1], "B", b);
+	/* The saver saves on Ctrl-A s (its guest polls the console). */
+	vmm_start_in(&self->v[1], "B", b, !ring);
 	if (ring)
-		vmm_start(&self->v[2], "C", c);
+		vmm_start_in(&self->v[2], "C", c, true);
 	vmm_start(&self->v[0], "A", a);
 	if (!wait_counters(&self->v[0], 2, BOOT_TIMEOUT)) {
 		for (i = 0; i < 3; i++)
