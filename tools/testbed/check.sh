@@ -127,7 +127,7 @@ host_check "test host userspace builds" "$out/host-tools.log" \
 guest_files=()
 case " ${RVHV_ONLY:-vmm_test} " in
 *" vmm_test "* | *" vmm_test@kvm "* | *" vmm_aia_test"* | *" rvhvstat_test"* | \
-*" debug_test"*)
+*" debug_test"* | *" migrate_test"*)
 	host_check "rvhv-run and the guest build" "$out/guest-build.log" \
 		'warning:|error:' "$top/tools/guest/build.sh" "$out"
 	# QEMU 10 from Debian 13 (riscv64), the general-purpose VMM.
