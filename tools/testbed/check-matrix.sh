@@ -70,9 +70,9 @@ fi
 # install_test everywhere: nothing in it depends on the host's CPU, and
 # its host side builds rvhv once more (DKMS); make check runs it.
 declare -A leave_out=(
-	[smstateen]="hostile_test hostile_test@kvm install_test install_test@kvm"
-	[sv39]="hostile_test hostile_test@kvm vmm_test@kvm module_test install_test install_test@kvm"
-	[aia]="hostile_test hostile_test@kvm vmm_test@kvm module_test install_test install_test@kvm"
+	[smstateen]="hostile_test hostile_test@kvm install_test install_test@kvm migrate_test@kvm"
+	[sv39]="hostile_test hostile_test@kvm vmm_test@kvm module_test install_test install_test@kvm migrate_test@kvm"
+	[aia]="hostile_test hostile_test@kvm vmm_test@kvm module_test install_test install_test@kvm migrate_test@kvm"
 )
 
 passed=0 failed=0 skipped=0 rc=0
