@@ -18,7 +18,10 @@
 # run it.  To stay near 15 minutes, sv39 and aia also leave out
 # vmm_test@kvm (kvm.ko booting Linux: rvhv's vmm_test still boots it on
 # rvhv) and module_test (load/unload and per-CPU set-up: no Sv39 or AIA
-# dependence; smstateen runs it).  hostile_test is left out everywhere
+# dependence; smstateen runs it); all three leave out migrate_test@kvm
+# (kvm.ko's live migration: rvhv's migrate_test still moves the guest).
+# Each configuration's programs run on two test hosts at once
+# (RVHV_SHARDS, as in make check).  hostile_test is left out everywhere
 # for now: two of its cases (HSM start at a misaligned pc, AMOs on MMIO)
 # expect QEMU 7.2's traps and fail under QEMU 10 on kvm.ko and rvhv
 # alike (KVM_RUN -EOPNOTSUPP).
