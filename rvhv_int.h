@@ -647,6 +647,13 @@ int rvhv_get_reg_list(struct rvhv_vcpu *vcpu,
 		      struct kvm_reg_list __user *list);
 
 /*
+ * vcpu/state.c: ONE_REG CSR sip, hvip with the pending interrupt lines
+ * (vcpu->mutex held, vCPU not loaded).
+ */
+unsigned long rvhv_state_get_sip(struct rvhv_vcpu *vcpu);
+void rvhv_state_set_sip(struct rvhv_vcpu *vcpu, unsigned long val);
+
+/*
  * vcpu/sbi.c: SBI calls from the guest (ecall from VS-mode).
  * rvhv_sbi_ecall() returns 1 when the call was handled in the kernel
  * (a0/a1 set, pc advanced: re-enter the guest), 0 when it must exit to
