@@ -34,65 +34,9 @@
 /* The payload (guest_blob.S), for a VM whose memory is added by hand. */
 extern const char guest_blob[], guest_blob_end[];
 
-struct saved_vcpu {
-	int n;
-	uint64_t *ids;
-	uint64_t *vals;
-	struct kvm_mp_state mp;
-};
-
 static bool is_timer_state(uint64_t id)
 {
 	return id == TIMER_STATE;
-}
-
-/* Everything KVM_GET_REG_LIST names, and MP_STATE. */
-static void save_vcpu(struct __test_metadata *_metadata, struct vcpu *vcpu,
-		      struct saved_vcpu *s)
-{
-	int i;
-
-	s->n = vcpu_get_reg_list(vcpu, &s->ids);
-	s->vals = calloc(s->n, sizeof(*s->vals));
-	ASSERT_NE(NULL, s->vals);
-	for (i = 0; i < s->n; i++)
-		ASSERT_EQ(0, vcpu_get_reg_try(vcpu, s->ids[i], &s->vals[i]))
-			TH_LOG("get 0x%llx", (unsigned long long)s->ids[i]);
-	ASSERT_EQ(0, ioctl(vcpu->fd, KVM_GET_MP_STATE, &s->mp));
-}
-
-/*
- * Write a saved state into a vCPU, in KVM_GET_REG_LIST's order (CONFIG and
- * ISA_EXT before the registers that depend on them would be better, but
- * the list's order works: every id is in the fresh vCPU's list too).  The
- * TIMER state register is KVM's odd one: writing OFF to a timer that is
- * not armed is -EINVAL; writing ON on kvm.ko 6.12 arms the timer at cycle
- * 1 (it passes the register's value as the deadline), clobbering compare.
- */
-static void restore_vcpu(struct __test_metadata *_metadata, struct vcpu *vcpu,
-			 const struct saved_vcpu *s)
-{
-	int i, r;
-
-	for (i = 0; i < s->n; i++) {
-		if (is_timer_state(s->ids[i])) {
-			if (s->vals[i] == KVM_RISCV_TIMER_STATE_OFF ||
-			    dev_is_kvm())
-				continue;
-		}
-		r = vcpu_set_reg_try(vcpu, s->ids[i], &s->vals[i]);
-		EXPECT_EQ(0, r) TH_LOG("set 0x%llx = 0x%llx: %s",
-				       (unsigned long long)s->ids[i],
-				       (unsigned long long)s->vals[i],
-				       strerror(-r));
-	}
-	ASSERT_EQ(0, ioctl(vcpu->fd, KVM_SET_MP_STATE, &s->mp));
-}
-
-static void free_saved(struct saved_vcpu *s)
-{
-	free(s->ids);
-	free(s->vals);
 }
 
 /* A VM with the payload, its memory added by hand (after any cap). */
@@ -107,11 +51,11 @@ TEST(reg_list_round_trip)
 {
 	struct vm *vm = vm_create();
 	struct vcpu *vcpu = vcpu_create(vm, 0);
-	struct saved_vcpu s;
+	struct vcpu_state s;
 	uint64_t val, time0;
 	int i, r;
 
-	save_vcpu(_metadata, vcpu, &s);
+	vcpu_state_save(vcpu, &s);
 	TH_LOG("%d registers", s.n);
 	for (i = 0; i < s.n; i++) {
 		r = vcpu_set_reg_try(vcpu, s.ids[i], &s.vals[i]);
@@ -135,7 +79,7 @@ TEST(reg_list_round_trip)
 		EXPECT_EQ(s.vals[i], val) TH_LOG("id 0x%llx",
 						 (unsigned long long)s.ids[i]);
 	}
-	free_saved(&s);
+	vcpu_state_free(&s);
 	vcpu_free(vcpu);
 	vm_free(vm);
 }
@@ -210,7 +154,7 @@ struct side {
 	int cpu;			/* to run on, or -1 */
 	uint64_t res[ARRAY_SIZE(steps)];
 	uint64_t mmio_res;		/* what the interrupted load got */
-	struct saved_vcpu end;		/* state after the steps */
+	struct vcpu_state end;		/* state after the steps */
 };
 
 /* Finish the interrupted load (already completed), then the steps. */
@@ -230,14 +174,14 @@ static void *run_side(void *arg)
 	for (i = 0; i < ARRAY_SIZE(steps); i++)
 		sd->res[i] = cmd_ok(&sd->c, steps[i].op, steps[i].addr,
 				    steps[i].val, steps[i].n);
-	save_vcpu(_metadata, sd->c.vcpu, &sd->end);
+	vcpu_state_save(sd->c.vcpu, &sd->end);
 	return NULL;
 }
 
 /*
  * Registers that differ between the original and the copy for reasons
  * other than the guest's work: the VM's time (the copy's runs on from the
- * value restored), the state of a timer kvm.ko cannot restore (above).
+ * value restored), the state of a timer kvm.ko cannot restore (vm_lib.h).
  */
 static bool differs_by_design(uint64_t id)
 {
@@ -261,7 +205,7 @@ TEST(mmio_exit_migrates)
 	struct kvm_interrupt irq = { .irq = KVM_INTERRUPT_SET };
 	uint64_t res = 0, val, t_saved, t_now, sta_lo = STA_GPA;
 	struct kvm_run *run;
-	struct saved_vcpu s;
+	struct vcpu_state s;
 	pthread_t thr;
 	int i, r, ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 
@@ -294,12 +238,8 @@ TEST(mmio_exit_migrates)
 	EXPECT_EQ(-EINTR, vcpu_run_try(src.c.vcpu));
 	run->immediate_exit = 0;
 
-	save_vcpu(_metadata, src.c.vcpu, &s);
-	t_saved = 0;
-	for (i = 0; i < s.n; i++)
-		if (s.ids[i] == TIMER_TIME)
-			t_saved = s.vals[i];
-	ASSERT_NE(0, t_saved);
+	vcpu_state_save(src.c.vcpu, &s);
+	t_saved = vcpu_state_reg(&s, TIMER_TIME);
 	EXPECT_EQ(SIP_SEIP, vcpu_get_reg(src.c.vcpu, RISCV_CSR_REG(sip)) &
 		  SIP_SEIP);
 
@@ -307,7 +247,7 @@ TEST(mmio_exit_migrates)
 	dst.c.vm = vm_create();
 	memcpy(dst.c.vm->ram, src.c.vm->ram, GUEST_RAM_SIZE);
 	dst.c.vcpu = vcpu_create(dst.c.vm, 0);
-	restore_vcpu(_metadata, dst.c.vcpu, &s);
+	EXPECT_EQ(0, vcpu_state_restore(dst.c.vcpu, &s));
 	/* Its time goes on from the saved value, not from the host's */
 	t_now = vcpu_get_reg(dst.c.vcpu, TIMER_TIME);
 	EXPECT_GE(t_now, t_saved);
@@ -344,9 +284,9 @@ TEST(mmio_exit_migrates)
 	EXPECT_EQ(0, memcmp((char *)src.c.vm->ram + i + 64,
 			    (char *)dst.c.vm->ram + i + 64,
 			    GUEST_RAM_SIZE - i - 64));
-	free_saved(&s);
-	free_saved(&src.end);
-	free_saved(&dst.end);
+	vcpu_state_free(&s);
+	vcpu_state_free(&src.end);
+	vcpu_state_free(&dst.end);
 }
 
 /*
@@ -392,7 +332,7 @@ TEST(sbi_exit_migrates)
 	struct vm *vm = vm_create(), *vm2;
 	struct vcpu *vcpu = vcpu_create(vm, 0), *vcpu2;
 	struct kvm_run *run = vcpu->run;
-	struct saved_vcpu s;
+	struct vcpu_state s;
 	long err = -1, val = -1;
 
 	vcpu_start(vcpu, GUEST_FN(guest_sbi_loop), 0, 0);
@@ -409,7 +349,7 @@ TEST(sbi_exit_migrates)
 	/* a second one has nothing left to complete */
 	EXPECT_EQ(-EINTR, vcpu_run_try(vcpu));
 	run->immediate_exit = 0;
-	save_vcpu(_metadata, vcpu, &s);
+	vcpu_state_save(vcpu, &s);
 	/* the guest's a0/a1 already hold the answer */
 	EXPECT_EQ(0, vcpu_get_reg(vcpu, CORE_A0));
 	EXPECT_EQ(0x7777, vcpu_get_reg(vcpu, CORE_A1));
@@ -417,13 +357,13 @@ TEST(sbi_exit_migrates)
 	vm2 = vm_create();
 	memcpy(vm2->ram, vm->ram, GUEST_RAM_SIZE);
 	vcpu2 = vcpu_create(vm2, 0);
-	restore_vcpu(_metadata, vcpu2, &s);
+	EXPECT_EQ(0, vcpu_state_restore(vcpu2, &s));
 	vcpu_free(vcpu);
 	vm_free(vm);
 	ASSERT_EQ(0, vcpu_sbi_continue(vcpu2, &err, &val));
 	EXPECT_EQ(0, err);
 	EXPECT_EQ(0x7777, val);
-	free_saved(&s);
+	vcpu_state_free(&s);
 	vcpu_free(vcpu2);
 	vm_free(vm2);
 }
@@ -513,7 +453,7 @@ TEST(console_bytes_survive_save)
 	struct kicker k = { .target = pthread_self() };
 	struct vm *vm, *vm2;
 	struct vcpu *vcpu, *vcpu2;
-	struct saved_vcpu s;
+	struct vcpu_state s;
 	size_t len = 0, at_stop, i;
 	pthread_t thr;
 	char *buf;
@@ -552,13 +492,13 @@ TEST(console_bytes_survive_save)
 	vcpu->run->immediate_exit = 0;
 	TH_LOG("%zu bytes before the stop, %zu were buffered", at_stop,
 	       len - at_stop);
-	save_vcpu(_metadata, vcpu, &s);
+	vcpu_state_save(vcpu, &s);
 
 	vm2 = vm_create();
 	ASSERT_EQ(0, vm_enable_cap_try(vm2, RVHV_CAP_CONSOLE_COALESCE, 1));
 	memcpy(vm2->ram, vm->ram, GUEST_RAM_SIZE);
 	vcpu2 = vcpu_create(vm2, 0);
-	restore_vcpu(_metadata, vcpu2, &s);
+	EXPECT_EQ(0, vcpu_state_restore(vcpu2, &s));
 	vcpu_free(vcpu);
 	vm_free(vm);
 	/* three more exits' worth from the copy */
@@ -568,7 +508,7 @@ TEST(console_bytes_survive_save)
 	}
 	for (i = 0; i < len; i++)
 		ASSERT_EQ('a' + i % 26, buf[i]) TH_LOG("byte %zu of %zu", i, len);
-	free_saved(&s);
+	vcpu_state_free(&s);
 	vcpu_free(vcpu2);
 	vm_free(vm2);
 	free(buf);
