@@ -404,6 +404,62 @@ TEST(hsm_start_is_saved)
 	vm_free(vm);
 }
 
+/*
+ * SBI SUSP system_suspend exits to the VMM with the resume pending: the
+ * save rule (immediate_exit) commits the call, after which the vCPU's
+ * registers are those of the resumed hart (resume address, a0 hartid,
+ * a1 opaque), and a copy restored from them resumes there.
+ */
+TEST(susp_exit_migrates)
+{
+	const uint64_t resume = GUEST_FN(guest_susp_resume);
+	const unsigned long args[6] = { 0, resume, 0xfeedbeefUL, 0, 0, 0 };
+	const uint64_t susp = RISCV_SBI_EXT_REG(RVHV_RISCV_SBI_EXT_SUSP);
+	struct vm *vm = vm_create(), *vm2;
+	struct vcpu *vcpu = vcpu_create(vm, 0), *vcpu2;
+	struct vcpu_state s;
+	struct ucall uc;
+	uint64_t one = 1;
+	long err, val;
+
+	if (vcpu_set_reg_try(vcpu, susp, &one)) {
+		vcpu_free(vcpu);
+		vm_free(vm);
+		SKIP(return, "no SBI SUSP on %s (kvm.ko has it from Linux 6.13)",
+		     rvhv_dev_path());
+	}
+	vcpu_start(vcpu, GUEST_FN(guest_sbi_loop), 0, 0);
+	vcpu_expect_ucall(vcpu, UCALL_SYNC, NULL);
+	ASSERT_EQ(1, vcpu_sbi_call6(vcpu, SBI_EXT_SUSP, 0, args, &err, &val));
+	ASSERT_EQ(KVM_EXIT_RISCV_SBI, vcpu->run->exit_reason);
+	EXPECT_EQ(SBI_EXT_SUSP, vcpu->run->riscv_sbi.extension_id);
+	/* mid-exit the vCPU still reads as the caller */
+	EXPECT_NE(resume, vcpu_get_reg(vcpu, CORE_PC));
+	vcpu->run->riscv_sbi.ret[0] = 0;
+	vcpu->run->riscv_sbi.ret[1] = 0;
+	vcpu->run->immediate_exit = 1;
+	EXPECT_EQ(-EINTR, vcpu_run_try(vcpu));
+	vcpu->run->immediate_exit = 0;
+	EXPECT_EQ(resume, vcpu_get_reg(vcpu, CORE_PC));
+	EXPECT_EQ(0, vcpu_get_reg(vcpu, CORE_A0));
+	EXPECT_EQ(0xfeedbeefUL, vcpu_get_reg(vcpu, CORE_A1));
+	vcpu_state_save(vcpu, &s);
+
+	vm2 = vm_create();
+	memcpy(vm2->ram, vm->ram, GUEST_RAM_SIZE);
+	vcpu2 = vcpu_create(vm2, 0);
+	EXPECT_EQ(0, vcpu_state_restore(vcpu2, &s));
+	vcpu_free(vcpu);
+	vm_free(vm);
+	vcpu_expect_ucall(vcpu2, UCALL_REPORT, &uc);
+	EXPECT_EQ(0x5355, uc.args[0]);			/* resumed */
+	EXPECT_EQ(0, uc.args[1]);			/* a0: hartid */
+	EXPECT_EQ(0xfeedbeefUL, uc.args[2]);		/* a1: opaque */
+	vcpu_state_free(&s);
+	vcpu_free(vcpu2);
+	vm_free(vm2);
+}
+
 static void on_sigusr1(int sig)
 {
 }

@@ -444,10 +444,14 @@ static void rvhv_vcpu_apply_start(struct rvhv_vcpu *vcpu, bool loaded)
  * loaded): an HSM start or SUSP resume that reached the vCPU since it
  * last ran is applied now, so that the state a VMM saves is the state the
  * guest will run from (the start is no longer pending anywhere else).
+ * Not while an exit awaits its completion (SUSP's own exit): KVM_RUN
+ * completes it first and resets after, and so does the save rule's
+ * immediate_exit KVM_RUN, after which the reset is applied here.
  */
 static void rvhv_vcpu_settle(struct rvhv_vcpu *vcpu)
 {
-	if (test_bit(RVHV_REQ_START, &vcpu->requests))
+	if (test_bit(RVHV_REQ_START, &vcpu->requests) &&
+	    vcpu->pending == RVHV_PENDING_NONE)
 		rvhv_vcpu_apply_start(vcpu, false);
 }
 
