@@ -731,7 +731,6 @@ static inline bool rvhv_vmid_current(u64 word)
  */
 bool rvhv_vmid_usable(u64 word);
 
-/* hgatp for @vm with the VMID of @word: mode, VMID, root page table. */
 /*
  * The VM's G-stage mode (hgatp.MODE) and guest physical address width,
  * from its page-table levels (struct rvhv_mmu.levels: 3 Sv39x4, 4 Sv48x4,
@@ -748,6 +747,7 @@ static inline unsigned int rvhv_vm_gpa_bits(struct rvhv_vm *vm)
 	return 41 + 9 * (READ_ONCE(vm->mmu.levels) - 3);
 }
 
+/* hgatp for @vm with the VMID of @word: mode, VMID, root page table. */
 static inline unsigned long rvhv_vm_hgatp(struct rvhv_vm *vm, u64 word)
 {
 	return (rvhv_vm_hgatp_mode(vm) << HGATP_MODE_SHIFT) |
