@@ -46,6 +46,23 @@ static void load_payload(struct vm *vm)
 	memcpy(vm->ram, guest_blob, guest_blob_end - guest_blob);
 }
 
+/*
+ * The target of a migration: a fresh VM with @src's memory (slot 0) and
+ * its vCPU 0 given the saved state @st; the VM in *@vm.
+ */
+static struct vcpu *restore_copy(struct __test_metadata *_metadata,
+				 struct vm *src, const struct vcpu_state *st,
+				 struct vm **vm)
+{
+	struct vcpu *vcpu;
+
+	*vm = vm_create();
+	memcpy((*vm)->ram, src->ram, GUEST_RAM_SIZE);
+	vcpu = vcpu_create(*vm, 0);
+	EXPECT_EQ(0, vcpu_state_restore(vcpu, st));
+	return vcpu;
+}
+
 /* Each id of a vCPU that has not run reads and writes back unchanged. */
 TEST(reg_list_round_trip)
 {
@@ -244,10 +261,7 @@ TEST(mmio_exit_migrates)
 		  SIP_SEIP);
 
 	/* A fresh VM with the memory, and the vCPU's state */
-	dst.c.vm = vm_create();
-	memcpy(dst.c.vm->ram, src.c.vm->ram, GUEST_RAM_SIZE);
-	dst.c.vcpu = vcpu_create(dst.c.vm, 0);
-	EXPECT_EQ(0, vcpu_state_restore(dst.c.vcpu, &s));
+	dst.c.vcpu = restore_copy(_metadata, src.c.vm, &s, &dst.c.vm);
 	/* Its time goes on from the saved value, not from the host's */
 	t_now = vcpu_get_reg(dst.c.vcpu, TIMER_TIME);
 	EXPECT_GE(t_now, t_saved);
@@ -354,10 +368,7 @@ TEST(sbi_exit_migrates)
 	EXPECT_EQ(0, vcpu_get_reg(vcpu, CORE_A0));
 	EXPECT_EQ(0x7777, vcpu_get_reg(vcpu, CORE_A1));
 
-	vm2 = vm_create();
-	memcpy(vm2->ram, vm->ram, GUEST_RAM_SIZE);
-	vcpu2 = vcpu_create(vm2, 0);
-	EXPECT_EQ(0, vcpu_state_restore(vcpu2, &s));
+	vcpu2 = restore_copy(_metadata, vm, &s, &vm2);
 	vcpu_free(vcpu);
 	vm_free(vm);
 	ASSERT_EQ(0, vcpu_sbi_continue(vcpu2, &err, &val));
@@ -445,10 +456,7 @@ TEST(susp_exit_migrates)
 	EXPECT_EQ(0xfeedbeefUL, vcpu_get_reg(vcpu, CORE_A1));
 	vcpu_state_save(vcpu, &s);
 
-	vm2 = vm_create();
-	memcpy(vm2->ram, vm->ram, GUEST_RAM_SIZE);
-	vcpu2 = vcpu_create(vm2, 0);
-	EXPECT_EQ(0, vcpu_state_restore(vcpu2, &s));
+	vcpu2 = restore_copy(_metadata, vm, &s, &vm2);
 	vcpu_free(vcpu);
 	vm_free(vm);
 	vcpu_expect_ucall(vcpu2, UCALL_REPORT, &uc);
@@ -557,11 +565,8 @@ TEST(console_bytes_survive_save)
 	EXPECT_GT(len, at_stop);
 	vcpu_state_save(vcpu, &s);
 
-	vm2 = vm_create();
+	vcpu2 = restore_copy(_metadata, vm, &s, &vm2);
 	ASSERT_EQ(0, vm_enable_cap_try(vm2, RVHV_CAP_CONSOLE_COALESCE, 1));
-	memcpy(vm2->ram, vm->ram, GUEST_RAM_SIZE);
-	vcpu2 = vcpu_create(vm2, 0);
-	EXPECT_EQ(0, vcpu_state_restore(vcpu2, &s));
 	vcpu_free(vcpu);
 	vm_free(vm);
 	/* three more exits' worth from the copy */
