@@ -455,6 +455,9 @@ int rvhv_gstage_map_mmio(struct rvhv_vm *vm, u64 gpa, phys_addr_t pa)
 	bool flush = false;
 	int ret;
 
+	/* Beyond the VM's GPA width the tables would alias a lower GPA. */
+	if (gpa >= gs_gpa_end(mmu))
+		return -EINVAL;
 	do {
 		ret = rvhv_gstage_cache_topup(mmu);
 		if (ret)

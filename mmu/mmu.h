@@ -149,7 +149,8 @@ long rvhv_set_user_memory_region(struct rvhv_vm *vm,
  * Map the 4 KiB host physical page @pa (a device page: an IMSIC guest
  * interrupt file, irqchip/hwfile.c) at @gpa, writable, and fence every
  * hart; unmap the page at @gpa and fence.  Process context; may sleep.
- * 0 or -ENOMEM.
+ * 0, -ENOMEM, or -EINVAL for a @gpa beyond the VM's GPA width (which the
+ * guest cannot reach: its accesses there fault).
  */
 int rvhv_gstage_map_mmio(struct rvhv_vm *vm, u64 gpa, phys_addr_t pa);
 void rvhv_gstage_unmap_page(struct rvhv_vm *vm, u64 gpa);
