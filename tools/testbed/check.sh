@@ -269,6 +269,7 @@ else
 	# QEMU 7.2's AIA machine disables the test host's UART
 	# interrupt at boot ("irq 11: nobody cared"), so the AIA host
 	# is QEMU 10's (tools/testbed/qemu10.sh: fetched once, cached).
+	# Its CPU has V (v=true, VLEN 128): vector_test runs there.
 	# With RVHV_ONLY, only when RVHV_AIA_HOST=1 asks for it.
 	aia_host=${RVHV_AIA_HOST:-}
 	[ -n "$aia_host" ] || { [ -z "${RVHV_ONLY:-}" ] && aia_host=1; }
@@ -276,6 +277,7 @@ else
 		echo "== QEMU 10: an AIA host (APLIC, IMSIC, 2 guest files)"
 		if "$top/tools/testbed/qemu10.sh" > "$out/qemu10.log" 2>&1; then
 			RVHV_QEMU=10 RVHV_TIMEOUT=600 \
+			RVHV_CPU_OPTS="${RVHV_CPU_OPTS:-},v=true" \
 			RVHV_MACHINE_OPTS=",aia=aplic-imsic,aia-guests=2" \
 			RVHV_APPEND="rvhv.list=/tests/list-aia" \
 				"$top/tools/testbed/run-qemu.sh" check \
