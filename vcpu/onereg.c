@@ -78,9 +78,10 @@
  * AIA device behind it, which the vCPU code programs from vcpu->isa_ext).
  * V and the vector extensions (Zv*) are offered when the host kernel
  * has V (has_vector()): rvhv switches the vector state (vcpu/vector.c).
+ * Zawrs: its WRS.NTO traps under hstatus.VTW and rvhv completes it
+ * (vcpu/isa.c).
  * Not offered: H (no nested virtualization), Sscofpmf and Zihpm (no PMU
- * virtualization), Zkr (seed traps from VS-mode) and Zawrs (WRS traps
- * under hstatus.VTW).
+ * virtualization) and Zkr (seed traps from VS-mode).
  *
  * RVHV_ISA_FIXED: KVM refuses to turn these off (-EINVAL) because nothing
  * architectural hides them from a guest; rvhv keeps the same rule.
@@ -158,7 +159,7 @@ static const struct rvhv_isa_ext rvhv_isa_exts[KVM_RISCV_ISA_EXT_MAX] = {
 	ISA(ZCD, ZCD, RVHV_OFFER | RVHV_FIXED),
 	ISA(ZCF, ZCF, RVHV_OFFER | RVHV_FIXED),
 	ISA(ZCMOP, ZCMOP, RVHV_OFFER | RVHV_FIXED),
-	ISA(ZAWRS, ZAWRS, RVHV_FIXED),
+	ISA(ZAWRS, ZAWRS, RVHV_OFFER | RVHV_FIXED),
 };
 
 #undef ISA
