@@ -70,6 +70,32 @@ static int host_vadd_errors(unsigned int seed)
 	return bad;
 }
 
+/*
+ * After KVM_RUN returned: do the VMM thread's vector registers hold any
+ * of the guest's (vN = base + N, e64)?  They must not: the kernel gives
+ * the thread its own state back (discarded by the syscall: all ones).
+ */
+static int host_sees_guest_vregs(unsigned long base)
+{
+	static uint64_t buf[32 * VEC_MAX_VLENB / 8];
+	uint64_t *p = buf;
+	unsigned long vlenb;
+	int n, leaks = 0;
+
+	asm volatile(V_ASM("csrr %0, vlenb") : "=r"(vlenb));
+	if (vlenb > VEC_MAX_VLENB)
+		return 0;
+	/* vs1r.v stores a whole register whatever vl and vtype are. */
+	asm volatile(V_ASM(".irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31\n"
+			   "vs1r.v v\\n, (%0)\n"
+			   "add %0, %0, %1\n"
+			   ".endr")
+		     : "+r"(p) : "r"(vlenb) : "memory");
+	for (n = 0; n < 32; n++)
+		leaks += buf[n * vlenb / 8] == base + n;
+	return leaks;
+}
+
 static void pin_to(int cpu)
 {
 	cpu_set_t set;
@@ -221,7 +247,8 @@ TEST_F(vec, guest_view)
 /*
  * Vector code in the guest across its exits to the VMM, which runs
  * vector code of its own between two KVM_RUNs and moves its thread to
- * the other CPU every few rounds (the vCPU migrates with it).
+ * the other CPU every few rounds (the vCPU migrates with it); the
+ * guest's register values never show in the VMM's registers.
  */
 TEST_F(vec, exits_vmm_vector_migration)
 {
@@ -236,6 +263,7 @@ TEST_F(vec, exits_vmm_vector_migration)
 		if (f == UCALL_DONE)
 			break;
 		ASSERT_EQ(UCALL_SYNC, f);
+		EXPECT_EQ(0, host_sees_guest_vregs(0x1000 + uc.args[0]));
 		bad += host_vadd_errors(uc.args[0] + 3);
 		if (ncpu > 1 && uc.args[0] % 6 == 0) {
 			cpu = (cpu + 1) % 2;

@@ -48,6 +48,16 @@ static void isa_cbo(unsigned long which, unsigned long block)
 		GUEST_ASSERT_EQ(p[i], 0x0123456789abcdefUL + i);
 }
 
+/* amocas.w rd, rs2, (rs1) on cas_word: rd = old; @new stored if old == rd */
+static unsigned long amocas_w(unsigned long expect, unsigned long new)
+{
+	unsigned long v = expect;
+
+	asm volatile(".insn r 0x2f, 2, 0x14, %0, %1, %2"
+		     : "+r"(v) : "r"(&cas_word), "r"(new) : "memory");
+	return v;
+}
+
 /* Returns 1 when the extension's instructions did what they should. */
 long guest_isa(unsigned long which, unsigned long block)
 {
@@ -113,17 +123,11 @@ long guest_isa(unsigned long which, unsigned long block)
 			     : "=&r"(v) : "r"(&wrs_word) : "memory");
 		break;
 	case ISA_T_ZACAS:
-		/* amocas.w rd, rs2, (rs1): rd = old; stored if old == rd */
+		/* Equal: stored; different: not.  Either way the old value. */
 		cas_word = 5;
-		v = 5;
-		asm volatile(".insn r 0x2f, 2, 0x14, %0, %1, %2"
-			     : "+r"(v) : "r"(&cas_word), "r"(9UL) : "memory");
-		GUEST_ASSERT_EQ(v, 5);
+		GUEST_ASSERT_EQ(amocas_w(5, 9), 5);
 		GUEST_ASSERT_EQ(cas_word, 9);
-		v = 5;
-		asm volatile(".insn r 0x2f, 2, 0x14, %0, %1, %2"
-			     : "+r"(v) : "r"(&cas_word), "r"(7UL) : "memory");
-		GUEST_ASSERT_EQ(v, 9);
+		GUEST_ASSERT_EQ(amocas_w(5, 7), 9);
 		GUEST_ASSERT_EQ(cas_word, 9);
 		break;
 	case ISA_T_ZICNTR:
