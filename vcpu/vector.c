@@ -46,10 +46,15 @@
 
 #ifdef CONFIG_RISCV_ISA_V
 
+/*
+ * As kvm.ko: also only for a VMM that may use V itself (the prctl
+ * PR_RISCV_V_SET_CONTROL state its process runs with).
+ */
 bool rvhv_vector_available(void)
 {
 	return has_vector() && riscv_v_vsize &&
-	       riscv_isa_extension_available(NULL, v);
+	       riscv_isa_extension_available(NULL, v) &&
+	       riscv_v_vstate_ctrl_user_allowed();
 }
 
 static unsigned long rvhv_vlenb(void)

@@ -11,7 +11,7 @@
 
 #include "rvhv_int.h"
 
-/* Can guests be given V (the host hart and kernel have it)? */
+/* Can this VMM's guests be given V (the host hart, kernel and prctl)? */
 bool rvhv_vector_available(void);
 /* vCPU creation and free: the register file's buffer (or none). */
 int rvhv_vector_init(struct rvhv_vcpu *vcpu);
