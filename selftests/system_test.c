@@ -347,7 +347,7 @@ static long nr_vms(void)
 }
 
 /* Many VMs, created and closed: nothing stays behind. */
-TEST_F(dev, vm_lifecycle_many)
+TEST_F_TIMEOUT(dev, vm_lifecycle_many, 120)
 {
 	enum { N = 500 };
 	static int vms[N];

@@ -93,7 +93,7 @@ for c in $configs; do
 		*) progs+=" $t" ;;
 		esac
 	done
-	RVHV_OUT=$out/$c RVHV_QEMU=$qemu_sel RVHV_CPU_OPTS="${cpu_opts[$c]}" \
+	RVHV_OUT=$out/$c RVHV_QEMU=$qemu_sel RVHV_SHARDS=${RVHV_SHARDS:-2} RVHV_CPU_OPTS="${cpu_opts[$c]}" \
 		RVHV_MACHINE_OPTS="${machine_opts[$c]}" RVHV_ONLY="$progs" \
 		"$top/tools/testbed/check.sh" > "$log" 2>&1
 	[ $? = 0 ] || rc=1
