@@ -442,6 +442,9 @@ enum rvhv_pending {
  * @csr: VS-level CSRs (see struct rvhv_vs_csr)
  * @fp: guest F/D state, switched lazily using sstatus.FS
  * @host_fp: the KVM_RUN thread's own F/D state while the guest's is live
+ * @vector: guest V state (vcpu/vector.c: in the hart only from just
+ *	before an entry to just after the exit); datap NULL on a host
+ *	without V
  * @sstateen0: the guest's sstateen0 (ONE_REG CSR SMSTATEEN), live in the
  *	hardware while the vCPU is loaded if its hstateen0 grants it
  *	(SMSTATEEN0_SSTATEEN0); kept, as in kvm.ko, across HSM restarts
@@ -513,6 +516,7 @@ struct rvhv_vcpu {
 	struct rvhv_vs_csr csr;
 	union __riscv_fp_state fp;
 	union __riscv_fp_state host_fp;
+	struct __riscv_v_ext_state vector;
 	unsigned long sstateen0;
 	unsigned long host_sstateen0;
 	unsigned long timer_state;

@@ -10,6 +10,7 @@
 #include "offsets.h"
 #include "trap.h"
 #include "../observe/trace.h"
+#include "../vcpu/isa.h"
 
 /* The world switch's offsets must match the C layout (trap/offsets.h). */
 #define CTX_OFF(f)	offsetof(struct rvhv_guest_ctx, f)
@@ -97,6 +98,9 @@ static int rvhv_virtual_insn(struct rvhv_vcpu *vcpu)
 		vcpu->stat.irqchip_accesses++;
 		return 1;
 	}
+	/* Zawrs's WRS (vcpu/isa.c). */
+	if (rvhv_isa_virtual_insn(vcpu, insn))
+		return 1;
 	/*
 	 * Anything else (CSRs rvhv does not emulate: hypervisor CSRs,
 	 * counters the guest may not read, ...) is an illegal instruction

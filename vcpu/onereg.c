@@ -30,6 +30,7 @@
 #include <asm/timex.h>
 
 #include "rvhv_int.h"
+#include "vector.h"
 
 /* Size field of a register id holding an unsigned long. */
 #define RVHV_SIZE_ULONG	(IS_ENABLED(CONFIG_32BIT) ? KVM_REG_SIZE_U32 : \
@@ -52,7 +53,7 @@
 				 RVHV_NR_AIA_CSR + RVHV_NR_SMSTATEEN_CSR + \
 				 RVHV_NR_TIMER + 2 * RVHV_NR_FP + \
 				 KVM_RISCV_ISA_EXT_MAX + RVHV_SBI_EXT_MAX + \
-				 RVHV_NR_SBI_STA)
+				 RVHV_NR_SBI_STA + RVHV_NR_VECTOR_REGS)
 
 /* The single-letter extensions: bits 0..25 of the CONFIG isa register. */
 #define RVHV_BASE_ISA_MASK	GENMASK(RISCV_ISA_EXT_BASE - 1, 0)
@@ -75,10 +76,12 @@
  * through hstateen0 and the sstateen0 switch, Ssaia through hstateen0 and
  * the vsiselect/hviprio switch, with the emulated IMSIC of the in-kernel
  * AIA device behind it, which the vCPU code programs from vcpu->isa_ext).
- * Not offered: H (no nested virtualization), V and the vector extensions
- * (no vector state switch yet), Sscofpmf and Zihpm (no PMU
- * virtualization), Zkr (seed traps from VS-mode) and Zawrs (WRS traps
- * under hstatus.VTW).
+ * V and the vector extensions (Zv*) are offered when the host kernel
+ * has V (has_vector()): rvhv switches the vector state (vcpu/vector.c).
+ * Zawrs: its WRS.NTO traps under hstatus.VTW and rvhv completes it
+ * (vcpu/isa.c).
+ * Not offered: H (no nested virtualization), Sscofpmf and Zihpm (no PMU
+ * virtualization) and Zkr (seed traps from VS-mode).
  *
  * RVHV_ISA_FIXED: KVM refuses to turn these off (-EINVAL) because nothing
  * architectural hides them from a guest; rvhv keeps the same rule.
@@ -110,7 +113,7 @@ static const struct rvhv_isa_ext rvhv_isa_exts[KVM_RISCV_ISA_EXT_MAX] = {
 	ISA(ZICBOZ, ZICBOZ, RVHV_OFFER),
 	ISA(ZBB, ZBB, RVHV_OFFER | RVHV_FIXED),
 	ISA(SSAIA, SSAIA, RVHV_OFFER),
-	ISA(V, v, 0),
+	ISA(V, v, RVHV_OFFER),
 	ISA(SVNAPOT, SVNAPOT, RVHV_OFFER | RVHV_FIXED),
 	ISA(ZBA, ZBA, RVHV_OFFER | RVHV_FIXED),
 	ISA(ZBS, ZBS, RVHV_OFFER | RVHV_FIXED),
@@ -131,21 +134,21 @@ static const struct rvhv_isa_ext rvhv_isa_exts[KVM_RISCV_ISA_EXT_MAX] = {
 	ISA(ZKSED, ZKSED, RVHV_OFFER | RVHV_FIXED),
 	ISA(ZKSH, ZKSH, RVHV_OFFER | RVHV_FIXED),
 	ISA(ZKT, ZKT, RVHV_OFFER | RVHV_FIXED),
-	ISA(ZVBB, ZVBB, RVHV_FIXED),
-	ISA(ZVBC, ZVBC, RVHV_FIXED),
-	ISA(ZVKB, ZVKB, RVHV_FIXED),
-	ISA(ZVKG, ZVKG, RVHV_FIXED),
-	ISA(ZVKNED, ZVKNED, RVHV_FIXED),
-	ISA(ZVKNHA, ZVKNHA, RVHV_FIXED),
-	ISA(ZVKNHB, ZVKNHB, RVHV_FIXED),
-	ISA(ZVKSED, ZVKSED, RVHV_FIXED),
-	ISA(ZVKSH, ZVKSH, RVHV_FIXED),
-	ISA(ZVKT, ZVKT, RVHV_FIXED),
+	ISA(ZVBB, ZVBB, RVHV_OFFER | RVHV_FIXED),
+	ISA(ZVBC, ZVBC, RVHV_OFFER | RVHV_FIXED),
+	ISA(ZVKB, ZVKB, RVHV_OFFER | RVHV_FIXED),
+	ISA(ZVKG, ZVKG, RVHV_OFFER | RVHV_FIXED),
+	ISA(ZVKNED, ZVKNED, RVHV_OFFER | RVHV_FIXED),
+	ISA(ZVKNHA, ZVKNHA, RVHV_OFFER | RVHV_FIXED),
+	ISA(ZVKNHB, ZVKNHB, RVHV_OFFER | RVHV_FIXED),
+	ISA(ZVKSED, ZVKSED, RVHV_OFFER | RVHV_FIXED),
+	ISA(ZVKSH, ZVKSH, RVHV_OFFER | RVHV_FIXED),
+	ISA(ZVKT, ZVKT, RVHV_OFFER | RVHV_FIXED),
 	ISA(ZFH, ZFH, RVHV_OFFER | RVHV_FIXED),
 	ISA(ZFHMIN, ZFHMIN, RVHV_OFFER | RVHV_FIXED),
 	ISA(ZIHINTNTL, ZIHINTNTL, RVHV_OFFER | RVHV_FIXED),
-	ISA(ZVFH, ZVFH, RVHV_FIXED),
-	ISA(ZVFHMIN, ZVFHMIN, RVHV_FIXED),
+	ISA(ZVFH, ZVFH, RVHV_OFFER | RVHV_FIXED),
+	ISA(ZVFHMIN, ZVFHMIN, RVHV_OFFER | RVHV_FIXED),
 	ISA(ZFA, ZFA, RVHV_OFFER | RVHV_FIXED),
 	ISA(ZTSO, ZTSO, RVHV_OFFER | RVHV_FIXED),
 	ISA(ZACAS, ZACAS, RVHV_OFFER | RVHV_FIXED),
@@ -156,7 +159,7 @@ static const struct rvhv_isa_ext rvhv_isa_exts[KVM_RISCV_ISA_EXT_MAX] = {
 	ISA(ZCD, ZCD, RVHV_OFFER | RVHV_FIXED),
 	ISA(ZCF, ZCF, RVHV_OFFER | RVHV_FIXED),
 	ISA(ZCMOP, ZCMOP, RVHV_OFFER | RVHV_FIXED),
-	ISA(ZAWRS, ZAWRS, RVHV_FIXED),
+	ISA(ZAWRS, ZAWRS, RVHV_OFFER | RVHV_FIXED),
 };
 
 #undef ISA
@@ -170,6 +173,19 @@ static bool rvhv_isa_ext_on_host(unsigned long ext)
 	    !(rvhv_isa_exts[ext].flags & RVHV_ISA_KNOWN))
 		return false;
 	return __riscv_isa_extension_available(NULL, rvhv_isa_exts[ext].host);
+}
+
+/* V, or one of the vector extensions (Zvbb ... Zvkt, Zvfh, Zvfhmin)? */
+static bool rvhv_isa_ext_is_vector(unsigned int kvm_ext)
+{
+	switch (kvm_ext) {
+	case KVM_RISCV_ISA_EXT_V:
+	case KVM_RISCV_ISA_EXT_ZVBB ... KVM_RISCV_ISA_EXT_ZVKT:
+	case KVM_RISCV_ISA_EXT_ZVFH:
+	case KVM_RISCV_ISA_EXT_ZVFHMIN:
+		return true;
+	}
+	return false;
 }
 
 /**
@@ -188,6 +204,9 @@ bool rvhv_isa_ext_available(unsigned int kvm_ext)
 	if (!rvhv_host.envcfg && (kvm_ext == KVM_RISCV_ISA_EXT_SVPBMT ||
 				  kvm_ext == KVM_RISCV_ISA_EXT_ZICBOM ||
 				  kvm_ext == KVM_RISCV_ISA_EXT_ZICBOZ))
+		return false;
+	/* V and the Zv* extensions need the vector state switch. */
+	if (rvhv_isa_ext_is_vector(kvm_ext) && !rvhv_vector_available())
 		return false;
 	return rvhv_isa_ext_on_host(kvm_ext) &&
 	       (rvhv_isa_exts[kvm_ext].flags & RVHV_ISA_OFFER);
@@ -243,6 +262,7 @@ static void rvhv_fp_reset(struct rvhv_vcpu *vcpu)
 		vcpu->ctx.sstatus |= SR_FS_INITIAL;
 	else
 		vcpu->ctx.sstatus |= SR_FS_OFF;
+	rvhv_vector_sstatus(vcpu);
 }
 
 /**
@@ -513,8 +533,8 @@ static unsigned long *rvhv_csr_ptr(struct rvhv_vcpu *vcpu, unsigned long num)
  * sstatus has on a hart that runs the guest.  vsstatus is WARL: on
  * hardware, bits that sstatus does not have (M-level fields such as MPRV,
  * TSR, TW, TVM, MIE, MPP, SXL), read-only ones (SD, XS), the big-endian
- * bit and fields of extensions rvhv does not give guests (VS: no vector
- * state switch) read back as zero, and UXL as the only XLEN the hart
+ * bit and fields of extensions the vCPU does not have (VS without V)
+ * read back as zero, and UXL as the only XLEN the hart
  * runs in U-mode, 64.  rvhv keeps that behaviour in software rather than
  * trusting the CSR: QEMU (7.2 and 10) stores every bit written to vsstatus
  * and ORs the M-level ones into the hart's mstatus on the next entry to
@@ -597,7 +617,8 @@ static int rvhv_access_csr(struct rvhv_vcpu *vcpu, unsigned long subtype,
 		}
 		switch (num) {
 		case KVM_REG_RISCV_CSR_REG(sstatus):
-			*p = rvhv_vsstatus_warl(*val);
+			*p = rvhv_vsstatus_warl(*val) |
+			     (*val & rvhv_vector_vsstatus_bits(vcpu));
 			break;
 		case KVM_REG_RISCV_CSR_REG(satp):
 			if (rvhv_vsatp_mode_ok(*val))
@@ -1103,8 +1124,9 @@ int rvhv_get_one_reg(struct rvhv_vcpu *vcpu, const struct kvm_one_reg *reg)
 		return rvhv_get_sbi_ext(vcpu, reg);
 	case KVM_REG_RISCV_SBI_STATE:
 		return rvhv_sbi_state(vcpu, reg, false);
+	case KVM_REG_RISCV_VECTOR:
+		return rvhv_vector_get_reg(vcpu, reg);
 	}
-	/* KVM_REG_RISCV_VECTOR included: the vCPU never has V. */
 	return -ENOENT;
 }
 
@@ -1139,13 +1161,15 @@ int rvhv_set_one_reg(struct rvhv_vcpu *vcpu, const struct kvm_one_reg *reg)
 		return rvhv_set_sbi_ext(vcpu, reg);
 	case KVM_REG_RISCV_SBI_STATE:
 		return rvhv_sbi_state(vcpu, reg, true);
+	case KVM_REG_RISCV_VECTOR:
+		return rvhv_vector_set_reg(vcpu, reg);
 	}
 	return -ENOENT;
 }
 
 /*
  * Every register id the vCPU has, in KVM's order: CONFIG, CORE, CSR,
- * TIMER, FP_F, FP_D, ISA_EXT, SBI_EXT, SBI_STATE (STA's, while STA is
+ * TIMER, FP_F, FP_D, VECTOR (with V), ISA_EXT, SBI_EXT, SBI_STATE (STA's, while STA is
  * enabled), each in register-number order.
  * @ids has room for RVHV_MAX_REG_IDS.  Returns how many were stored.
  */
@@ -1188,6 +1212,7 @@ static unsigned int rvhv_reg_ids(struct rvhv_vcpu *vcpu, u64 *ids)
 			ids[n++] = KVM_REG_RISCV | KVM_REG_RISCV_FP_D | i |
 				   (i == KVM_REG_RISCV_FP_D_REG(fcsr) ?
 				    KVM_REG_SIZE_U32 : KVM_REG_SIZE_U64);
+	n += rvhv_vector_reg_ids(vcpu, ids + n);
 	for (i = 0; i < KVM_RISCV_ISA_EXT_MAX; i++)
 		if (rvhv_isa_ext_on_host(i))
 			ids[n++] = ulong | KVM_REG_RISCV_ISA_EXT |

@@ -18,6 +18,7 @@
 #include "../rvhv_int.h"
 #include "../observe/trace.h"
 #include "../trap/trap.h"
+#include "vector.h"
 
 /* hstatus bits a vCPU runs with (VSXL etc. come from the host's value). */
 #define RVHV_HSTATUS_GUEST	(HSTATUS_SPV | HSTATUS_SPVP | HSTATUS_VTW)
@@ -544,6 +545,7 @@ static bool rvhv_enter_guest(struct rvhv_vcpu *vcpu)
 	current->flags |= PF_VCPU;
 	rvhv_stat_guest_entry(&vcpu->stat);
 	trace_rvhv_entry(vcpu);
+	rvhv_vector_enter(vcpu);
 	if (unlikely(rvhv_host.debug_no_envcfg)) {
 		/*
 		 * The hart has the senvcfg the switch now leaves alone, and
@@ -556,6 +558,7 @@ static bool rvhv_enter_guest(struct rvhv_vcpu *vcpu)
 	} else {
 		rvhv_switch_to(&vcpu->ctx);
 	}
+	rvhv_vector_exit(vcpu);
 	rvhv_stat_guest_exit(&vcpu->stat, vcpu->ctx.scause);
 	WRITE_ONCE(vcpu->mode, RVHV_OUTSIDE_GUEST);
 	local_irq_enable();
@@ -863,6 +866,7 @@ static void rvhv_vcpu_reset(struct rvhv_vcpu *vcpu)
 	if (test_bit(KVM_RISCV_ISA_EXT_F, vcpu->isa_ext) ||
 	    test_bit(KVM_RISCV_ISA_EXT_D, vcpu->isa_ext))
 		vcpu->ctx.sstatus |= SR_FS_INITIAL;
+	rvhv_vector_reset(vcpu);
 	vcpu->ctx.hstatus = (host_hstatus & HSTATUS_VSXL) | RVHV_HSTATUS_GUEST;
 	/* The guest's U-mode may read cycle, time and instret (as kvm.ko). */
 	vcpu->ctx.scounteren = 7;
@@ -884,6 +888,7 @@ void rvhv_vcpu_free(struct rvhv_vcpu *vcpu)
 {
 	hrtimer_cancel(&vcpu->timer);
 	rvhv_dirty_ring_free(&vcpu->dirty_ring);
+	rvhv_vector_free(vcpu);
 	free_page((unsigned long)vcpu->run);
 	kfree(vcpu);
 }
@@ -908,7 +913,9 @@ int rvhv_create_vcpu(struct rvhv_vm *vm, unsigned long id)
 	if (!vcpu)
 		return -ENOMEM;
 	vcpu->run = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
-	if (!vcpu->run) {
+	if (!vcpu->run || rvhv_vector_init(vcpu)) {
+		rvhv_vector_free(vcpu);
+		free_page((unsigned long)vcpu->run);
 		kfree(vcpu);
 		return -ENOMEM;
 	}

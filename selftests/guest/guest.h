@@ -168,6 +168,13 @@ struct guest_regs {
 typedef void (*guest_trap_hook_t)(struct guest_regs *regs);
 extern guest_trap_hook_t guest_trap_hook;
 
+/*
+ * A hook that counts the traps it sees (guest_skipped_traps), keeps the
+ * last one's scause (guest_skipped_cause) and skips the instruction.
+ */
+void guest_skip_trap(struct guest_regs *regs);
+extern volatile unsigned long guest_skipped_traps, guest_skipped_cause;
+
 /* Sv39 page-table entries and satp, for guests that turn on their MMU. */
 #define PTE_V	0x01UL
 #define PTE_R	0x02UL

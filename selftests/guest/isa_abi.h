@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Shared by isa_test.c and guest/isa.c: which extension to exercise. */
+#ifndef GUEST_ISA_ABI_H
+#define GUEST_ISA_ABI_H
+
+#define ISA_T_ZBA		1
+#define ISA_T_ZBB		2
+#define ISA_T_ZBS		3
+#define ISA_T_ZBC		4
+#define ISA_T_ZICOND		5
+#define ISA_T_ZFA		6
+#define ISA_T_ZIHINTNTL		7
+#define ISA_T_ZIHINTPAUSE	8
+#define ISA_T_ZICBOM		9	/* a1: the cache block size */
+#define ISA_T_ZICBOZ		10	/* a1: the cache block size */
+#define ISA_T_ZAWRS		11
+#define ISA_T_ZACAS		12
+#define ISA_T_ZICNTR		13
+#define ISA_T_SVINVAL		14
+
+#endif
