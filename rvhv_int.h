@@ -653,6 +653,12 @@ int rvhv_get_reg_list(struct rvhv_vcpu *vcpu,
  * for KVM_RUN.
  */
 int rvhv_sbi_ecall(struct rvhv_vcpu *vcpu);
+/*
+ * The same from the exit fast path (trap/fastpath.c), interrupts off:
+ * RVHV_FAST_DECLINED, nothing done, when the call needs the full path.
+ */
+int rvhv_sbi_ecall_fast(struct rvhv_vcpu *vcpu);
+#define RVHV_FAST_DECLINED	2
 /* Complete a forwarded SBI call from run->riscv_sbi.ret (next KVM_RUN). */
 void rvhv_sbi_complete(struct rvhv_vcpu *vcpu);
 /* Is the KVM_RISCV_SBI_EXT_* extension implemented by rvhv at all? */

@@ -175,6 +175,9 @@ static int rvhv_dispatch_exit(struct rvhv_vcpu *vcpu)
  * rvhv_handle_exit() - deal with the trap that ended the last guest entry
  * @vcpu: the vCPU, loaded, preemptible
  *
+ * The exits the fast path (trap/fastpath.c) declined; the rvhv_exit
+ * tracepoint has fired (rvhv_enter_guest()).
+ *
  * Return: 1 to re-enter the guest, 0 to return to userspace with
  * vcpu->run filled in, or a negative errno for KVM_RUN.  -EINTR (a signal
  * while a handler waited, e.g. for a page behind userfaultfd, in a G-stage
@@ -185,7 +188,6 @@ int rvhv_handle_exit(struct rvhv_vcpu *vcpu)
 {
 	int ret;
 
-	trace_rvhv_exit(vcpu);
 	ret = rvhv_dispatch_exit(vcpu);
 
 	if (ret == -EINTR)
