@@ -11,6 +11,9 @@
 
 	.option norelax
 
+/* The CSRs at FP_CSR_IN and FP_CSR_OUT, in this order. */
+#define FP_CSRS	sscratch, sepc, stval, scause
+
 /* for each GPR n: \op x<n>, \base + 8 * n(zero) */
 	.macro FP_ALL op, base
 	.irp n, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, \
@@ -34,25 +37,21 @@
 	FP_ALL	sd, FP_SAVE
 	csrr	t0, sstatus
 	sd	t0, FP_SSTATUS(zero)
-	ld	t0, (FP_CSR_IN + 0)(zero)
-	csrw	sscratch, t0
-	ld	t0, (FP_CSR_IN + 8)(zero)
-	csrw	sepc, t0
-	ld	t0, (FP_CSR_IN + 16)(zero)
-	csrw	stval, t0
-	ld	t0, (FP_CSR_IN + 24)(zero)
-	csrw	scause, t0
+	.set	i, 0
+	.irp	csr, FP_CSRS
+	ld	t0, (FP_CSR_IN + 8 * i)(zero)
+	csrw	\csr, t0
+	.set	i, i + 1
+	.endr
 	FP_ALL	ld, FP_IN
 	\insn
 	FP_ALL	sd, FP_OUT
-	csrr	t0, sscratch
-	sd	t0, (FP_CSR_OUT + 0)(zero)
-	csrr	t0, sepc
-	sd	t0, (FP_CSR_OUT + 8)(zero)
-	csrr	t0, stval
-	sd	t0, (FP_CSR_OUT + 16)(zero)
-	csrr	t0, scause
-	sd	t0, (FP_CSR_OUT + 24)(zero)
+	.set	i, 0
+	.irp	csr, FP_CSRS
+	csrr	t0, \csr
+	sd	t0, (FP_CSR_OUT + 8 * i)(zero)
+	.set	i, i + 1
+	.endr
 	csrr	t0, sstatus
 	sd	t0, (FP_SSTATUS + 8)(zero)
 	li	t0, 2
