@@ -23,7 +23,6 @@ static_assert(CTX_OFF(host_gpr[15]) == RVHV_CTX_HOST_GPR(15));
 static_assert(CTX_OFF(host_sstatus) == RVHV_CTX_HOST_SSTATUS);
 static_assert(CTX_OFF(host_hstatus) == RVHV_CTX_HOST_HSTATUS);
 static_assert(CTX_OFF(host_stvec) == RVHV_CTX_HOST_STVEC);
-static_assert(CTX_OFF(host_sscratch) == RVHV_CTX_HOST_SSCRATCH);
 static_assert(CTX_OFF(host_scounteren) == RVHV_CTX_HOST_SCOUNTEREN);
 static_assert(CTX_OFF(host_senvcfg) == RVHV_CTX_HOST_SENVCFG);
 static_assert(CTX_OFF(scause) == RVHV_CTX_SCAUSE);
