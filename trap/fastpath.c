@@ -31,6 +31,7 @@
  */
 #include "trap.h"
 
+/* Only for the causes rvhv_fastpath_wants() (trap/trap.h) names. */
 int rvhv_fastpath_exit(struct rvhv_vcpu *vcpu)
 {
 	switch (vcpu->ctx.scause) {

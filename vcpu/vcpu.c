@@ -467,7 +467,8 @@ static bool rvhv_user_work_pending(void)
  * Whatever must hold the guest out (interrupts off): a signal or task
  * work, a reschedule, a request, a VMID of an old generation.
  */
-static bool rvhv_entry_blocked(struct rvhv_vcpu *vcpu, u64 word)
+static __always_inline bool rvhv_entry_blocked(struct rvhv_vcpu *vcpu,
+					       u64 word)
 {
 	return rvhv_user_work_pending() || need_resched() ||
 	       READ_ONCE(vcpu->requests) || !rvhv_vmid_current(word);
@@ -557,7 +558,8 @@ static bool rvhv_enter_guest(struct rvhv_vcpu *vcpu, int *ret)
 		rvhv_stat_guest_exit(&vcpu->stat, vcpu->ctx.scause);
 		vcpu->stat.exits++;
 		trace_rvhv_exit(vcpu);
-		*ret = rvhv_fastpath_exit(vcpu);
+		*ret = rvhv_fastpath_wants(vcpu->ctx.scause) ?
+		       rvhv_fastpath_exit(vcpu) : RVHV_FAST_DECLINED;
 		/*
 		 * Handled: straight back in, unless anything holds it out.
 		 * No fast handler halts or stops its vCPU; a stop from
