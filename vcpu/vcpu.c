@@ -519,12 +519,6 @@ static bool rvhv_enter_guest(struct rvhv_vcpu *vcpu, int *ret)
 				  (vgein ? SMSTATEEN0_AIA_IMSIC : 0));
 	}
 	/*
-	 * Guest time: ticks that land while PF_VCPU is set count as the
-	 * thread's guest time (/proc/PID/stat, top's "gu"), as with kvm.ko.
-	 * The interrupt that ended the guest, the tick among them, is taken
-	 * when interrupts come back on, so the flag goes only after that.
-	 */
-	/*
 	 * The VM may have a new VMID (a new generation, taken by this vCPU
 	 * or another), or none was loaded: hgatp and the flushes it needs.
 	 * A word seen current with interrupts off stays current until they
@@ -536,6 +530,12 @@ static bool rvhv_enter_guest(struct rvhv_vcpu *vcpu, int *ret)
 		rvhv_tlb_sync(vcpu, word);
 	rvhv_tlb_check(vcpu, "entry");
 	rvhv_debug_enter(vcpu);
+	/*
+	 * Guest time: ticks that land while PF_VCPU is set count as the
+	 * thread's guest time (/proc/PID/stat, top's "gu"), as with kvm.ko.
+	 * The interrupt that ended the guest, the tick among them, is taken
+	 * when interrupts come back on, so the flag goes only after that.
+	 */
 	current->flags |= PF_VCPU;
 	for (;;) {
 		/* Raised or lowered since (a fast path's IPI to itself). */
