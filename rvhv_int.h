@@ -268,19 +268,21 @@ static inline struct rvhv_aplic *rvhv_vm_aplic(struct rvhv_vm *vm)
  *	Same layout as struct user_regs_struct, so ONE_REG CORE maps 1:1.
  * @sstatus: HS sstatus while the guest runs (SPP = guest mode, SPIE, FS)
  * @hstatus: hstatus while the guest runs (SPV = 1, SPVP, VTW, ...)
- * @scounteren: the guest's scounteren (swapped with the host's)
- * @senvcfg: the guest's senvcfg (swapped with the host's)
+ * @scounteren: the guest's scounteren (swapped with the host's when
+ *	they differ)
+ * @senvcfg: the guest's senvcfg (the same)
  * @host_gpr: host ra, sp, gp, tp, s0..s11, saved by the switch
  * @host_sstatus: host sstatus, restored on the way out
  * @host_hstatus: host hstatus
- * @host_stvec: host stvec
- * @host_sscratch: host sscratch
+ * @host_stvec: host stvec (the host's sscratch is 0 in the kernel:
+ *	not saved)
  * @host_scounteren: host scounteren
  * @host_senvcfg: host senvcfg
  * @scause: trap cause of the last exit
- * @stval: its stval
- * @htval: its htval (guest physical address >> 2 for guest-page faults)
- * @htinst: its htinst (transformed instruction, or 0)
+ * @stval: its stval (0 for an ecall or an interrupt: not read)
+ * @htval: its htval (guest physical address >> 2), guest-page faults
+ *	only, else 0 (not read)
+ * @htinst: its htinst (transformed instruction, or 0), the same
  * @no_senvcfg: the hart has no senvcfg (!rvhv_host.envcfg): the switch
  *	leaves it alone and @senvcfg is only what ONE_REG wrote
  */
@@ -294,7 +296,6 @@ struct rvhv_guest_ctx {
 	unsigned long host_sstatus;
 	unsigned long host_hstatus;
 	unsigned long host_stvec;
-	unsigned long host_sscratch;
 	unsigned long host_scounteren;
 	unsigned long host_senvcfg;
 	unsigned long scause;
@@ -665,6 +666,12 @@ void rvhv_state_set_sip(struct rvhv_vcpu *vcpu, unsigned long val);
  * for KVM_RUN.
  */
 int rvhv_sbi_ecall(struct rvhv_vcpu *vcpu);
+/*
+ * The same from the exit fast path (trap/fastpath.c), interrupts off:
+ * RVHV_FAST_DECLINED, nothing done, when the call needs the full path.
+ */
+int rvhv_sbi_ecall_fast(struct rvhv_vcpu *vcpu);
+#define RVHV_FAST_DECLINED	2
 /* Complete a forwarded SBI call from run->riscv_sbi.ret (next KVM_RUN). */
 void rvhv_sbi_complete(struct rvhv_vcpu *vcpu);
 /* Is the KVM_RISCV_SBI_EXT_* extension implemented by rvhv at all? */

@@ -24,7 +24,6 @@ static_assert(CTX_OFF(host_gpr[15]) == RVHV_CTX_HOST_GPR(15));
 static_assert(CTX_OFF(host_sstatus) == RVHV_CTX_HOST_SSTATUS);
 static_assert(CTX_OFF(host_hstatus) == RVHV_CTX_HOST_HSTATUS);
 static_assert(CTX_OFF(host_stvec) == RVHV_CTX_HOST_STVEC);
-static_assert(CTX_OFF(host_sscratch) == RVHV_CTX_HOST_SSCRATCH);
 static_assert(CTX_OFF(host_scounteren) == RVHV_CTX_HOST_SCOUNTEREN);
 static_assert(CTX_OFF(host_senvcfg) == RVHV_CTX_HOST_SENVCFG);
 static_assert(CTX_OFF(scause) == RVHV_CTX_SCAUSE);
@@ -179,6 +178,9 @@ static int rvhv_dispatch_exit(struct rvhv_vcpu *vcpu)
  * rvhv_handle_exit() - deal with the trap that ended the last guest entry
  * @vcpu: the vCPU, loaded, preemptible
  *
+ * The exits the fast path (trap/fastpath.c) declined; the rvhv_exit
+ * tracepoint has fired (rvhv_enter_guest()).
+ *
  * Return: 1 to re-enter the guest, 0 to return to userspace with
  * vcpu->run filled in, or a negative errno for KVM_RUN.  -EINTR (a signal
  * while a handler waited, e.g. for a page behind userfaultfd, in a G-stage
@@ -189,7 +191,6 @@ int rvhv_handle_exit(struct rvhv_vcpu *vcpu)
 {
 	int ret;
 
-	trace_rvhv_exit(vcpu);
 	ret = rvhv_dispatch_exit(vcpu);
 
 	if (ret == -EINTR)

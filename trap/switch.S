@@ -6,10 +6,18 @@
  * The C caller already preserves its caller-saved registers, so the switch
  * saves only what the calling convention makes callee-saved (ra, sp,
  * s0-s11) plus gp and tp, and the CSRs it changes: sstatus, hstatus,
- * scounteren, senvcfg (where the hart has it: privileged spec 1.12, not
- * the P550's 1.11), stvec, sscratch.  All guest GPRs are loaded before
- * sret and saved on the way back.  VS-level CSRs are not touched here: they
- * stay live in the hart from vcpu_load to vcpu_put.
+ * stvec and sscratch always, scounteren and senvcfg (where the hart has
+ * it: privileged spec 1.12, not the P550's 1.11) only when the guest's
+ * value differs from the host's (the guest can write both; they rarely
+ * differ).  The host's sscratch is 0, as the kernel keeps it in kernel
+ * mode (its trap entry tells kernel from user by it), so it is set, not
+ * swapped, and put back as 0.  All guest GPRs are loaded before sret and
+ * saved on the way back.  Of the trap CSRs, scause and sepc are read on
+ * every exit, stval for every cause but an ecall and an interrupt, htval
+ * and htinst for guest-page faults only (the others record 0).  VS-level
+ * CSRs are not touched here: they stay live in the hart from vcpu_load
+ * to vcpu_put.  Documentation/rvhv.rst, "Performance", counts the CSR
+ * accesses of each round trip.
  */
 #include <linux/linkage.h>
 #include <asm/asm.h>
@@ -51,19 +59,22 @@ SYM_FUNC_START(rvhv_switch_to)
 	ld	t5, G(0)(a0)
 	csrrw	t0, CSR_SSTATUS, t0
 	csrrw	t1, CSR_HSTATUS, t1
-	csrrw	t2, CSR_SCOUNTEREN, t2
+	csrr	t6, CSR_SCOUNTEREN
 	csrrw	t4, CSR_STVEC, t4
-	csrrw	t6, CSR_SSCRATCH, a0
+	csrw	CSR_SSCRATCH, a0
 	csrw	CSR_SEPC, t5
 	sd	t0, RVHV_CTX_HOST_SSTATUS(a0)
 	sd	t1, RVHV_CTX_HOST_HSTATUS(a0)
-	sd	t2, RVHV_CTX_HOST_SCOUNTEREN(a0)
+	sd	t6, RVHV_CTX_HOST_SCOUNTEREN(a0)
 	sd	t4, RVHV_CTX_HOST_STVEC(a0)
-	sd	t6, RVHV_CTX_HOST_SSCRATCH(a0)
-	bnez	t3, 1f
+	beq	t2, t6, 2f
+	csrw	CSR_SCOUNTEREN, t2
+2:	bnez	t3, 1f
 	ld	t3, RVHV_CTX_SENVCFG(a0)
-	csrrw	t3, CSR_SENVCFG, t3
-	sd	t3, RVHV_CTX_HOST_SENVCFG(a0)
+	csrr	t6, CSR_SENVCFG
+	sd	t6, RVHV_CTX_HOST_SENVCFG(a0)
+	beq	t3, t6, 1f
+	csrw	CSR_SENVCFG, t3
 1:
 
 	/* Guest GPRs; a0 last, it holds ctx. */
@@ -138,31 +149,49 @@ rvhv_trap_entry:
 	/* Swap the host's CSRs back in; record the guest's and the trap. */
 	ld	t0, RVHV_CTX_HOST_SSTATUS(a0)
 	ld	t1, RVHV_CTX_HOST_HSTATUS(a0)
-	ld	t2, RVHV_CTX_HOST_SCOUNTEREN(a0)
 	ld	t4, RVHV_CTX_HOST_STVEC(a0)
-	ld	t5, RVHV_CTX_HOST_SSCRATCH(a0)
 	csrrw	t0, CSR_SSTATUS, t0
 	csrrw	t1, CSR_HSTATUS, t1
-	csrrw	t2, CSR_SCOUNTEREN, t2
 	csrw	CSR_STVEC, t4
-	csrrw	t5, CSR_SSCRATCH, t5		/* t5 = guest a0 */
+	csrrw	t5, CSR_SSCRATCH, zero		/* t5 = guest a0 */
 	csrr	t4, CSR_SEPC
+	csrr	t2, CSR_SCOUNTEREN
 	sd	t0, RVHV_CTX_SSTATUS(a0)
 	sd	t1, RVHV_CTX_HSTATUS(a0)
 	sd	t2, RVHV_CTX_SCOUNTEREN(a0)
 	sd	t5, G(10)(a0)
 	sd	t4, G(0)(a0)
-	ld	t3, RVHV_CTX_NO_SENVCFG(a0)
+	ld	t3, RVHV_CTX_HOST_SCOUNTEREN(a0)
+	beq	t2, t3, 2f
+	csrw	CSR_SCOUNTEREN, t3
+2:	ld	t3, RVHV_CTX_NO_SENVCFG(a0)
 	bnez	t3, 1f
-	ld	t3, RVHV_CTX_HOST_SENVCFG(a0)
-	csrrw	t3, CSR_SENVCFG, t3
+	csrr	t3, CSR_SENVCFG
+	ld	t2, RVHV_CTX_HOST_SENVCFG(a0)
 	sd	t3, RVHV_CTX_SENVCFG(a0)
+	beq	t3, t2, 1f
+	csrw	CSR_SENVCFG, t2
 1:
+	/*
+	 * The cause; stval unless an ecall or an interrupt (0 there);
+	 * htval and htinst for guest-page faults (20, 21, 23) only.
+	 */
 	csrr	t0, CSR_SCAUSE
+	li	t1, 0
+	li	t2, 0
+	li	t3, 0
+	bltz	t0, 3f
+	li	t4, EXC_SUPERVISOR_SYSCALL
+	beq	t0, t4, 3f
 	csrr	t1, CSR_STVAL
+	addi	t4, t0, -EXC_INST_GUEST_PAGE_FAULT
+	li	t5, EXC_STORE_GUEST_PAGE_FAULT - EXC_INST_GUEST_PAGE_FAULT
+	bgtu	t4, t5, 3f
+	li	t5, EXC_VIRTUAL_INST_FAULT - EXC_INST_GUEST_PAGE_FAULT
+	beq	t4, t5, 3f
 	csrr	t2, CSR_HTVAL
 	csrr	t3, CSR_HTINST
-	sd	t0, RVHV_CTX_SCAUSE(a0)
+3:	sd	t0, RVHV_CTX_SCAUSE(a0)
 	sd	t1, RVHV_CTX_STVAL(a0)
 	sd	t2, RVHV_CTX_HTVAL(a0)
 	sd	t3, RVHV_CTX_HTINST(a0)

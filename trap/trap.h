@@ -34,6 +34,19 @@ int rvhv_handle_exit(struct rvhv_vcpu *vcpu);
 void rvhv_redirect_trap(struct rvhv_vcpu *vcpu, unsigned long scause,
 			unsigned long stval);
 
+/*
+ * trap/fastpath.c: handle the exit that just happened with interrupts
+ * still off, or RVHV_FAST_DECLINED (rvhv_int.h) for rvhv_handle_exit().
+ * rvhv_fastpath_wants() is the causes it looks at, inline so that every
+ * other exit pays one compare for the fast path.
+ */
+int rvhv_fastpath_exit(struct rvhv_vcpu *vcpu);
+
+static inline bool rvhv_fastpath_wants(unsigned long scause)
+{
+	return scause == EXC_SUPERVISOR_SYSCALL;
+}
+
 /* trap/mmio.c */
 int rvhv_mmio_exit(struct rvhv_vcpu *vcpu, unsigned long gpa, bool write);
 void rvhv_mmio_complete(struct rvhv_vcpu *vcpu);

@@ -101,6 +101,11 @@ bool rvhv_sbi_batchable_always(struct rvhv_vcpu *vcpu)
 	return true;
 }
 
+bool rvhv_sbi_irqs_off_always(struct rvhv_vcpu *vcpu)
+{
+	return true;
+}
+
 static_assert(RVHV_MAX_VCPUS <= BITS_PER_LONG);
 
 long rvhv_sbi_hart_mask(struct rvhv_vcpu *vcpu, unsigned long hmask,
@@ -131,14 +136,14 @@ long rvhv_sbi_hart_mask(struct rvhv_vcpu *vcpu, unsigned long hmask,
 	return err;
 }
 
-int rvhv_sbi_ecall(struct rvhv_vcpu *vcpu)
+/* The call in vcpu->ctx.gpr to @ext (NULL: not enabled for this vCPU). */
+static int rvhv_sbi_call(struct rvhv_vcpu *vcpu,
+			 const struct rvhv_sbi_ext *ext)
 {
 	unsigned long *gpr = vcpu->ctx.gpr;
-	const struct rvhv_sbi_ext *ext;
 	struct rvhv_sbi_ret ret = { };
 	int rc;
 
-	ext = rvhv_sbi_find_enabled(vcpu, gpr[RVHV_REG_A7]);
 	if (unlikely(!ext)) {
 		vcpu->stat.sbi[RVHV_STAT_SBI_UNSUPPORTED]++;
 		gpr[RVHV_REG_A0] = SBI_ERR_NOT_SUPPORTED;
@@ -173,6 +178,27 @@ done:
 	gpr[RVHV_REG_PC] += 4;	/* ecall has no compressed form */
 	vcpu->stat.sbi_kernel++;
 	return 1;
+}
+
+int rvhv_sbi_ecall(struct rvhv_vcpu *vcpu)
+{
+	return rvhv_sbi_call(vcpu, rvhv_sbi_find_enabled(vcpu,
+					vcpu->ctx.gpr[RVHV_REG_A7]));
+}
+
+/*
+ * The exit fast path's (trap/fastpath.c): the call, if its extension
+ * says it may run with interrupts off (an unknown or disabled one may:
+ * it only writes an error), else RVHV_FAST_DECLINED with nothing done.
+ */
+int rvhv_sbi_ecall_fast(struct rvhv_vcpu *vcpu)
+{
+	const struct rvhv_sbi_ext *ext;
+
+	ext = rvhv_sbi_find_enabled(vcpu, vcpu->ctx.gpr[RVHV_REG_A7]);
+	if (ext && !(ext->irqs_off && ext->irqs_off(vcpu)))
+		return RVHV_FAST_DECLINED;
+	return rvhv_sbi_call(vcpu, ext);
 }
 
 /*

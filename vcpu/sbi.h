@@ -85,6 +85,12 @@ enum rvhv_sbi_v01_eid {
  *	host failure, a negative errno that aborts KVM_RUN.  Runs with the
  *	vCPU loaded and preemption enabled: it may use the guest's live
  *	CSRs with single CSR instructions, but must not sleep in between.
+ * @irqs_off: may the call now in vcpu->ctx.gpr run in the exit fast path
+ *	(trap/fastpath.c), with interrupts off, right after the guest
+ *	trapped?  Only if the handler then never sleeps, never waits for
+ *	another CPU (no IPI-and-wait fence) and does a bounded amount of
+ *	work; it may take spinlocks that no interrupt handler takes, or
+ *	irq-safe ones.  NULL: never.
  */
 struct rvhv_sbi_ext {
 	int kvm_ext;
@@ -94,6 +100,7 @@ struct rvhv_sbi_ext {
 	unsigned long vm_cap;
 	bool (*available)(void);
 	bool (*batchable)(struct rvhv_vcpu *vcpu);
+	bool (*irqs_off)(struct rvhv_vcpu *vcpu);
 	int (*handler)(struct rvhv_vcpu *vcpu, struct rvhv_sbi_ret *ret);
 };
 
@@ -117,6 +124,9 @@ const struct rvhv_sbi_ext *rvhv_sbi_find_enabled(struct rvhv_vcpu *vcpu,
 
 /* sbi.c: rvhv_sbi_ext.batchable for extensions whose every call is. */
 bool rvhv_sbi_batchable_always(struct rvhv_vcpu *vcpu);
+
+/* sbi.c: rvhv_sbi_ext.irqs_off for extensions whose every call may. */
+bool rvhv_sbi_irqs_off_always(struct rvhv_vcpu *vcpu);
 
 /*
  * sbi.c: the vCPUs named by an SBI hart mask, as a bitmap of vCPU ids

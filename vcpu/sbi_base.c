@@ -86,5 +86,6 @@ const struct rvhv_sbi_ext rvhv_sbi_ext_base = {
 	.kvm_ext = RVHV_SBI_EXT_ALWAYS,
 	.stat = RVHV_STAT_SBI_BASE,
 	.batchable = rvhv_sbi_base_batchable,
+	.irqs_off = rvhv_sbi_irqs_off_always,
 	.handler = rvhv_sbi_base,
 };

@@ -128,9 +128,16 @@ static bool rvhv_sbi_hsm_batchable(struct rvhv_vcpu *vcpu)
 	return fid != SBI_EXT_HSM_HART_STOP && fid != SBI_EXT_HSM_HART_SUSPEND;
 }
 
+/* The exit fast path answers hart_get_status (a snapshot anyway). */
+static bool rvhv_sbi_hsm_irqs_off(struct rvhv_vcpu *vcpu)
+{
+	return vcpu->ctx.gpr[RVHV_REG_A6] == SBI_EXT_HSM_HART_STATUS;
+}
+
 const struct rvhv_sbi_ext rvhv_sbi_ext_hsm = {
 	.kvm_ext = KVM_RISCV_SBI_EXT_HSM,
 	.stat = RVHV_STAT_SBI_HSM,
 	.batchable = rvhv_sbi_hsm_batchable,
+	.irqs_off = rvhv_sbi_hsm_irqs_off,
 	.handler = rvhv_sbi_hsm,
 };

@@ -97,6 +97,7 @@ const struct rvhv_sbi_ext rvhv_sbi_ext_ipi = {
 	.kvm_ext = KVM_RISCV_SBI_EXT_IPI,
 	.stat = RVHV_STAT_SBI_IPI,
 	.batchable = rvhv_sbi_batchable_always,
+	.irqs_off = rvhv_sbi_irqs_off_always,
 	.handler = rvhv_sbi_ipi,
 };
 

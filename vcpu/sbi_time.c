@@ -31,9 +31,19 @@ static int rvhv_sbi_time(struct rvhv_vcpu *vcpu, struct rvhv_sbi_ret *ret)
 	return 0;
 }
 
+/*
+ * The exit fast path: with Sstc, set_timer is one vstimecmp write; the
+ * hrtimer's cancel may wait for its callback on another CPU: not there.
+ */
+static bool rvhv_sbi_time_irqs_off(struct rvhv_vcpu *vcpu)
+{
+	return rvhv_use_sstc;
+}
+
 const struct rvhv_sbi_ext rvhv_sbi_ext_time = {
 	.kvm_ext = KVM_RISCV_SBI_EXT_TIME,
 	.stat = RVHV_STAT_SBI_TIME,
 	.batchable = rvhv_sbi_batchable_always,
+	.irqs_off = rvhv_sbi_time_irqs_off,
 	.handler = rvhv_sbi_time,
 };

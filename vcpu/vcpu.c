@@ -489,10 +489,25 @@ static bool rvhv_user_work_pending(void)
 }
 
 /*
- * Enter the guest once.  Returns false (with interrupts enabled and
- * nothing run) when something must be dealt with first.
+ * Whatever must hold the guest out (interrupts off): a signal or task
+ * work, a reschedule, a request, a VMID of an old generation.
  */
-static bool rvhv_enter_guest(struct rvhv_vcpu *vcpu)
+static __always_inline bool rvhv_entry_blocked(struct rvhv_vcpu *vcpu,
+					       u64 word)
+{
+	return rvhv_user_work_pending() || need_resched() ||
+	       READ_ONCE(vcpu->requests) || !rvhv_vmid_current(word);
+}
+
+/*
+ * Enter the guest, and again for as long as its exits are ones the fast
+ * path (trap/fastpath.c) handles with interrupts off and nothing keeps
+ * it out.  Returns false (with interrupts enabled and nothing run) when
+ * something must be dealt with first; else true, with *@ret the last
+ * exit's result as rvhv_handle_exit() gives it, or RVHV_FAST_DECLINED
+ * when that exit is still to be handled.
+ */
+static bool rvhv_enter_guest(struct rvhv_vcpu *vcpu, int *ret)
 {
 	struct rvhv_vm *vm = vcpu->vm;
 	unsigned long vgein;
@@ -504,8 +519,7 @@ static bool rvhv_enter_guest(struct rvhv_vcpu *vcpu)
 	/* Pairs with the barrier in rvhv_vcpu_kick(). */
 	smp_mb();
 	word = READ_ONCE(vm->vmid.word);
-	if (unlikely(rvhv_user_work_pending() || need_resched() ||
-		     READ_ONCE(vcpu->requests) || !rvhv_vmid_current(word))) {
+	if (unlikely(rvhv_entry_blocked(vcpu, word))) {
 		WRITE_ONCE(vcpu->mode, RVHV_OUTSIDE_GUEST);
 		local_irq_enable();
 		return false;
@@ -513,6 +527,8 @@ static bool rvhv_enter_guest(struct rvhv_vcpu *vcpu)
 	/*
 	 * hstatus.VGEIN: the vCPU's hardware guest file here, or none (its
 	 * registers in software); a file left on another CPU is moved first.
+	 * With interrupts off the file stays here (it moves by IPI), so the
+	 * fast path's re-entries keep it.
 	 */
 	file = rvhv_hwfile_vgein(vcpu);
 	if (unlikely(file < 0)) {
@@ -527,10 +543,13 @@ static bool rvhv_enter_guest(struct rvhv_vcpu *vcpu)
 			csr_write(CSR_HSTATEEN0, vcpu->csr.hstateen0 |
 				  (vgein ? SMSTATEEN0_AIA_IMSIC : 0));
 	}
-	rvhv_vcpu_sync_irqs(vcpu);
 	/*
 	 * The VM may have a new VMID (a new generation, taken by this vCPU
 	 * or another), or none was loaded: hgatp and the flushes it needs.
+	 * A word seen current with interrupts off stays current until they
+	 * are on again (a rollover waits for every CPU), and nothing else
+	 * changes hgatp, the TLB or hedeleg (vcpu/debug.c) without an IPI:
+	 * the fast path's re-entries below need none of this again.
 	 */
 	if (unlikely(vcpu->vmid_word != word))
 		rvhv_tlb_sync(vcpu, word);
@@ -543,23 +562,39 @@ static bool rvhv_enter_guest(struct rvhv_vcpu *vcpu)
 	 * when interrupts come back on, so the flag goes only after that.
 	 */
 	current->flags |= PF_VCPU;
-	rvhv_stat_guest_entry(&vcpu->stat);
-	trace_rvhv_entry(vcpu);
-	rvhv_vector_enter(vcpu);
-	if (unlikely(rvhv_host.debug_no_envcfg)) {
-		/*
-		 * The hart has the senvcfg the switch now leaves alone, and
-		 * the guest can write it: put the host's back.
-		 */
-		unsigned long senvcfg = csr_read(CSR_SENVCFG);
+	for (;;) {
+		/* Raised or lowered since (a fast path's IPI to itself). */
+		rvhv_vcpu_sync_irqs(vcpu);
+		rvhv_stat_guest_entry(&vcpu->stat);
+		trace_rvhv_entry(vcpu);
+		rvhv_vector_enter(vcpu);
+		if (unlikely(rvhv_host.debug_no_envcfg)) {
+			/*
+			 * The hart has the senvcfg the switch now leaves
+			 * alone, and the guest can write it: put the host's
+			 * back.
+			 */
+			unsigned long senvcfg = csr_read(CSR_SENVCFG);
 
-		rvhv_switch_to(&vcpu->ctx);
-		csr_write(CSR_SENVCFG, senvcfg);
-	} else {
-		rvhv_switch_to(&vcpu->ctx);
+			rvhv_switch_to(&vcpu->ctx);
+			csr_write(CSR_SENVCFG, senvcfg);
+		} else {
+			rvhv_switch_to(&vcpu->ctx);
+		}
+		rvhv_vector_exit(vcpu);
+		rvhv_stat_guest_exit(&vcpu->stat, vcpu->ctx.scause);
+		vcpu->stat.exits++;
+		trace_rvhv_exit(vcpu);
+		*ret = rvhv_fastpath_wants(vcpu->ctx.scause) ?
+		       rvhv_fastpath_exit(vcpu) : RVHV_FAST_DECLINED;
+		/*
+		 * Handled: straight back in, unless anything holds it out.
+		 * No fast handler halts or stops its vCPU; a stop from
+		 * elsewhere is a request.
+		 */
+		if (*ret != 1 || unlikely(rvhv_entry_blocked(vcpu, word)))
+			break;
 	}
-	rvhv_vector_exit(vcpu);
-	rvhv_stat_guest_exit(&vcpu->stat, vcpu->ctx.scause);
 	WRITE_ONCE(vcpu->mode, RVHV_OUTSIDE_GUEST);
 	local_irq_enable();
 	current->flags &= ~PF_VCPU;
@@ -659,16 +694,23 @@ static int rvhv_vcpu_run(struct rvhv_vcpu *vcpu)
 			ret = 0;
 			break;
 		}
-		cond_resched();
+		/*
+		 * Not cond_resched(), which a preemptible kernel compiles
+		 * out: a wake-up the exit fast path did with interrupts off
+		 * (an IPI to a vCPU sleeping on this CPU) set need_resched
+		 * with nothing to act on it but the next tick.
+		 */
+		if (need_resched())
+			schedule();
 		/* A hardware guest file on this CPU (hwaccel, auto). */
 		ret = rvhv_hwfile_update(vcpu);
 		if (ret <= 0)
 			break;
 		rvhv_vmid_update(&vcpu->vm->vmid);
-		if (!rvhv_enter_guest(vcpu))
+		if (!rvhv_enter_guest(vcpu, &ret))
 			continue;
-		vcpu->stat.exits++;
-		ret = rvhv_handle_exit(vcpu);
+		if (ret == RVHV_FAST_DECLINED)
+			ret = rvhv_handle_exit(vcpu);
 		if (ret > 0)
 			continue;
 		/*
