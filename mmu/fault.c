@@ -22,6 +22,9 @@
  *    slot that logs dirty pages gets 4 KiB leaves only, and a page of it
  *    is made writable only after its write has been logged, in the same
  *    critical section (mmu/dirty.c); a full dirty ring leaves it unmapped.
+ *    A 4 KiB leaf is followed, in the same critical section, by
+ *    preloading (mmu/preload.c): neighbouring pages the VMM's page tables
+ *    already hold are mapped too.
  * 4. Drop the page reference: from now on the notifier keeps the mapping
  *    honest.
  */
@@ -46,53 +49,77 @@ static bool rvhv_slot_allows_2m(const struct rvhv_memslot *s, u64 gpa,
 }
 
 /*
- * Does the host map the 2 MiB block around @hva with a single PMD or PUD
- * leaf?  If so, return its first frame and whether it is writable.  A
- * lockless walk like GUP-fast's: interrupts off keep the tables from being
- * freed (riscv frees them after an RCU grace period / IPI).
+ * Read the host's entries for @hva down to the PMD, locklessly as GUP-fast
+ * does: the caller keeps interrupts off, which keeps the tables from being
+ * freed (riscv frees them after an RCU grace period / IPI).  Returns
+ * RVHV_HOST_PUD with *@pud a present PUD leaf, RVHV_HOST_PMD with *@pmd the
+ * PMD entry (present: a leaf or a table), or 0 when nothing is there.
  */
-static bool rvhv_host_block(struct mm_struct *mm, unsigned long hva,
-			    unsigned long *pfn, bool *writable)
+int rvhv_host_walk(struct mm_struct *mm, unsigned long hva, pud_t *pudv,
+		   pmd_t *pmdv)
 {
-	unsigned long flags;
-	bool ret = false;
 	pgd_t pgd;
 	p4d_t p4d;
 	pud_t pud;
 	pmd_t pmd;
 
-	local_irq_save(flags);
+	lockdep_assert_irqs_disabled();
 	pgd = pgdp_get(pgd_offset(mm, hva));
 	if (pgtable_l5_enabled) {
 		if (!pgd_present(pgd) || (pgd_val(pgd) & _PAGE_LEAF))
-			goto out;
+			return 0;
 		p4d = p4dp_get(pgd_pgtable(pgd) + p4d_index(hva));
 	} else {
 		p4d = __p4d(pgd_val(pgd));
 	}
 	if (pgtable_l4_enabled) {
 		if (!p4d_present(p4d) || (p4d_val(p4d) & _PAGE_LEAF))
-			goto out;
+			return 0;
 		pud = pudp_get(p4d_pgtable(p4d) + pud_index(hva));
 	} else {
 		pud = __pud(p4d_val(p4d));
 	}
 	if (!pud_present(pud))
-		goto out;
+		return 0;
 	if (pud_leaf(pud)) {
+		*pudv = pud;
+		return RVHV_HOST_PUD;
+	}
+	pmd = pmdp_get_lockless(pud_pgtable(pud) + pmd_index(hva));
+	if (!pmd_present(pmd))
+		return 0;
+	*pmdv = pmd;
+	return RVHV_HOST_PMD;
+}
+
+/*
+ * Does the host map the 2 MiB block around @hva with a single PMD or PUD
+ * leaf?  If so, return its first frame and whether it is writable.
+ */
+static bool rvhv_host_block(struct mm_struct *mm, unsigned long hva,
+			    unsigned long *pfn, bool *writable)
+{
+	unsigned long flags;
+	bool ret = false;
+	pud_t pud;
+	pmd_t pmd;
+
+	local_irq_save(flags);
+	switch (rvhv_host_walk(mm, hva, &pud, &pmd)) {
+	case RVHV_HOST_PUD:
 		*pfn = pud_pfn(pud) +
 		       ((hva & ~PUD_MASK & PMD_MASK) >> PAGE_SHIFT);
 		*writable = pud_write(pud);
 		ret = true;
-		goto out;
+		break;
+	case RVHV_HOST_PMD:
+		if (!pmd_leaf(pmd))
+			break;
+		*pfn = pmd_pfn(pmd);
+		*writable = pmd_write(pmd);
+		ret = true;
+		break;
 	}
-	pmd = pmdp_get_lockless(pud_pgtable(pud) + pmd_index(hva));
-	if (!pmd_leaf(pmd))
-		goto out;
-	*pfn = pmd_pfn(pmd);
-	*writable = pmd_write(pmd);
-	ret = true;
-out:
 	local_irq_restore(flags);
 	return ret;
 }
@@ -208,6 +235,7 @@ static int rvhv_gstage_do_fault(struct rvhv_vcpu *vcpu, unsigned long gpa,
 		if (!ret) {
 			vcpu->stat.gstage_map_4k++;
 			*size = PAGE_SIZE;
+			vcpu->stat.gstage_preload += rvhv_preload(vcpu, s, gfn);
 		}
 	}
 	if (!ret) {
@@ -229,6 +257,27 @@ out_put:
 	/* 4 */
 	put_page(page);
 	return ret;
+}
+
+bool rvhv_gstage_fault_fast(struct rvhv_vcpu *vcpu, unsigned long gpa,
+			    bool write)
+{
+	struct rvhv_vm *vm = vcpu->vm;
+	struct rvhv_mmu *mmu = &vm->mmu;
+	unsigned long pte;
+	bool done;
+
+	/* Never spin with interrupts off: the holder may be fencing us. */
+	if (!spin_trylock(&mmu->lock))
+		return false;
+	done = !mmu->dead && rvhv_gstage_lookup(mmu, gpa, &pte) &&
+	       (!write || (pte & _PAGE_WRITE));
+	if (done)
+		rvhv_gstage_flush_local(vm, gpa);
+	spin_unlock(&mmu->lock);
+	if (done)
+		vcpu->stat.gstage_fault_spurious++;
+	return done;
 }
 
 int rvhv_gstage_fault(struct rvhv_vcpu *vcpu, unsigned long gpa, bool write,

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * rvhv predictive G-stage preloading (mmu/preload.c): when a guest-page
+ * fault maps a 4 KiB page, also map the neighbouring pages that the VMM's
+ * page tables already hold, with a window that follows the vCPU's fault
+ * pattern.
+ */
+#ifndef _RVHV_MMU_PRELOAD_H
+#define _RVHV_MMU_PRELOAD_H
+
+#include <linux/types.h>
+
+struct rvhv_vcpu;
+struct rvhv_memslot;
+
+/* Largest window: the rest of one last-level table (2 MiB). */
+#define RVHV_PRELOAD_MAX	511
+/* The window of a vCPU's first fault. */
+#define RVHV_PRELOAD_INIT	8
+
+/**
+ * struct rvhv_preload - one vCPU's fault pattern (in struct rvhv_vcpu)
+ * @next_gfn: where the vCPU's next fault lands if it keeps going the way
+ *	it went: one step past the last page the previous fault preloaded
+ *	(or tried to)
+ * @last_gfn: the previous fault's guest frame
+ * @window: pages to try after the next fault (0 .. RVHV_PRELOAD_MAX)
+ * @dir: 1 (ascending) or -1 (descending)
+ * @valid: @next_gfn and @last_gfn mean something
+ *
+ * Only the vCPU's own thread touches it (in its G-stage faults, with
+ * rvhv_mmu.lock held).
+ */
+struct rvhv_preload {
+	u64 next_gfn;
+	u64 last_gfn;
+	unsigned int window;
+	int dir;
+	bool valid;
+};
+
+/*
+ * After the fault path installed a 4 KiB leaf for @gfn of slot @s (a copy
+ * made under rvhv_mmu.lock, unchanged since: the invalidation sequence
+ * check passed and no invalidation is in progress), in the same critical
+ * section: update @vcpu's window and map what the VMM already has of the
+ * neighbouring pages.  Context: rvhv_mmu.lock held, current->mm is the
+ * VM's.  Returns the pages it mapped.
+ */
+unsigned int rvhv_preload(struct rvhv_vcpu *vcpu,
+			  const struct rvhv_memslot *s, u64 gfn);
+
+#endif /* _RVHV_MMU_PRELOAD_H */
