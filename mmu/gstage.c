@@ -453,8 +453,13 @@ bool rvhv_gstage_unmap(struct rvhv_mmu *mmu, u64 start, u64 end,
 	end = min(end, gs_gpa_end(mmu));
 	if (start >= end)
 		return false;
-	/* Inside the cached region: no table to free, no upper levels. */
-	if (gs_wc_tag(start) == gs_wc_tag(end - 1) && gs_wc_get(mmu, start))
+	/*
+	 * Part of the cached region: no upper levels, and no table to free
+	 * (the whole region goes the long way, which frees its table, so
+	 * that a 2 MiB leaf can be mapped there again).
+	 */
+	if (gs_wc_tag(start) == gs_wc_tag(end - 1) &&
+	    end - start < (1ULL << gs_shift(1)) && gs_wc_get(mmu, start))
 		return gs_unmap(mmu, mmu->wc_table, 0, start, end, freed);
 	return gs_unmap(mmu, mmu->pgd, mmu->levels - 1, start, end, freed);
 }

@@ -8,8 +8,8 @@
  * 4 KiB leaf for frame G of slot S, still under rvhv_mmu.lock, with the
  * invalidation sequence unchanged since before it looked the page up and
  * no MMU-notifier invalidation in progress, frames G+d, G+2d, ... (d the
- * vCPU's direction, +1 or -1), up to the window, are mapped when all of
- * this holds:
+ * vCPU's stride, signed by its direction), up to the window, are mapped
+ * when all of this holds:
  *
  *  - they are in S, and in the same 2 MiB-aligned guest region as G (the
  *    last-level table G's leaf is in: nothing is allocated, and the walk
@@ -50,13 +50,18 @@
  *
  * The window.  Without Svadu (QEMU 7.2 has none) rvhv cannot see which
  * preloaded pages the guest used, so it counts later faults instead, per
- * vCPU: a fault that lands where the previous one's preloading ended (or
- * a window's width beyond it, for strided access) means the pattern goes
- * on, and the window doubles up to RVHV_PRELOAD_MAX; a fault inside the
- * last window (a page the host did not have) keeps it; anything else
- * (random access) halves it, down to 0, where a fault costs a few
- * comparisons more than without preloading.  The direction follows the
- * last jump.
+ * vCPU, with a sentinel: the last page of each window is left unmapped.
+ * A guest that goes through the window the way it was predicted faults
+ * exactly there, which confirms the pattern: the window doubles, up to
+ * RVHV_PRELOAD_MAX.  A fault inside the window (a page the host did not
+ * have) keeps it.  A fault anywhere else means the guest did not reach the
+ * sentinel, so the pages before it may well have gone untouched (random
+ * access, or one page per 2 MiB): the window halves, down to 0, where a
+ * fault costs a few comparisons more than without preloading, and the
+ * stride and direction become the last jump's (a stride up to
+ * RVHV_PRELOAD_MAX_STRIDE pages, else 1), so that a strided pattern
+ * finds its sentinel from the next fault on and grows a window of pages
+ * one stride apart.
  *
  * rvhv.preload=0 (module parameter, writable at run time) turns it off.
  */
@@ -74,24 +79,28 @@ MODULE_PARM_DESC(preload,
 /* Update @p with a fault at @gfn; the window to use for it. */
 static unsigned int rvhv_preload_learn(struct rvhv_preload *p, u64 gfn)
 {
-	s64 past_end, from_last;
+	s64 past_end, from_last, jump;
 
 	if (!p->valid) {
 		p->valid = true;
 		p->dir = 1;
+		p->stride = 1;
 		p->window = RVHV_PRELOAD_INIT;
 		return p->window;
 	}
 	past_end = (s64)(gfn - p->next_gfn) * p->dir;
 	from_last = (s64)(gfn - p->last_gfn) * p->dir;
-	if (past_end >= 0 && past_end <= max(p->window, 1U)) {
-		/* Sequential or strided: what came before was used. */
+	if (!past_end) {
+		/* The sentinel: the pattern holds. */
 		p->window = min(max(2 * p->window, 1U), RVHV_PRELOAD_MAX);
 	} else if (from_last > 0 && past_end < 0) {
 		/* A page of the last window the host did not have. */
 	} else {
 		p->window /= 2;
-		p->dir = gfn >= p->last_gfn ? 1 : -1;
+		jump = gfn - p->last_gfn;
+		p->dir = jump >= 0 ? 1 : -1;
+		jump = abs(jump);
+		p->stride = jump && jump <= RVHV_PRELOAD_MAX_STRIDE ? jump : 1;
 	}
 	return p->window;
 }
@@ -134,6 +143,7 @@ unsigned int rvhv_preload(struct rvhv_vcpu *vcpu,
 	unsigned long flags, hva, hbase = 1, pfn;
 	unsigned int window, n, k, mapped = 0;
 	unsigned long *table;
+	s64 step;
 	pte_t *ptes = NULL;
 	int kind = 0;
 	bool w;
@@ -147,18 +157,22 @@ unsigned int rvhv_preload(struct rvhv_vcpu *vcpu,
 	if (!READ_ONCE(rvhv_preload_on))
 		return 0;
 	window = rvhv_preload_learn(p, gfn);
-	n = min_t(u64, window, p->dir > 0 ? last - gfn : gfn - first);
+	step = (s64)p->dir * p->stride;
+	/* Pages one stride apart up to the region's or slot's edge. */
+	n = min_t(u64, window,
+		  (p->dir > 0 ? last - gfn : gfn - first) / p->stride);
 	p->last_gfn = gfn;
-	p->next_gfn = gfn + (s64)p->dir * (n + 1);
-	if (!n)
+	/* The sentinel, unmapped: the n-th page, or just past the edge. */
+	p->next_gfn = gfn + step * max(n, 1U);
+	if (n < 2)
 		return 0;
 	table = rvhv_gstage_leaf_table(mmu, gfn << PAGE_SHIFT);
 	if (WARN_ON_ONCE(!table))
 		return 0;
 
 	local_irq_save(flags);
-	for (k = 1; k <= n; k++) {
-		g = gfn + (s64)p->dir * k;
+	for (k = 1; k < n; k++) {
+		g = gfn + step * k;
 		hva = s->userspace_addr + ((g - s->base_gfn) << PAGE_SHIFT);
 		if ((hva & PMD_MASK) != hbase) {
 			hbase = hva & PMD_MASK;

@@ -18,15 +18,20 @@ struct rvhv_memslot;
 /* The window of a vCPU's first fault. */
 #define RVHV_PRELOAD_INIT	8
 
+/* Largest stride (pages) taken for a strided pattern. */
+#define RVHV_PRELOAD_MAX_STRIDE	64
+
 /**
  * struct rvhv_preload - one vCPU's fault pattern (in struct rvhv_vcpu)
- * @next_gfn: where the vCPU's next fault lands if it keeps going the way
- *	it went: one step past the last page the previous fault preloaded
- *	(or tried to)
+ * @next_gfn: the sentinel: the page one stride past the last page the
+ *	previous fault preloaded, left unmapped, where the vCPU's next fault
+ *	lands if it went through the window the way it was predicted
  * @last_gfn: the previous fault's guest frame
- * @window: pages to try after the next fault (0 .. RVHV_PRELOAD_MAX)
+ * @window: pages the next fault may cover, sentinel included
+ *	(0 .. RVHV_PRELOAD_MAX)
+ * @stride: pages between the pages preloaded (1 .. RVHV_PRELOAD_MAX_STRIDE)
  * @dir: 1 (ascending) or -1 (descending)
- * @valid: @next_gfn and @last_gfn mean something
+ * @valid: the fields above mean something
  *
  * Only the vCPU's own thread touches it (in its G-stage faults, with
  * rvhv_mmu.lock held).
@@ -35,6 +40,7 @@ struct rvhv_preload {
 	u64 next_gfn;
 	u64 last_gfn;
 	unsigned int window;
+	unsigned int stride;
 	int dir;
 	bool valid;
 };
