@@ -17,12 +17,13 @@
  *    finished since step 1, or the slot changed (its flags change with
  *    invalidate_seq bumped), give up (the guest faults again).  Otherwise
  *    the host's page tables for this address cannot change before we drop
- *    the lock, so we may check whether the host maps the surrounding 2 MiB
- *    with one leaf (THP or hugetlb) and install a 2 MiB or 4 KiB leaf.  A
+ *    the lock, so we may check whether the host maps the surrounding 1 GiB
+ *    or 2 MiB with one leaf (THP or hugetlb) and install a 1 GiB, 2 MiB or
+ *    4 KiB leaf.  A
  *    slot that logs dirty pages gets 4 KiB leaves only, and a page of it
  *    is made writable only after its write has been logged, in the same
  *    critical section (mmu/dirty.c); a full dirty ring leaves it unmapped.
- *    A 4 KiB leaf is followed, in the same critical section, by
+ *    A new 4 KiB leaf is followed, in the same critical section, by
  *    preloading (mmu/preload.c): neighbouring pages the VMM's page tables
  *    already hold are mapped too.
  * 4. Drop the page reference: from now on the notifier keeps the mapping
@@ -35,17 +36,17 @@
 #include "mmu_int.h"
 #include "../observe/trace.h"
 
-/* Could [gpa & PMD_MASK, + 2 MiB) be one leaf, as far as the slot goes? */
-static bool rvhv_slot_allows_2m(const struct rvhv_memslot *s, u64 gpa,
-				unsigned long hva)
+/* Could [gpa & ~(@size - 1), + @size) be one leaf, as far as the slot goes? */
+static bool rvhv_slot_allows(const struct rvhv_memslot *s, u64 gpa,
+			     unsigned long hva, u64 size)
 {
 	u64 start = s->base_gfn << PAGE_SHIFT;
 	u64 end = start + (s->npages << PAGE_SHIFT);
-	u64 base = gpa & ~(u64)(PMD_SIZE - 1);
+	u64 base = gpa & ~(size - 1);
 
-	if ((gpa ^ hva) & (PMD_SIZE - 1))
+	if ((gpa ^ hva) & (size - 1))
 		return false;
-	return base >= start && base + PMD_SIZE <= end;
+	return base >= start && base + size <= end;
 }
 
 /*
@@ -93,34 +94,81 @@ int rvhv_host_walk(struct mm_struct *mm, unsigned long hva, pud_t *pudv,
 }
 
 /*
- * Does the host map the 2 MiB block around @hva with a single PMD or PUD
- * leaf?  If so, return its first frame and whether it is writable.
+ * Does the host map @hva with a single PUD or PMD leaf?  If so, return
+ * RVHV_GSTAGE_LEVEL_1G or _2M, the leaf's first frame and whether it is
+ * writable; else 0.
  */
-static bool rvhv_host_block(struct mm_struct *mm, unsigned long hva,
-			    unsigned long *pfn, bool *writable)
+static unsigned int rvhv_host_block(struct mm_struct *mm, unsigned long hva,
+				    unsigned long *pfn, bool *writable)
 {
+	unsigned int ret = 0;
 	unsigned long flags;
-	bool ret = false;
 	pud_t pud;
 	pmd_t pmd;
 
 	local_irq_save(flags);
 	switch (rvhv_host_walk(mm, hva, &pud, &pmd)) {
 	case RVHV_HOST_PUD:
-		*pfn = pud_pfn(pud) +
-		       ((hva & ~PUD_MASK & PMD_MASK) >> PAGE_SHIFT);
+		*pfn = pud_pfn(pud);
 		*writable = pud_write(pud);
-		ret = true;
+		ret = RVHV_GSTAGE_LEVEL_1G;
 		break;
 	case RVHV_HOST_PMD:
 		if (!pmd_leaf(pmd))
 			break;
 		*pfn = pmd_pfn(pmd);
 		*writable = pmd_write(pmd);
-		ret = true;
+		ret = RVHV_GSTAGE_LEVEL_2M;
 		break;
 	}
 	local_irq_restore(flags);
+	return ret;
+}
+
+/*
+ * Step 3's block mapping: a 1 GiB or 2 MiB leaf for @gpa (whose host page
+ * is @pfn at @hva) where the host maps a block there and the slot covers
+ * it at the same alignment.  0, -EEXIST (map 4 KiB instead) or -ENOMEM.
+ * Context: rvhv_mmu.lock held.
+ */
+static int rvhv_map_block(struct rvhv_vcpu *vcpu,
+			  const struct rvhv_memslot *slot, unsigned long gpa,
+			  unsigned long hva, unsigned long pfn, bool writable,
+			  bool *flush, unsigned long *size)
+{
+	struct rvhv_mmu *mmu = &vcpu->vm->mmu;
+	unsigned long bpfn;
+	unsigned int level;
+	bool bwritable;
+	int ret = -EEXIST;
+
+	level = rvhv_host_block(vcpu->vm->mm, hva, &bpfn, &bwritable);
+	if (!level || (writable && !bwritable))
+		return -EEXIST;
+	if (level == RVHV_GSTAGE_LEVEL_1G) {
+		if (rvhv_slot_allows(slot, gpa, hva, PUD_SIZE) &&
+		    bpfn + ((hva & ~PUD_MASK) >> PAGE_SHIFT) == pfn) {
+			ret = rvhv_gstage_map(mmu, gpa & PUD_MASK, bpfn, level,
+					      writable, flush);
+			if (!ret) {
+				vcpu->stat.gstage_map_1g++;
+				*size = PUD_SIZE;
+				return 0;
+			}
+			if (ret != -EEXIST)
+				return ret;
+		}
+		/* The 2 MiB of it around @hva. */
+		bpfn += (hva & ~PUD_MASK & PMD_MASK) >> PAGE_SHIFT;
+	}
+	if (bpfn + ((hva & ~PMD_MASK) >> PAGE_SHIFT) != pfn)
+		return -EEXIST;
+	ret = rvhv_gstage_map(mmu, gpa & PMD_MASK, bpfn, RVHV_GSTAGE_LEVEL_2M,
+			      writable, flush);
+	if (!ret) {
+		vcpu->stat.gstage_map_2m++;
+		*size = PMD_SIZE;
+	}
 	return ret;
 }
 
@@ -144,8 +192,8 @@ static int rvhv_gstage_do_fault(struct rvhv_vcpu *vcpu, unsigned long gpa,
 	struct rvhv_vm *vm = vcpu->vm;
 	struct rvhv_mmu *mmu = &vm->mmu;
 	u64 gfn = gpa >> PAGE_SHIFT;
-	unsigned long seq, hva, pte, pfn, bpfn;
-	bool writable, bwritable, try_2m, present, logged, flush = false;
+	unsigned long seq, hva, pte, pfn;
+	bool writable, try_huge, present, logged, flush = false;
 	struct rvhv_memslot slot, *s;
 	struct page *page;
 	long n;
@@ -199,7 +247,7 @@ static int rvhv_gstage_do_fault(struct rvhv_vcpu *vcpu, unsigned long gpa,
 	if (writable)
 		set_page_dirty_lock(page);
 	pfn = page_to_pfn(page);
-	try_2m = !logged && rvhv_slot_allows_2m(&slot, gpa, hva);
+	try_huge = !logged && rvhv_slot_allows(&slot, gpa, hva, PMD_SIZE);
 
 	/* 3: install, unless an invalidation got in the way. */
 	spin_lock(&mmu->lock);
@@ -219,23 +267,22 @@ static int rvhv_gstage_do_fault(struct rvhv_vcpu *vcpu, unsigned long gpa,
 		goto out_unlock;	/* ring full: KVM_RUN exits first */
 
 	ret = -EEXIST;
-	if (try_2m && rvhv_host_block(vm->mm, hva, &bpfn, &bwritable) &&
-	    bpfn + ((hva & ~PMD_MASK) >> PAGE_SHIFT) == pfn &&
-	    (bwritable || !writable)) {
-		ret = rvhv_gstage_map(mmu, gpa & PMD_MASK, bpfn,
-				      RVHV_GSTAGE_LEVEL_2M, writable, &flush);
-		if (!ret) {
-			vcpu->stat.gstage_map_2m++;
-			*size = PMD_SIZE;
-		}
-	}
+	if (try_huge)
+		ret = rvhv_map_block(vcpu, &slot, gpa, hva, pfn, writable,
+				     &flush, size);
 	if (ret == -EEXIST) {
 		ret = rvhv_gstage_map(mmu, gpa & PAGE_MASK, pfn,
 				      RVHV_GSTAGE_LEVEL_4K, writable, &flush);
 		if (!ret) {
 			vcpu->stat.gstage_map_4k++;
 			*size = PAGE_SIZE;
-			vcpu->stat.gstage_preload += rvhv_preload(vcpu, s, gfn);
+			/*
+			 * A new page (not a write to a read-only one, whose
+			 * neighbours are most likely mapped already).
+			 */
+			if (!present)
+				vcpu->stat.gstage_preload +=
+					rvhv_preload(vcpu, s, gfn);
 		}
 	}
 	if (!ret) {

@@ -6,7 +6,7 @@
  * Sv39x4, Sv48x4 or Sv57x4, i.e. 3, 4 or 5 levels.  The root has 2048
  * entries (two extra GPA bits), so it is 16 KiB and 16 KiB aligned; every
  * other table is one 4 KiB page of 512 entries.  Leaves are 4 KiB or, where
- * the host maps the memory with a PMD or PUD leaf, 2 MiB.  Every leaf has
+ * the host maps the memory with a PMD or PUD leaf, 2 MiB or 1 GiB.  Every leaf has
  * U set (the G-stage treats every access as a U-mode one) and A set, and D
  * set when it is writable, so that the hardware never has to update them.
  *
@@ -87,6 +87,16 @@ static inline unsigned long *gs_table(unsigned long pte)
 	return pfn_to_virt(gs_pfn(pte));
 }
 
+/* A leaf for @pfn: U and A always, W and D when writable (see above). */
+static inline unsigned long gs_leaf_pte(unsigned long pfn, bool writable)
+{
+	unsigned long pte = (pfn << _PAGE_PFN_SHIFT) | _PAGE_PRESENT |
+			    _PAGE_READ | _PAGE_EXEC | _PAGE_USER |
+			    _PAGE_ACCESSED;
+
+	return writable ? pte | _PAGE_WRITE | _PAGE_DIRTY : pte;
+}
+
 /* The walk cache's tag for @gpa: its 2 MiB region. */
 static inline u64 gs_wc_tag(u64 gpa)
 {
@@ -139,7 +149,8 @@ static void gs_wc_set(struct rvhv_mmu *mmu, u64 gpa, unsigned long *table)
  * @gpa: guest physical address
  *
  * From the walk cache, else by a walk (which fills the cache).  For
- * preloading (mmu/preload.c), with rvhv_gstage_set_if_none().
+ * preloading (mmu/preload.c), with rvhv_gstage_none() and
+ * rvhv_gstage_set().
  *
  * Context: rvhv_mmu.lock held; the pointer is good until it is dropped.
  * Return: the table, or NULL when there is none (nothing mapped near
@@ -162,33 +173,23 @@ unsigned long *rvhv_gstage_leaf_table(struct rvhv_mmu *mmu, u64 gpa)
 	return table;
 }
 
-/**
- * rvhv_gstage_set_if_none() - install a 4 KiB leaf where there is none
- * @table: rvhv_gstage_leaf_table() of @gpa, under the same lock hold
- * @gpa: guest physical address
- * @pfn: host frame
- * @writable: map it writable
- *
- * The entry was invalid, so no TLB holds a translation it changes and no
- * fence is needed.
- *
- * Context: rvhv_mmu.lock held.
- * Return: true if installed, false if @gpa was mapped already.
+/*
+ * For preloading, in a rvhv_gstage_leaf_table() @table under the same
+ * lock hold: is there no leaf for @gpa?  Then install a 4 KiB one.  The
+ * entry was invalid, so no TLB holds a translation it changes and no
+ * fence is needed.  Context: rvhv_mmu.lock held.
  */
-bool rvhv_gstage_set_if_none(unsigned long *table, u64 gpa,
-			     unsigned long pfn, bool writable)
+bool rvhv_gstage_none(const unsigned long *table, u64 gpa)
 {
-	unsigned long *ptep = &table[(gpa >> PAGE_SHIFT) & (GS_PTRS - 1)];
-	unsigned long new;
+	return !gs_present(READ_ONCE(table[(gpa >> PAGE_SHIFT) &
+					    (GS_PTRS - 1)]));
+}
 
-	if (gs_present(READ_ONCE(*ptep)))
-		return false;
-	new = (pfn << _PAGE_PFN_SHIFT) | _PAGE_PRESENT | _PAGE_READ |
-	      _PAGE_EXEC | _PAGE_USER | _PAGE_ACCESSED;
-	if (writable)
-		new |= _PAGE_WRITE | _PAGE_DIRTY;
-	WRITE_ONCE(*ptep, new);
-	return true;
+void rvhv_gstage_set(unsigned long *table, u64 gpa, unsigned long pfn,
+		     bool writable)
+{
+	WRITE_ONCE(table[(gpa >> PAGE_SHIFT) & (GS_PTRS - 1)],
+		   gs_leaf_pte(pfn, writable));
 }
 
 int rvhv_gstage_init(struct rvhv_mmu *mmu)
@@ -275,7 +276,7 @@ static void gs_split(unsigned long *table, unsigned long leaf,
  * @mmu: the VM's MMU
  * @gpa: guest physical address (aligned to the leaf size)
  * @pfn: host frame (aligned to the leaf size)
- * @level: RVHV_GSTAGE_LEVEL_4K or RVHV_GSTAGE_LEVEL_2M
+ * @level: RVHV_GSTAGE_LEVEL_4K, _2M or _1G
  * @writable: map it writable
  * @flush: set when a valid translation was changed so that other harts'
  *	TLBs must be fenced (rvhv_gstage_finish())
@@ -332,10 +333,7 @@ leaf:
 	if (gs_present(pte) && !gs_leaf(pte))
 		return -EEXIST;
 
-	new = (pfn << _PAGE_PFN_SHIFT) | _PAGE_PRESENT | _PAGE_READ |
-	      _PAGE_EXEC | _PAGE_USER | _PAGE_ACCESSED;
-	if (writable)
-		new |= _PAGE_WRITE | _PAGE_DIRTY;
+	new = gs_leaf_pte(pfn, writable);
 	if (gs_present(pte) &&
 	    (gs_pfn(pte) != pfn || ((pte & _PAGE_WRITE) && !writable)))
 		*flush = true;
@@ -536,8 +534,8 @@ static void gs_count(const struct rvhv_mmu *mmu, unsigned long *table,
 }
 
 /*
- * Count the VM's leaves: @leaves[0] 4 KiB, [1] 2 MiB, [2] larger (none:
- * rvhv maps no larger ones).  Walks every table under rvhv_mmu.lock: for
+ * Count the VM's leaves: @leaves[0] 4 KiB, [1] 2 MiB, [2] 1 GiB (rvhv
+ * maps no larger ones).  Walks every table under rvhv_mmu.lock: for
  * debugfs.
  */
 void rvhv_gstage_count(struct rvhv_mmu *mmu, unsigned long leaves[3])

@@ -79,7 +79,7 @@ MODULE_PARM_DESC(preload,
 /* Update @p with a fault at @gfn; the window to use for it. */
 static unsigned int rvhv_preload_learn(struct rvhv_preload *p, u64 gfn)
 {
-	s64 past_end, from_last, jump;
+	s64 jump;
 
 	if (!p->valid) {
 		p->valid = true;
@@ -88,12 +88,11 @@ static unsigned int rvhv_preload_learn(struct rvhv_preload *p, u64 gfn)
 		p->window = RVHV_PRELOAD_INIT;
 		return p->window;
 	}
-	past_end = (s64)(gfn - p->next_gfn) * p->dir;
-	from_last = (s64)(gfn - p->last_gfn) * p->dir;
-	if (!past_end) {
+	if (gfn == p->next_gfn) {
 		/* The sentinel: the pattern holds. */
 		p->window = min(max(2 * p->window, 1U), RVHV_PRELOAD_MAX);
-	} else if (from_last > 0 && past_end < 0) {
+	} else if (p->dir > 0 ? gfn > p->last_gfn && gfn < p->next_gfn :
+				gfn < p->last_gfn && gfn > p->next_gfn) {
 		/* A page of the last window the host did not have. */
 	} else {
 		p->window /= 2;
@@ -158,10 +157,15 @@ unsigned int rvhv_preload(struct rvhv_vcpu *vcpu,
 		return 0;
 	window = rvhv_preload_learn(p, gfn);
 	step = (s64)p->dir * p->stride;
+	p->last_gfn = gfn;
+	if (window < 2) {
+		/* Nothing to preload: the sentinel is the next page. */
+		p->next_gfn = gfn + step;
+		return 0;
+	}
 	/* Pages one stride apart up to the region's or slot's edge. */
 	n = min_t(u64, window,
 		  (p->dir > 0 ? last - gfn : gfn - first) / p->stride);
-	p->last_gfn = gfn;
 	/* The sentinel, unmapped: the n-th page, or just past the edge. */
 	p->next_gfn = gfn + step * max(n, 1U);
 	if (n < 2)
@@ -173,6 +177,8 @@ unsigned int rvhv_preload(struct rvhv_vcpu *vcpu,
 	local_irq_save(flags);
 	for (k = 1; k < n; k++) {
 		g = gfn + step * k;
+		if (!rvhv_gstage_none(table, g << PAGE_SHIFT))
+			continue;
 		hva = s->userspace_addr + ((g - s->base_gfn) << PAGE_SHIFT);
 		if ((hva & PMD_MASK) != hbase) {
 			hbase = hva & PMD_MASK;
@@ -192,9 +198,8 @@ unsigned int rvhv_preload(struct rvhv_vcpu *vcpu,
 			continue;
 		if (!ptes)
 			pfn += (hva & ~PMD_MASK) >> PAGE_SHIFT;
-		if (rvhv_gstage_set_if_none(table, g << PAGE_SHIFT, pfn,
-					    w && !ro))
-			mapped++;
+		rvhv_gstage_set(table, g << PAGE_SHIFT, pfn, w && !ro);
+		mapped++;
 	}
 	local_irq_restore(flags);
 	return mapped;

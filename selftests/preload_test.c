@@ -504,4 +504,84 @@ TEST(thp_split_under_the_guest)
 	EXPECT_EQ(sum, cmd_ok(&c, CMD_SUM_PAGES, GPA, 0, n));
 }
 
+#define G1		(1UL << 30)
+#define G1_PARAM	"/sys/kernel/mm/hugepages/hugepages-1048576kB/nr_hugepages"
+#ifndef MAP_HUGE_1GB
+#define MAP_HUGE_1GB	(30 << 26)
+#endif
+
+/*
+ * A 1 GiB hugetlbfs page behind a 1 GiB slot (where the host can give
+ * one: the test host has 2 GiB, so it often cannot): one 1 GiB G-stage
+ * leaf on rvhv, every page's stamp right across it, and dirty logging
+ * splitting it page by page on writes.
+ */
+TEST(gib_hugetlb_page)
+{
+	const unsigned long n = G1 / PG;
+	const uint64_t gpa = 0x100000000UL;
+	struct kvm_dirty_log log = { .slot = SLOT1 };
+	volatile uint64_t *mem;
+	unsigned long i, sum = 0;
+	const char *cur;
+	uint64_t *bm;
+	long g0, g1;
+	struct cmd_vm c;
+	int old = -1;
+
+	cur = rvhv_read_file(G1_PARAM);
+	if (!cur)
+		SKIP(return, "no 1 GiB huge pages on this host");
+	old = atoi(cur);
+	if (old < 1 && (rvhv_write_file(G1_PARAM, "1") ||
+			atoi(rvhv_read_file(G1_PARAM)) < 1)) {
+		rvhv_write_file(G1_PARAM, "0");
+		SKIP(return, "the host could not reserve a 1 GiB page");
+	}
+	mem = mmap(NULL, G1, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | MAP_HUGE_1GB,
+		   -1, 0);
+	if (mem == MAP_FAILED) {
+		if (old < 1)
+			rvhv_write_file(G1_PARAM, "0");
+		SKIP(return, "MAP_HUGE_1GB: %s", strerror(errno));
+	}
+	start(&c);
+	fill(mem, n, 13);
+	for (i = 0; i < n; i++)
+		sum += stamp(13, i);
+	vm_set_region(c.vm, SLOT1, 0, gpa, G1, (void *)mem);
+	g0 = vcpu_stat(c.vcpu, "gstage_map_1g");
+	EXPECT_EQ(sum, cmd_ok(&c, CMD_SUM_PAGES, gpa, 0, n));
+	g1 = vcpu_stat(c.vcpu, "gstage_map_1g");
+	if (!dev_is_kvm())
+		EXPECT_EQ(1, g1 - g0);
+	for (i = 511; i < n; i += 131071)
+		EXPECT_EQ(stamp(13, i), cmd_ok(&c, CMD_READ64, gpa + i * PG,
+					       0, 0));
+
+	/* Logging: write-protected whole, split by the writes. */
+	bm = calloc(n / 64, 8);
+	ASSERT_TRUE(bm != NULL);
+	log.dirty_bitmap = bm;
+	vm_set_region(c.vm, SLOT1, KVM_MEM_LOG_DIRTY_PAGES, gpa, G1,
+		      (void *)mem);
+	ASSERT_EQ(0, ioctl(c.vm->fd, KVM_GET_DIRTY_LOG, &log));
+	EXPECT_EQ(sum, cmd_ok(&c, CMD_SUM_PAGES, gpa, 0, n));
+	cmd_ok(&c, CMD_WRITE64, gpa + 3 * PG, 3, 0);
+	cmd_ok(&c, CMD_WRITE64, gpa + (n - 1) * PG, 4, 0);
+	ASSERT_EQ(0, ioctl(c.vm->fd, KVM_GET_DIRTY_LOG, &log));
+	EXPECT_EQ(2, count_bits(bm, n));
+	EXPECT_TRUE(bm[0] & 8);
+	EXPECT_TRUE(bm[n / 64 - 1] >> 63);
+	EXPECT_EQ(3, mem[3 * PG / 8]);
+	EXPECT_EQ(4, mem[(n - 1) * PG / 8]);
+	sum += 3 + 4 - stamp(13, 3) - stamp(13, n - 1);
+	EXPECT_EQ(sum, cmd_ok(&c, CMD_SUM_PAGES, gpa, 0, n));
+	free(bm);
+	munmap((void *)mem, G1);
+	if (old < 1)
+		rvhv_write_file(G1_PARAM, "0");
+}
+
 TEST_HARNESS_MAIN
