@@ -243,9 +243,17 @@ static int rvhv_gstage_do_fault(struct rvhv_vcpu *vcpu, unsigned long gpa,
 	ret = rvhv_gstage_cache_topup(mmu);
 	if (ret)
 		goto out_put;
-	/* The guest may write it without the host seeing a write fault. */
-	if (writable)
-		set_page_dirty_lock(page);
+	/*
+	 * The guest may write it without the host seeing a write fault.
+	 * Anonymous memory cannot be truncated, so it needs no folio lock
+	 * for that (as in zap_pte_range()); page cache pages do.
+	 */
+	if (writable) {
+		if (folio_test_anon(page_folio(page)))
+			folio_mark_dirty(page_folio(page));
+		else
+			set_page_dirty_lock(page);
+	}
 	pfn = page_to_pfn(page);
 	try_huge = !logged && rvhv_slot_allows(&slot, gpa, hva, PMD_SIZE);
 

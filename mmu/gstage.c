@@ -233,6 +233,13 @@ int rvhv_gstage_cache_topup(struct rvhv_mmu *mmu)
 	unsigned int need = mmu->levels - 1;
 	struct page *page;
 
+	/*
+	 * Usually there are enough.  A racing fault may still take them
+	 * before the caller maps: rvhv_gstage_map() says -ENOMEM, and the
+	 * caller retries.
+	 */
+	if (READ_ONCE(mmu->cache_nr) >= need)
+		return 0;
 	for (;;) {
 		spin_lock(&mmu->lock);
 		if (mmu->cache_nr >= need) {

@@ -79,7 +79,8 @@ struct rvhv_memslot {
  *	ended; no PTE is installed while it is non-zero
  * @cache: spare zeroed page-table pages, filled outside @lock by the fault
  *	path and consumed under it
- * @cache_nr: how many of @cache are filled
+ * @cache_nr: how many of @cache are filled (also read without @lock, as
+ *	a hint, by rvhv_gstage_cache_topup())
  * @nr_pt_pages: page-table pages below the root (for debugging)
  * @wc_table: the walk cache (mmu/gstage.c): the last-level (4 KiB leaf)
  *	table that maps the 2 MiB-aligned guest region @wc_tag, or NULL.
