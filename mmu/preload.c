@@ -130,19 +130,22 @@ static bool rvhv_preload_pte(pte_t pte, unsigned long *pfn, bool *writable)
 	return true;
 }
 
-unsigned int rvhv_preload(struct rvhv_vcpu *vcpu,
-			  const struct rvhv_memslot *s, u64 gfn)
+/*
+ * Map what the host has of the @n - 1 pages one @step apart after @gfn
+ * (the sentinel, the n-th, stays unmapped).  Kept out of rvhv_preload(),
+ * which a random fault leaves at once, so that it pays nothing for this.
+ */
+static noinline unsigned int rvhv_preload_window(struct rvhv_vcpu *vcpu,
+						 const struct rvhv_memslot *s,
+						 u64 gfn, s64 step,
+						 unsigned int n)
 {
-	struct rvhv_preload *p = &vcpu->preload;
 	struct rvhv_mmu *mmu = &vcpu->vm->mmu;
 	struct mm_struct *mm = vcpu->vm->mm;
-	u64 first = max(s->base_gfn, gfn & ~511ULL);
-	u64 last = min(s->base_gfn + s->npages - 1, gfn | 511ULL);
 	bool ro = s->flags & (KVM_MEM_READONLY | KVM_MEM_LOG_DIRTY_PAGES);
 	unsigned long flags, hva, hbase = 1, pfn;
-	unsigned int window, n, k, mapped = 0;
+	unsigned int k, mapped = 0;
 	unsigned long *table;
-	s64 step;
 	pte_t *ptes = NULL;
 	int kind = 0;
 	bool w;
@@ -151,25 +154,6 @@ unsigned int rvhv_preload(struct rvhv_vcpu *vcpu,
 	pte_t pte;
 	u64 g;
 
-	lockdep_assert_held(&mmu->lock);
-
-	if (!READ_ONCE(rvhv_preload_on))
-		return 0;
-	window = rvhv_preload_learn(p, gfn);
-	step = (s64)p->dir * p->stride;
-	p->last_gfn = gfn;
-	if (window < 2) {
-		/* Nothing to preload: the sentinel is the next page. */
-		p->next_gfn = gfn + step;
-		return 0;
-	}
-	/* Pages one stride apart up to the region's or slot's edge. */
-	n = min_t(u64, window,
-		  (p->dir > 0 ? last - gfn : gfn - first) / p->stride);
-	/* The sentinel, unmapped: the n-th page, or just past the edge. */
-	p->next_gfn = gfn + step * max(n, 1U);
-	if (n < 2)
-		return 0;
 	table = rvhv_gstage_leaf_table(mmu, gfn << PAGE_SHIFT);
 	if (WARN_ON_ONCE(!table))
 		return 0;
@@ -203,4 +187,37 @@ unsigned int rvhv_preload(struct rvhv_vcpu *vcpu,
 	}
 	local_irq_restore(flags);
 	return mapped;
+}
+
+unsigned int rvhv_preload(struct rvhv_vcpu *vcpu,
+			  const struct rvhv_memslot *s, u64 gfn)
+{
+	struct rvhv_preload *p = &vcpu->preload;
+	unsigned int window, n;
+	u64 edge;
+	s64 step;
+
+	lockdep_assert_held(&vcpu->vm->mmu.lock);
+
+	if (!READ_ONCE(rvhv_preload_on))
+		return 0;
+	window = rvhv_preload_learn(p, gfn);
+	step = (s64)p->dir * p->stride;
+	p->last_gfn = gfn;
+	if (window < 2) {
+		/* Nothing to preload: the sentinel is the next page. */
+		p->next_gfn = gfn + step;
+		return 0;
+	}
+	/* Pages one stride apart up to the region's or slot's edge. */
+	if (p->dir > 0)
+		edge = min(s->base_gfn + s->npages - 1, gfn | 511ULL) - gfn;
+	else
+		edge = gfn - max(s->base_gfn, gfn & ~511ULL);
+	n = min_t(u64, window, edge / p->stride);
+	/* The sentinel, unmapped: the n-th page, or just past the edge. */
+	p->next_gfn = gfn + step * max(n, 1U);
+	if (n < 2)
+		return 0;
+	return rvhv_preload_window(vcpu, s, gfn, step, n);
 }
