@@ -657,36 +657,43 @@ static void *touch_mem(uint64_t size, unsigned long stride)
 	return p;
 }
 
-/* seq_touch_64m and rand_touch_1g, preloading on and off. */
+/*
+ * seq_touch_64m and rand_touch_1g, preloading on and off: each round
+ * measures both, in alternating order, so that neither gains from going
+ * second (warm host page tables and allocator lists).
+ */
 static void measure_touch_patterns(struct result *res)
 {
 	struct vm *vm = vm_create();
 	struct vcpu *vcpu = vcpu_create(vm, 0);
 	const uint64_t gpa = 0x100000000UL;
-	double v[ROUNDS];
-	int i, off;
+	double seq[2][ROUNDS], rnd[2][ROUNDS];
+	int i, j, off;
 	void *p;
 
-	for (off = 0; off < 2; off++) {
-		if (!set_preload(!off))
-			break;
-		for (i = 0; i < ROUNDS; i++) {
+	for (i = 0; i < ROUNDS; i++) {
+		for (j = 0; j < 2; j++) {
+			off = (i + j) & 1;
+			if (!set_preload(!off))
+				goto out;
 			p = touch_mem(SEQ_BYTES, 1);
-			v[i] = touch_round(vm, vcpu, GUEST_FN(guest_bench_touch),
-					   gpa, p, SEQ_BYTES,
-					   SEQ_BYTES / PAGE_SIZE_4K, gpa);
+			seq[off][i] = touch_round(vm, vcpu,
+						  GUEST_FN(guest_bench_touch),
+						  gpa, p, SEQ_BYTES,
+						  SEQ_BYTES / PAGE_SIZE_4K, gpa);
 			munmap(p, SEQ_BYTES);
-		}
-		res->insns[off ? OP_SEQ64_OFF : OP_SEQ64] = median(v, ROUNDS);
-		for (i = 0; i < ROUNDS; i++) {
 			p = touch_mem(RAND_BYTES, RAND_STRIDE);
-			v[i] = touch_round(vm, vcpu,
-					   GUEST_FN(guest_bench_touch_rand),
-					   gpa, p, RAND_BYTES, N_RAND, gpa);
+			rnd[off][i] = touch_round(vm, vcpu,
+						  GUEST_FN(guest_bench_touch_rand),
+						  gpa, p, RAND_BYTES, N_RAND, gpa);
 			munmap(p, RAND_BYTES);
 		}
-		res->insns[off ? OP_RAND1G_OFF : OP_RAND1G] = median(v, ROUNDS);
 	}
+	res->insns[OP_SEQ64] = median(seq[0], ROUNDS);
+	res->insns[OP_SEQ64_OFF] = median(seq[1], ROUNDS);
+	res->insns[OP_RAND1G] = median(rnd[0], ROUNDS);
+	res->insns[OP_RAND1G_OFF] = median(rnd[1], ROUNDS);
+out:
 	set_preload(true);
 	vcpu_free(vcpu);
 	vm_free(vm);
