@@ -288,7 +288,8 @@ static int rvhv_gstage_do_fault(struct rvhv_vcpu *vcpu, unsigned long gpa,
 			 * A new page (not a write to a read-only one, whose
 			 * neighbours are most likely mapped already).
 			 */
-			if (!present)
+			if (!present &&
+			    !rvhv_preload_idle(&vcpu->preload, gfn))
 				vcpu->stat.gstage_preload +=
 					rvhv_preload(vcpu, s, gfn);
 		}

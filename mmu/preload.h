@@ -46,6 +46,27 @@ struct rvhv_preload {
 };
 
 /*
+ * Random access, inline in the fault path, so that it costs next to
+ * nothing: with a window of 0 and a fault that is not at the sentinel
+ * (nor, with a stride, inside the last window), do what rvhv_preload()
+ * would (the window stays 0, the stride and direction follow the jump)
+ * and return true; else false: call rvhv_preload().
+ */
+static inline bool rvhv_preload_idle(struct rvhv_preload *p, u64 gfn)
+{
+	s64 jump = gfn - p->last_gfn;
+	u64 d = jump >= 0 ? jump : -jump;
+
+	if (p->window || gfn == p->next_gfn || !p->valid || p->stride > 1)
+		return false;
+	p->dir = jump >= 0 ? 1 : -1;
+	p->stride = d && d <= RVHV_PRELOAD_MAX_STRIDE ? d : 1;
+	p->last_gfn = gfn;
+	p->next_gfn = gfn + (s64)p->dir * p->stride;
+	return true;
+}
+
+/*
  * After the fault path installed a 4 KiB leaf for @gfn of slot @s (a copy
  * made under rvhv_mmu.lock, unchanged since: the invalidation sequence
  * check passed and no invalidation is in progress), in the same critical
