@@ -19,10 +19,10 @@
  *    the host's page tables for this address cannot change before we drop
  *    the lock, so we may check whether the host maps the surrounding 1 GiB
  *    or 2 MiB with one leaf (THP or hugetlb) and install a 1 GiB, 2 MiB or
- *    4 KiB leaf.  A
- *    slot that logs dirty pages gets 4 KiB leaves only, and a page of it
- *    is made writable only after its write has been logged, in the same
- *    critical section (mmu/dirty.c); a full dirty ring leaves it unmapped.
+ *    4 KiB leaf.  A slot that logs dirty pages gets 4 KiB leaves only, and
+ *    a page of it is made writable only after its write has been logged,
+ *    in the same critical section (mmu/dirty.c); a full dirty ring leaves
+ *    it unmapped.
  *    A new 4 KiB leaf is followed, in the same critical section, by
  *    preloading (mmu/preload.c): neighbouring pages the VMM's page tables
  *    already hold are mapped too.
