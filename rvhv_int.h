@@ -79,7 +79,8 @@ static inline void rvhv_write_delegation(void)
 /**
  * struct rvhv_host - what rvhv found on the host, fixed after module init
  * @feat: the same, as reported to userspace by RVHV_GET_HOST_FEATURES
- * @hgatp_mode: hgatp.MODE used for every VM's G-stage
+ * @hgatp_mode: the widest hgatp.MODE the harts take: a new VM's G-stage
+ *	mode (a VMM may choose a narrower one: rvhv_vm_hgatp_mode())
  * @smstateen: the host has Smstateen: hstateen0..3 exist and are
  *	programmed for every vCPU (vcpu/vcpu.c), sstateen0 is switched
  * @envcfg: the harts have henvcfg and senvcfg (privileged spec 1.12),
@@ -649,6 +650,13 @@ int rvhv_get_reg_list(struct rvhv_vcpu *vcpu,
 		      struct kvm_reg_list __user *list);
 
 /*
+ * vcpu/state.c: ONE_REG CSR sip, hvip with the pending interrupt lines
+ * (vcpu->mutex held, vCPU not loaded).
+ */
+unsigned long rvhv_state_get_sip(struct rvhv_vcpu *vcpu);
+void rvhv_state_set_sip(struct rvhv_vcpu *vcpu, unsigned long val);
+
+/*
  * vcpu/sbi.c: SBI calls from the guest (ecall from VS-mode).
  * rvhv_sbi_ecall() returns 1 when the call was handled in the kernel
  * (a0/a1 set, pc advanced: re-enter the guest), 0 when it must exit to
@@ -726,10 +734,26 @@ static inline bool rvhv_vmid_current(u64 word)
  */
 bool rvhv_vmid_usable(u64 word);
 
+/*
+ * The VM's G-stage mode (hgatp.MODE) and guest physical address width,
+ * from its page-table levels (struct rvhv_mmu.levels: 3 Sv39x4, 4 Sv48x4,
+ * 5 Sv57x4; the host's widest unless the VMM chose another with
+ * KVM_ENABLE_CAP(KVM_CAP_VM_GPA_BITS) before the VM had vCPUs or memslots).
+ */
+static inline unsigned long rvhv_vm_hgatp_mode(struct rvhv_vm *vm)
+{
+	return HGATP_MODE_SV39X4 + READ_ONCE(vm->mmu.levels) - 3;
+}
+
+static inline unsigned int rvhv_vm_gpa_bits(struct rvhv_vm *vm)
+{
+	return 41 + 9 * (READ_ONCE(vm->mmu.levels) - 3);
+}
+
 /* hgatp for @vm with the VMID of @word: mode, VMID, root page table. */
 static inline unsigned long rvhv_vm_hgatp(struct rvhv_vm *vm, u64 word)
 {
-	return (rvhv_host.hgatp_mode << HGATP_MODE_SHIFT) |
+	return (rvhv_vm_hgatp_mode(vm) << HGATP_MODE_SHIFT) |
 	       ((rvhv_vmid_of(word) << HGATP_VMID_SHIFT) & HGATP_VMID) |
 	       rvhv_mmu_root_ppn(vm);
 }

@@ -101,7 +101,9 @@ long rvhv_check_extension(struct rvhv_vm *vm, long cap)
 	case KVM_CAP_NR_MEMSLOTS:
 		return RVHV_NR_MEMSLOTS;
 	case KVM_CAP_VM_GPA_BITS:
-		return rvhv_host.feat.gpa_bits;
+		return vm ? rvhv_vm_gpa_bits(vm) : rvhv_host.feat.gpa_bits;
+	case RVHV_CAP_SET_GPA_BITS:
+		return rvhv_host.feat.gstage_modes;
 	case KVM_CAP_NR_VCPUS:
 		return min_t(long, num_online_cpus(), RVHV_MAX_VCPUS);
 	case KVM_CAP_MAX_VCPUS:
@@ -187,6 +189,43 @@ static long rvhv_vm_enable_irq_cap(struct rvhv_vm *vm, u32 cap, u64 on)
 	return ret;
 }
 
+/*
+ * KVM_ENABLE_CAP(KVM_CAP_VM_GPA_BITS): the VM's G-stage mode, the
+ * narrowest that holds args[0] GPA bits (uapi/linux/rvhv.h,
+ * RVHV_CAP_SET_GPA_BITS).  Only while the VM has no vCPU (vm->lock keeps
+ * one from being created meanwhile) and no memslot (slots_lock): nothing
+ * is mapped yet and no hgatp was made from the old mode.  Lock order
+ * vm->lock -> slots_lock -> mmu.lock, taken nowhere else together.
+ */
+static long rvhv_vm_set_gpa_bits(struct rvhv_vm *vm,
+				 const struct kvm_enable_cap *cap)
+{
+	struct rvhv_mmu *mmu = &vm->mmu;
+	u64 bits = cap->args[0];
+	unsigned int levels;
+	long ret = 0;
+
+	if (cap->flags || !bits || bits > 59)
+		return -EINVAL;
+	levels = bits <= 41 ? 3 : bits <= 50 ? 4 : 5;
+	if (!(rvhv_host.feat.gstage_modes &
+	      BIT(HGATP_MODE_SV39X4 + levels - 3)))
+		return -EINVAL;
+
+	mutex_lock(&vm->lock);
+	mutex_lock(&mmu->slots_lock);
+	if (vm->nr_vcpus || mmu->nr_slots) {
+		ret = -EBUSY;
+	} else {
+		spin_lock(&mmu->lock);
+		WRITE_ONCE(mmu->levels, levels);
+		spin_unlock(&mmu->lock);
+	}
+	mutex_unlock(&mmu->slots_lock);
+	mutex_unlock(&vm->lock);
+	return ret;
+}
+
 /* KVM_ENABLE_CAP on the VM fd: rvhv's own opt-in features. */
 static long rvhv_vm_enable_cap(struct rvhv_vm *vm, void __user *argp)
 {
@@ -199,6 +238,8 @@ static long rvhv_vm_enable_cap(struct rvhv_vm *vm, void __user *argp)
 	if (cap.cap == KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 ||
 	    cap.cap == KVM_CAP_DIRTY_LOG_RING_ACQ_REL)
 		return rvhv_dirty_enable_cap(vm, &cap);
+	if (cap.cap == KVM_CAP_VM_GPA_BITS)
+		return rvhv_vm_set_gpa_bits(vm, &cap);
 	if (cap.flags || cap.args[0] > 1 || cap.args[1] || cap.args[2] ||
 	    cap.args[3])
 		return -EINVAL;

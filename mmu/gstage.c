@@ -2,8 +2,9 @@
 /*
  * G-stage page tables and G-stage TLB fences.
  *
- * The tables use the widest mode hgatp accepts (rvhv_host.hgatp_mode):
- * Sv39x4, Sv48x4 or Sv57x4, i.e. 3, 4 or 5 levels.  The root has 2048
+ * The tables use the VM's mode (rvhv_mmu.levels: the widest hgatp
+ * accepts unless the VMM chose another): Sv39x4, Sv48x4 or Sv57x4, i.e.
+ * 3, 4 or 5 levels.  The root has 2048
  * entries (two extra GPA bits), so it is 16 KiB and 16 KiB aligned; every
  * other table is one 4 KiB page of 512 entries.  Leaves are 4 KiB or, where
  * the host maps the memory with a PMD or PUD leaf, 2 MiB or 1 GiB.  Every leaf has
@@ -606,6 +607,9 @@ int rvhv_gstage_map_mmio(struct rvhv_vm *vm, u64 gpa, phys_addr_t pa)
 	bool flush = false;
 	int ret;
 
+	/* Beyond the VM's GPA width the tables would alias a lower GPA. */
+	if (gpa >= gs_gpa_end(mmu))
+		return -EINVAL;
 	do {
 		ret = rvhv_gstage_cache_topup(mmu);
 		if (ret)

@@ -271,8 +271,8 @@ static long rvhv_set_memslot_locked(struct rvhv_vm *vm,
 	if ((!old || move) && rvhv_slot_overlaps(mmu, id, base_gfn, npages))
 		return -EEXIST;
 
-	/* As KVM's riscv port: the slot must end below the top GPA. */
-	if (base_gfn + npages >= (1ULL << rvhv_host.feat.gpa_bits) >> PAGE_SHIFT)
+	/* As KVM's riscv port: the slot must end below the VM's top GPA. */
+	if (base_gfn + npages >= (1ULL << rvhv_vm_gpa_bits(vm)) >> PAGE_SHIFT)
 		return -EFAULT;
 
 	ret = rvhv_check_vmas(vm->mm, mem->userspace_addr, mem->memory_size,

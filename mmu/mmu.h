@@ -71,7 +71,11 @@ struct rvhv_memslot {
  * @nr_slots: how many memslots are in use
  * @pgd: G-stage root page table (16 KiB, 16 KiB aligned)
  * @pgd_phys: its physical address, for hgatp (fixed after init)
- * @levels: G-stage levels: 3 (Sv39x4), 4 (Sv48x4) or 5 (Sv57x4)
+ * @levels: G-stage levels: 3 (Sv39x4), 4 (Sv48x4) or 5 (Sv57x4); the
+ *	host's widest at init, changed only by KVM_ENABLE_CAP(
+ *	KVM_CAP_VM_GPA_BITS) (rvhv_vm.c) while the VM has no vCPU and no
+ *	memslot (nothing mapped), with the VM's lock, @slots_lock and @lock
+ *	held; fixed from its first vCPU or memslot on
  * @invalidate_seq: bumped at the end of every MMU-notifier invalidation
  *	and on every memslot delete/move; a fault that sampled it before
  *	looking up the host page installs its PTE only if it is unchanged
@@ -158,7 +162,8 @@ long rvhv_set_user_memory_region(struct rvhv_vm *vm,
  * Map the 4 KiB host physical page @pa (a device page: an IMSIC guest
  * interrupt file, irqchip/hwfile.c) at @gpa, writable, and fence every
  * hart; unmap the page at @gpa and fence.  Process context; may sleep.
- * 0 or -ENOMEM.
+ * 0, -ENOMEM, or -EINVAL for a @gpa beyond the VM's GPA width (which the
+ * guest cannot reach: its accesses there fault).
  */
 int rvhv_gstage_map_mmio(struct rvhv_vm *vm, u64 gpa, phys_addr_t pa);
 void rvhv_gstage_unmap_page(struct rvhv_vm *vm, u64 gpa);

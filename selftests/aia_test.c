@@ -973,6 +973,66 @@ TEST(direct_level_irq_line)
 	avm_free(&a);
 }
 
+/*
+ * Migration with the in-kernel APLIC: an edge interrupt pending and a
+ * level one asserted while the guest has interrupts off are saved with
+ * the vCPU (KVM_GET_REG_LIST), the APLIC's registers (GRP_APLIC) and the
+ * guest's memory, and restored into a fresh VM whose vCPU never ran:
+ * APLIC registers first, the level input again (input levels are the
+ * VMM's devices' state), domaincfg last; the copy's guest takes both.
+ */
+TEST(direct_migrates)
+{
+	static const uint32_t offs[] = {
+		APLIC_SOURCECFG(1), APLIC_SOURCECFG(3), APLIC_TARGET(1),
+		APLIC_TARGET(3), APLIC_SETIE(0), APLIC_SETIP(0),
+		APLIC_IDC(0) + APLIC_IDELIVERY, APLIC_IDC(0) + APLIC_IFORCE,
+		APLIC_IDC(0) + APLIC_ITHRESHOLD, APLIC_DOMAINCFG,
+	};
+	uint32_t v[ARRAY_SIZE(offs)];
+	struct vcpu_state st;
+	struct avm a, b;
+	unsigned int i;
+
+	DIRECT_OR_SKIP();
+	avm_create(&a);
+	gsource(&a, 1, APLIC_SM_EDGE_RISE, 4);
+	gsource(&a, 3, APLIC_SM_LEVEL_HIGH, 2);
+	gdomain_on(&a);
+	a.sh->mask_on_claim = 1;
+	EXPECT_EQ(0, irq_line(a.vm, 1, 1));
+	EXPECT_EQ(0, irq_line(a.vm, 3, 1));
+	EXPECT_EQ((1U << 1) | (1U << 3), gr(&a, APLIC_SETIP(0)));
+	EXPECT_EQ((3U << 16) | 2, gr(&a, APLIC_IDC(0) + APLIC_TOPI));
+	/* The save rule: complete the REPORT's ucall exit first */
+	a.vcpu->run->immediate_exit = 1;
+	EXPECT_EQ(-EINTR, vcpu_run_try(a.vcpu));
+	vcpu_state_save(a.vcpu, &st);
+	for (i = 0; i < ARRAY_SIZE(offs); i++)
+		v[i] = aplic_rd(a.fd, offs[i]);
+
+	memset(&b, 0, sizeof(b));
+	b.vm = vm_create();
+	b.vcpu = vcpu_create(b.vm, 0);
+	b.fd = aia_ready(b.vm);
+	ASSERT_LE(0, b.fd);
+	memcpy(b.vm->ram, a.vm->ram, GUEST_RAM_SIZE);
+	b.sh = vm_gpa2hva(b.vm, AIA_SHARED);
+	avm_free(&a);
+	EXPECT_EQ(0, vcpu_state_restore(b.vcpu, &st));
+	for (i = 0; i < ARRAY_SIZE(offs) - 1; i++)
+		EXPECT_EQ(0, aplic_set(b.fd, offs[i], v[i])) TH_LOG("%#x", offs[i]);
+	EXPECT_EQ(0, irq_line(b.vm, 3, 1));
+	EXPECT_EQ(0, aplic_set(b.fd, APLIC_DOMAINCFG, v[i]));
+	for (i = 0; i < ARRAY_SIZE(offs); i++)
+		EXPECT_EQ(v[i], aplic_rd(b.fd, offs[i])) TH_LOG("%#x", offs[i]);
+	EXPECT_EQ(2, gwait(&b, 2));
+	EXPECT_EQ(0, b.sh->spurious);
+	EXPECT_EQ(0, gr(&b, APLIC_SETIP(0)) & (1U << 1));
+	vcpu_state_free(&st);
+	avm_free(&b);
+}
+
 TEST(direct_masked_and_threshold)
 {
 	struct avm a;

@@ -69,6 +69,12 @@
  *   dirty_ring_harvest_1g  the same pages through a dirty ring (rvhv
  *                only: kvm.ko 6.12 has none on riscv): read the entries,
  *                mark them, KVM_RESET_DIRTY_RINGS; per page
+ *   vcpu_state_save  a migration's save of a stopped vCPU: KVM_GET_REG_LIST
+ *                and KVM_GET_ONE_REG of every id it names, and
+ *                KVM_GET_MP_STATE (vm_lib's vcpu_state_save()), timed by
+ *                this program, per vCPU; a "#" line gives the count
+ *   vcpu_state_restore  the same registers written into a fresh vCPU
+ *                (KVM_SET_ONE_REG each, KVM_SET_MP_STATE), per vCPU
  *
  * Each is the median over ROUNDS runs of N operations, less the same
  * loop without the operation.  For scale, the host's null system call
@@ -106,8 +112,9 @@ enum {
 	OP_SBI, OP_MMIO, OP_IOEVENTFD, OP_IRQFD, OP_IRQFD_APLIC,
 	OP_IRQFD_APLIC_MSI, OP_TOUCH, OP_TOUCH_ALLOC, OP_IPI, OP_IMSIC_IPI,
 	OP_IMSIC_IPI_HW, OP_TIMER, OP_TIMER_SBI, OP_SINGLE16, OP_BATCH16,
-	OP_DIRTY_FAULT, OP_DIRTY_HARVEST, OP_DIRTY_RING, OP_SEQ64,
-	OP_SEQ64_OFF, OP_RAND1G, OP_RAND1G_OFF, OP_THP2M, OP_HUGETLB2M, NR_OPS
+	OP_DIRTY_FAULT, OP_DIRTY_HARVEST, OP_DIRTY_RING, OP_STATE_SAVE,
+	OP_STATE_RESTORE, OP_SEQ64, OP_SEQ64_OFF, OP_RAND1G, OP_RAND1G_OFF,
+	OP_THP2M, OP_HUGETLB2M, NR_OPS
 };
 static const char *const op_names[NR_OPS] = {
 	"null_sbi", "mmio_exit", "ioeventfd", "irqfd_roundtrip", "irqfd_aplic",
@@ -115,9 +122,9 @@ static const char *const op_names[NR_OPS] = {
 	"ipi_roundtrip", "ipi_imsic_roundtrip", "ipi_imsic_hwaccel", "timer_irq",
 	"timer_irq_sbi", "sbi_single16",
 	"sbi_batch16", "dirty_write_fault", "dirty_harvest_1g",
-	"dirty_ring_harvest_1g", "seq_touch_64m", "seq_touch_64m_nopre",
-	"rand_touch_1g", "rand_touch_1g_nopre", "thp_touch_2m",
-	"hugetlb_touch_2m",
+	"dirty_ring_harvest_1g", "vcpu_state_save", "vcpu_state_restore",
+	"seq_touch_64m", "seq_touch_64m_nopre", "rand_touch_1g",
+	"rand_touch_1g_nopre", "thp_touch_2m", "hugetlb_touch_2m",
 };
 
 struct result {
@@ -753,6 +760,37 @@ static void measure_huge_touch(struct result *res)
 	vm_free(vm);
 }
 
+/* Saving and restoring a vCPU that ran, whole (Migration). */
+static void measure_state(struct result *res)
+{
+	double save[ROUNDS], restore[ROUNDS];
+	struct vm *vm = vm_create();
+	struct vcpu *vcpu = vcpu_create(vm, 0), *fresh;
+	struct vcpu_state st;
+	struct timespec t0;
+	int i, n = 0;
+
+	run_one(vcpu, GUEST_FN(guest_bench_sbi), 10, 0, NULL);
+	for (i = 0; i < ROUNDS; i++) {
+		fresh = vcpu_create(vm, 1 + i);
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		vcpu_state_save(vcpu, &st);
+		save[i] = ns_since(&t0);
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		if (vcpu_state_restore(fresh, &st))
+			vm_fail("restoring a vCPU failed");
+		restore[i] = ns_since(&t0);
+		n = st.n;
+		vcpu_state_free(&st);
+		vcpu_free(fresh);
+	}
+	res->insns[OP_STATE_SAVE] = median(save, ROUNDS);
+	res->insns[OP_STATE_RESTORE] = median(restore, ROUNDS);
+	printf("# vcpu_state on %s: %d registers\n", rvhv_dev_path(), n);
+	vcpu_free(vcpu);
+	vm_free(vm);
+}
+
 static void measure(struct result *res)
 {
 	struct vm *vm = vm_create();
@@ -818,6 +856,7 @@ static void measure(struct result *res)
 	measure_dirty_fault(res);
 	measure_dirty_harvest(res, false);
 	measure_dirty_harvest(res, true);
+	measure_state(res);
 	measure_touch_patterns(res);
 	measure_huge_touch(res);
 }

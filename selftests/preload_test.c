@@ -330,9 +330,9 @@ static unsigned long count_bits(const uint64_t *bm, unsigned long n)
  */
 TEST(dirty_logging_sees_every_write)
 {
-	const unsigned long n = 128;
+	const unsigned long n = 64;
 	struct kvm_dirty_log log = { .slot = SLOT1 };
-	uint64_t bm[2];
+	uint64_t bm[1];
 	volatile uint64_t *mem;
 	unsigned long i, round, step;
 	struct cmd_vm c;

@@ -166,8 +166,10 @@ TEST_F(dev, check_extension_truthful)
 			   RVHV_CAP_CONSOLE_COALESCE));
 	EXPECT_EQ(1, ioctl(self->fd, KVM_CHECK_EXTENSION, RVHV_CAP_IRQ_LINES));
 	EXPECT_EQ(1, ioctl(self->fd, KVM_CHECK_EXTENSION, RVHV_CAP_AIA_DIRECT));
+	EXPECT_EQ(f.gstage_modes, ioctl(self->fd, KVM_CHECK_EXTENSION,
+					RVHV_CAP_SET_GPA_BITS));
 	EXPECT_EQ(0, ioctl(self->fd, KVM_CHECK_EXTENSION,
-			   RVHV_CAP_AIA_DIRECT + 1));
+			   RVHV_CAP_SET_GPA_BITS + 1));
 	close(vm);
 }
 
@@ -347,7 +349,7 @@ static long nr_vms(void)
 }
 
 /* Many VMs, created and closed: nothing stays behind. */
-TEST_F(dev, vm_lifecycle_many)
+TEST_F_TIMEOUT(dev, vm_lifecycle_many, 120)
 {
 	enum { N = 500 };
 	static int vms[N];

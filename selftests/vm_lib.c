@@ -940,3 +940,64 @@ long anon_huge_kb(void *addr)
 	fclose(f);
 	return kb;
 }
+
+void vcpu_state_save(struct vcpu *vcpu, struct vcpu_state *s)
+{
+	int i, r;
+
+	s->n = vcpu_get_reg_list(vcpu, &s->ids);
+	s->vals = calloc(s->n, sizeof(*s->vals));
+	if (!s->vals)
+		vm_fail("out of memory");
+	for (i = 0; i < s->n; i++) {
+		r = vcpu_get_reg_try(vcpu, s->ids[i], &s->vals[i]);
+		if (r)
+			vcpu_fail(vcpu, "save: get 0x%llx: %s",
+				  (unsigned long long)s->ids[i], strerror(-r));
+	}
+	if (ioctl(vcpu->fd, KVM_GET_MP_STATE, &s->mp))
+		vcpu_fail(vcpu, "save: KVM_GET_MP_STATE: %s", strerror(errno));
+}
+
+int vcpu_state_restore(struct vcpu *vcpu, const struct vcpu_state *s)
+{
+	const uint64_t state = RISCV_TIMER_REG(state);
+	int i, r, bad = 0;
+
+	for (i = 0; i < s->n; i++) {
+		if (s->ids[i] == state &&
+		    (s->vals[i] == KVM_RISCV_TIMER_STATE_OFF || dev_is_kvm()))
+			continue;
+		r = vcpu_set_reg_try(vcpu, s->ids[i], &s->vals[i]);
+		if (r) {
+			fprintf(stderr, "# restore: set 0x%llx = 0x%llx: %s\n",
+				(unsigned long long)s->ids[i],
+				(unsigned long long)s->vals[i], strerror(-r));
+			bad++;
+		}
+	}
+	if (ioctl(vcpu->fd, KVM_SET_MP_STATE, &s->mp)) {
+		fprintf(stderr, "# restore: KVM_SET_MP_STATE: %s\n",
+			strerror(errno));
+		bad++;
+	}
+	return bad;
+}
+
+uint64_t vcpu_state_reg(const struct vcpu_state *s, uint64_t id)
+{
+	int i;
+
+	for (i = 0; i < s->n; i++)
+		if (s->ids[i] == id)
+			return s->vals[i];
+	vm_fail("saved state has no register 0x%llx", (unsigned long long)id);
+}
+
+void vcpu_state_free(struct vcpu_state *s)
+{
+	free(s->ids);
+	free(s->vals);
+	s->ids = NULL;
+	s->vals = NULL;
+}

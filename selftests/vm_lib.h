@@ -300,4 +300,28 @@ uint64_t cmd_ok(struct cmd_vm *c, unsigned long op, uint64_t addr,
 /* AnonHugePages (kB) of the mapping holding @addr (/proc/self/smaps). */
 long anon_huge_kb(void *addr);
 
+/*
+ * A vCPU's saved state, as a VMM migrating it saves it: the value of every
+ * id KVM_GET_REG_LIST names, and MP_STATE (Documentation/rvhv.rst,
+ * "Migration").  vcpu_state_save() fails the test if a register cannot
+ * be read.  vcpu_state_restore() writes them in the list's order into a
+ * vCPU (of a fresh VM, with the same configuration), skipping the TIMER
+ * state register where KVM's ABI makes a write wrong: OFF (-EINVAL when
+ * no timer is armed), and ON on kvm.ko 6.12, which arms the timer at
+ * cycle 1 (it passes the register's value as the deadline); returns how
+ * many writes failed (each reported on stderr).
+ */
+struct vcpu_state {
+	int n;
+	uint64_t *ids;
+	uint64_t *vals;
+	struct kvm_mp_state mp;
+};
+
+void vcpu_state_save(struct vcpu *vcpu, struct vcpu_state *s);
+int vcpu_state_restore(struct vcpu *vcpu, const struct vcpu_state *s);
+/* The saved value of register @id (fails the test if it is not there). */
+uint64_t vcpu_state_reg(const struct vcpu_state *s, uint64_t id);
+void vcpu_state_free(struct vcpu_state *s);
+
 #endif /* VM_LIB_H */

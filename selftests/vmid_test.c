@@ -198,10 +198,25 @@ static unsigned long rounds(struct vvm *v, int h)
 	return v->s.sh->counter[h];
 }
 
-/* Let the guests run for ms milliseconds (a failing vCPU thread exits). */
+/*
+ * make check's stress phases are short; RVHV_STRESS=N (make fuzz sets 10)
+ * makes each N times longer.
+ */
+static unsigned int stress_scale(void)
+{
+	const char *s = getenv("RVHV_STRESS");
+	int n = s ? atoi(s) : 1;
+
+	return n < 1 ? 1 : n > 1000 ? 1000 : n;
+}
+
+/*
+ * Let the guests run for ms milliseconds, times the stress scale (a
+ * failing vCPU thread exits).
+ */
 static void run_for(unsigned int ms)
 {
-	usleep(ms * 1000);
+	usleep(ms * 1000 * stress_scale());
 }
 
 /*
@@ -237,7 +252,7 @@ TEST_F_TIMEOUT(vmid, no_vmid_bits, 120)
 	EXPECT_EQ(vm_field(0, "generation"), vm_field(1, "generation"));
 	vvm_start(&a, GUEST_FN(guest_vmid_pattern), 0, 0);
 	vvm_start(&b, GUEST_FN(guest_vmid_pattern), 0, 0);
-	run_for(1500);
+	run_for(800);
 	EXPECT_LT(0, vvm_stop(&a));
 	EXPECT_LT(0, vvm_stop(&b));
 	TH_LOG("rounds: VM a %lu, VM b %lu; VMID flushes on cpu0: %ld",
@@ -276,7 +291,7 @@ TEST_F_TIMEOUT(vmid, rollover_storm, 120)
 
 	fd = rvhv_open_dev(O_RDWR);
 	ASSERT_GE(fd, 0);
-	end = now_ns() + 5000000000ULL;
+	end = now_ns() + 2000000000ULL * stress_scale();
 	while (now_ns() < end) {
 		vm = ioctl(fd, KVM_CREATE_VM, 0);
 		ASSERT_GE(vm, 0);
@@ -336,7 +351,7 @@ TEST_F_TIMEOUT(vmid, kvm_time_share, 120)
 	EXPECT_EQ(1, vm_field(0, "vmid"));
 	vvm_start(&k, GUEST_FN(guest_vmid_pattern), 0, 0);
 	vvm_start(&r, GUEST_FN(guest_vmid_pattern), 0, 0);
-	run_for(2000);
+	run_for(1000);
 	EXPECT_LT(0, vvm_stop(&k));
 	EXPECT_LT(0, vvm_stop(&r));
 	TH_LOG("rounds: kvm.ko %lu, rvhv %lu; cpu0: hgatp found changed %ld times, %ld flushes at vcpu_put",
@@ -371,7 +386,7 @@ TEST_F_TIMEOUT(vmid, two_vcpus_one_cpu, 120)
 	vvm_start(&v, GUEST_FN(guest_vmid_pair), 1, 0);
 	pin_thread(v.s.thr[0].thr, 0);
 	pin_thread(v.s.thr[1].thr, 0);
-	run_for(2000);
+	run_for(1000);
 	EXPECT_LT(0, vvm_stop(&v));
 	EXPECT_LT(0, rounds(&v, 1));
 	TH_LOG("rounds: vCPU 0 %lu, vCPU 1 %lu", rounds(&v, 0), rounds(&v, 1));
@@ -533,7 +548,7 @@ static int set_online(int cpu, int on)
 	return rvhv_write_file(path, on ? "1" : "0");
 }
 
-#define COEXIST_ROUNDS	4
+#define COEXIST_ROUNDS	(2 * stress_scale())
 
 /*
  * Wait (up to 20 s: a busy host may starve the guest for a while) until
@@ -633,9 +648,9 @@ TEST_F_TIMEOUT(vmid, hotplug_while_running, 120)
 		vvm_start(&k, GUEST_FN(guest_vmid_pattern), 0, 0);
 	}
 	for (i = 0; i < COEXIST_ROUNDS; i++) {
-		run_for(200);
+		run_for(200 / stress_scale());
 		ASSERT_EQ(0, set_online(1, 0));
-		run_for(200);
+		run_for(200 / stress_scale());
 		ASSERT_EQ(0, set_online(1, 1));
 		EXPECT_LT(last, wait_rounds(&r, 0, last));
 		last = rounds(&r, 0);

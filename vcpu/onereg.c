@@ -555,8 +555,10 @@ static bool rvhv_vsatp_mode_ok(unsigned long val)
  *
  * sip is the guest's view of hvip: the VS-level bits of hvip (VSSIP,
  * VSTIP, VSEIP) shifted down to SSIP, STIP, SEIP, plus whatever hvip
- * holds above the local interrupts.  Writing sip sets those VS bits of
- * hvip from SSIP, STIP and SEIP and clears the rest, as KVM does.
+ * holds above the local interrupts, with interrupts raised or lowered
+ * since the vCPU last ran included (vcpu/state.c, which also says what
+ * SEIP is).  Writing sip sets those VS bits from SSIP, STIP and SEIP and
+ * clears the rest, as KVM does.
  *
  * AIA CSRs (struct kvm_riscv_aia_csr, vcpu->csr.aia): as kvm.ko's, they
  * exist whether or not the vCPU has Ssaia (listed only when it has); on a
@@ -579,14 +581,11 @@ static int rvhv_access_csr(struct rvhv_vcpu *vcpu, unsigned long subtype,
 		if (num >= RVHV_NR_CSR)
 			return -ENOENT;
 		if (num == KVM_REG_RISCV_CSR_REG(sip)) {
-			if (write) {
-				vcpu->csr.hvip = (*val & VSIP_VALID_MASK) <<
-						 VSIP_TO_HVIP_SHIFT;
-			} else {
-				*val = (vcpu->csr.hvip >> VSIP_TO_HVIP_SHIFT) &
-				       VSIP_VALID_MASK;
-				*val |= vcpu->csr.hvip & ~IRQ_LOCAL_MASK;
-			}
+			/* vcpu/state.c: hvip and the pending lines */
+			if (write)
+				rvhv_state_set_sip(vcpu, *val);
+			else
+				*val = rvhv_state_get_sip(vcpu);
 			return 0;
 		}
 		p = rvhv_csr_ptr(vcpu, num);

@@ -408,8 +408,12 @@ static void rvhv_vcpu_block(struct rvhv_vcpu *vcpu)
 		trace_rvhv_wake(vcpu, rvhv_vcpu_wake_reason(vcpu, halted));
 }
 
-/* HSM hart_start (or SBI SUSP) reached this vCPU: reset it, start it. */
-static void rvhv_vcpu_apply_start(struct rvhv_vcpu *vcpu)
+/*
+ * HSM hart_start (or SBI SUSP) reached this vCPU: reset it, start it.
+ * @loaded: from KVM_RUN (the vCPU is loaded on this hart), or not (a
+ * state ioctl, see rvhv_vcpu_settle()).
+ */
+static void rvhv_vcpu_apply_start(struct rvhv_vcpu *vcpu, bool loaded)
 {
 	unsigned long pc, a1;
 
@@ -418,17 +422,37 @@ static void rvhv_vcpu_apply_start(struct rvhv_vcpu *vcpu)
 	a1 = vcpu->start_a1;
 	clear_bit(RVHV_REQ_START, &vcpu->requests);
 	spin_unlock(&vcpu->mp_lock);
-	rvhv_stat_exit_forget(&vcpu->stat);
 
-	preempt_disable();
-	rvhv_vcpu_put(vcpu);
+	if (loaded) {
+		rvhv_stat_exit_forget(&vcpu->stat);
+		preempt_disable();
+		rvhv_vcpu_put(vcpu);
+	}
 	rvhv_vcpu_reset(vcpu);
 	rvhv_vcpu_setup_config(vcpu);
 	vcpu->ctx.gpr[RVHV_REG_PC] = pc;
 	vcpu->ctx.gpr[RVHV_REG_A0] = vcpu->id;
 	vcpu->ctx.gpr[RVHV_REG_A1] = a1;
-	rvhv_vcpu_load(vcpu, smp_processor_id());
-	preempt_enable();
+	if (loaded) {
+		rvhv_vcpu_load(vcpu, smp_processor_id());
+		preempt_enable();
+	}
+}
+
+/*
+ * Before ONE_REG, KVM_GET_REG_LIST and MP_STATE (vcpu->mutex held, not
+ * loaded): an HSM start or SUSP resume that reached the vCPU since it
+ * last ran is applied now, so that the state a VMM saves is the state the
+ * guest will run from (the start is no longer pending anywhere else).
+ * Not while an exit awaits its completion (SUSP's own exit): KVM_RUN
+ * completes it first and resets after, and so does the save rule's
+ * immediate_exit KVM_RUN, after which the reset is applied here.
+ */
+static void rvhv_vcpu_settle(struct rvhv_vcpu *vcpu)
+{
+	if (test_bit(RVHV_REQ_START, &vcpu->requests) &&
+	    vcpu->pending == RVHV_PENDING_NONE)
+		rvhv_vcpu_apply_start(vcpu, false);
 }
 
 /* Finish what the last exit to userspace left open. */
@@ -583,8 +607,14 @@ static int rvhv_vcpu_run(struct rvhv_vcpu *vcpu)
 	vcpu->ran = true;
 
 	rvhv_complete_pending(vcpu);
+	/*
+	 * immediate_exit: the exit's completion is committed and the guest
+	 * is not entered (how a VMM saves a vCPU stopped in an exit).
+	 * Coalesced console bytes still buffered go out first, in their
+	 * exit (0); the VMM calls again until -EINTR.
+	 */
 	if (READ_ONCE(run->immediate_exit__unsafe))
-		return -EINTR;
+		return rvhv_console_flush_exit(vcpu) ? 0 : -EINTR;
 
 	preempt_disable();
 	preempt_notifier_register(&vcpu->pn);
@@ -604,7 +634,7 @@ static int rvhv_vcpu_run(struct rvhv_vcpu *vcpu)
 		}
 		if (unlikely(READ_ONCE(vcpu->requests))) {
 			if (test_bit(RVHV_REQ_START, &vcpu->requests))
-				rvhv_vcpu_apply_start(vcpu);
+				rvhv_vcpu_apply_start(vcpu, true);
 			if (test_and_clear_bit(RVHV_REQ_STOP, &vcpu->requests))
 				vcpu->halted = false;
 			if (test_and_clear_bit(RVHV_REQ_STEAL, &vcpu->requests))
@@ -722,6 +752,15 @@ static long rvhv_vcpu_ioctl(struct file *filp, unsigned int ioctl,
 	if (mutex_lock_killable(&vcpu->mutex))
 		return -EINTR;
 	switch (ioctl) {
+	case KVM_GET_ONE_REG:
+	case KVM_SET_ONE_REG:
+	case KVM_GET_REG_LIST:
+	case KVM_GET_MP_STATE:
+	case KVM_SET_MP_STATE:
+		rvhv_vcpu_settle(vcpu);
+		break;
+	}
+	switch (ioctl) {
 	case KVM_GET_MP_STATE:
 	case KVM_SET_MP_STATE:
 		ret = rvhv_vcpu_mp_state(vcpu, ioctl, argp);
@@ -819,6 +858,8 @@ static void rvhv_vcpu_reset(struct rvhv_vcpu *vcpu)
 	memset(&vcpu->csr, 0, sizeof(vcpu->csr));
 	memset(&vcpu->fp, 0, sizeof(vcpu->fp));
 	vcpu->ctx.sstatus = SR_SPP | SR_SPIE;
+	/* What ONE_REG would make of 0 (WARL: UXL is 64, vcpu/onereg.c). */
+	vcpu->csr.vsstatus = SR_UXL_64;
 	if (test_bit(KVM_RISCV_ISA_EXT_F, vcpu->isa_ext) ||
 	    test_bit(KVM_RISCV_ISA_EXT_D, vcpu->isa_ext))
 		vcpu->ctx.sstatus |= SR_FS_INITIAL;

@@ -33,6 +33,17 @@
  * No virtio device, no line: the plain boot prints what it always did.
  * With rvhv-guest.irqs, /proc/interrupts follows, a line each
  * ("rvhv-guest: irqs ..."), to see which interrupt controller served.
+ *
+ * With rvhv-guest.counter=MIB (1..64) on the command line, /init does not
+ * power off: it writes a buffer of MIB MiB a page at a time, for ever
+ * (the migration test's dirtying work, selftests/migrate_test.c).  Write
+ * number c (0, 1, 2, ...) fills page c % pages with c and a pattern
+ * derived from c, its last word the checksum of the others; every
+ * COUNTER_PERIOD seconds it checks every page against the last write it
+ * made to it (or zeros, not yet written) and prints
+ * "rvhv-guest: counter N ok" (N writes so far), or once a
+ * "rvhv-guest: counter BAD ..." line for the first page that does not
+ * hold what was written, i.e. a write that went missing.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -397,6 +408,109 @@ fail:
 		close(s);
 }
 
+#define COUNTER_PERIOD	0.5	/* seconds between checks */
+#define CTR_WORDS	512	/* 64-bit words per 4 KiB page */
+
+static uint64_t ctr_word(uint64_t c, unsigned int i)
+{
+	uint64_t x = c * 0x9e3779b97f4a7c15ULL + i;
+
+	x ^= x >> 29;
+	return x * 0xbf58476d1ce4e5b9ULL;
+}
+
+/* The checksum of a page's first CTR_WORDS - 1 words. */
+static uint64_t ctr_sum(const uint64_t *w)
+{
+	uint64_t sum = 0;
+	unsigned int i;
+
+	for (i = 0; i < CTR_WORDS - 1; i++)
+		sum = (sum ^ w[i]) * 0x100000001b3ULL;
+	return sum;
+}
+
+static void ctr_fill(uint64_t *w, uint64_t c)
+{
+	unsigned int i;
+
+	w[0] = c;
+	for (i = 1; i < CTR_WORDS - 1; i++)
+		w[i] = ctr_word(c, i);
+	w[CTR_WORDS - 1] = ctr_sum(w);
+}
+
+/*
+ * Page p after n writes: 0 if it holds what the last write to it put
+ * there (zeros if none did), else 1 with *word the first wrong word and
+ * *want what it should be.
+ */
+static int ctr_check(const uint64_t *w, uint64_t p, uint64_t n,
+		     uint64_t pages, unsigned int *word, uint64_t *want)
+{
+	uint64_t c, expect;
+	unsigned int i;
+
+	if (n <= p) {
+		for (i = 0; i < CTR_WORDS; i++)
+			if (w[i]) {
+				*word = i;
+				*want = 0;
+				return 1;
+			}
+		return 0;
+	}
+	c = (n - 1) - ((n - 1 - p) % pages);
+	for (i = 0; i < CTR_WORDS; i++) {
+		expect = !i ? c : i < CTR_WORDS - 1 ? ctr_word(c, i) :
+			 ctr_sum(w);
+		if (w[i] != expect) {
+			*word = i;
+			*want = expect;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static void counter_mode(long mib)
+{
+	uint64_t pages = (uint64_t)mib * 256, n = 0, p, want;
+	double next = now() + COUNTER_PERIOD;
+	unsigned int word;
+	uint64_t *buf;
+	int bad = 0;
+
+	buf = calloc(pages, CTR_WORDS * sizeof(uint64_t));
+	if (!buf) {
+		say("counter FAILED no memory for %ld MiB", mib);
+		return;
+	}
+	say("counter start %ld MiB", mib);
+	for (;;) {
+		ctr_fill(buf + (n % pages) * CTR_WORDS, n);
+		n++;
+		if (n % 64 == 0)
+			usleep(1000);
+		if (now() < next)
+			continue;
+		for (p = 0; p < pages && !bad; p++) {
+			if (!ctr_check(buf + p * CTR_WORDS, p, n, pages, &word,
+				       &want))
+				continue;
+			bad = 1;
+			say("counter BAD at %llu: page %llu word %u is %#llx, "
+			    "want %#llx", (unsigned long long)n,
+			    (unsigned long long)p, word,
+			    (unsigned long long)buf[p * CTR_WORDS + word],
+			    (unsigned long long)want);
+		}
+		if (!bad)
+			say("counter %llu ok", (unsigned long long)n);
+		next = now() + COUNTER_PERIOD;
+	}
+}
+
 static void check_virtio(void)
 {
 	if (have_virtio("virtio_blk"))
@@ -412,6 +526,7 @@ static void check_virtio(void)
 int main(void)
 {
 	char line[256], up[64] = "?";
+	const char *counter;
 	int harts = 0, reset;
 	FILE *f;
 
@@ -455,6 +570,11 @@ int main(void)
 			printf("rvhv-guest: irqs %s", line);
 		fclose(f);
 	}
+	counter = cmdline_value("rvhv-guest.counter");
+	if (counter && atol(counter) >= 1 && atol(counter) <= 64)
+		counter_mode(atol(counter));
+	else if (counter)
+		say("counter FAILED bad rvhv-guest.counter=%s", counter);
 	printf("rvhv-guest: %s\n", reset ? "resetting" : "powering off");
 	fflush(stdout);
 	sync();

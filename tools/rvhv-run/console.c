@@ -101,6 +101,35 @@ void console_out(const void *buf, size_t len)
 	pthread_mutex_unlock(&out_lock);
 }
 
+/*
+ * With --save or --migrate-to, Ctrl-A s on the console saves or moves
+ * the guest (as SIGUSR1 does); Ctrl-A Ctrl-A is one Ctrl-A for the guest.
+ * Takes them out of buf[0..n); returns what is left (under out_lock).
+ */
+#define ESCAPE_KEY	0x01	/* Ctrl-A */
+static size_t escape_keys(uint8_t *buf, size_t n)
+{
+	static bool escaped;
+	size_t i, k = 0;
+
+	for (i = 0; i < n; i++) {
+		if (escaped) {
+			escaped = false;
+			if (buf[i] == 's') {
+				migrate_request();
+				continue;
+			}
+			if (buf[i] != ESCAPE_KEY)
+				buf[k++] = ESCAPE_KEY;
+		} else if (buf[i] == ESCAPE_KEY) {
+			escaped = true;
+			continue;
+		}
+		buf[k++] = buf[i];
+	}
+	return k;
+}
+
 /* Up to len bytes of console input, without waiting; 0 when there is none. */
 size_t console_in(void *buf, size_t len)
 {
@@ -110,7 +139,14 @@ size_t console_in(void *buf, size_t len)
 	if (poll(&pfd, 1, 0) != 1 || !(pfd.revents & POLLIN))
 		return 0;
 	n = read(0, buf, len);
-	return n > 0 ? n : 0;
+	if (n <= 0)
+		return 0;
+	if (opt.save || opt.migrate_to) {
+		pthread_mutex_lock(&out_lock);
+		n = escape_keys(buf, n);
+		pthread_mutex_unlock(&out_lock);
+	}
+	return n;
 }
 
 void handle_sbi(struct vcpu *v)
@@ -149,6 +185,8 @@ void handle_sbi(struct vcpu *v)
 				console_out(p, a[0]);
 			run->riscv_sbi.ret[1] = fid == SBI_EXT_DBCN_WRITE ?
 				a[0] : console_in(p, a[0]);
+			if (fid == SBI_EXT_DBCN_READ)
+				migrate_dirty_host(p, run->riscv_sbi.ret[1]);
 			return;
 		case SBI_EXT_DBCN_WRITE_BYTE:
 			ch = a[0];

@@ -22,6 +22,8 @@
  *        cannot be had, a failed ioctl, an exit rvhv-run cannot handle
  *   130  ended by SIGINT (Ctrl-C); 143 by SIGTERM
  *   137  ended by the debugger (--gdb, its kill command)
+ * After --save or --migrate-to did their work (the guest is in the file,
+ * or runs elsewhere): 0.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -99,6 +101,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 "usage: rvhv-run --kernel FILE [options]\n"
+"       rvhv-run --restore FILE | --incoming unix:PATH [options]\n"
 "Boot a RISC-V Linux guest (or an ELF or flat binary) on /dev/rvhv or\n"
 "/dev/kvm, with the SBI console on stdin/stdout.\n"
 "\n"
@@ -131,12 +134,24 @@ static void usage(FILE *f)
 "  --gdb PORT|PATH  a GDB remote stub on 127.0.0.1:PORT (0: any free port,\n"
 "                   printed) or on the Unix socket PATH; the guest waits\n"
 "                   for the debugger (gdb-multiarch: target remote :PORT)\n"
+"  --save FILE      on SIGUSR1 (or Ctrl-A s on the console) stop the guest,\n"
+"                   write its memory and state to FILE and exit\n"
+"  --restore FILE   run the guest saved in FILE (instead of --kernel;\n"
+"                   memory, vCPUs and the interrupt controller come from\n"
+"                   it; give the same --disk and --virtio-console)\n"
+"  --migrate-to unix:PATH  on SIGUSR1 (or Ctrl-A s) move the running\n"
+"                   guest to the rvhv-run listening on PATH (pre-copy with\n"
+"                   the dirty log), then exit; a line \"rvhv-run: migrate:\n"
+"                   done: ...\" gives the times and pages\n"
+"  --dirty-ring[=N] with --migrate-to: track dirty pages with a dirty ring\n"
+"                   of N entries per vCPU (default %d) instead of bitmaps\n"
+"  --incoming unix:PATH  listen on PATH and run the guest moved there\n"
 "  --help           this text\n"
 "\n"
 "Exit status: 0 guest shut down, 1 guest reset, 2 guest crash or other\n"
 "system event, 3 error, 130 SIGINT (Ctrl-C), 137 killed by the debugger,\n"
 "143 SIGTERM.\n",
-		MEM_MIN_MB, MEM_MAX_MB, CPUS_MAX);
+		MEM_MIN_MB, MEM_MAX_MB, CPUS_MAX, DIRTY_RING_DEFAULT);
 	fprintf(f, "At most %d virtio devices.\n", VIRTIO_MAX);
 }
 
@@ -161,7 +176,8 @@ static void parse_args(int argc, char **argv)
 {
 	enum { O_KERNEL = 256, O_INITRD, O_CMDLINE, O_MEM, O_CPUS, O_DEV,
 	       O_STATS, O_NO_DBCN, O_MARK, O_HELP, O_DISK, O_VCONS,
-	       O_NO_IOEVENTFD, O_NO_IRQFD, O_IRQCHIP, O_STATS_REPORT, O_GDB };
+	       O_NO_IOEVENTFD, O_NO_IRQFD, O_IRQCHIP, O_STATS_REPORT, O_GDB,
+	       O_SAVE, O_RESTORE, O_MIGRATE_TO, O_INCOMING, O_DIRTY_RING };
 	static const struct option longopts[] = {
 		{ "kernel", required_argument, NULL, O_KERNEL },
 		{ "initrd", required_argument, NULL, O_INITRD },
@@ -180,22 +196,30 @@ static void parse_args(int argc, char **argv)
 		{ "irqchip", required_argument, NULL, O_IRQCHIP },
 		{ "stats-report", no_argument, NULL, O_STATS_REPORT },
 		{ "gdb", required_argument, NULL, O_GDB },
+		{ "save", required_argument, NULL, O_SAVE },
+		{ "restore", required_argument, NULL, O_RESTORE },
+		{ "migrate-to", required_argument, NULL, O_MIGRATE_TO },
+		{ "incoming", required_argument, NULL, O_INCOMING },
+		{ "dirty-ring", optional_argument, NULL, O_DIRTY_RING },
 		{ NULL, 0, NULL, 0 },
 	};
+	bool machine = false;	/* an option --restore/--incoming forbid */
 	int c;
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
 		switch (c) {
-		case O_KERNEL: opt.kernel = optarg; break;
-		case O_INITRD: opt.initrd = optarg; break;
-		case O_CMDLINE: opt.cmdline = optarg; break;
+		case O_KERNEL: opt.kernel = optarg; machine = true; break;
+		case O_INITRD: opt.initrd = optarg; machine = true; break;
+		case O_CMDLINE: opt.cmdline = optarg; machine = true; break;
 		case O_MEM:
 			opt.mem_mb = parse_num(optarg, "--mem", MEM_MIN_MB,
 					       MEM_MAX_MB);
+			machine = true;
 			break;
 		case O_CPUS:
 			opt.cpus = parse_num(optarg, "--cpus", 1, CPUS_MAX);
+			machine = true;
 			break;
 		case O_DEV: opt.dev = optarg; break;
 		case O_STATS: opt.stats = true; break;
@@ -231,6 +255,7 @@ static void parse_args(int argc, char **argv)
 		case O_NO_IOEVENTFD: opt.no_ioeventfd = true; break;
 		case O_NO_IRQFD: opt.no_irqfd = true; break;
 		case O_IRQCHIP:
+			machine = true;
 			if (!strcmp(optarg, "plic"))
 				opt.irqchip = IRQCHIP_PLIC;
 			else if (!strcmp(optarg, "aplic"))
@@ -244,6 +269,37 @@ static void parse_args(int argc, char **argv)
 				parse_num(optarg, "--gdb port", 0, 65535);
 			opt.gdb = optarg;
 			break;
+		case O_SAVE:
+			if (!*optarg)
+				die("bad --save: empty file name");
+			opt.save = optarg;
+			break;
+		case O_RESTORE:
+			if (!*optarg)
+				die("bad --restore: empty file name");
+			opt.restore = optarg;
+			break;
+		case O_MIGRATE_TO:
+		case O_INCOMING:
+			if (strncmp(optarg, "unix:", 5) || !optarg[5] ||
+			    strlen(optarg + 5) >= 108)
+				die("bad %s '%s': unix:PATH (a socket path of "
+				    "1..107 bytes)", c == O_INCOMING ?
+				    "--incoming" : "--migrate-to", optarg);
+			if (c == O_INCOMING)
+				opt.incoming = optarg;
+			else
+				opt.migrate_to = optarg;
+			break;
+		case O_DIRTY_RING:
+			opt.dirty_ring = DIRTY_RING_DEFAULT;
+			if (optarg)
+				opt.dirty_ring = parse_num(optarg, "--dirty-ring",
+							   64, 65536);
+			if (opt.dirty_ring & (opt.dirty_ring - 1))
+				die("bad --dirty-ring %u: a power of 2",
+				    opt.dirty_ring);
+			break;
 		case ':':
 			die("option %s needs a value (see --help)",
 			    argv[optind - 1]);
@@ -253,8 +309,17 @@ static void parse_args(int argc, char **argv)
 	}
 	if (optind < argc)
 		die("unexpected argument '%s' (see --help)", argv[optind]);
-	if (!opt.kernel)
+	if (opt.restore && opt.incoming)
+		die("--restore and --incoming: one or the other");
+	if (opt.save && opt.migrate_to)
+		die("--save and --migrate-to: one or the other");
+	if ((opt.restore || opt.incoming) && (machine || opt.gdb))
+		die("%s: the machine comes from the saved state (no --kernel, "
+		    "--initrd, --cmdline, --mem, --cpus, --irqchip, --gdb)",
+		    opt.restore ? "--restore" : "--incoming");
+	if (!opt.kernel && !opt.restore && !opt.incoming)
 		die("no kernel: --kernel FILE is required (see --help)");
+	migrate_check_opts();
 }
 
 /* ---- main ---- */
@@ -270,19 +335,20 @@ int main(int argc, char **argv)
 	static uint8_t fdt[FDT_SIZE];
 	struct kvm_userspace_memory_region region;
 	struct sigaction sa;
-	struct image img;
+	struct image img = { 0 };
 	sigset_t set;
 	char *cmdline;
 	uint8_t *buf;
 	size_t size;
 	int i, r, sig, status, max_vcpus;
+	bool restoring;
 
 	setvbuf(stderr, NULL, _IOLBF, 0);
 	parse_args(argc, argv);
-	ram_size = opt.mem_mb << 20;
+	restoring = opt.restore || opt.incoming;
 
 	/* Fail on a missing file before touching the device. */
-	if (access(opt.kernel, R_OK))
+	if (!restoring && access(opt.kernel, R_OK))
 		die("kernel %s: %s", opt.kernel, strerror(errno));
 	if (opt.initrd && access(opt.initrd, R_OK))
 		die("initrd %s: %s", opt.initrd, strerror(errno));
@@ -291,6 +357,10 @@ int main(int argc, char **argv)
 		virtio_blk_add(opt.disks[i]);
 	if (opt.vcons)
 		virtio_console_add(opt.vcons_file);
+	/* A saved machine: its memory, vCPUs, interrupt controller. */
+	if (restoring)
+		migrate_incoming_open();
+	ram_size = opt.mem_mb << 20;
 
 	dev_fd = open(opt.dev, O_RDWR | O_CLOEXEC);
 	if (dev_fd < 0)
@@ -337,8 +407,11 @@ int main(int argc, char **argv)
 		coalesce = true;
 	}
 
+	migrate_before_vcpus();
+
 	/* The image. */
-	load_kernel(opt.kernel, &img);
+	if (!restoring)
+		load_kernel(opt.kernel, &img);
 
 	dtb = align_up(img.end, SZ_2M);
 	if (opt.initrd) {
@@ -366,6 +439,7 @@ int main(int argc, char **argv)
 		    set_reg(v->fd, REG_SBI_EXT(KVM_RISCV_SBI_EXT_DBCN), 1))
 			die("vcpu %d: enabling SBI DBCN (ONE_REG SBI_EXT): %s",
 			    i, strerror(errno));
+		migrate_vcpu_created(v);
 	}
 
 	/*
@@ -378,6 +452,10 @@ int main(int argc, char **argv)
 		plic_init();
 	stats_fds_open();	/* for rvhv-stat, and --stats-report */
 
+	if (restoring) {
+		migrate_incoming_load();
+		goto run;
+	}
 	if (asprintf(&cmdline, "%s%s%s", DEFAULT_CMDLINE,
 		     opt.cmdline ? " " : "", opt.cmdline ? opt.cmdline : "") < 0)
 		die("out of memory");
@@ -395,16 +473,21 @@ int main(int argc, char **argv)
 	    set_reg(vcpus[0].fd, REG_CORE(mode), KVM_RISCV_MODE_S))
 		die("setting vcpu 0's boot registers: %s", strerror(errno));
 
-	/* Signals: the main thread waits; vCPU threads take SIGUSR1 kicks. */
+run:
+	/*
+	 * Signals: the main thread waits (SIGUSR1: --save, --migrate-to);
+	 * vCPU threads take KICK_SIGNAL kicks.
+	 */
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = kick_handler;
-	sigaction(SIGUSR1, &sa, NULL);		/* no SA_RESTART */
+	sigaction(KICK_SIGNAL, &sa, NULL);	/* no SA_RESTART */
 	signal(SIGPIPE, SIG_IGN);
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGUSR1);
 	sigaddset(&set, SIGUSR2);
+	sigaddset(&set, KICK_SIGNAL);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	main_thread = pthread_self();
 
@@ -423,11 +506,16 @@ int main(int argc, char **argv)
 	}
 	if (opt.gdb && i == opt.cpus)
 		gdb_start();
+	if (restoring && i == opt.cpus)
+		migrate_started();
 
-	sigdelset(&set, SIGUSR1);
+	sigdelset(&set, KICK_SIGNAL);
 	do {
 		sig = 0;
 		sigwait(&set, &sig);
+		/* Saved or moved: the VM ends here, as after a shutdown. */
+		if (sig == SIGUSR1 && migrate_out())
+			vm_end(EXIT_SHUTDOWN);
 	} while (sig != SIGINT && sig != SIGTERM && sig != SIGUSR2);
 
 	pthread_mutex_lock(&end_lock);
@@ -440,6 +528,7 @@ int main(int argc, char **argv)
 	stopping = 1;
 	kick_vcpus();
 	gdb_end(status);	/* the vCPUs the debugger stopped go too */
+	migrate_end();		/* and those a save stopped */
 	for (i = 0; i < opt.cpus; i++)
 		if (vcpus[i].started)
 			pthread_join(vcpus[i].thread, NULL);

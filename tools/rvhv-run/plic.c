@@ -324,6 +324,51 @@ void plic_fdt(void *fdt)
 	FDT(fdt_end_node(fdt));
 }
 
+/* Its state, for migrate.c (no lines driven while it is saved). */
+void plic_save(struct mig_buf *b)
+{
+	int i;
+
+	pthread_mutex_lock(&plic.lock);
+	mig_put(b, plic.prio, sizeof(plic.prio));
+	mig_put32(b, plic.level);
+	mig_put32(b, plic.pending);
+	mig_put32(b, plic.claimed);
+	mig_put32(b, opt.cpus);
+	for (i = 0; i < opt.cpus; i++) {
+		mig_put32(b, plic.enable[i]);
+		mig_put32(b, plic.threshold[i]);
+	}
+	pthread_mutex_unlock(&plic.lock);
+}
+
+/*
+ * A saved state, after plic_init(), before the vCPUs run: the lines are
+ * driven from it (the vCPUs' own state holds what reached them).
+ */
+bool plic_load(struct mig_rd *r)
+{
+	int i;
+
+	pthread_mutex_lock(&plic.lock);
+	mig_get(r, plic.prio, sizeof(plic.prio));
+	plic.level = mig_get32(r) & PLIC_SOURCES;
+	plic.pending = mig_get32(r) & PLIC_SOURCES;
+	plic.claimed = mig_get32(r) & PLIC_SOURCES;
+	if (mig_get32(r) != (uint32_t)opt.cpus)
+		r->bad = true;
+	for (i = 0; i < opt.cpus && !r->bad; i++) {
+		plic.enable[i] = mig_get32(r) & PLIC_SOURCES;
+		plic.threshold[i] = mig_get32(r) & PLIC_PRIO_MAX;
+	}
+	for (i = 0; i <= PLIC_NDEV; i++)
+		plic.prio[i] &= PLIC_PRIO_MAX;
+	if (!r->bad)
+		update();
+	pthread_mutex_unlock(&plic.lock);
+	return !r->bad;
+}
+
 void plic_stats(void)
 {
 	fprintf(stderr, "rvhv-run: stats: plic: lines by %s: raised %lu, "

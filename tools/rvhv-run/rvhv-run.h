@@ -15,6 +15,8 @@
  *   virtio.c   virtio-mmio transport, split virtqueues, device threads
  *   virtio-blk.c, virtio-console.c   the devices behind it
  *   stats-report.c   the stats fds (held for rvhv-stat), --stats-report
+ *   migrate.c  --save, --restore, --migrate-to, --incoming: the stream,
+ *              stopping the VM, pre-copy with the dirty log or ring
  *
  * Threads: the main thread sets everything up, starts one thread per
  * virtio device and one per vCPU, then only waits for the end (a signal,
@@ -67,6 +69,13 @@
 #define CPU_INTC_PHANDLE(n)	((n) + 1)
 #define PLIC_PHANDLE		(CPUS_MAX + 1)
 #define APLIC_PHANDLE		(CPUS_MAX + 2)
+
+/*
+ * The vCPU threads' kick (main.c, vcpu.c): a real-time signal, so SIGUSR1
+ * is free for --save and --migrate-to.
+ */
+#define KICK_SIGNAL		SIGRTMIN
+#define DIRTY_RING_DEFAULT	4096	/* --dirty-ring entries per vCPU */
 
 #define EXIT_SHUTDOWN		0
 #define EXIT_RESET		1
@@ -131,6 +140,9 @@ struct options {
 	int cpus;
 	enum irqchip irqchip;
 	bool stats, no_dbcn, no_ioeventfd, no_irqfd, stats_report;
+	/* migrate.c: --save FILE, --restore FILE, unix:PATH, ring entries */
+	const char *save, *restore, *migrate_to, *incoming;
+	unsigned int dirty_ring;
 };
 
 extern struct options opt;
@@ -168,7 +180,7 @@ void vcpu_fail(struct vcpu *v, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void *vcpu_thread(void *arg);
 /*
- * Push every started vCPU thread out of KVM_RUN (SIGUSR1) and keep it out
+ * Push every started vCPU thread out of KVM_RUN (KICK_SIGNAL) and keep it out
  * (immediate_exit, until its thread clears it): the end, a debugger stop.
  */
 void kick_vcpus(void);
@@ -341,6 +353,7 @@ size_t iov_copy_to(const struct iovec *iov, unsigned int n, size_t skip,
 		   const void *src, size_t len);
 unsigned int iov_range(const struct iovec *iov, unsigned int n, size_t skip,
 		       size_t len, struct iovec *out);
+struct iovec *iov_advance(struct iovec *iov, unsigned int *n, size_t done);
 
 /*
  * stats-report.c: open the stats fds after the vCPUs exist; print the
@@ -352,5 +365,62 @@ void stats_report_print(void);
 /* virtio-blk.c, virtio-console.c: open before the VM is made */
 void virtio_blk_add(const char *path);
 void virtio_console_add(const char *path);
+
+/*
+ * migrate.c.  A section's payload being written (mig_put*) or read
+ * (mig_get*: past the end sets @bad and reads zeros).
+ */
+struct mig_buf {
+	uint8_t *p;
+	size_t len, cap;
+};
+
+struct mig_rd {
+	const uint8_t *p;
+	size_t len, off;
+	bool bad;
+};
+
+void mig_put(struct mig_buf *b, const void *p, size_t n);
+void mig_put32(struct mig_buf *b, uint32_t v);
+void mig_put64(struct mig_buf *b, uint64_t v);
+bool mig_get(struct mig_rd *r, void *p, size_t n);
+uint32_t mig_get32(struct mig_rd *r);
+uint64_t mig_get64(struct mig_rd *r);
+
+/*
+ * In main.c's order: migrate_check_opts() after the options;
+ * migrate_incoming_open() (--restore, --incoming: the header and CONFIG,
+ * which set opt.mem_mb, .cpus, .irqchip) before anything else;
+ * migrate_before_vcpus() once the VM exists; migrate_vcpu_created() for
+ * each vCPU; migrate_incoming_load() (the rest of the stream) once the
+ * vCPUs and devices exist; migrate_started() once their threads run.
+ * The main thread calls migrate_out() on SIGUSR1 (true: the VM moved,
+ * end it) and migrate_end() when the VM ends.  The vCPU threads call
+ * migrate_vcpu_pause() before a KVM_RUN that has nothing to complete
+ * (false: the VM ends), migrate_vcpu_exit() when they end, and
+ * migrate_ring_full() on KVM_EXIT_DIRTY_RING_FULL.  Whoever writes guest
+ * RAM in rvhv-run calls migrate_dirty_host() after.
+ */
+void migrate_check_opts(void);
+void migrate_incoming_open(void);
+void migrate_before_vcpus(void);
+void migrate_vcpu_created(struct vcpu *v);
+void migrate_incoming_load(void);
+void migrate_started(void);
+bool migrate_out(void);
+void migrate_end(void);
+bool migrate_vcpu_pause(struct vcpu *v);
+void migrate_vcpu_exit(void);
+void migrate_ring_full(struct vcpu *v);
+void migrate_dirty_host(const void *p, size_t len);
+void migrate_request(void);
+
+/* plic.c, virtio.c: their state in a stream; load: false if malformed */
+void plic_save(struct mig_buf *b);
+bool plic_load(struct mig_rd *r);
+void virtio_save(struct virtio_dev *d, struct mig_buf *b);
+bool virtio_load(struct mig_rd *r);
+void virtio_kick(struct virtio_dev *d);
 
 #endif /* RVHV_RUN_H */

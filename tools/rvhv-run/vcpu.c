@@ -2,7 +2,8 @@
 /*
  * rvhv-run: the vCPU threads.  Each runs KVM_RUN and handles the exits
  * that reach the VMM until its VM ends; the main thread kicks it out of
- * KVM_RUN with SIGUSR1 (and immediate_exit) then.
+ * KVM_RUN with KICK_SIGNAL (and immediate_exit) then, or to pause it
+ * (gdb.c, migrate.c).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -126,6 +127,10 @@ static bool handle_exit(struct vcpu *v)
 		v->stats[ST_DEBUG]++;
 		gdb_debug_exit(v);
 		return true;
+	case KVM_EXIT_DIRTY_RING_FULL:
+		v->stats[ST_OTHER]++;
+		migrate_ring_full(v);
+		return true;
 	case KVM_EXIT_RISCV_CSR:
 		v->stats[ST_CSR]++;
 		vcpu_fail(v, "unhandled CSR exit: csr 0x%lx", run->riscv_csr.csr_num);
@@ -148,7 +153,7 @@ void kick_vcpus(void)
 			continue;
 		__atomic_store_n(&vcpus[i].run->immediate_exit, 1,
 				 __ATOMIC_SEQ_CST);
-		pthread_kill(vcpus[i].thread, SIGUSR1);
+		pthread_kill(vcpus[i].thread, KICK_SIGNAL);
 	}
 }
 
@@ -159,12 +164,16 @@ void *vcpu_thread(void *arg)
 	sigset_t set;
 
 	sigemptyset(&set);
-	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, KICK_SIGNAL);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 
 	while (!stopping) {
 		/* The debugger stops vCPUs here, with nothing pending. */
 		if (clean && opt.gdb && !gdb_vcpu_pause(v))
+			break;
+		/* So does a save (migrate.c; never with --gdb). */
+		if (clean && (opt.save || opt.migrate_to) &&
+		    !migrate_vcpu_pause(v))
 			break;
 		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
@@ -180,6 +189,7 @@ void *vcpu_thread(void *arg)
 		if (!handle_exit(v))
 			break;
 	}
+	migrate_vcpu_exit();
 	return NULL;
 }
 

@@ -61,15 +61,7 @@ static bool blk_io(struct blk *b, struct iovec *iov, unsigned int n,
 		if (r <= 0)
 			return false;	/* an error, or the file shrank */
 		off += r;
-		while (n && (size_t)r >= iov->iov_len) {
-			r -= iov->iov_len;
-			iov++;
-			n--;
-		}
-		if (n) {
-			iov->iov_base = (uint8_t *)iov->iov_base + r;
-			iov->iov_len -= r;
-		}
+		iov = iov_advance(iov, &n, r);
 	}
 	return true;
 }

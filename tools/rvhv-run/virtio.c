@@ -30,6 +30,13 @@
  * Lifetime: the devices are set up by the main thread before the vCPUs
  * run (virtio_start()), and stopped and freed after the vCPU threads were
  * joined (virtio_stop(), virtio_free()).
+ *
+ * Saving (migrate.c): with the device's lock held, virtio_save() writes
+ * its transport state and its queues' (the backends keep none that the
+ * guest sees); virtio_load() checks a saved queue as QueueReady does.
+ * What the device thread writes into guest RAM (used rings, the buffers
+ * it fills) goes to migrate_dirty_host(), and a device thread that finds
+ * the VM stopping (moved elsewhere) no longer serves.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -432,6 +439,24 @@ size_t iov_copy_to(const struct iovec *iov, unsigned int n, size_t skip,
 }
 
 /*
+ * After done bytes of the buffers iov[0..*n) went through a readv or
+ * writev: the first buffer with bytes left (trimmed), *n how many left.
+ */
+struct iovec *iov_advance(struct iovec *iov, unsigned int *n, size_t done)
+{
+	while (*n && done >= iov->iov_len) {
+		done -= iov->iov_len;
+		iov++;
+		(*n)--;
+	}
+	if (*n) {
+		iov->iov_base = (uint8_t *)iov->iov_base + done;
+		iov->iov_len -= done;
+	}
+	return iov;
+}
+
+/*
  * The bytes [skip, skip + len) of the buffers iov[0..n) as buffers in out
  * (room for n); returns how many, leaving out empty ones.
  */
@@ -507,6 +532,19 @@ static bool get_chain(struct virtio_dev *d, struct virtq *q, uint16_t head,
 	}
 }
 
+/* The first written bytes of c's writable buffers: for a migration. */
+static void mark_written(const struct chain *c, uint32_t written)
+{
+	unsigned int i;
+
+	for (i = 0; i < c->nw && written; i++) {
+		size_t k = c->w[i].iov_len < written ? c->w[i].iov_len : written;
+
+		migrate_dirty_host(c->w[i].iov_base, k);
+		written -= k;
+	}
+}
+
 /*
  * Serve queue qi: every available chain, to the backend, then used.
  * Returns false if the guest broke a rule (under d->lock).
@@ -542,6 +580,9 @@ static bool serve(struct virtio_dev *d, unsigned int qi)
 		q->used_idx++;
 		/* The element before the index that shows it. */
 		__atomic_store_n(&q->used->idx, q->used_idx, __ATOMIC_RELEASE);
+		mark_written(&d->chain, written);
+		migrate_dirty_host(e, sizeof(*e));
+		migrate_dirty_host(&q->used->idx, sizeof(q->used->idx));
 		n++;
 	}
 	d->requests += n;
@@ -587,7 +628,7 @@ static void *device_thread(void *arg)
 			continue;
 		pthread_mutex_lock(&d->lock);
 		d->notifies += cnt;
-		for (qi = 0; qi < d->ops->num_queues; qi++) {
+		for (qi = 0; qi < d->ops->num_queues && !stopping; qi++) {
 			if (!(d->status & VIRTIO_CONFIG_S_DRIVER_OK) ||
 			    (d->status & VIRTIO_CONFIG_S_NEEDS_RESET))
 				break;
@@ -600,6 +641,95 @@ static void *device_thread(void *arg)
 		pthread_mutex_unlock(&d->lock);
 	}
 	return NULL;
+}
+
+/* ---- Saving and loading (migrate.c) ---- */
+
+/* Under d->lock, its thread not serving. */
+void virtio_save(struct virtio_dev *d, struct mig_buf *b)
+{
+	unsigned int i;
+
+	mig_put32(b, d->index);
+	mig_put32(b, d->ops->device_id);
+	mig_put32(b, d->status);
+	mig_put32(b, d->isr);
+	mig_put32(b, d->dev_features_sel);
+	mig_put32(b, d->drv_features_sel);
+	mig_put32(b, d->queue_sel);
+	mig_put32(b, d->ops->num_queues);
+	mig_put64(b, d->driver_features);
+	for (i = 0; i < d->ops->num_queues; i++) {
+		struct virtq *q = &d->vq[i];
+
+		mig_put32(b, q->num);
+		mig_put32(b, q->ready);
+		mig_put64(b, q->desc_gpa);
+		mig_put64(b, q->avail_gpa);
+		mig_put64(b, q->used_gpa);
+		mig_put32(b, q->last_avail);
+		mig_put32(b, q->used_idx);
+	}
+}
+
+/* Before the device threads start; false for a malformed state. */
+bool virtio_load(struct mig_rd *r)
+{
+	uint32_t index = mig_get32(r), id = mig_get32(r), nq;
+	struct virtio_dev *d;
+	unsigned int i;
+
+	if (r->bad || index >= (uint32_t)virtio_nr)
+		return false;
+	d = virtio_devs[index];
+	d->status = mig_get32(r);
+	d->isr = mig_get32(r);
+	d->dev_features_sel = mig_get32(r);
+	d->drv_features_sel = mig_get32(r);
+	d->queue_sel = mig_get32(r);
+	nq = mig_get32(r);
+	d->driver_features = mig_get64(r);
+	if (r->bad || id != d->ops->device_id || nq != d->ops->num_queues ||
+	    d->isr & ~3U)
+		return false;
+	for (i = 0; i < nq; i++) {
+		struct virtq *q = &d->vq[i];
+		uint32_t ready, last, used;
+
+		q->num = mig_get32(r);
+		ready = mig_get32(r);
+		q->desc_gpa = mig_get64(r);
+		q->avail_gpa = mig_get64(r);
+		q->used_gpa = mig_get64(r);
+		last = mig_get32(r);
+		used = mig_get32(r);
+		if (r->bad || ready > 1 || last > 0xffff || used > 0xffff)
+			return false;
+		q->ready = false;
+		if (ready) {
+			uint32_t sel = d->queue_sel;
+
+			d->queue_sel = i;
+			d->warned = true;	/* the checks' messages: ours */
+			queue_ready(d, q);
+			d->warned = false;
+			d->queue_sel = sel;
+			if (!q->ready)
+				return false;
+		}
+		q->last_avail = last;
+		q->used_idx = used;
+	}
+	return true;
+}
+
+/* After a restore: serve what the guest made available meanwhile. */
+void virtio_kick(struct virtio_dev *d)
+{
+	uint64_t one = 1;
+
+	if (write(d->notify_fd, &one, sizeof(one)) != sizeof(one))
+		warn(d, "notify eventfd: %s", strerror(errno));
 }
 
 /* Notify eventfds, ioeventfds and threads, before the first KVM_RUN. */

@@ -70,21 +70,45 @@ if [ "$blk_reads" != 0 ]; then
 	fi
 fi
 
+# The migration rows: migrate_test's live_and_file (rvhv-run moves its
+# Linux guest live with bitmaps, with the ring on rvhv, then saves it),
+# RVHV_MIGRATE_BENCH=1 printing each move's figures.
+# RVHV_BENCH_MIGRATE=0 leaves them out; RVHV_BENCH_MIGRATE_ONLY=1 runs
+# nothing else.
+mig_files=()
+if [ "${RVHV_BENCH_MIGRATE:-1}" != 0 ]; then
+	"$top/tools/guest/build.sh" "$out"
+	make -s -C selftests KSRC="$KSRC" KHDR="$KHDR" \
+		OUT="$out/selftests" "$out/selftests/migrate_test"
+	mig_files=("/tests/migrate_test=$out/selftests/migrate_test")
+	[ ${#blk_files[@]} != 0 ] ||
+		mig_files+=("/bin/rvhv-run=$out/rvhv-run"
+			    "/lib/guest-Image=$out/guest/Image"
+			    "/lib/guest-initramfs.cpio=$out/guest/initramfs.cpio")
+fi
+
 # rvhv first, before kvm.ko is loaded (init loads it for the kvm lines).
 list=$out/bench.list
 blk="-t qemu_blkbench env:RVHV_QEMU_BLKBENCH=$blk_reads"
+mig="-t live_and_file env:RVHV_MIGRATE_BENCH=1"
+# RVHV_BENCH_MIGRATE_ONLY=1: the migration rows alone.
+only_mig=${RVHV_BENCH_MIGRATE_ONLY:-0}
 {
-	echo "bench 900"
-	[ ${#blk_files[@]} = 0 ] || echo "vmm_test 900 rvhv $blk"
-	echo "bench 900 kvm"
-	[ ${#blk_files[@]} = 0 ] || echo "vmm_test 900 kvm $blk"
+	[ "$only_mig" = 1 ] || echo "bench 900"
+	[ ${#blk_files[@]} = 0 ] || [ "$only_mig" = 1 ] ||
+		echo "vmm_test 900 rvhv $blk"
+	[ ${#mig_files[@]} = 0 ] || echo "migrate_test 900 rvhv $mig"
+	[ "$only_mig" = 1 ] || echo "bench 900 kvm"
+	[ ${#blk_files[@]} = 0 ] || [ "$only_mig" = 1 ] ||
+		echo "vmm_test 900 kvm $blk"
+	[ ${#mig_files[@]} = 0 ] || echo "migrate_test 900 kvm $mig"
 } > "$list"
 KDIR=$BKDIR "$top/tools/testbed/mkinitramfs.sh" "$out/bench.cpio" \
 	"$out/init" \
 	"/lib/modules/rvhv.ko=$mod/rvhv.ko" \
 	"/lib/modules/kvm.ko=$BKDIR/arch/riscv/kvm/kvm.ko" \
 	"/tests/bench=$out/selftests/bench" \
-	"/tests/list-bench=$list" "${blk_files[@]}"
+	"/tests/list-bench=$list" "${blk_files[@]}" "${mig_files[@]}"
 log=$out/qemu-bench.log
 # One hart: with -icount, QEMU 7.2 does not get a 2-hart host through boot.
 KDIR=$BKDIR RVHV_SMP=1 RVHV_ICOUNT=1 RVHV_TIMEOUT=${RVHV_TIMEOUT:-1200} \
@@ -120,6 +144,10 @@ tr -d '\r' < "$log" | awk '
 		only["ipi_imsic_hwaccel"] = 1
 		# kvm.ko 6.12 has no dirty ring on riscv.
 		only["dirty_ring_harvest_1g"] = 1
+		only["migrate_ring_total_ms"] = 1
+		only["migrate_ring_downtime_ms"] = 1
+		only["migrate_ring_iterations"] = 1
+		only["migrate_ring_pages"] = 1
 		printf "%-20s %14s %14s %10s\n", "operation", "kvm.ko insns",
 		       "rvhv insns", "rvhv/kvm"
 		bad = !done || n == 0
@@ -139,6 +167,8 @@ tr -d '\r' < "$log" | awk '
 		print "sbi_single16: 16 null SBI calls, one ecall each; sbi_batch16: one RVHV_SBI_BATCH of 16 (rvhv only)"
 		print "batch16_vs_single16: kvm.ko column = kvm.ko 16 singles, rvhv column = rvhv batch of 16"
 		print "dirty_write_fault: first guest store to a page of a logged slot after KVM_GET_DIRTY_LOG re-armed it; dirty_harvest_1g: KVM_GET_DIRTY_LOG of a 1 GiB slot with every 16th page dirty, per dirty page (host-timed); dirty_ring_harvest_1g: the same pages through the dirty ring and KVM_RESET_DIRTY_RINGS (rvhv only)"
+		if (("kvm", "migrate_bitmap_total_ms") in v || ("rvhv", "migrate_bitmap_total_ms") in v)
+			print "migrate_<mode>_*: rvhv-run moving its 2-vCPU, 64 MiB Linux guest (writing 4 MiB over and over) between processes (migrate_test): bitmap = dirty log, ring = dirty ring (rvhv only), save = to a file; total_ms and downtime_ms in ms of virtual time (= millions of instructions), iterations = pre-copy rounds, pages = pages sent with data"
 		if (("kvm", "virtio_blk_read4k") in v || ("rvhv", "virtio_blk_read4k") in v)
 			print "virtio_blk_read4k: QEMU 10 in the host, 1 vCPU, a 4 KiB O_DIRECT read of a virtio-blk disk (tmpfs file) at a random offset, timed by the guest (virtual ns = instructions, plus idle time); reads/s below in virtual time"
 		for (i = 0; i < nn; i++)

@@ -78,6 +78,21 @@
  */
 #define RVHV_CAP_AIA_DIRECT	(RVHV_CAP_BASE + 4)
 
+/*
+ * A VM's guest physical address width is the VMM's to choose, as the
+ * RISC-V KVM maintainers settled it for upstream (not in Linux 6.12's
+ * kvm.ko, which answers -EINVAL): KVM_ENABLE_CAP(KVM_CAP_VM_GPA_BITS) on
+ * the VM fd, before its first vCPU and memslot (-EBUSY after), args[0] =
+ * the GPA bits the VM needs: 1..41 give Sv39x4 (41 bits), 42..50 Sv48x4
+ * (50), 51..59 Sv57x4 (59); 0, more than 59, a G-stage mode the host's
+ * hgatp lacks, or non-zero flags: -EINVAL.  KVM_CHECK_EXTENSION(
+ * KVM_CAP_VM_GPA_BITS) on the VM fd answers the VM's width from then on
+ * (on /dev/rvhv: the host's widest, a new VM's default).  This
+ * capability returns the RVHV_GSTAGE_* bits of the modes a VM can be
+ * given (every mode the host's hgatp takes).
+ */
+#define RVHV_CAP_SET_GPA_BITS	(RVHV_CAP_BASE + 5)
+
 /* struct rvhv_host_features.flags */
 #define RVHV_HOST_H		(1U << 0)	/* hypervisor extension */
 #define RVHV_HOST_SSTC		(1U << 1)	/* stimecmp/vstimecmp */
