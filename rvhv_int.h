@@ -494,6 +494,8 @@ enum rvhv_pending {
  *	creation)
  * @dirty_ring: its dirty ring when the VM has rings (mmu/dirty.h: its own
  *	rules)
+ * @preload: its G-stage fault pattern, for preloading (mmu/preload.h:
+ *	its own rules)
  *
  * Unless said otherwise above, all of it is protected by @mutex, except
  * what the world switch and the preempt notifier touch, which only the
@@ -550,6 +552,7 @@ struct rvhv_vcpu {
 	struct rvhv_vcpu_stat stat;
 	char stats_id[KVM_STATS_NAME_SIZE];
 	struct rvhv_dirty_ring dirty_ring;
+	struct rvhv_preload preload;
 };
 
 /* The vCPU's emulated IMSIC (MSI-mode AIA device, after INIT), or NULL. */

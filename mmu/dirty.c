@@ -556,9 +556,10 @@ void rvhv_mmu_show(struct seq_file *m)
 		for (i = 0; i < mmu->nr_slots; i++)
 			logged += !!(mmu->sorted[i]->flags &
 				     KVM_MEM_LOG_DIRTY_PAGES);
-		seq_printf(m, "vm pid=%d slots=%u logged_slots=%u pt_pages=%lu leaves_4k=%lu leaves_2m=%lu ring_size=%u\n",
+		seq_printf(m, "vm pid=%d slots=%u logged_slots=%u pt_pages=%lu leaves_4k=%lu leaves_2m=%lu leaves_1g=%lu ring_size=%u\n",
 			   vm->pid, mmu->nr_slots, logged, mmu->nr_pt_pages,
-			   leaves[0], leaves[1], READ_ONCE(mmu->dirty.ring_size));
+			   leaves[0], leaves[1], leaves[2],
+			   READ_ONCE(mmu->dirty.ring_size));
 		spin_unlock(&mmu->lock);
 	}
 	mutex_unlock(&rvhv_vms_lock);

@@ -17,11 +17,15 @@
  *    finished since step 1, or the slot changed (its flags change with
  *    invalidate_seq bumped), give up (the guest faults again).  Otherwise
  *    the host's page tables for this address cannot change before we drop
- *    the lock, so we may check whether the host maps the surrounding 2 MiB
- *    with one leaf (THP or hugetlb) and install a 2 MiB or 4 KiB leaf.  A
- *    slot that logs dirty pages gets 4 KiB leaves only, and a page of it
- *    is made writable only after its write has been logged, in the same
- *    critical section (mmu/dirty.c); a full dirty ring leaves it unmapped.
+ *    the lock, so we may check whether the host maps the surrounding 1 GiB
+ *    or 2 MiB with one leaf (THP or hugetlb) and install a 1 GiB, 2 MiB or
+ *    4 KiB leaf.  A slot that logs dirty pages gets 4 KiB leaves only, and
+ *    a page of it is made writable only after its write has been logged,
+ *    in the same critical section (mmu/dirty.c); a full dirty ring leaves
+ *    it unmapped.
+ *    A new 4 KiB leaf is followed, in the same critical section, by
+ *    preloading (mmu/preload.c): neighbouring pages the VMM's page tables
+ *    already hold are mapped too.
  * 4. Drop the page reference: from now on the notifier keeps the mapping
  *    honest.
  */
@@ -32,68 +36,139 @@
 #include "mmu_int.h"
 #include "../observe/trace.h"
 
-/* Could [gpa & PMD_MASK, + 2 MiB) be one leaf, as far as the slot goes? */
-static bool rvhv_slot_allows_2m(const struct rvhv_memslot *s, u64 gpa,
-				unsigned long hva)
+/* Could [gpa & ~(@size - 1), + @size) be one leaf, as far as the slot goes? */
+static bool rvhv_slot_allows(const struct rvhv_memslot *s, u64 gpa,
+			     unsigned long hva, u64 size)
 {
 	u64 start = s->base_gfn << PAGE_SHIFT;
 	u64 end = start + (s->npages << PAGE_SHIFT);
-	u64 base = gpa & ~(u64)(PMD_SIZE - 1);
+	u64 base = gpa & ~(size - 1);
 
-	if ((gpa ^ hva) & (PMD_SIZE - 1))
+	if ((gpa ^ hva) & (size - 1))
 		return false;
-	return base >= start && base + PMD_SIZE <= end;
+	return base >= start && base + size <= end;
 }
 
 /*
- * Does the host map the 2 MiB block around @hva with a single PMD or PUD
- * leaf?  If so, return its first frame and whether it is writable.  A
- * lockless walk like GUP-fast's: interrupts off keep the tables from being
- * freed (riscv frees them after an RCU grace period / IPI).
+ * Read the host's entries for @hva down to the PMD, locklessly as GUP-fast
+ * does: the caller keeps interrupts off, which keeps the tables from being
+ * freed (riscv frees them after an RCU grace period / IPI).  Returns
+ * RVHV_HOST_PUD with *@pud a present PUD leaf, RVHV_HOST_PMD with *@pmd the
+ * PMD entry (present: a leaf or a table), or 0 when nothing is there.
  */
-static bool rvhv_host_block(struct mm_struct *mm, unsigned long hva,
-			    unsigned long *pfn, bool *writable)
+int rvhv_host_walk(struct mm_struct *mm, unsigned long hva, pud_t *pudv,
+		   pmd_t *pmdv)
 {
-	unsigned long flags;
-	bool ret = false;
 	pgd_t pgd;
 	p4d_t p4d;
 	pud_t pud;
 	pmd_t pmd;
 
-	local_irq_save(flags);
+	lockdep_assert_irqs_disabled();
 	pgd = pgdp_get(pgd_offset(mm, hva));
 	if (pgtable_l5_enabled) {
 		if (!pgd_present(pgd) || (pgd_val(pgd) & _PAGE_LEAF))
-			goto out;
+			return 0;
 		p4d = p4dp_get(pgd_pgtable(pgd) + p4d_index(hva));
 	} else {
 		p4d = __p4d(pgd_val(pgd));
 	}
 	if (pgtable_l4_enabled) {
 		if (!p4d_present(p4d) || (p4d_val(p4d) & _PAGE_LEAF))
-			goto out;
+			return 0;
 		pud = pudp_get(p4d_pgtable(p4d) + pud_index(hva));
 	} else {
 		pud = __pud(p4d_val(p4d));
 	}
 	if (!pud_present(pud))
-		goto out;
+		return 0;
 	if (pud_leaf(pud)) {
-		*pfn = pud_pfn(pud) +
-		       ((hva & ~PUD_MASK & PMD_MASK) >> PAGE_SHIFT);
-		*writable = pud_write(pud);
-		ret = true;
-		goto out;
+		*pudv = pud;
+		return RVHV_HOST_PUD;
 	}
 	pmd = pmdp_get_lockless(pud_pgtable(pud) + pmd_index(hva));
-	if (!pmd_leaf(pmd))
-		goto out;
-	*pfn = pmd_pfn(pmd);
-	*writable = pmd_write(pmd);
-	ret = true;
-out:
+	if (!pmd_present(pmd))
+		return 0;
+	*pmdv = pmd;
+	return RVHV_HOST_PMD;
+}
+
+/*
+ * Does the host map @hva with a single PUD or PMD leaf?  If so, return
+ * RVHV_GSTAGE_LEVEL_1G or _2M, the leaf's first frame and whether it is
+ * writable; else 0.
+ */
+static unsigned int rvhv_host_block(struct mm_struct *mm, unsigned long hva,
+				    unsigned long *pfn, bool *writable)
+{
+	unsigned int ret = 0;
+	unsigned long flags;
+	pud_t pud;
+	pmd_t pmd;
+
+	local_irq_save(flags);
+	switch (rvhv_host_walk(mm, hva, &pud, &pmd)) {
+	case RVHV_HOST_PUD:
+		*pfn = pud_pfn(pud);
+		*writable = pud_write(pud);
+		ret = RVHV_GSTAGE_LEVEL_1G;
+		break;
+	case RVHV_HOST_PMD:
+		if (!pmd_leaf(pmd))
+			break;
+		*pfn = pmd_pfn(pmd);
+		*writable = pmd_write(pmd);
+		ret = RVHV_GSTAGE_LEVEL_2M;
+		break;
+	}
 	local_irq_restore(flags);
+	return ret;
+}
+
+/*
+ * Step 3's block mapping: a 1 GiB or 2 MiB leaf for @gpa (whose host page
+ * is @pfn at @hva) where the host maps a block there and the slot covers
+ * it at the same alignment.  0, -EEXIST (map 4 KiB instead) or -ENOMEM.
+ * Context: rvhv_mmu.lock held.
+ */
+static int rvhv_map_block(struct rvhv_vcpu *vcpu,
+			  const struct rvhv_memslot *slot, unsigned long gpa,
+			  unsigned long hva, unsigned long pfn, bool writable,
+			  bool *flush, unsigned long *size)
+{
+	struct rvhv_mmu *mmu = &vcpu->vm->mmu;
+	unsigned long bpfn;
+	unsigned int level;
+	bool bwritable;
+	int ret = -EEXIST;
+
+	level = rvhv_host_block(vcpu->vm->mm, hva, &bpfn, &bwritable);
+	if (!level || (writable && !bwritable))
+		return -EEXIST;
+	if (level == RVHV_GSTAGE_LEVEL_1G) {
+		if (rvhv_slot_allows(slot, gpa, hva, PUD_SIZE) &&
+		    bpfn + ((hva & ~PUD_MASK) >> PAGE_SHIFT) == pfn) {
+			ret = rvhv_gstage_map(mmu, gpa & PUD_MASK, bpfn, level,
+					      writable, flush);
+			if (!ret) {
+				vcpu->stat.gstage_map_1g++;
+				*size = PUD_SIZE;
+				return 0;
+			}
+			if (ret != -EEXIST)
+				return ret;
+		}
+		/* The 2 MiB of it around @hva. */
+		bpfn += (hva & ~PUD_MASK & PMD_MASK) >> PAGE_SHIFT;
+	}
+	if (bpfn + ((hva & ~PMD_MASK) >> PAGE_SHIFT) != pfn)
+		return -EEXIST;
+	ret = rvhv_gstage_map(mmu, gpa & PMD_MASK, bpfn, RVHV_GSTAGE_LEVEL_2M,
+			      writable, flush);
+	if (!ret) {
+		vcpu->stat.gstage_map_2m++;
+		*size = PMD_SIZE;
+	}
 	return ret;
 }
 
@@ -117,8 +192,8 @@ static int rvhv_gstage_do_fault(struct rvhv_vcpu *vcpu, unsigned long gpa,
 	struct rvhv_vm *vm = vcpu->vm;
 	struct rvhv_mmu *mmu = &vm->mmu;
 	u64 gfn = gpa >> PAGE_SHIFT;
-	unsigned long seq, hva, pte, pfn, bpfn;
-	bool writable, bwritable, try_2m, present, logged, flush = false;
+	unsigned long seq, hva, pte, pfn;
+	bool writable, try_huge, present, logged, flush = false;
 	struct rvhv_memslot slot, *s;
 	struct page *page;
 	long n;
@@ -168,11 +243,19 @@ static int rvhv_gstage_do_fault(struct rvhv_vcpu *vcpu, unsigned long gpa,
 	ret = rvhv_gstage_cache_topup(mmu);
 	if (ret)
 		goto out_put;
-	/* The guest may write it without the host seeing a write fault. */
-	if (writable)
-		set_page_dirty_lock(page);
+	/*
+	 * The guest may write it without the host seeing a write fault.
+	 * Anonymous memory cannot be truncated, so it needs no folio lock
+	 * for that (as in zap_pte_range()); page cache pages do.
+	 */
+	if (writable) {
+		if (folio_test_anon(page_folio(page)))
+			folio_mark_dirty(page_folio(page));
+		else
+			set_page_dirty_lock(page);
+	}
 	pfn = page_to_pfn(page);
-	try_2m = !logged && rvhv_slot_allows_2m(&slot, gpa, hva);
+	try_huge = !logged && rvhv_slot_allows(&slot, gpa, hva, PMD_SIZE);
 
 	/* 3: install, unless an invalidation got in the way. */
 	spin_lock(&mmu->lock);
@@ -192,22 +275,23 @@ static int rvhv_gstage_do_fault(struct rvhv_vcpu *vcpu, unsigned long gpa,
 		goto out_unlock;	/* ring full: KVM_RUN exits first */
 
 	ret = -EEXIST;
-	if (try_2m && rvhv_host_block(vm->mm, hva, &bpfn, &bwritable) &&
-	    bpfn + ((hva & ~PMD_MASK) >> PAGE_SHIFT) == pfn &&
-	    (bwritable || !writable)) {
-		ret = rvhv_gstage_map(mmu, gpa & PMD_MASK, bpfn,
-				      RVHV_GSTAGE_LEVEL_2M, writable, &flush);
-		if (!ret) {
-			vcpu->stat.gstage_map_2m++;
-			*size = PMD_SIZE;
-		}
-	}
+	if (try_huge)
+		ret = rvhv_map_block(vcpu, &slot, gpa, hva, pfn, writable,
+				     &flush, size);
 	if (ret == -EEXIST) {
 		ret = rvhv_gstage_map(mmu, gpa & PAGE_MASK, pfn,
 				      RVHV_GSTAGE_LEVEL_4K, writable, &flush);
 		if (!ret) {
 			vcpu->stat.gstage_map_4k++;
 			*size = PAGE_SIZE;
+			/*
+			 * A new page (not a write to a read-only one, whose
+			 * neighbours are most likely mapped already).
+			 */
+			if (!present &&
+			    !rvhv_preload_idle(&vcpu->preload, gfn))
+				vcpu->stat.gstage_preload +=
+					rvhv_preload(vcpu, s, gfn);
 		}
 	}
 	if (!ret) {
@@ -229,6 +313,27 @@ out_put:
 	/* 4 */
 	put_page(page);
 	return ret;
+}
+
+bool rvhv_gstage_fault_fast(struct rvhv_vcpu *vcpu, unsigned long gpa,
+			    bool write)
+{
+	struct rvhv_vm *vm = vcpu->vm;
+	struct rvhv_mmu *mmu = &vm->mmu;
+	unsigned long pte;
+	bool done;
+
+	/* Never spin with interrupts off: the holder may be fencing us. */
+	if (!spin_trylock(&mmu->lock))
+		return false;
+	done = !mmu->dead && rvhv_gstage_lookup(mmu, gpa, &pte) &&
+	       (!write || (pte & _PAGE_WRITE));
+	if (done)
+		rvhv_gstage_flush_local(vm, gpa);
+	spin_unlock(&mmu->lock);
+	if (done)
+		vcpu->stat.gstage_fault_spurious++;
+	return done;
 }
 
 int rvhv_gstage_fault(struct rvhv_vcpu *vcpu, unsigned long gpa, bool write,

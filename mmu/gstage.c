@@ -7,7 +7,7 @@
  * 3, 4 or 5 levels.  The root has 2048
  * entries (two extra GPA bits), so it is 16 KiB and 16 KiB aligned; every
  * other table is one 4 KiB page of 512 entries.  Leaves are 4 KiB or, where
- * the host maps the memory with a PMD or PUD leaf, 2 MiB.  Every leaf has
+ * the host maps the memory with a PMD or PUD leaf, 2 MiB or 1 GiB.  Every leaf has
  * U set (the G-stage treats every access as a U-mode one) and A set, and D
  * set when it is writable, so that the hardware never has to update them.
  *
@@ -23,6 +23,20 @@
  * translation, so it needs no fence: a stale 2 MiB TLB entry means the
  * same pages with the same rights, and the fault path fences the one page
  * it upgrades locally when it meets one.
+ *
+ * Walk cache: rvhv_mmu.wc_table remembers the last last-level table a
+ * walk reached (the one holding the 4 KiB leaves of a 2 MiB region), so
+ * that consecutive lookups, maps, write-protections and unmaps in that
+ * region index it directly instead of walking the upper levels (2 to 4 of
+ * them, whatever rvhv_mmu.levels is).  Its lifetime rule: the cache is
+ * read and written only under rvhv_mmu.lock, and the one place a table
+ * leaves the tree, gs_free_table() (called by an unmap under the lock),
+ * clears the cache if it names that table.  A table is unlinked and
+ * queued for freeing in one critical section, so the cache never names a
+ * table that is not linked at its region, let alone a freed one.  Nothing
+ * else replaces a last-level table: a 2 MiB leaf is installed only where
+ * no table is (-EEXIST).  With rvhv.debug_checks=1 every cache hit is
+ * checked against a full walk.
  */
 #include <linux/gfp.h>
 #include <linux/mm.h>
@@ -74,6 +88,111 @@ static inline unsigned long *gs_table(unsigned long pte)
 	return pfn_to_virt(gs_pfn(pte));
 }
 
+/* A leaf for @pfn: U and A always, W and D when writable (see above). */
+static inline unsigned long gs_leaf_pte(unsigned long pfn, bool writable)
+{
+	unsigned long pte = (pfn << _PAGE_PFN_SHIFT) | _PAGE_PRESENT |
+			    _PAGE_READ | _PAGE_EXEC | _PAGE_USER |
+			    _PAGE_ACCESSED;
+
+	return writable ? pte | _PAGE_WRITE | _PAGE_DIRTY : pte;
+}
+
+/* The walk cache's tag for @gpa: its 2 MiB region. */
+static inline u64 gs_wc_tag(u64 gpa)
+{
+	return gpa >> gs_shift(1);
+}
+
+/* A full walk to the last-level table of @gpa, or NULL. */
+static unsigned long *gs_walk_table(struct rvhv_mmu *mmu, u64 gpa)
+{
+	unsigned long *table = mmu->pgd;
+	unsigned long pte;
+	unsigned int l;
+
+	for (l = mmu->levels - 1; l > 0; l--) {
+		pte = READ_ONCE(table[gs_index(mmu, gpa, l)]);
+		if (!gs_present(pte) || gs_leaf(pte))
+			return NULL;
+		table = gs_table(pte);
+	}
+	return table;
+}
+
+/*
+ * The walk cache's last-level table for @gpa if it holds that region,
+ * else NULL.  Context: rvhv_mmu.lock held.
+ */
+static unsigned long *gs_wc_get(struct rvhv_mmu *mmu, u64 gpa)
+{
+	unsigned long *table = mmu->wc_table;
+
+	if (!table || mmu->wc_tag != gs_wc_tag(gpa))
+		return NULL;
+	if (READ_ONCE(rvhv_debug_checks))
+		WARN_ONCE(gs_walk_table(mmu, gpa) != table,
+			  "rvhv: G-stage walk cache names an unlinked table (gpa 0x%llx)\n",
+			  gpa);
+	mmu->wc_hits++;
+	return table;
+}
+
+static void gs_wc_set(struct rvhv_mmu *mmu, u64 gpa, unsigned long *table)
+{
+	mmu->wc_table = table;
+	mmu->wc_tag = gs_wc_tag(gpa);
+}
+
+/**
+ * rvhv_gstage_leaf_table() - the last-level table covering @gpa
+ * @mmu: the VM's MMU
+ * @gpa: guest physical address
+ *
+ * From the walk cache, else by a walk (which fills the cache).  For
+ * preloading (mmu/preload.c), with rvhv_gstage_none() and
+ * rvhv_gstage_set().
+ *
+ * Context: rvhv_mmu.lock held; the pointer is good until it is dropped.
+ * Return: the table, or NULL when there is none (nothing mapped near
+ * @gpa, or a 2 MiB leaf maps it).
+ */
+unsigned long *rvhv_gstage_leaf_table(struct rvhv_mmu *mmu, u64 gpa)
+{
+	unsigned long *table;
+
+	lockdep_assert_held(&mmu->lock);
+
+	if (gpa >= gs_gpa_end(mmu))
+		return NULL;
+	table = gs_wc_get(mmu, gpa);
+	if (!table) {
+		table = gs_walk_table(mmu, gpa);
+		if (table)
+			gs_wc_set(mmu, gpa, table);
+	}
+	return table;
+}
+
+/*
+ * For preloading, in a rvhv_gstage_leaf_table() @table under the same
+ * lock hold: is there no leaf for @gpa?  Then install a 4 KiB one.  The
+ * entry was invalid, so no TLB holds a translation it changes and no
+ * fence is needed.  Context: rvhv_mmu.lock held.
+ */
+bool rvhv_gstage_none(const unsigned long *table, u64 gpa)
+{
+	return !gs_present(READ_ONCE(table[(gpa >> PAGE_SHIFT) &
+					    (GS_PTRS - 1)]));
+}
+
+void rvhv_gstage_set(unsigned long *table, u64 gpa, unsigned long pfn,
+		     bool writable)
+{
+	WRITE_ONCE(table[(gpa >> PAGE_SHIFT) & (GS_PTRS - 1)],
+		   gs_leaf_pte(pfn, writable));
+}
+
 int rvhv_gstage_init(struct rvhv_mmu *mmu)
 {
 	struct page *root;
@@ -115,6 +234,13 @@ int rvhv_gstage_cache_topup(struct rvhv_mmu *mmu)
 	unsigned int need = mmu->levels - 1;
 	struct page *page;
 
+	/*
+	 * Usually there are enough.  A racing fault may still take them
+	 * before the caller maps: rvhv_gstage_map() says -ENOMEM, and the
+	 * caller retries.
+	 */
+	if (READ_ONCE(mmu->cache_nr) >= need)
+		return 0;
 	for (;;) {
 		spin_lock(&mmu->lock);
 		if (mmu->cache_nr >= need) {
@@ -158,7 +284,7 @@ static void gs_split(unsigned long *table, unsigned long leaf,
  * @mmu: the VM's MMU
  * @gpa: guest physical address (aligned to the leaf size)
  * @pfn: host frame (aligned to the leaf size)
- * @level: RVHV_GSTAGE_LEVEL_4K or RVHV_GSTAGE_LEVEL_2M
+ * @level: RVHV_GSTAGE_LEVEL_4K, _2M or _1G
  * @writable: map it writable
  * @flush: set when a valid translation was changed so that other harts'
  *	TLBs must be fenced (rvhv_gstage_finish())
@@ -181,6 +307,12 @@ int rvhv_gstage_map(struct rvhv_mmu *mmu, u64 gpa, unsigned long pfn,
 
 	lockdep_assert_held(&mmu->lock);
 
+	if (level == RVHV_GSTAGE_LEVEL_4K) {
+		table = gs_wc_get(mmu, gpa);
+		if (table)
+			goto leaf;
+		table = mmu->pgd;
+	}
 	for (l = mmu->levels - 1; l > level; l--) {
 		ptep = &table[gs_index(mmu, gpa, l)];
 		pte = READ_ONCE(*ptep);
@@ -201,16 +333,15 @@ int rvhv_gstage_map(struct rvhv_mmu *mmu, u64 gpa, unsigned long pfn,
 		}
 		table = gs_table(pte);
 	}
-
+	if (level == RVHV_GSTAGE_LEVEL_4K)
+		gs_wc_set(mmu, gpa, table);
+leaf:
 	ptep = &table[gs_index(mmu, gpa, level)];
 	pte = READ_ONCE(*ptep);
 	if (gs_present(pte) && !gs_leaf(pte))
 		return -EEXIST;
 
-	new = (pfn << _PAGE_PFN_SHIFT) | _PAGE_PRESENT | _PAGE_READ |
-	      _PAGE_EXEC | _PAGE_USER | _PAGE_ACCESSED;
-	if (writable)
-		new |= _PAGE_WRITE | _PAGE_DIRTY;
+	new = gs_leaf_pte(pfn, writable);
 	if (gs_present(pte) &&
 	    (gs_pfn(pte) != pfn || ((pte & _PAGE_WRITE) && !writable)))
 		*flush = true;
@@ -224,7 +355,7 @@ int rvhv_gstage_map(struct rvhv_mmu *mmu, u64 gpa, unsigned long pfn,
  */
 bool rvhv_gstage_lookup(struct rvhv_mmu *mmu, u64 gpa, unsigned long *leaf)
 {
-	unsigned long *table = mmu->pgd;
+	unsigned long *table = mmu->pgd, *cached;
 	unsigned long pte;
 	int l;
 
@@ -232,7 +363,13 @@ bool rvhv_gstage_lookup(struct rvhv_mmu *mmu, u64 gpa, unsigned long *leaf)
 
 	if (gpa >= gs_gpa_end(mmu))
 		return false;
-	for (l = mmu->levels - 1; l >= 0; l--) {
+	l = mmu->levels - 1;
+	cached = gs_wc_get(mmu, gpa);
+	if (cached) {
+		table = cached;
+		l = 0;
+	}
+	for (; l >= 0; l--) {
 		pte = READ_ONCE(table[gs_index(mmu, gpa, l)]);
 		if (!gs_present(pte))
 			return false;
@@ -241,6 +378,8 @@ bool rvhv_gstage_lookup(struct rvhv_mmu *mmu, u64 gpa, unsigned long *leaf)
 			return true;
 		}
 		table = gs_table(pte);
+		if (l == 1)
+			gs_wc_set(mmu, gpa, table);
 	}
 	return false;
 }
@@ -261,6 +400,9 @@ static void gs_free_table(struct rvhv_mmu *mmu, unsigned long *table,
 					      freed);
 		}
 	}
+	/* The walk cache's lifetime rule: it never outlives the table. */
+	if (table == mmu->wc_table)
+		mmu->wc_table = NULL;
 	list_add(&page->lru, freed);
 	mmu->nr_pt_pages--;
 }
@@ -317,6 +459,14 @@ bool rvhv_gstage_unmap(struct rvhv_mmu *mmu, u64 start, u64 end,
 	end = min(end, gs_gpa_end(mmu));
 	if (start >= end)
 		return false;
+	/*
+	 * Part of the cached region: no upper levels, and no table to free
+	 * (the whole region goes the long way, which frees its table, so
+	 * that a 2 MiB leaf can be mapped there again).
+	 */
+	if (gs_wc_tag(start) == gs_wc_tag(end - 1) &&
+	    end - start < (1ULL << gs_shift(1)) && gs_wc_get(mmu, start))
+		return gs_unmap(mmu, mmu->wc_table, 0, start, end, freed);
 	return gs_unmap(mmu, mmu->pgd, mmu->levels - 1, start, end, freed);
 }
 
@@ -369,6 +519,8 @@ bool rvhv_gstage_wp(struct rvhv_mmu *mmu, u64 start, u64 end)
 	end = min(end, gs_gpa_end(mmu));
 	if (start >= end)
 		return false;
+	if (gs_wc_tag(start) == gs_wc_tag(end - 1) && gs_wc_get(mmu, start))
+		return gs_wp(mmu, mmu->wc_table, 0, start, end);
 	return gs_wp(mmu, mmu->pgd, mmu->levels - 1, start, end);
 }
 
@@ -390,8 +542,8 @@ static void gs_count(const struct rvhv_mmu *mmu, unsigned long *table,
 }
 
 /*
- * Count the VM's leaves: @leaves[0] 4 KiB, [1] 2 MiB, [2] larger (none:
- * rvhv maps no larger ones).  Walks every table under rvhv_mmu.lock: for
+ * Count the VM's leaves: @leaves[0] 4 KiB, [1] 2 MiB, [2] 1 GiB (rvhv
+ * maps no larger ones).  Walks every table under rvhv_mmu.lock: for
  * debugfs.
  */
 void rvhv_gstage_count(struct rvhv_mmu *mmu, unsigned long leaves[3])
@@ -502,6 +654,7 @@ void rvhv_gstage_free(struct rvhv_vm *vm)
 	rvhv_gstage_finish(vm, flush, &freed);
 	WARN_ON_ONCE(mmu->nr_pt_pages);
 
+	WARN_ON_ONCE(mmu->wc_table);
 	free_pages((unsigned long)mmu->pgd, GS_ROOT_ORDER);
 	mmu->pgd = NULL;
 	mmu->pgd_phys = 0;

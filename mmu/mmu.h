@@ -14,6 +14,7 @@
 #include <linux/types.h>
 
 #include "dirty.h"
+#include "preload.h"
 
 struct rvhv_vm;
 struct rvhv_vcpu;
@@ -82,8 +83,17 @@ struct rvhv_memslot {
  *	ended; no PTE is installed while it is non-zero
  * @cache: spare zeroed page-table pages, filled outside @lock by the fault
  *	path and consumed under it
- * @cache_nr: how many of @cache are filled
+ * @cache_nr: how many of @cache are filled (also read without @lock, as
+ *	a hint, by rvhv_gstage_cache_topup())
  * @nr_pt_pages: page-table pages below the root (for debugging)
+ * @wc_table: the walk cache (mmu/gstage.c): the last-level (4 KiB leaf)
+ *	table that maps the 2 MiB-aligned guest region @wc_tag, or NULL.
+ *	Lifetime rule: set and used only under @lock, and cleared under
+ *	@lock in the same critical section that unlinks that table, so
+ *	whenever @lock is free it names a table linked into the tree at
+ *	@wc_tag (checked against a full walk with rvhv.debug_checks=1).
+ * @wc_tag: the guest physical address of @wc_table's region >> 21
+ * @wc_hits: walks the cache saved (for debugfs)
  * @dead: the VMM's address space has gone (notifier .release): nothing is
  *	mapped and faults fail with -EFAULT
  * @mn: MMU notifier on the VM's mm
@@ -117,6 +127,9 @@ struct rvhv_mmu {
 	struct page *cache[RVHV_PT_CACHE];
 	unsigned int cache_nr;
 	unsigned long nr_pt_pages;
+	unsigned long *wc_table;
+	u64 wc_tag;
+	unsigned long wc_hits;
 	bool dead;
 	struct mmu_notifier mn;
 	bool mn_registered;
@@ -157,6 +170,19 @@ void rvhv_gstage_unmap_page(struct rvhv_vm *vm, u64 gpa);
 
 /* Physical page number of the G-stage root, for hgatp.PPN. */
 unsigned long rvhv_mmu_root_ppn(struct rvhv_vm *vm);
+
+/*
+ * For an interrupts-off fast path (trap/): is the guest-page fault at @gpa
+ * already resolved, because the G-stage maps @gpa with the rights the
+ * access needs (a stale TLB entry, another vCPU or preloading mapped it)?
+ * If so, the page's translation is fenced on this hart and the guest may
+ * simply be re-entered: true.  false when it cannot decide without
+ * sleeping or spinning (rvhv_mmu.lock contended) or when the G-stage
+ * lacks the mapping: take rvhv_gstage_fault().  Callable with interrupts
+ * off and preemption disabled, in the vCPU's thread, vCPU loaded.
+ */
+bool rvhv_gstage_fault_fast(struct rvhv_vcpu *vcpu, unsigned long gpa,
+			    bool write);
 
 /* rvhv_gstage_fault(): the GPA is not in a memslot: emulate it as MMIO. */
 #define RVHV_FAULT_MMIO		1

@@ -6,6 +6,7 @@
 #define _RVHV_MMU_INT_H
 
 #include <linux/list.h>
+#include <linux/pgtable.h>
 #include <linux/types.h>
 
 #include "../rvhv_int.h"
@@ -13,6 +14,7 @@
 /* G-stage leaf sizes the fault path maps. */
 #define RVHV_GSTAGE_LEVEL_4K	0
 #define RVHV_GSTAGE_LEVEL_2M	1
+#define RVHV_GSTAGE_LEVEL_1G	2
 
 static inline struct rvhv_vm *rvhv_mmu_vm(struct rvhv_mmu *mmu)
 {
@@ -34,6 +36,16 @@ void rvhv_gstage_flush_local(struct rvhv_vm *vm, u64 gpa);
 void rvhv_gstage_finish(struct rvhv_vm *vm, bool flush,
 			struct list_head *freed);
 int rvhv_gstage_cache_topup(struct rvhv_mmu *mmu);
+unsigned long *rvhv_gstage_leaf_table(struct rvhv_mmu *mmu, u64 gpa);
+bool rvhv_gstage_none(const unsigned long *table, u64 gpa);
+void rvhv_gstage_set(unsigned long *table, u64 gpa, unsigned long pfn,
+		     bool writable);
+
+/* mmu/fault.c: rvhv_host_walk() found a PUD leaf, or a PMD entry. */
+#define RVHV_HOST_PUD		1
+#define RVHV_HOST_PMD		2
+int rvhv_host_walk(struct mm_struct *mm, unsigned long hva, pud_t *pudv,
+		   pmd_t *pmdv);
 
 /* mmu/memslot.c */
 struct rvhv_memslot *rvhv_find_memslot(struct rvhv_mmu *mmu, u64 gfn);

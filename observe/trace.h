@@ -292,7 +292,8 @@ TRACE_EVENT(rvhv_gstage_fault,
 				   { RVHV_TRACE_GSTAGE_MMIO, "mmio" },
 				   { RVHV_TRACE_GSTAGE_ERROR, "error" }),
 		  __print_symbolic(__entry->size, { 0, "none" },
-				   { 0x1000, "4K" }, { 0x200000, "2M" }),
+				   { 0x1000, "4K" }, { 0x200000, "2M" },
+				   { 0x40000000, "1G" }),
 		  __entry->ret)
 );
 

@@ -18,7 +18,19 @@
  *                only, RVHV_CAP_IRQ_LINES: kvm.ko has no target for a GSI
  *                without an AIA device; n/a there)
  *   first_touch  the guest's first store to a 4 KiB page of a memslot
- *                the VMM has written (G-stage fault and mapping)
+ *                the VMM has written (G-stage fault and mapping), one
+ *                fault per page: rvhv with preloading off (rvhv.preload=0)
+ *   seq_touch_64m  the guest's first stores to each 4 KiB page of 64 MiB
+ *                the VMM has written, in order; per page (preloading on)
+ *   seq_touch_64m_nopre  the same with preloading off (rvhv only; kvm.ko
+ *                has no such switch, and measures the same as above)
+ *   rand_touch_1g  first stores to 4096 pseudo-random pages of a 1 GiB
+ *                slot whose every 16th page (only) the VMM has written;
+ *                per page (the case where preloading could hurt)
+ *   rand_touch_1g_nopre  the same with preloading off
+ *   thp_touch_2m  the first store to each 2 MiB of 64 MiB of transparent
+ *                huge pages the VMM has written (MADV_HUGEPAGE); per 2 MiB
+ *   hugetlb_touch_2m  the same on 2 MiB hugetlbfs pages (MAP_HUGETLB)
  *   first_touch_alloc  the same on a page nobody has touched (the host
  *                allocates and clears the page as well)
  *   irqfd_aplic  irqfd_roundtrip with the irqfd on GSI 1, source 1
@@ -101,7 +113,8 @@ enum {
 	OP_IRQFD_APLIC_MSI, OP_TOUCH, OP_TOUCH_ALLOC, OP_IPI, OP_IMSIC_IPI,
 	OP_IMSIC_IPI_HW, OP_TIMER, OP_TIMER_SBI, OP_SINGLE16, OP_BATCH16,
 	OP_DIRTY_FAULT, OP_DIRTY_HARVEST, OP_DIRTY_RING, OP_STATE_SAVE,
-	OP_STATE_RESTORE, NR_OPS
+	OP_STATE_RESTORE, OP_SEQ64, OP_SEQ64_OFF, OP_RAND1G, OP_RAND1G_OFF,
+	OP_THP2M, OP_HUGETLB2M, NR_OPS
 };
 static const char *const op_names[NR_OPS] = {
 	"null_sbi", "mmio_exit", "ioeventfd", "irqfd_roundtrip", "irqfd_aplic",
@@ -110,6 +123,8 @@ static const char *const op_names[NR_OPS] = {
 	"timer_irq_sbi", "sbi_single16",
 	"sbi_batch16", "dirty_write_fault", "dirty_harvest_1g",
 	"dirty_ring_harvest_1g", "vcpu_state_save", "vcpu_state_restore",
+	"seq_touch_64m", "seq_touch_64m_nopre", "rand_touch_1g",
+	"rand_touch_1g_nopre", "thp_touch_2m", "hugetlb_touch_2m",
 };
 
 struct result {
@@ -602,6 +617,149 @@ static void measure_dirty_harvest(struct result *res, bool ring)
 	vm_free(vm);
 }
 
+#define PRELOAD_PARAM	"/sys/module/rvhv/parameters/preload"
+
+/* rvhv's preloading on or off (nothing on kvm.ko); false if it failed. */
+static bool set_preload(bool on)
+{
+	return dev_is_kvm() || !rvhv_write_file(PRELOAD_PARAM, on ? "1" : "0");
+}
+
+/*
+ * One first-touch round on a fresh slot 1 at @gpa over @mem (@size bytes,
+ * populated by the caller): guest_bench_touch or guest_bench_touch_rand
+ * (@fn) with @n and @arg; the slot is deleted after.
+ */
+static double touch_round(struct vm *vm, struct vcpu *vcpu, uint64_t fn,
+			  uint64_t gpa, void *mem, uint64_t size,
+			  unsigned long n, unsigned long arg)
+{
+	double v;
+
+	vm_set_region(vm, 1, 0, gpa, size, mem);
+	v = run_one(vcpu, fn, n, arg, NULL);
+	vm_set_region(vm, 1, 0, gpa, 0, NULL);
+	return v;
+}
+
+#define SEQ_BYTES	(64UL << 20)
+#define RAND_BYTES	(1UL << 30)
+#define RAND_STRIDE	16	/* pages: the VMM wrote every 16th */
+#define N_RAND		4096
+#define HUGE_BYTES	(64UL << 20)
+
+/* Anonymous memory for a touch round, not backed by huge pages. */
+static void *touch_mem(uint64_t size, unsigned long stride)
+{
+	char *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	uint64_t off;
+
+	if (p == MAP_FAILED)
+		vm_fail("mmap %lu MiB: %s", (unsigned long)(size >> 20),
+			strerror(errno));
+	madvise(p, size, MADV_NOHUGEPAGE);
+	for (off = 0; off < size; off += stride * PAGE_SIZE_4K)
+		p[off] = 0x5a;
+	return p;
+}
+
+/*
+ * seq_touch_64m and rand_touch_1g, preloading on and off: each round
+ * measures both, in alternating order, so that neither gains from going
+ * second (warm host page tables and allocator lists).
+ */
+static void measure_touch_patterns(struct result *res)
+{
+	struct vm *vm = vm_create();
+	struct vcpu *vcpu = vcpu_create(vm, 0);
+	const uint64_t gpa = 0x100000000UL;
+	double seq[2][ROUNDS], rnd[2][ROUNDS];
+	int i, j, off;
+	void *p;
+
+	for (i = 0; i < ROUNDS; i++) {
+		for (j = 0; j < 2; j++) {
+			off = (i + j) & 1;
+			if (!set_preload(!off))
+				goto out;
+			p = touch_mem(SEQ_BYTES, 1);
+			seq[off][i] = touch_round(vm, vcpu,
+						  GUEST_FN(guest_bench_touch),
+						  gpa, p, SEQ_BYTES,
+						  SEQ_BYTES / PAGE_SIZE_4K, gpa);
+			munmap(p, SEQ_BYTES);
+			p = touch_mem(RAND_BYTES, RAND_STRIDE);
+			rnd[off][i] = touch_round(vm, vcpu,
+						  GUEST_FN(guest_bench_touch_rand),
+						  gpa, p, RAND_BYTES, N_RAND, gpa);
+			munmap(p, RAND_BYTES);
+		}
+	}
+	res->insns[OP_SEQ64] = median(seq[0], ROUNDS);
+	res->insns[OP_SEQ64_OFF] = median(seq[1], ROUNDS);
+	res->insns[OP_RAND1G] = median(rnd[0], ROUNDS);
+	res->insns[OP_RAND1G_OFF] = median(rnd[1], ROUNDS);
+out:
+	set_preload(true);
+	vcpu_free(vcpu);
+	vm_free(vm);
+}
+
+/* thp_touch_2m and hugetlb_touch_2m: one store per 2 MiB. */
+static void measure_huge_touch(struct result *res)
+{
+	const char *nr = "/proc/sys/vm/nr_hugepages";
+	unsigned long n = HUGE_BYTES >> 21, old = 0;
+	struct vm *vm = vm_create();
+	struct vcpu *vcpu = vcpu_create(vm, 0);
+	const uint64_t gpa = 0x100000000UL;
+	const char *cur;
+	double v[ROUNDS];
+	char buf[32];
+	long kb = 0;
+	void *p;
+	int i;
+
+	for (i = 0; i < ROUNDS; i++) {
+		p = vm_alloc(HUGE_BYTES, 1UL << 21);
+		madvise(p, HUGE_BYTES, MADV_HUGEPAGE);
+		memset(p, 0x5a, HUGE_BYTES);
+		kb = anon_huge_kb(p);
+		v[i] = touch_round(vm, vcpu, GUEST_FN(guest_bench_touch), gpa,
+				   p, HUGE_BYTES, n, gpa | 512);
+		munmap(p, HUGE_BYTES);
+	}
+	res->insns[OP_THP2M] = median(v, ROUNDS);
+	printf("# thp_touch_2m on %s: AnonHugePages %ld of %lu kB\n",
+	       rvhv_dev_path(), kb, HUGE_BYTES >> 10);
+
+	cur = rvhv_read_file(nr);
+	if (cur)
+		old = strtoul(cur, NULL, 0);
+	snprintf(buf, sizeof(buf), "%lu", old + n);
+	if (cur && !rvhv_write_file(nr, buf)) {
+		for (i = 0; i < ROUNDS; i++) {
+			p = mmap(NULL, HUGE_BYTES, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB,
+				 -1, 0);
+			if (p == MAP_FAILED)
+				break;
+			memset(p, 0x5a, HUGE_BYTES);
+			v[i] = touch_round(vm, vcpu,
+					   GUEST_FN(guest_bench_touch), gpa, p,
+					   HUGE_BYTES, n, gpa | 512);
+			munmap(p, HUGE_BYTES);
+		}
+		if (i == ROUNDS)
+			res->insns[OP_HUGETLB2M] = median(v, ROUNDS);
+		snprintf(buf, sizeof(buf), "%lu", old);
+		rvhv_write_file(nr, buf);
+	}
+	vcpu_free(vcpu);
+	vm_free(vm);
+}
+
 /* Saving and restoring a vCPU that ran, whole (Migration). */
 static void measure_state(struct result *res)
 {
@@ -661,8 +819,11 @@ static void measure(struct result *res)
 	 * A fresh memslot each round.  first_touch: the VMM has written the
 	 * pages, so the guest's first store costs the G-stage fault and
 	 * mapping only.  first_touch_alloc: nobody has touched them, so the
-	 * host also allocates and clears each page.
+	 * host also allocates and clears each page.  Both without
+	 * preloading, which would map most of these pages without a fault
+	 * (seq_touch_64m measures that).
 	 */
+	set_preload(false);
 	for (i = 0; i < ROUNDS; i++) {
 		uint64_t gpa = GUEST_EXTRA + i * 0x1000000UL;
 		char *p = vm_add_mem(vm, 1 + i, gpa, N_TOUCH * PAGE_SIZE_4K, 0);
@@ -680,6 +841,7 @@ static void measure(struct result *res)
 			       gpa, NULL);
 	}
 	res->insns[OP_TOUCH_ALLOC] = median(v, ROUNDS);
+	set_preload(true);
 
 	res->insns[OP_SINGLE16] = rounds(vcpu, GUEST_FN(guest_bench_sbi16),
 					 N_SBI16, 0);
@@ -695,6 +857,8 @@ static void measure(struct result *res)
 	measure_dirty_harvest(res, false);
 	measure_dirty_harvest(res, true);
 	measure_state(res);
+	measure_touch_patterns(res);
+	measure_huge_touch(res);
 }
 
 /* Host instructions per getppid(), from CLOCK_MONOTONIC (1 ns = 1 insn). */

@@ -25,6 +25,7 @@
 #define PG		4096UL
 #define M2		0x200000UL
 #define HIST_PARAM	"/sys/module/rvhv/parameters/stats_hist"
+#define PRELOAD_PARAM	"/sys/module/rvhv/parameters/preload"
 #define BATCH_GPA	(GUEST_DATA + 0xc000UL)
 
 /* The exit reasons of rvhv's exit-latency histograms (the contract). */
@@ -930,10 +931,14 @@ TEST_F(stats, gstage_fault_kinds)
 	uint64_t *a = NULL, *b = NULL, *va, *vb;
 	struct stats s, vs;
 	unsigned int round;
+	char preload;
 	void *hva;
 
 	if (dev_is_kvm())
 		SKIP(return, "rvhv's own statistics");
+	/* One fault per page: without preloading (preload_test has it). */
+	preload = rvhv_read_file(PRELOAD_PARAM)[0];
+	ASSERT_EQ(0, rvhv_write_file(PRELOAD_PARAM, "0"));
 	stats_open(&s, ioctl(self->vcpu->fd, KVM_GET_STATS_FD, 0));
 	stats_open(&vs, ioctl(self->vm->fd, KVM_GET_STATS_FD, 0));
 	for (round = 0; round < 2; round++) {
@@ -954,7 +959,9 @@ TEST_F(stats, gstage_fault_kinds)
 		free(b);
 		b = stats_snap(&s);
 	}
+	rvhv_write_file(PRELOAD_PARAM, preload == 'Y' ? "1" : "0");
 	TH_LOG("THP behind the huge slot: %s", t[1].thp ? "yes" : "no");
+	EXPECT_EQ(0, D("gstage_preload"));
 	EXPECT_EQ(0, D("gstage_fault_spurious"));
 	EXPECT_EQ(0, D("gstage_fault_mmio"));
 	EXPECT_EQ(pages, D("gstage_fault_retry"));

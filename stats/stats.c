@@ -153,6 +153,8 @@ static const struct kvm_stats_desc rvhv_vcpu_stats_desc[] = {
 	VCPU_COUNTER(gstage_fault_retry),
 	VCPU_COUNTER(gstage_map_4k),
 	VCPU_COUNTER(gstage_map_2m),
+	VCPU_COUNTER(gstage_preload),
+	VCPU_COUNTER(gstage_map_1g),
 	VCPU_COUNTER(ioeventfd_signals),
 	VCPU_COUNTER(coalesced_mmio),
 	VCPU_COUNTER(irqchip_accesses),

@@ -134,6 +134,8 @@ struct rvhv_vcpu_stat {
 	u64 gstage_fault_retry;
 	u64 gstage_map_4k;
 	u64 gstage_map_2m;
+	u64 gstage_preload;
+	u64 gstage_map_1g;
 	u64 ioeventfd_signals;
 	u64 coalesced_mmio;
 	u64 irqchip_accesses;

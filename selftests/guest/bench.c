@@ -9,6 +9,7 @@
 long guest_bench_sbi(unsigned long n, unsigned long unused);
 long guest_bench_mmio(unsigned long n, unsigned long addr);
 long guest_bench_touch(unsigned long n, unsigned long base);
+long guest_bench_touch_rand(unsigned long n, unsigned long base);
 long guest_bench_ipi(unsigned long n, unsigned long unused);
 long guest_bench_timer(unsigned long n, unsigned long mode);
 long guest_bench_sbi16(unsigned long n, unsigned long batch);
@@ -66,6 +67,32 @@ long guest_bench_touch(unsigned long n, unsigned long base)
 	t1 = rdtime();
 	for (i = 0; i < n; i++)
 		*(volatile unsigned long *)(base + i * step) = i;
+	t2 = rdtime();
+	GUEST_REPORT2(1, t1 - t0, t2 - t1);
+	return 0;
+}
+
+/*
+ * n stores to distinct pseudo-random pages of a 1 GiB region, one every
+ * 16 pages: page (x * 16) for x of the full-period LCG x = 5x + 1 mod
+ * 16384 (n <= 16384), timed, then the same stores again.
+ */
+long guest_bench_touch_rand(unsigned long n, unsigned long base)
+{
+	unsigned long i, x, t0, t1, t2;
+
+	x = 1;
+	t0 = rdtime();
+	for (i = 0; i < n; i++) {
+		x = (x * 5 + 1) & 16383;
+		*(volatile unsigned long *)(base + (x << 16)) = i;
+	}
+	t1 = rdtime();
+	x = 1;
+	for (i = 0; i < n; i++) {
+		x = (x * 5 + 1) & 16383;
+		*(volatile unsigned long *)(base + (x << 16)) = i;
+	}
 	t2 = rdtime();
 	GUEST_REPORT2(1, t1 - t0, t2 - t1);
 	return 0;
