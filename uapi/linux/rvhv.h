@@ -217,6 +217,45 @@ struct rvhv_sbi_batch_entry {
 #define RVHV_RISCV_SBI_EXT_SUSP	11
 
 /*
+ * SBI FWFT (firmware features, SBI 3.0) as kvm.ko has it from Linux 6.16
+ * on: its SBI_EXT id (kvm.ko's KVM_RISCV_SBI_EXT_FWFT; on by default) and
+ * its state, KVM_REG_RISCV_SBI_STATE registers of subtype
+ * RVHV_REG_RISCV_SBI_FWFT (kvm.ko's KVM_REG_RISCV_SBI_FWFT), numbered as
+ * the unsigned longs of struct rvhv_riscv_sbi_fwft (kvm.ko's struct
+ * kvm_riscv_sbi_fwft): for each feature, enable (offered to the guest,
+ * 0 or 1), flags (SBI_FWFT_SET_FLAG_LOCK, bit 0) and value.  Linux 6.12's
+ * <asm/kvm.h> has none of these; these are kvm.ko's values.  rvhv
+ * implements MISALIGNED_EXC_DELEG; pointer_masking's registers are
+ * absent (-ENOENT), as on a kvm.ko host without Ssnpm.
+ * Documentation/rvhv.rst, "Guest platform".
+ */
+#define RVHV_RISCV_SBI_EXT_FWFT		12
+#define RVHV_REG_RISCV_SBI_FWFT		(0x1 << KVM_REG_RISCV_SUBTYPE_SHIFT)
+#define RVHV_REG_RISCV_SBI_FWFT_REG(name)	\
+	(offsetof(struct rvhv_riscv_sbi_fwft, name) / sizeof(unsigned long))
+
+struct rvhv_riscv_sbi_fwft_feature {
+	unsigned long enable;
+	unsigned long flags;
+	unsigned long value;
+};
+
+struct rvhv_riscv_sbi_fwft {
+	struct rvhv_riscv_sbi_fwft_feature misaligned_deleg;
+	struct rvhv_riscv_sbi_fwft_feature pointer_masking;
+};
+
+/*
+ * KVM_CAP_RISCV_MP_STATE_RESET (kvm.ko from Linux 6.16 on), which Linux
+ * 6.12's <linux/kvm.h> lacks; kvm.ko's number.  Enabled with
+ * KVM_ENABLE_CAP on the VM fd (flags and args 0; it cannot be turned
+ * off), KVM_SET_MP_STATE with KVM_MP_STATE_INIT_RECEIVED then resets the
+ * vCPU to its reset state, keeping its mp_state (-EINVAL without the
+ * capability).  Documentation/rvhv.rst, "Guest platform".
+ */
+#define RVHV_CAP_RISCV_MP_STATE_RESET	242
+
+/*
  * Statistics: KVM_GET_STATS_FD on VM and vCPU fds, in KVM's binary format
  * (KVM_CAP_BINARY_STATS_FD), found by name in the descriptors like
  * kvm.ko's.  Besides kvm.ko's names, a vCPU has rvhv's own
