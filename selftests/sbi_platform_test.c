@@ -157,9 +157,10 @@ TEST(sta_enabled_and_regs)
 
 	EXPECT_EQ(-EINVAL, vcpu_get_reg_try(vcpu, STA_REG(2), &v));
 	EXPECT_EQ(-EINVAL, vcpu_set_reg_try(vcpu, STA_REG(2), &zero));
+	/* Subtype 1 is FWFT's (pmu_test); 2 is nobody's. */
 	EXPECT_EQ(-EINVAL, vcpu_get_reg_try(vcpu,
 		  RISCV_REG(KVM_REG_RISCV_SBI_STATE |
-			    (1 << KVM_REG_RISCV_SUBTYPE_SHIFT), 0), &v));
+			    (2 << KVM_REG_RISCV_SUBTYPE_SHIFT), 0), &v));
 	EXPECT_EQ(-EINVAL, vcpu_get_reg_try(vcpu,
 		  (STA_LO & ~KVM_REG_SIZE_MASK) | KVM_REG_SIZE_U32, &v32));
 	EXPECT_EQ(-EINVAL, vcpu_set_reg_try(vcpu, STA_HI, &one));
