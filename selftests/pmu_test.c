@@ -32,30 +32,8 @@
 #define SBI_ERR_INVALID_ADDR	(-5)
 #define SBI_ERR_DENIED_		(-4)
 
-/* An SBI call of the guest in guest_sbi_loop, handled without an exit. */
-static long sbi(struct vcpu *vcpu, unsigned long ext, unsigned long fid,
-		unsigned long a0, unsigned long a1, unsigned long a2,
-		unsigned long a3, unsigned long a4, long *value)
-{
-	const unsigned long args[6] = { a0, a1, a2, a3, a4, 0 };
-	long err, val;
-
-	if (vcpu_sbi_call6(vcpu, ext, fid, args, &err, &val))
-		vcpu_fail(vcpu, "SBI 0x%lx/%lu exited (%s)", ext, fid,
-			  exit_reason_str(vcpu->run->exit_reason));
-	if (value)
-		*value = val;
-	return err;
-}
-
-static long probe(struct vcpu *vcpu, unsigned long ext)
-{
-	long val;
-
-	if (sbi(vcpu, SBI_EXT_BASE, SBI_BASE_PROBE_EXT, ext, 0, 0, 0, 0, &val))
-		vcpu_fail(vcpu, "probe_extension failed");
-	return val;
-}
+#define sbi	vcpu_sbi_kernel
+#define probe	vcpu_sbi_probe
 
 static void sbi_loop(struct vcpu *vcpu)
 {

@@ -47,25 +47,10 @@ static long sbi_err(struct vcpu *vcpu, unsigned long ext, unsigned long fid,
 		    unsigned long a0, unsigned long a1, unsigned long a2,
 		    long *value)
 {
-	const unsigned long args[6] = { a0, a1, a2, 0, 0, 0 };
-	long err, val;
-
-	if (vcpu_sbi_call6(vcpu, ext, fid, args, &err, &val))
-		vcpu_fail(vcpu, "SBI 0x%lx/%lu exited (%s)", ext, fid,
-			  exit_reason_str(vcpu->run->exit_reason));
-	if (value)
-		*value = val;
-	return err;
+	return vcpu_sbi_kernel(vcpu, ext, fid, a0, a1, a2, 0, 0, value);
 }
 
-static long probe(struct vcpu *vcpu, unsigned long ext)
-{
-	long val;
-
-	if (sbi_err(vcpu, SBI_EXT_BASE, SBI_BASE_PROBE_EXT, ext, 0, 0, &val))
-		vcpu_fail(vcpu, "probe_extension failed");
-	return val;
-}
+#define probe	vcpu_sbi_probe
 
 static long set_shmem(struct vcpu *vcpu, unsigned long lo, unsigned long hi,
 		      unsigned long flags)

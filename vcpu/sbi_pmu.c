@@ -126,25 +126,20 @@ void rvhv_pmu_reset(struct rvhv_vcpu *vcpu)
 	pmu->started = 0;
 }
 
+/* The firmware event, plus 1, of each trap cause rvhv_pmu_trap() counts. */
+static const u8 rvhv_pmu_trap_events[] = {
+	[EXC_INST_ILLEGAL]	= SBI_PMU_FW_ILLEGAL_INSN + 1,
+	[EXC_LOAD_MISALIGNED]	= SBI_PMU_FW_MISALIGNED_LOAD + 1,
+	[EXC_LOAD_ACCESS]	= SBI_PMU_FW_ACCESS_LOAD + 1,
+	[EXC_STORE_MISALIGNED]	= SBI_PMU_FW_MISALIGNED_STORE + 1,
+	[EXC_STORE_ACCESS]	= SBI_PMU_FW_ACCESS_STORE + 1,
+};
+
 void rvhv_pmu_trap(struct rvhv_vcpu *vcpu, unsigned long scause)
 {
-	switch (scause) {
-	case EXC_LOAD_MISALIGNED:
-		rvhv_pmu_fw_event(&vcpu->pmu, SBI_PMU_FW_MISALIGNED_LOAD);
-		break;
-	case EXC_STORE_MISALIGNED:
-		rvhv_pmu_fw_event(&vcpu->pmu, SBI_PMU_FW_MISALIGNED_STORE);
-		break;
-	case EXC_LOAD_ACCESS:
-		rvhv_pmu_fw_event(&vcpu->pmu, SBI_PMU_FW_ACCESS_LOAD);
-		break;
-	case EXC_STORE_ACCESS:
-		rvhv_pmu_fw_event(&vcpu->pmu, SBI_PMU_FW_ACCESS_STORE);
-		break;
-	case EXC_INST_ILLEGAL:
-		rvhv_pmu_fw_event(&vcpu->pmu, SBI_PMU_FW_ILLEGAL_INSN);
-		break;
-	}
+	if (scause < ARRAY_SIZE(rvhv_pmu_trap_events) &&
+	    rvhv_pmu_trap_events[scause])
+		rvhv_pmu_fw_event(&vcpu->pmu, rvhv_pmu_trap_events[scause] - 1);
 }
 
 void rvhv_pmu_remote(struct rvhv_vcpu *vcpu,
