@@ -24,6 +24,9 @@
 #define FWFT_FLAGS	FWFT_REG(RVHV_REG_RISCV_SBI_FWFT_REG(misaligned_deleg.flags))
 #define FWFT_VALUE	FWFT_REG(RVHV_REG_RISCV_SBI_FWFT_REG(misaligned_deleg.value))
 #define FWFT_EXT	RISCV_SBI_EXT_REG(RVHV_RISCV_SBI_EXT_FWFT)
+#define PMU_REG(n)	RISCV_REG(KVM_REG_RISCV_SBI_STATE | \
+				  RVHV_REG_RISCV_SBI_PMU, (n))
+#define NR_PMU_REGS	(3 * RVHV_SBI_PMU_CTRS)
 #define STA_LO		RISCV_REG(KVM_REG_RISCV_SBI_STATE | KVM_REG_RISCV_SBI_STA, \
 				  KVM_REG_RISCV_SBI_STA_REG(shmem_lo))
 #define SBI_STA_SET_SHMEM	0
@@ -307,6 +310,92 @@ TEST_F(pmu, event_get_info)
 		      -1UL / 8, 0, 0, NULL));
 }
 
+/*
+ * rvhv's ONE_REG state of the counters: listed after FWFT's, a started
+ * and a stopped counter saved and restored (in reverse order) on a new
+ * vCPU count on there, bad values are refused, and clearing a counter's
+ * state releases it.
+ */
+TEST_F(pmu, one_reg)
+{
+	uint64_t saved[NR_PMU_REGS], *list, v64, bad;
+	struct vcpu *v = self->vcpu, *w;
+	long c, d, val;
+	struct vm *vm2;
+	int n, i, at = -1;
+
+	NEED_PMU();
+	ASSERT_EQ(RVHV_SBI_PMU_CTRS, self->n);
+	n = vcpu_get_reg_list(v, &list);
+	for (i = 0; i < n; i++)
+		if (list[i] == PMU_REG(0))
+			at = i;
+	ASSERT_LE(1, at);
+	ASSERT_LE(at + NR_PMU_REGS, n);
+	EXPECT_EQ(FWFT_VALUE, list[at - 1]);
+	for (i = 0; i < NR_PMU_REGS; i++)
+		EXPECT_EQ(PMU_REG(i), list[at + i]);
+	free(list);
+
+	ASSERT_EQ(0, cfg(v, 0, 0xffff, PMU_CFG_CLEAR_VALUE | PMU_CFG_AUTO_START,
+			 PMU_FW(FW_SET_TIMER), &c));
+	ASSERT_EQ(0, cfg(v, 0, 0xffff, PMU_CFG_CLEAR_VALUE | PMU_CFG_AUTO_START,
+			 PMU_FW(FW_IPI_SENT), &d));
+	for (i = 0; i < 3; i++)
+		set_timer(v);
+	EXPECT_EQ(0, sbi(v, SBI_EXT_IPI, SBI_IPI_SEND, 1, 0, 0, 0, 0, NULL));
+	EXPECT_EQ(0, start_stop(v, SBI_PMU_STOP, d, 0, 0));
+	EXPECT_EQ(PMU_FW(FW_SET_TIMER),
+		  vcpu_get_reg(v, PMU_REG(RVHV_SBI_PMU_CTR_EVENT(c))));
+	EXPECT_EQ(3, vcpu_get_reg(v, PMU_REG(RVHV_SBI_PMU_CTR_VALUE(c))));
+	EXPECT_EQ(RVHV_SBI_PMU_CTR_IN_USE | RVHV_SBI_PMU_CTR_STARTED,
+		  vcpu_get_reg(v, PMU_REG(RVHV_SBI_PMU_CTR_STATE(c))));
+	EXPECT_EQ(1, vcpu_get_reg(v, PMU_REG(RVHV_SBI_PMU_CTR_VALUE(d))));
+	EXPECT_EQ(RVHV_SBI_PMU_CTR_IN_USE,
+		  vcpu_get_reg(v, PMU_REG(RVHV_SBI_PMU_CTR_STATE(d))));
+	for (i = 0; i < NR_PMU_REGS; i++)
+		saved[i] = vcpu_get_reg(v, PMU_REG(i));
+
+	/* errnos */
+	bad = 0x00001;		/* a hardware event */
+	EXPECT_EQ(-EINVAL, vcpu_set_reg_try(v, PMU_REG(0), &bad));
+	bad = PMU_FW(22);
+	EXPECT_EQ(-EINVAL, vcpu_set_reg_try(v, PMU_REG(0), &bad));
+	bad = RVHV_SBI_PMU_CTR_STARTED;
+	EXPECT_EQ(-EINVAL, vcpu_set_reg_try(v, PMU_REG(2), &bad));
+	bad = 4;
+	EXPECT_EQ(-EINVAL, vcpu_set_reg_try(v, PMU_REG(2), &bad));
+	EXPECT_EQ(-ENOENT, vcpu_get_reg_try(v, PMU_REG(NR_PMU_REGS), &v64));
+	EXPECT_EQ(-ENOENT, vcpu_set_reg_try(v, PMU_REG(NR_PMU_REGS), &bad));
+
+	/* restored on a new vCPU, last register first */
+	vm2 = vm_create();
+	w = vcpu_create(vm2, 0);
+	sbi_loop(w);
+	for (i = NR_PMU_REGS - 1; i >= 0; i--)
+		vcpu_set_reg(w, PMU_REG(i), saved[i]);
+	EXPECT_EQ(0, ctr_read(w, c, &val));
+	EXPECT_EQ(3, val);
+	set_timer(w);
+	set_timer(w);
+	EXPECT_EQ(0, ctr_read(w, c, &val));
+	EXPECT_EQ(5, val);
+	EXPECT_EQ(0, sbi(w, SBI_EXT_IPI, SBI_IPI_SEND, 1, 0, 0, 0, 0, NULL));
+	EXPECT_EQ(0, ctr_read(w, d, &val));
+	EXPECT_EQ(1, val);			/* stopped */
+	EXPECT_EQ(SBI_ERR_ALREADY_STOPPED, start_stop(w, SBI_PMU_STOP, d, 0, 0));
+	/* a written value while started: counts on from it */
+	vcpu_set_reg(w, PMU_REG(RVHV_SBI_PMU_CTR_VALUE(c)), 100);
+	set_timer(w);
+	EXPECT_EQ(0, ctr_read(w, c, &val));
+	EXPECT_EQ(101, val);
+	/* state 0 releases it */
+	vcpu_set_reg(w, PMU_REG(RVHV_SBI_PMU_CTR_STATE(c)), 0);
+	EXPECT_EQ(SBI_ERR_INVALID_PARAM, ctr_read(w, c, &val));
+	vcpu_free(w);
+	vm_free(vm2);
+}
+
 static void fwft_loop(struct __test_metadata *_metadata, struct vm **vm,
 		      struct vcpu **vcpu)
 {
@@ -412,7 +501,9 @@ TEST(fwft_one_reg)
 	EXPECT_EQ(STA_LO, list[at - 2]);
 	EXPECT_EQ(FWFT_FLAGS, list[at + 1]);
 	EXPECT_EQ(FWFT_VALUE, list[at + 2]);
-	EXPECT_EQ(at + 3, n);
+	/* last, or followed by rvhv's PMU state (one_reg) */
+	if (at + 3 < n)
+		EXPECT_EQ(PMU_REG(0), list[at + 3]);
 	free(list);
 
 	EXPECT_EQ(1, vcpu_get_reg(v, FWFT_ENABLE));

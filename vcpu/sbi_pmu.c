@@ -5,8 +5,9 @@
  * Owns a vCPU's SBI PMU (struct rvhv_pmu in vcpu->pmu, vcpu/sbi_pmu.h):
  * its counters, the SBI calls that drive them and the firmware events
  * the rest of rvhv reports.  ONE_REG SBI_EXT id KVM_RISCV_SBI_EXT_PMU,
- * enabled by default.  The counters keep no ONE_REG state (kvm.ko has
- * none either): a restored vCPU starts with none configured.
+ * enabled by default.  kvm.ko keeps no ONE_REG state of its counters;
+ * rvhv's are registers of its own (RVHV_REG_RISCV_SBI_PMU,
+ * uapi/linux/rvhv.h), so a restored vCPU counts on.
  *
  * Hardware counters are not offered: they would be host perf events
  * (as kvm.ko's, which needs CONFIG_RISCV_PMU_SBI and perf), and the test
@@ -215,6 +216,61 @@ static long rvhv_pmu_check_event(unsigned long eidx)
 		return SBI_ERR_INVALID_PARAM;
 	}
 	return SBI_ERR_INVALID_PARAM;
+}
+
+int rvhv_pmu_get_reg(struct rvhv_vcpu *vcpu, unsigned long num,
+		     unsigned long *val)
+{
+	struct rvhv_pmu *pmu = &vcpu->pmu;
+	unsigned long i = num / 3;
+
+	if (i >= RVHV_PMU_NR_CTRS)
+		return -ENOENT;
+	if (num == RVHV_SBI_PMU_CTR_EVENT(i))
+		*val = pmu->ctr[i].event;
+	else if (num == RVHV_SBI_PMU_CTR_VALUE(i))
+		*val = rvhv_pmu_value(pmu, i);
+	else
+		*val = (pmu->in_use & BIT(i) ? RVHV_SBI_PMU_CTR_IN_USE : 0) |
+		       (pmu->started & BIT(i) ? RVHV_SBI_PMU_CTR_STARTED : 0);
+	return 0;
+}
+
+/* Any order: a started counter counts on from what was just written. */
+int rvhv_pmu_set_reg(struct rvhv_vcpu *vcpu, unsigned long num,
+		     unsigned long val)
+{
+	struct rvhv_pmu *pmu = &vcpu->pmu;
+	unsigned long i = num / 3;
+	bool started;
+
+	if (i >= RVHV_PMU_NR_CTRS)
+		return -ENOENT;
+	started = pmu->started & BIT(i);
+	if (num == RVHV_SBI_PMU_CTR_EVENT(i)) {
+		if (val && rvhv_pmu_check_event(val))
+			return -EINVAL;
+		if (started)
+			rvhv_pmu_stop(pmu, i);
+		pmu->ctr[i].event = val;
+	} else if (num == RVHV_SBI_PMU_CTR_VALUE(i)) {
+		pmu->ctr[i].value = val;
+	} else {
+		if ((val & ~(RVHV_SBI_PMU_CTR_IN_USE |
+			     RVHV_SBI_PMU_CTR_STARTED)) ||
+		    val == RVHV_SBI_PMU_CTR_STARTED)
+			return -EINVAL;
+		if (started)
+			rvhv_pmu_stop(pmu, i);
+		started = val & RVHV_SBI_PMU_CTR_STARTED;
+		if (val & RVHV_SBI_PMU_CTR_IN_USE)
+			pmu->in_use |= BIT(i);
+		else
+			pmu->in_use &= ~BIT(i);
+	}
+	if (started)
+		rvhv_pmu_start(pmu, i);
+	return 0;
 }
 
 static long rvhv_pmu_config(struct rvhv_vcpu *vcpu, unsigned long *out)

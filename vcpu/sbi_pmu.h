@@ -17,12 +17,15 @@
 
 #include <linux/atomic.h>
 #include <linux/types.h>
+#include <linux/rvhv.h>
 #include <asm/sbi.h>
 
 struct rvhv_vcpu;
 
 /* Firmware counters a vCPU has (counter indices 0..RVHV_PMU_NR_CTRS-1). */
-#define RVHV_PMU_NR_CTRS	16
+#define RVHV_PMU_NR_CTRS	RVHV_SBI_PMU_CTRS
+/* Their ONE_REG registers (uapi/linux/rvhv.h), listed while PMU is on. */
+#define RVHV_PMU_NR_REGS	(3 * RVHV_PMU_NR_CTRS)
 
 /**
  * struct rvhv_pmu_ctr - one firmware counter
@@ -65,6 +68,15 @@ static inline void rvhv_pmu_fw_event(struct rvhv_pmu *pmu,
 {
 	atomic64_inc(&pmu->fw[ev]);
 }
+
+/*
+ * ONE_REG SBI_STATE registers of subtype RVHV_REG_RISCV_SBI_PMU: @num is
+ * the number within it; 0, -ENOENT or -EINVAL.
+ */
+int rvhv_pmu_get_reg(struct rvhv_vcpu *vcpu, unsigned long num,
+		     unsigned long *val);
+int rvhv_pmu_set_reg(struct rvhv_vcpu *vcpu, unsigned long num,
+		     unsigned long val);
 
 /* A vCPU reset (creation, HSM start, SUSP, MP_STATE): no counter set up. */
 void rvhv_pmu_reset(struct rvhv_vcpu *vcpu);

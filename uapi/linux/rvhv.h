@@ -246,6 +246,30 @@ struct rvhv_riscv_sbi_fwft {
 };
 
 /*
+ * SBI PMU counter state, rvhv's own (kvm.ko keeps none: its counters are
+ * lost when a vCPU is restored): KVM_REG_RISCV_SBI_STATE registers of
+ * subtype RVHV_REG_RISCV_SBI_PMU (far above kvm.ko's STA 0 and FWFT 1),
+ * unsigned long, three per firmware counter i, 0..RVHV_SBI_PMU_CTRS-1:
+ *   RVHV_SBI_PMU_CTR_EVENT(i)  its event_idx (0, or a firmware event
+ *                              0xf0000 | code, code below 22; else -EINVAL)
+ *   RVHV_SBI_PMU_CTR_VALUE(i)  its value now (counting on from a written
+ *                              one if started)
+ *   RVHV_SBI_PMU_CTR_STATE(i)  RVHV_SBI_PMU_CTR_IN_USE (configured) |
+ *                              RVHV_SBI_PMU_CTR_STARTED (counting; only
+ *                              with IN_USE, else -EINVAL)
+ * They may be written in any order.  Listed by KVM_GET_REG_LIST after
+ * FWFT's while the vCPU has the PMU enabled.  Documentation/rvhv.rst,
+ * "Performance monitoring".
+ */
+#define RVHV_REG_RISCV_SBI_PMU		(0x80 << KVM_REG_RISCV_SUBTYPE_SHIFT)
+#define RVHV_SBI_PMU_CTRS		16
+#define RVHV_SBI_PMU_CTR_EVENT(i)	(3 * (i))
+#define RVHV_SBI_PMU_CTR_VALUE(i)	(3 * (i) + 1)
+#define RVHV_SBI_PMU_CTR_STATE(i)	(3 * (i) + 2)
+#define RVHV_SBI_PMU_CTR_IN_USE		(1UL << 0)
+#define RVHV_SBI_PMU_CTR_STARTED	(1UL << 1)
+
+/*
  * KVM_CAP_RISCV_MP_STATE_RESET (kvm.ko from Linux 6.16 on), which Linux
  * 6.12's <linux/kvm.h> lacks; kvm.ko's number.  Enabled with
  * KVM_ENABLE_CAP on the VM fd (flags and args 0; it cannot be turned
