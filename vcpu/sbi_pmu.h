@@ -52,8 +52,8 @@ struct rvhv_pmu_ctr {
  * @started: counters counting now (a subset of @in_use)
  *
  * @ctr, @in_use and @started are protected by vcpu->mutex: only the
- * vCPU's own SBI calls (KVM_RUN) and a reset (HSM start, SUSP resume,
- * KVM_SET_MP_STATE) touch them.
+ * vCPU's own SBI calls (KVM_RUN), ONE_REG (RVHV_REG_RISCV_SBI_PMU) and a
+ * reset (HSM start, SUSP resume, KVM_SET_MP_STATE) touch them.
  */
 struct rvhv_pmu {
 	atomic64_t fw[SBI_PMU_FW_MAX];
