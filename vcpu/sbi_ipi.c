@@ -85,11 +85,7 @@ static int rvhv_sbi_rfence(struct rvhv_vcpu *vcpu, struct rvhv_sbi_ret *ret)
 
 	ret->error = rvhv_sbi_hart_mask(vcpu, gpr[RVHV_REG_A0],
 					gpr[RVHV_REG_A1], &targets);
-	rvhv_pmu_remote(vcpu, fid == SBI_EXT_RFENCE_REMOTE_FENCE_I ?
-			SBI_PMU_FW_FENCE_I_SENT :
-			fid == SBI_EXT_RFENCE_REMOTE_SFENCE_VMA ?
-			SBI_PMU_FW_SFENCE_VMA_SENT :
-			SBI_PMU_FW_SFENCE_VMA_ASID_SENT, targets);
+	rvhv_pmu_rfence(vcpu, fid, targets);
 	if (fid == SBI_EXT_RFENCE_REMOTE_FENCE_I)
 		rvhv_fence_i(vcpu);
 	else if (fid == SBI_EXT_RFENCE_REMOTE_SFENCE_VMA)

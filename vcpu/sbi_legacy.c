@@ -136,11 +136,8 @@ static int rvhv_sbi_v01(struct rvhv_vcpu *vcpu, struct rvhv_sbi_ret *ret)
 	if (rc)
 		return rc < 0 ? rc : 0;
 	if (eid != RVHV_SBI_V01_SEND_IPI)
-		rvhv_pmu_remote(vcpu, eid == RVHV_SBI_V01_REMOTE_FENCE_I ?
-				SBI_PMU_FW_FENCE_I_SENT :
-				eid == RVHV_SBI_V01_REMOTE_SFENCE_VMA ?
-				SBI_PMU_FW_SFENCE_VMA_SENT :
-				SBI_PMU_FW_SFENCE_VMA_ASID_SENT, targets);
+		rvhv_pmu_rfence(vcpu, eid - RVHV_SBI_V01_REMOTE_FENCE_I,
+				targets);
 	if (eid == RVHV_SBI_V01_SEND_IPI)
 		rvhv_sbi_send_ipis(vcpu, targets);
 	else if (eid == RVHV_SBI_V01_REMOTE_FENCE_I)

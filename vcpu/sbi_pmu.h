@@ -94,5 +94,18 @@ void rvhv_pmu_trap(struct rvhv_vcpu *vcpu, unsigned long scause);
 void rvhv_pmu_remote(struct rvhv_vcpu *vcpu,
 		     enum sbi_pmu_fw_generic_events_t sent,
 		     unsigned long targets);
+/*
+ * The same for a remote fence: @fid 0 fence.i, 1 sfence.vma, 2
+ * sfence.vma with ASID (RFENCE's function ids; the legacy calls' in
+ * that order).
+ */
+static inline void rvhv_pmu_rfence(struct rvhv_vcpu *vcpu, unsigned long fid,
+				   unsigned long targets)
+{
+	static_assert(SBI_PMU_FW_SFENCE_VMA_SENT - SBI_PMU_FW_FENCE_I_SENT == 2);
+	static_assert(SBI_PMU_FW_SFENCE_VMA_ASID_SENT -
+		      SBI_PMU_FW_FENCE_I_SENT == 4);
+	rvhv_pmu_remote(vcpu, SBI_PMU_FW_FENCE_I_SENT + 2 * fid, targets);
+}
 
 #endif /* _RVHV_VCPU_SBI_PMU_H */
