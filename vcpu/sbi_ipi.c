@@ -41,12 +41,13 @@ void rvhv_sbi_send_ipis(struct rvhv_vcpu *vcpu, unsigned long targets)
 	struct rvhv_vcpu *target;
 	unsigned long id;
 
-	rvhv_pmu_remote(vcpu, SBI_PMU_FW_IPI_SENT, targets);
+	rvhv_pmu_fw_event(&vcpu->pmu, SBI_PMU_FW_IPI_SENT);
 	for_each_set_bit(id, &targets, RVHV_MAX_VCPUS) {
 		target = rvhv_vm_vcpu(vcpu->vm, id);
-		if (target)
-			rvhv_vcpu_set_irq(target, IRQ_VS_SOFT, true,
-					  RVHV_IRQ_SRC_SBI);
+		if (!target)
+			continue;
+		rvhv_pmu_fw_event(&target->pmu, SBI_PMU_FW_IPI_RCVD);
+		rvhv_vcpu_set_irq(target, IRQ_VS_SOFT, true, RVHV_IRQ_SRC_SBI);
 	}
 }
 
