@@ -26,6 +26,8 @@
 #include "irqchip/aia.h"
 #include "stats/stats.h"
 #include "trap/coalesced.h"
+#include "vcpu/sbi_fwft.h"
+#include "vcpu/sbi_pmu.h"
 
 struct seq_file;
 
@@ -249,6 +251,8 @@ static inline struct rvhv_aplic *rvhv_vm_aplic(struct rvhv_vm *vm)
 #define RVHV_VM_CAP_CONSOLE_COALESCE	BIT(1)
 #define RVHV_VM_CAP_IRQ_LINES		BIT(2)
 #define RVHV_VM_CAP_AIA_DIRECT		BIT(3)
+/* KVM_CAP_RISCV_MP_STATE_RESET (RVHV_CAP_RISCV_MP_STATE_RESET): on for good */
+#define RVHV_VM_CAP_MP_STATE_RESET	BIT(4)
 
 /*
  * rvhv_vcpu.irq_pending bit of the APLIC's line to the vCPU (its IDC,
@@ -378,10 +382,11 @@ enum rvhv_request {
 
 /*
  * SBI_EXT ids (vcpu->sbi_ext bits) run up to KVM_RISCV_SBI_EXT_MAX of the
- * <asm/kvm.h> rvhv is built against, and to SUSP (RVHV_RISCV_SBI_EXT_SUSP,
- * uapi/linux/rvhv.h), which Linux 6.12's lacks.
+ * <asm/kvm.h> rvhv is built against, and to SUSP and FWFT
+ * (RVHV_RISCV_SBI_EXT_SUSP, _FWFT, uapi/linux/rvhv.h), which Linux 6.12's
+ * lacks.
  */
-#define RVHV_SBI_EXT_MAX	MAX(KVM_RISCV_SBI_EXT_MAX, RVHV_RISCV_SBI_EXT_SUSP + 1)
+#define RVHV_SBI_EXT_MAX	MAX(KVM_RISCV_SBI_EXT_MAX, RVHV_RISCV_SBI_EXT_FWFT + 1)
 
 /* rvhv_sta.shmem when the guest has no steal-time area */
 #define RVHV_STA_OFF		(~0ULL)
@@ -484,6 +489,8 @@ enum rvhv_pending {
  *	RVHV_REQ_START
  * @start_a1: its opaque value (guest a1)
  * @sta: SBI STA state (struct rvhv_sta)
+ * @pmu: SBI PMU state (vcpu/sbi_pmu.h: its own rules)
+ * @fwft: SBI FWFT state (vcpu/sbi_fwft.h)
  * @batch: the guest's RVHV_SBI_BATCH array while rvhv runs it
  * @console_len: bytes in @console_buf
  * @console_buf: legacy console output coalesced in the kernel (when the
@@ -546,6 +553,8 @@ struct rvhv_vcpu {
 	unsigned long start_pc;
 	unsigned long start_a1;
 	struct rvhv_sta sta;
+	struct rvhv_pmu pmu;
+	struct rvhv_fwft fwft;
 	struct rvhv_sbi_batch_entry batch[RVHV_SBI_BATCH_MAX];
 	unsigned int console_len;
 	char console_buf[RVHV_CONSOLE_BUF];

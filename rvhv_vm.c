@@ -85,6 +85,7 @@ long rvhv_check_extension(struct rvhv_vm *vm, long cap)
 	case KVM_CAP_DIRTY_LOG_RING_ACQ_REL:
 		return RVHV_DIRTY_RING_MAX_BYTES;
 	case KVM_CAP_SET_GUEST_DEBUG:
+	case RVHV_CAP_RISCV_MP_STATE_RESET:
 		return 1;
 	case KVM_CAP_SET_GUEST_DEBUG2:
 		return RVHV_GUESTDBG_VALID;
@@ -240,6 +241,13 @@ static long rvhv_vm_enable_cap(struct rvhv_vm *vm, void __user *argp)
 		return rvhv_dirty_enable_cap(vm, &cap);
 	if (cap.cap == KVM_CAP_VM_GPA_BITS)
 		return rvhv_vm_set_gpa_bits(vm, &cap);
+	/* As kvm.ko's: no arguments, and it stays on (vcpu/vcpu.c). */
+	if (cap.cap == RVHV_CAP_RISCV_MP_STATE_RESET) {
+		if (cap.flags || memchr_inv(cap.args, 0, sizeof(cap.args)))
+			return -EINVAL;
+		set_bit(__ffs(RVHV_VM_CAP_MP_STATE_RESET), &vm->caps);
+		return 0;
+	}
 	if (cap.flags || cap.args[0] > 1 || cap.args[1] || cap.args[2] ||
 	    cap.args[3])
 		return -EINVAL;

@@ -88,8 +88,8 @@ TEST_F(sbi, base_spec_version)
 	TH_LOG("SBI spec version %ld.%ld", (v >> 24) & 0x7f, v & 0xffffff);
 	EXPECT_EQ(0, v & ~0x7fffffffL);		/* bit 31 and above: 0 */
 	EXPECT_GE(v, 2);				/* >= v0.2 */
-	if (dev_is_kvm())
-		EXPECT_EQ(2L << 24, v);			/* kvm.ko 6.12: 2.0 */
+	/* kvm.ko 6.12: 2.0; rvhv: 3.0 (FWFT) */
+	EXPECT_EQ((dev_is_kvm() ? 2L : 3L) << 24, v);
 }
 
 /*
@@ -165,6 +165,7 @@ static const struct {
 	{ KVM_RISCV_SBI_EXT_DBCN, SBI_EXT_DBCN, "DBCN" },
 	{ KVM_RISCV_SBI_EXT_STA, SBI_EXT_STA, "STA" },
 	{ RVHV_RISCV_SBI_EXT_SUSP, SBI_EXT_SUSP, "SUSP" },	/* 6.13+ */
+	{ RVHV_RISCV_SBI_EXT_FWFT, 0x46574654, "FWFT" },	/* 6.16+ */
 };
 
 TEST_F(sbi, base_probe_extension)

@@ -52,6 +52,8 @@ static const struct {
 	{ KVM_CAP_DIRTY_LOG_RING_ACQ_REL, 65536 * 16 },
 	{ KVM_CAP_SET_GUEST_DEBUG, 1 },
 	{ KVM_CAP_SET_GUEST_DEBUG2, KVM_GUESTDBG_ENABLE },
+	/* vCPU reset through KVM_SET_MP_STATE (pmu_test). */
+	{ RVHV_CAP_RISCV_MP_STATE_RESET, 1 },
 };
 #define KVM_CAP_LIMIT 512
 

@@ -853,6 +853,31 @@ int vcpu_sbi_call6(struct vcpu *vcpu, unsigned long ext, unsigned long fid,
 	return vcpu_sbi_continue(vcpu, err, val);
 }
 
+long vcpu_sbi_kernel(struct vcpu *vcpu, unsigned long ext, unsigned long fid,
+		     unsigned long a0, unsigned long a1, unsigned long a2,
+		     unsigned long a3, unsigned long a4, long *value)
+{
+	const unsigned long args[6] = { a0, a1, a2, a3, a4, 0 };
+	long err, val;
+
+	if (vcpu_sbi_call6(vcpu, ext, fid, args, &err, &val))
+		vcpu_fail(vcpu, "SBI 0x%lx/%lu exited (%s)", ext, fid,
+			  exit_reason_str(vcpu->run->exit_reason));
+	if (value)
+		*value = val;
+	return err;
+}
+
+long vcpu_sbi_probe(struct vcpu *vcpu, unsigned long ext)
+{
+	long val;
+
+	if (vcpu_sbi_kernel(vcpu, SBI_EXT_BASE, SBI_BASE_PROBE_EXT, ext,
+			    0, 0, 0, 0, &val))
+		vcpu_fail(vcpu, "probe_extension failed");
+	return val;
+}
+
 void *efd_relay_fn(void *arg)
 {
 	struct efd_relay *t = arg;

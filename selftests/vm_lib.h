@@ -184,6 +184,15 @@ void *efd_relay_fn(void *arg);
 int vcpu_sbi_continue(struct vcpu *vcpu, long *err, long *val);
 int vcpu_sbi_call6(struct vcpu *vcpu, unsigned long ext, unsigned long fid,
 		   const unsigned long args[6], long *err, long *val);
+/*
+ * The same for a call that must complete in the kernel (an exit fails
+ * the test): its SBI error, and its value in *value (if not NULL).
+ */
+long vcpu_sbi_kernel(struct vcpu *vcpu, unsigned long ext, unsigned long fid,
+		     unsigned long a0, unsigned long a1, unsigned long a2,
+		     unsigned long a3, unsigned long a4, long *value);
+/* BASE probe_extension of @ext that way: its answer. */
+long vcpu_sbi_probe(struct vcpu *vcpu, unsigned long ext);
 /* Run to UCALL_DONE (SYNC and REPORT are answered and skipped). */
 unsigned long vcpu_run_to_done(struct vcpu *vcpu);
 /* True if the last exit was a ucall; fills uc. */

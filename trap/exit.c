@@ -67,6 +67,7 @@ void rvhv_redirect_trap(struct rvhv_vcpu *vcpu, unsigned long scause,
 	/* The guest handles its traps in (virtual) supervisor mode. */
 	ctx->sstatus |= SR_SPP;
 	vcpu->stat.redirected_traps++;
+	rvhv_pmu_trap(vcpu, scause);
 }
 
 static int rvhv_virtual_insn(struct rvhv_vcpu *vcpu)

@@ -46,11 +46,17 @@ long rvhv_vcpu_set_guest_debug(struct rvhv_vcpu *vcpu,
 	return 0;
 }
 
-/* Entering the guest (interrupts off): while debugging, breakpoints to rvhv. */
+/*
+ * Entering the guest (interrupts off): while debugging, breakpoints to
+ * rvhv; with SBI FWFT MISALIGNED_EXC_DELEG (vcpu/sbi_fwft.c), misaligned
+ * loads and stores to the guest.
+ */
 void rvhv_debug_enter(const struct rvhv_vcpu *vcpu)
 {
 	if (unlikely(vcpu->guest_debug))
 		csr_clear(CSR_HEDELEG, BIT(EXC_BREAKPOINT));
+	if (unlikely(vcpu->fwft.mis_deleg))
+		csr_set(CSR_HEDELEG, RVHV_FWFT_MISALIGNED);
 }
 
 /* vcpu_put: RVHV_HEDELEG again, what the next vCPU and CPU offline expect. */
@@ -58,6 +64,8 @@ void rvhv_debug_put(const struct rvhv_vcpu *vcpu)
 {
 	if (unlikely(vcpu->guest_debug))
 		csr_set(CSR_HEDELEG, BIT(EXC_BREAKPOINT));
+	if (unlikely(vcpu->fwft.mis_deleg))
+		csr_clear(CSR_HEDELEG, RVHV_FWFT_MISALIGNED);
 }
 
 /*

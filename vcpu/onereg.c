@@ -53,7 +53,8 @@
 				 RVHV_NR_AIA_CSR + RVHV_NR_SMSTATEEN_CSR + \
 				 RVHV_NR_TIMER + 2 * RVHV_NR_FP + \
 				 KVM_RISCV_ISA_EXT_MAX + RVHV_SBI_EXT_MAX + \
-				 RVHV_NR_SBI_STA + RVHV_NR_VECTOR_REGS)
+				 RVHV_NR_SBI_STA + RVHV_NR_VECTOR_REGS + \
+				 RVHV_FWFT_NR_REGS + RVHV_PMU_NR_REGS)
 
 /* The single-letter extensions: bits 0..25 of the CONFIG isa register. */
 #define RVHV_BASE_ISA_MASK	GENMASK(RISCV_ISA_EXT_BASE - 1, 0)
@@ -1065,14 +1066,20 @@ static int rvhv_set_sbi_ext(struct rvhv_vcpu *vcpu,
 }
 
 /*
- * SBI_STATE: per-extension SBI state.  The only subtype KVM defines is STA
- * (steal-time shared memory, vcpu/sbi_sta.c): its registers exist whether
- * or not the vCPU has STA enabled, as in kvm.ko (-ENOENT only on a host
- * without STA); other subtypes are -EINVAL, as in kvm.ko.
+ * SBI_STATE: per-extension SBI state.  STA (steal-time shared memory,
+ * vcpu/sbi_sta.c): its registers exist whether or not the vCPU has STA
+ * enabled, as in kvm.ko (-ENOENT only on a host without STA); FWFT
+ * (vcpu/sbi_fwft.c, kvm.ko's from Linux 6.16 on) the same, and rvhv's
+ * own PMU counter state (vcpu/sbi_pmu.c, RVHV_REG_RISCV_SBI_PMU); other
+ * subtypes are -EINVAL, as in kvm.ko.
  */
 static int rvhv_sbi_state(struct rvhv_vcpu *vcpu,
 			  const struct kvm_one_reg *reg, bool write)
 {
+	int (*get)(struct rvhv_vcpu *vcpu, unsigned long num,
+		   unsigned long *val);
+	int (*set)(struct rvhv_vcpu *vcpu, unsigned long num,
+		   unsigned long val);
 	unsigned long num = rvhv_reg_num(reg->id);
 	unsigned long val;
 	int ret;
@@ -1084,14 +1091,28 @@ static int rvhv_sbi_state(struct rvhv_vcpu *vcpu,
 		if (ret)
 			return ret;
 	}
-	if ((num & KVM_REG_RISCV_SUBTYPE_MASK) != KVM_REG_RISCV_SBI_STA)
+	switch (num & KVM_REG_RISCV_SUBTYPE_MASK) {
+	case KVM_REG_RISCV_SBI_STA:
+		if (!rvhv_sbi_ext_available(KVM_RISCV_SBI_EXT_STA))
+			return -ENOENT;
+		get = rvhv_sta_get_reg;
+		set = rvhv_sta_set_reg;
+		break;
+	case RVHV_REG_RISCV_SBI_FWFT:
+		get = rvhv_fwft_get_reg;
+		set = rvhv_fwft_set_reg;
+		break;
+	case RVHV_REG_RISCV_SBI_PMU:
+		get = rvhv_pmu_get_reg;
+		set = rvhv_pmu_set_reg;
+		break;
+	default:
 		return -EINVAL;
-	if (!rvhv_sbi_ext_available(KVM_RISCV_SBI_EXT_STA))
-		return -ENOENT;
+	}
 	num &= ~KVM_REG_RISCV_SUBTYPE_MASK;
 	if (write)
-		return rvhv_sta_set_reg(vcpu, num, val);
-	ret = rvhv_sta_get_reg(vcpu, num, &val);
+		return set(vcpu, num, val);
+	ret = get(vcpu, num, &val);
 	return ret ? ret : rvhv_put_ulong(reg, val);
 }
 
@@ -1169,8 +1190,9 @@ int rvhv_set_one_reg(struct rvhv_vcpu *vcpu, const struct kvm_one_reg *reg)
 
 /*
  * Every register id the vCPU has, in KVM's order: CONFIG, CORE, CSR,
- * TIMER, FP_F, FP_D, VECTOR (with V), ISA_EXT, SBI_EXT, SBI_STATE (STA's, while STA is
- * enabled), each in register-number order.
+ * TIMER, FP_F, FP_D, VECTOR (with V), ISA_EXT, SBI_EXT, SBI_STATE (STA's,
+ * FWFT's, then rvhv's PMU state, each while its extension is enabled),
+ * each in register-number order.
  * @ids has room for RVHV_MAX_REG_IDS.  Returns how many were stored.
  */
 static unsigned int rvhv_reg_ids(struct rvhv_vcpu *vcpu, u64 *ids)
@@ -1225,6 +1247,14 @@ static unsigned int rvhv_reg_ids(struct rvhv_vcpu *vcpu, u64 *ids)
 		for (i = 0; i < RVHV_NR_SBI_STA; i++)
 			ids[n++] = ulong | KVM_REG_RISCV_SBI_STATE |
 				   KVM_REG_RISCV_SBI_STA | i;
+	if (test_bit(RVHV_RISCV_SBI_EXT_FWFT, vcpu->sbi_ext))
+		for (i = 0; i < RVHV_FWFT_NR_REGS; i++)
+			ids[n++] = ulong | KVM_REG_RISCV_SBI_STATE |
+				   RVHV_REG_RISCV_SBI_FWFT | i;
+	if (test_bit(KVM_RISCV_SBI_EXT_PMU, vcpu->sbi_ext))
+		for (i = 0; i < RVHV_PMU_NR_REGS; i++)
+			ids[n++] = ulong | KVM_REG_RISCV_SBI_STATE |
+				   RVHV_REG_RISCV_SBI_PMU | i;
 	return n;
 }
 

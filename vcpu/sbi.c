@@ -40,6 +40,8 @@ static const struct rvhv_sbi_ext *const rvhv_sbi_exts[RVHV_SBI_EXT_MAX] = {
 	[KVM_RISCV_SBI_EXT_DBCN]	 = &rvhv_sbi_ext_dbcn,
 	[KVM_RISCV_SBI_EXT_STA]		 = &rvhv_sbi_ext_sta,
 	[RVHV_RISCV_SBI_EXT_SUSP]	 = &rvhv_sbi_ext_susp,
+	[KVM_RISCV_SBI_EXT_PMU]		 = &rvhv_sbi_ext_pmu,
+	[RVHV_RISCV_SBI_EXT_FWFT]	 = &rvhv_sbi_ext_fwft,
 };
 
 /* The extension an SBI extension id belongs to: a switch, no search. */
@@ -68,6 +70,10 @@ static const struct rvhv_sbi_ext *rvhv_sbi_lookup(unsigned long eid)
 		return &rvhv_sbi_ext_sta;
 	case SBI_EXT_SUSP:
 		return &rvhv_sbi_ext_susp;
+	case SBI_EXT_PMU:
+		return &rvhv_sbi_ext_pmu;
+	case RVHV_SBI_EXT_FWFT_ID:
+		return &rvhv_sbi_ext_fwft;
 	case SBI_EXT_VENDOR_START ... SBI_EXT_VENDOR_END:
 		return &rvhv_sbi_ext_vendor;
 	case RVHV_SBI_EXT:

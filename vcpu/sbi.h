@@ -22,11 +22,13 @@ struct rvhv_vcpu;
 /* get_impl_version: rvhv's SBI implementation 0.1, as major << 16 | minor. */
 #define RVHV_SBI_IMPL_VERSION	((0UL << 16) | 1UL)
 /*
- * get_spec_version: SBI 2.0, as KVM in Linux 6.12 reports: what rvhv
- * implements is all of SBI 2.0's, its new extensions included (DBCN, STA,
- * SUSP), but CPPC and NACL, which are optional; none of SBI 3.0's.
+ * get_spec_version: SBI 3.0, as kvm.ko reports from Linux 6.16 on (6.12's
+ * says 2.0): what rvhv implements is all of SBI 2.0's, its new extensions
+ * included (DBCN, STA, SUSP, PMU), but CPPC and NACL, which are optional,
+ * and of SBI 3.0's FWFT and PMU event_get_info; not the optional SSE,
+ * MPXY or DBTR.
  */
-#define RVHV_SBI_SPEC_MAJOR	2UL
+#define RVHV_SBI_SPEC_MAJOR	3UL
 #define RVHV_SBI_SPEC_MINOR	0UL
 
 /**
@@ -62,6 +64,9 @@ enum rvhv_sbi_v01_eid {
 	RVHV_SBI_V01_REMOTE_SFENCE_VMA_ASID = 0x7,
 	RVHV_SBI_V01_SHUTDOWN = 0x8,
 };
+
+/* SBI 3.0's FWFT extension id, which <asm/sbi.h> of Linux 6.12 lacks. */
+#define RVHV_SBI_EXT_FWFT_ID	0x46574654UL
 
 /* rvhv_sbi_ext.kvm_ext of an extension that cannot be disabled (BASE) */
 #define RVHV_SBI_EXT_ALWAYS	(-1)
@@ -115,6 +120,8 @@ extern const struct rvhv_sbi_ext rvhv_sbi_ext_rvhv;	/* sbi_batch.c */
 extern const struct rvhv_sbi_ext rvhv_sbi_ext_dbcn;	/* sbi_forward.c */
 extern const struct rvhv_sbi_ext rvhv_sbi_ext_sta;	/* sbi_sta.c */
 extern const struct rvhv_sbi_ext rvhv_sbi_ext_susp;	/* sbi_susp.c */
+extern const struct rvhv_sbi_ext rvhv_sbi_ext_pmu;	/* sbi_pmu.c */
+extern const struct rvhv_sbi_ext rvhv_sbi_ext_fwft;	/* sbi_fwft.c */
 extern const struct rvhv_sbi_ext rvhv_sbi_ext_experimental;
 extern const struct rvhv_sbi_ext rvhv_sbi_ext_vendor;
 

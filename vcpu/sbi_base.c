@@ -2,17 +2,18 @@
 /*
  * rvhv: SBI BASE extension (0x10), always present.
  *
- * As kvm.ko 6.12 (arch/riscv/kvm/vcpu_sbi_base.c) except for the
- * implementation id and version, which are rvhv's (vcpu/sbi.h):
- *   get_spec_version   2.0 (major << 24 | minor)
+ * As kvm.ko 6.12 (arch/riscv/kvm/vcpu_sbi_base.c) except for the spec
+ * version (kvm.ko's from Linux 6.16 on), the implementation id and
+ * version, which are rvhv's (vcpu/sbi.h):
+ *   get_spec_version   3.0 (major << 24 | minor; vcpu/sbi.h)
  *   get_impl_id        RVHV_SBI_IMPL_ID
  *   get_impl_version   RVHV_SBI_IMPL_VERSION
  *   probe_extension    an id in the experimental or vendor range: forwarded
  *                      to userspace (KVM_EXIT_RISCV_SBI with extension 0x10,
  *                      function 3), which answers; any other id: 1 when
  *                      this vCPU implements and has enabled it, else 0
- *                      (TIME, IPI, RFENCE, HSM, SRST, STA, v0.1 by
- *                      their ONE_REG SBI_EXT bits; DBCN and SUSP
+ *                      (TIME, IPI, RFENCE, HSM, SRST, STA, PMU, FWFT,
+ *                      v0.1 by their ONE_REG SBI_EXT bits; DBCN and SUSP
  *                      likewise, off by default; rvhv's RVHV_SBI_EXT
  *                      when the VMM enabled RVHV_CAP_SBI_BATCH)
  *   get_mvendorid...   ONE_REG CONFIG mvendorid, marchid, mimpid

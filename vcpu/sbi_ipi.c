@@ -41,11 +41,13 @@ void rvhv_sbi_send_ipis(struct rvhv_vcpu *vcpu, unsigned long targets)
 	struct rvhv_vcpu *target;
 	unsigned long id;
 
+	rvhv_pmu_fw_event(&vcpu->pmu, SBI_PMU_FW_IPI_SENT);
 	for_each_set_bit(id, &targets, RVHV_MAX_VCPUS) {
 		target = rvhv_vm_vcpu(vcpu->vm, id);
-		if (target)
-			rvhv_vcpu_set_irq(target, IRQ_VS_SOFT, true,
-					  RVHV_IRQ_SRC_SBI);
+		if (!target)
+			continue;
+		rvhv_pmu_fw_event(&target->pmu, SBI_PMU_FW_IPI_RCVD);
+		rvhv_vcpu_set_irq(target, IRQ_VS_SOFT, true, RVHV_IRQ_SRC_SBI);
 	}
 }
 
@@ -84,6 +86,7 @@ static int rvhv_sbi_rfence(struct rvhv_vcpu *vcpu, struct rvhv_sbi_ret *ret)
 
 	ret->error = rvhv_sbi_hart_mask(vcpu, gpr[RVHV_REG_A0],
 					gpr[RVHV_REG_A1], &targets);
+	rvhv_pmu_rfence(vcpu, fid, targets);
 	if (fid == SBI_EXT_RFENCE_REMOTE_FENCE_I)
 		rvhv_fence_i(vcpu);
 	else if (fid == SBI_EXT_RFENCE_REMOTE_SFENCE_VMA)

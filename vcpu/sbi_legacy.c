@@ -135,6 +135,9 @@ static int rvhv_sbi_v01(struct rvhv_vcpu *vcpu, struct rvhv_sbi_ret *ret)
 	rc = rvhv_sbi_v01_hmask(vcpu, gpr[RVHV_REG_A0], &targets, ret);
 	if (rc)
 		return rc < 0 ? rc : 0;
+	if (eid != RVHV_SBI_V01_SEND_IPI)
+		rvhv_pmu_rfence(vcpu, eid - RVHV_SBI_V01_REMOTE_FENCE_I,
+				targets);
 	if (eid == RVHV_SBI_V01_SEND_IPI)
 		rvhv_sbi_send_ipis(vcpu, targets);
 	else if (eid == RVHV_SBI_V01_REMOTE_FENCE_I)

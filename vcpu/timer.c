@@ -75,6 +75,7 @@ void rvhv_timer_init(struct rvhv_vcpu *vcpu)
  */
 long rvhv_timer_set(struct rvhv_vcpu *vcpu, u64 next)
 {
+	rvhv_pmu_fw_event(&vcpu->pmu, SBI_PMU_FW_SET_TIMER);
 	if (rvhv_use_sstc) {
 		/* The vCPU is loaded: vstimecmp is live (one CSR write). */
 		csr_write(CSR_VSTIMECMP, next);

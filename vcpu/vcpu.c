@@ -747,6 +747,24 @@ static long rvhv_vcpu_interrupt(struct rvhv_vcpu *vcpu, void __user *argp)
 	return 0;
 }
 
+/*
+ * KVM_SET_MP_STATE with KVM_MP_STATE_INIT_RECEIVED on a VM that enabled
+ * KVM_CAP_RISCV_MP_STATE_RESET (as kvm.ko's from Linux 6.16 on): the
+ * vCPU as it was created, but for its mp_state and its configuration
+ * (ISA and SBI extensions, CONFIG registers, FWFT's enable, the hedeleg
+ * of guest debugging): registers, CSRs (sstateen0 too) and F/D state at
+ * their reset values, pending interrupts but the irqchip's lines
+ * cleared, the timer cancelled, an exit's completion dropped, SBI state
+ * (STA, PMU, FWFT) reset.  vcpu->mutex is held outside KVM_RUN: the vCPU
+ * is not loaded.  An HSM hart_start already on its way still applies.
+ */
+static void rvhv_vcpu_mp_reset(struct rvhv_vcpu *vcpu)
+{
+	rvhv_vcpu_reset(vcpu);
+	rvhv_vcpu_setup_config(vcpu);
+	vcpu->sstateen0 = 0;
+}
+
 static long rvhv_vcpu_mp_state(struct rvhv_vcpu *vcpu, unsigned int ioctl,
 			       void __user *argp)
 {
@@ -768,6 +786,11 @@ static long rvhv_vcpu_mp_state(struct rvhv_vcpu *vcpu, unsigned int ioctl,
 		return 0;
 	case KVM_MP_STATE_STOPPED:
 		rvhv_vcpu_stop(vcpu);
+		return 0;
+	case KVM_MP_STATE_INIT_RECEIVED:
+		if (!(READ_ONCE(vcpu->vm->caps) & RVHV_VM_CAP_MP_STATE_RESET))
+			break;
+		rvhv_vcpu_mp_reset(vcpu);
 		return 0;
 	}
 	return -EINVAL;
@@ -923,6 +946,8 @@ static void rvhv_vcpu_reset(struct rvhv_vcpu *vcpu)
 	if (!rvhv_use_sstc)
 		hrtimer_cancel(&vcpu->timer);
 	rvhv_sta_reset(vcpu);
+	rvhv_pmu_reset(vcpu);
+	rvhv_fwft_reset(vcpu);
 }
 
 /* Free a vCPU whose fd is gone (the VM is being freed). */
@@ -971,6 +996,7 @@ int rvhv_create_vcpu(struct rvhv_vm *vm, unsigned long id)
 	spin_lock_init(&vcpu->mp_lock);
 	rvhv_timer_init(vcpu);
 	rvhv_vcpu_config_init(vcpu);
+	rvhv_fwft_init(vcpu);
 	rvhv_vcpu_reset(vcpu);
 	rvhv_stats_vcpu_init(vcpu);
 

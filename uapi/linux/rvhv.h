@@ -232,6 +232,69 @@ struct rvhv_sbi_batch_entry {
 #define RVHV_RISCV_SBI_EXT_SUSP	11
 
 /*
+ * SBI FWFT (firmware features, SBI 3.0) as kvm.ko has it from Linux 6.16
+ * on: its SBI_EXT id (kvm.ko's KVM_RISCV_SBI_EXT_FWFT; on by default) and
+ * its state, KVM_REG_RISCV_SBI_STATE registers of subtype
+ * RVHV_REG_RISCV_SBI_FWFT (kvm.ko's KVM_REG_RISCV_SBI_FWFT), numbered as
+ * the unsigned longs of struct rvhv_riscv_sbi_fwft (kvm.ko's struct
+ * kvm_riscv_sbi_fwft): for each feature, enable (offered to the guest,
+ * 0 or 1), flags (SBI_FWFT_SET_FLAG_LOCK, bit 0) and value.  Linux 6.12's
+ * <asm/kvm.h> has none of these; these are kvm.ko's values.  rvhv
+ * implements MISALIGNED_EXC_DELEG; pointer_masking's registers are
+ * absent (-ENOENT), as on a kvm.ko host without Ssnpm.
+ * Documentation/rvhv.rst, "Guest platform".
+ */
+#define RVHV_RISCV_SBI_EXT_FWFT		12
+#define RVHV_REG_RISCV_SBI_FWFT		(0x1 << KVM_REG_RISCV_SUBTYPE_SHIFT)
+#define RVHV_REG_RISCV_SBI_FWFT_REG(name)	\
+	(offsetof(struct rvhv_riscv_sbi_fwft, name) / sizeof(unsigned long))
+
+struct rvhv_riscv_sbi_fwft_feature {
+	unsigned long enable;
+	unsigned long flags;
+	unsigned long value;
+};
+
+struct rvhv_riscv_sbi_fwft {
+	struct rvhv_riscv_sbi_fwft_feature misaligned_deleg;
+	struct rvhv_riscv_sbi_fwft_feature pointer_masking;
+};
+
+/*
+ * SBI PMU counter state, rvhv's own (kvm.ko keeps none: its counters are
+ * lost when a vCPU is restored): KVM_REG_RISCV_SBI_STATE registers of
+ * subtype RVHV_REG_RISCV_SBI_PMU (far above kvm.ko's STA 0 and FWFT 1),
+ * unsigned long, three per firmware counter i, 0..RVHV_SBI_PMU_CTRS-1:
+ *   RVHV_SBI_PMU_CTR_EVENT(i)  its event_idx (0, or a firmware event
+ *                              0xf0000 | code, code below 22; else -EINVAL)
+ *   RVHV_SBI_PMU_CTR_VALUE(i)  its value now (counting on from a written
+ *                              one if started)
+ *   RVHV_SBI_PMU_CTR_STATE(i)  RVHV_SBI_PMU_CTR_IN_USE (configured) |
+ *                              RVHV_SBI_PMU_CTR_STARTED (counting; only
+ *                              with IN_USE, else -EINVAL)
+ * They may be written in any order.  Listed by KVM_GET_REG_LIST after
+ * FWFT's while the vCPU has the PMU enabled.  Documentation/rvhv.rst,
+ * "Performance monitoring".
+ */
+#define RVHV_REG_RISCV_SBI_PMU		(0x80 << KVM_REG_RISCV_SUBTYPE_SHIFT)
+#define RVHV_SBI_PMU_CTRS		16
+#define RVHV_SBI_PMU_CTR_EVENT(i)	(3 * (i))
+#define RVHV_SBI_PMU_CTR_VALUE(i)	(3 * (i) + 1)
+#define RVHV_SBI_PMU_CTR_STATE(i)	(3 * (i) + 2)
+#define RVHV_SBI_PMU_CTR_IN_USE		(1UL << 0)
+#define RVHV_SBI_PMU_CTR_STARTED	(1UL << 1)
+
+/*
+ * KVM_CAP_RISCV_MP_STATE_RESET (kvm.ko from Linux 6.16 on), which Linux
+ * 6.12's <linux/kvm.h> lacks; kvm.ko's number.  Enabled with
+ * KVM_ENABLE_CAP on the VM fd (flags and args 0; it cannot be turned
+ * off), KVM_SET_MP_STATE with KVM_MP_STATE_INIT_RECEIVED then resets the
+ * vCPU to its reset state, keeping its mp_state (-EINVAL without the
+ * capability).  Documentation/rvhv.rst, "Guest platform".
+ */
+#define RVHV_CAP_RISCV_MP_STATE_RESET	242
+
+/*
  * Statistics: KVM_GET_STATS_FD on VM and vCPU fds, in KVM's binary format
  * (KVM_CAP_BINARY_STATS_FD), found by name in the descriptors like
  * kvm.ko's.  Besides kvm.ko's names, a vCPU has rvhv's own
