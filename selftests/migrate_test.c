@@ -180,11 +180,7 @@ static void vmm_kill(struct vmm *v)
 
 static int vmm_exit(const struct vmm *v)
 {
-	if (v->status == -1)
-		return -1000;
-	if (WIFSIGNALED(v->status))
-		return -WTERMSIG(v->status);
-	return WEXITSTATUS(v->status);
+	return rvhv_exit_code(v->status);
 }
 
 /* rvhv-run's and the guest init's lines, as "# | " lines of the log. */

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/wait.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/syscall.h>
@@ -205,5 +206,18 @@ static inline long rvhv_vms_field(int nth, const char *key)
 
 #define RVHV_KO "/lib/modules/rvhv.ko"
 #define KVM_KO "/lib/modules/kvm.ko"
+
+/*
+ * A child's wait status as one number: its exit status, minus the signal
+ * that killed it, or -1000 for -1 (killed at a test's time limit).
+ */
+static inline int rvhv_exit_code(int status)
+{
+	if (status == -1)
+		return -1000;
+	if (WIFSIGNALED(status))
+		return -WTERMSIG(status);
+	return WEXITSTATUS(status);
+}
 
 #endif /* RVHV_UTIL_H */

@@ -208,11 +208,7 @@ static bool has_line(const struct vmm_result *r, const char *line)
 
 static int exit_code(const struct vmm_result *r)
 {
-	if (r->status == -1)
-		return -1000;
-	if (WIFSIGNALED(r->status))
-		return -WTERMSIG(r->status);
-	return WEXITSTATUS(r->status);
+	return rvhv_exit_code(r->status);
 }
 
 /* Whether word is one of the space-separated words of list. */
