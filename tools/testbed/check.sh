@@ -98,18 +98,38 @@ lint_results() {
 # uninstall into staging roots), for install_test.  In the background,
 # beside the builds below (DKMS builds rvhv once more); not before here,
 # where nothing else runs kbuild in $top any more (make install does).
+# Its result is kept with a key of everything it installs from (the
+# module's sources, the install files, the kernel): a run with the same
+# key reuses it (about 40 s of a warm make check).
 install_pid=""
+install_key=$( {
+	echo "$KDIR"
+	git -C "$top" ls-files -co --exclude-standard |
+		grep -v -e '^selftests/' -e '^tools/rvhv-run/' -e '^tools/guest/' \
+		-e '^tools/rvhv-stat/' -e '^Documentation/' -e '^build/' |
+		sort | (cd "$top" && xargs -d '\n' sha256sum)
+} | sha256sum | cut -c1-32)
 case " ${RVHV_ONLY:-install_test} " in
 *" install_test "* | *" install_test@kvm "*)
-	"$top/tools/testbed/install-check.sh" "$out/install" \
-		> "$out/install-check.out" 2>&1 &
-	install_pid=$!
+	if [ "$(cat "$out/install/.key" 2>/dev/null)" = "$install_key" ] &&
+	   grep -q '^== install-check: done' "$out/install-check.out"; then
+		install_pid=reused
+	else
+		rm -f "$out/install/.key"
+		{
+			"$top/tools/testbed/install-check.sh" "$out/install" &&
+				echo "$install_key" > "$out/install/.key"
+		} > "$out/install-check.out" 2>&1 &
+		install_pid=$!
+	fi
 	;;
 esac
 install_wait() {
-	wait "$install_pid"
-	local rc=$?
+	local rc=0
+
+	[ "$install_pid" = reused ] || { wait "$install_pid"; rc=$?; }
 	cat "$out/install-check.out"
+	[ "$install_pid" != reused ] || echo "(reused: nothing it installs from has changed)"
 	return $rc
 }
 only_targets=()
