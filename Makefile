@@ -14,8 +14,9 @@
 #                   (tools/testbed/check-matrix.sh; RVHV_MATRIX picks some)
 #   make fuzz       the long hostile-VMM run: fuzz_test (10^6 operations from
 #                   a random seed, RVHV_FUZZ_SEED/RVHV_FUZZ_OPS to choose),
-#                   wedge_test, and vmid_test's stress phases 10 times
-#                   longer than make check's (RVHV_STRESS), inside QEMU
+#                   wedge_test, and vmid_test's and memory_test's stress
+#                   phases 10 times longer than make check's (RVHV_STRESS),
+#                   inside QEMU
 #   make sparse     sparse (C=2) over the module
 #   make checkpatch checkpatch.pl --no-tree -f over the module's sources
 #   make kernel     build (or find) the cached test kernel; prints its path
@@ -80,7 +81,7 @@ run:
 	tools/testbed/run.sh run
 
 fuzz:
-	RVHV_ONLY="fuzz_test wedge_test vmid_test vmid_test@kvm" \
+	RVHV_ONLY="fuzz_test wedge_test vmid_test vmid_test@kvm memory_test memory_test@kvm" \
 	RVHV_TEST_ENV="RVHV_STRESS=$${RVHV_STRESS:-10} $${RVHV_TEST_ENV:-}" \
 	RVHV_FUZZ_SEED=$${RVHV_FUZZ_SEED:-random} \
 	RVHV_FUZZ_OPS=$${RVHV_FUZZ_OPS:-1000000} \
