@@ -49,6 +49,7 @@
 
 #include "kselftest_harness.h"
 #include "rvhv_util.h"
+#include "vmm_out.h"
 
 #define VMM		"/bin/rvhv-run"
 #define GUEST_IMAGE	"/lib/guest-Image"
@@ -183,22 +184,10 @@ static int vmm_exit(const struct vmm *v)
 	return rvhv_exit_code(v->status);
 }
 
-/* rvhv-run's and the guest init's lines, as "# | " lines of the log. */
+/* rvhv-run's and the guest init's lines, as "# name | " lines of the log. */
 static void show(struct vmm *v)
 {
-	const char *s = vmm_out(v), *e;
-	int n;
-
-	while (*s) {
-		e = strchrnul(s, '\n');
-		n = e - s;
-		if (n && s[n - 1] == '\r')
-			n--;
-		if (memmem(s, n, "rvhv-run:", 9) ||
-		    memmem(s, n, "rvhv-guest:", 11))
-			printf("# %s | %.*s\n", v->name, n, s);
-		s = *e ? e + 1 : e;
-	}
+	vmm_show_lines(vmm_out(v), v->name, false);
 }
 
 /*

@@ -31,6 +31,7 @@
 
 #include "kselftest_harness.h"
 #include "rvhv_util.h"
+#include "vmm_out.h"
 
 #define VMM		"/bin/rvhv-run"
 #define QEMU		"/usr/bin/qemu-system-riscv64"
@@ -176,19 +177,7 @@ static void run_vmm(struct vmm_result *r, const char *const *args,
  */
 static void show(const struct vmm_result *r, bool all)
 {
-	const char *s = r->out, *e;
-	int n;
-
-	while (*s) {
-		e = strchrnul(s, '\n');
-		n = e - s;
-		if (n && s[n - 1] == '\r')
-			n--;
-		if (all || memmem(s, n, "rvhv-run:", 9) ||
-		    memmem(s, n, "rvhv-guest:", 11))
-			printf("# | %.*s\n", n, s);
-		s = *e ? e + 1 : e;
-	}
+	vmm_show_lines(r->out, NULL, all);
 }
 
 /* The output has this line (ending in \r\n from the guest's tty, or \n). */
