@@ -30,6 +30,7 @@
 #include <linux/spinlock.h>
 #include <linux/types.h>
 
+struct eventfd_ctx;
 struct rvhv_vm;
 struct rvhv_ioeventfd_table;
 
@@ -49,8 +50,9 @@ struct rvhv_ioeventfd_table;
  * @list: every registration (struct rvhv_ioeventfd.list), MMIO and PIO
  * @nr: how many are on @list
  * @mmio: the MMIO registrations sorted by address, for the MMIO path
- *	(rvhv_ioeventfd_write()): read under rcu_read_lock(), replaced whole
- *	under @lock (NULL: none)
+ *	(rvhv_ioeventfd_find()): read under rcu_read_lock() only, on the
+ *	exit fast path too (interrupts off: it never waits for @lock),
+ *	replaced whole under @lock (NULL: none)
  * @irqfd_lock: protects @irqfds and @nr_irqfds (a spinlock, irqs off: an
  *	eventfd's close takes an irqfd off the list from its wake-up)
  * @irqfds: every active irqfd (struct rvhv_irqfd, eventfd/irqfd.c);
@@ -74,13 +76,15 @@ void rvhv_eventfds_destroy(struct rvhv_vm *vm);
 /* KVM_IOEVENTFD on the VM fd. */
 long rvhv_vm_ioeventfd(struct rvhv_vm *vm, void __user *argp);
 /*
- * A guest store of @len bytes (value @val, zero-extended) to @gpa: signal
- * the ioeventfd it hits and return true, or return false (the store goes
- * to the VMM as KVM_EXIT_MMIO).  Any context that may take a spinlock;
- * takes no VM-wide lock.
+ * A guest store of @len bytes (value @val, zero-extended) to @gpa: the
+ * eventfd of the ioeventfd it hits, or NULL (the store goes on to
+ * coalesced MMIO or the VMM).  The caller holds rcu_read_lock() from
+ * before the call until it has signalled the eventfd (eventfd_signal(),
+ * which may be called with interrupts off: the exit fast path does).
+ * Takes no lock; any context but NMI.
  */
-bool rvhv_ioeventfd_write(struct rvhv_vm *vm, u64 gpa, unsigned int len,
-			  u64 val);
+struct eventfd_ctx *rvhv_ioeventfd_find(struct rvhv_vm *vm, u64 gpa,
+					unsigned int len, u64 val);
 
 /* KVM_IRQFD, KVM_IRQ_LINE / KVM_IRQ_LINE_STATUS on the VM fd. */
 long rvhv_vm_irqfd(struct rvhv_vm *vm, void __user *argp);

@@ -302,21 +302,16 @@ long rvhv_vm_ioeventfd(struct rvhv_vm *vm, void __user *argp)
 	return rvhv_ioeventfd_assign(vm, &args);
 }
 
-bool rvhv_ioeventfd_write(struct rvhv_vm *vm, u64 gpa, unsigned int len,
-			  u64 val)
+struct eventfd_ctx *rvhv_ioeventfd_find(struct rvhv_vm *vm, u64 gpa,
+					unsigned int len, u64 val)
 {
 	const struct rvhv_ioeventfd_table *t;
 	const struct rvhv_ioeventfd *p;
 	unsigned int lo, hi, mid;
-	bool hit = false;
 
-	if (!rcu_access_pointer(vm->eventfds.mmio))
-		return false;
-
-	rcu_read_lock();
 	t = rcu_dereference(vm->eventfds.mmio);
 	if (!t)
-		goto out;
+		return NULL;
 	/* The first entry at @gpa or above. */
 	lo = 0;
 	hi = t->n;
@@ -332,11 +327,7 @@ bool rvhv_ioeventfd_write(struct rvhv_vm *vm, u64 gpa, unsigned int len,
 		if (p->len && (p->len != len ||
 			       (!p->wildcard && p->datamatch != val)))
 			continue;
-		eventfd_signal(p->eventfd);
-		hit = true;
-		break;
+		return p->eventfd;
 	}
-out:
-	rcu_read_unlock();
-	return hit;
+	return NULL;
 }

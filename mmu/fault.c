@@ -315,25 +315,160 @@ out_put:
 	return ret;
 }
 
-bool rvhv_gstage_fault_fast(struct rvhv_vcpu *vcpu, unsigned long gpa,
-			    bool write)
+/*
+ * The fast fault's write to a page of a logging slot: logged as the full
+ * path logs it, and only while that cannot fill the vCPU's dirty ring to
+ * its soft limit (which only the KVM_RUN loop acts on).
+ */
+static bool rvhv_fast_log_ok(struct rvhv_vcpu *vcpu)
+{
+	const struct rvhv_dirty_ring *ring = &vcpu->dirty_ring;
+	u32 reset;
+
+	if (!ring->gfns)
+		return true;
+	/* Pairs with the release in rvhv_dirty_ring_reset(). */
+	reset = smp_load_acquire(&ring->reset_index);
+	return ring->dirty_index + 1 - reset < ring->soft_limit;
+}
+
+/*
+ * rvhv_gstage_fault_fast() (mmu/mmu.h): the fault path's steps 1 and 3 in
+ * one hold of rvhv_mmu.lock, with step 2's GUP replaced by a lockless read
+ * of the VMM's page tables, as preloading reads them (mmu/preload.c, whose
+ * safety argument this shares): the lock is held and no invalidation is in
+ * progress, so none can remove or replace the host page before the lock
+ * is dropped, and every later one unmaps what is mapped here.  No page
+ * reference is taken and nothing sleeps, allocates, spins or fences
+ * another hart.  What the full path would do differently is declined:
+ *  - the host has no present, readable user PTE or PMD leaf for the page
+ *    (not faulted in, swapped out, PROT_NONE, special, device memory, a
+ *    file page that GUP would dirty under its folio lock), or maps it
+ *    with a PUD leaf (the full path may map a 1 GiB leaf); a PMD leaf
+ *    (THP, hugetlb) is mapped as the full path maps it, with a 2 MiB
+ *    leaf where the slot allows one;
+ *  - a write the host PTE does not already allow with its dirty bit set
+ *    (the full path's GUP breaks COW, or dirties the folio);
+ *  - a write to a read-only G-stage leaf other than a 4 KiB one of this
+ *    same page (a block leaf to split: the full path);
+ *  - a write to a logging slot that would bring the dirty ring to its
+ *    soft limit; new tables needed and too few spare ones;
+ *  - the lock contended, an invalidation in progress, the mm gone or not
+ *    the caller's.
+ * A read maps the page writable only if the host PTE is writable and
+ * dirty (the full path also for a clean writable one, dirtying the
+ * folio; here the guest's first write faults once more instead).
+ */
+int rvhv_gstage_fault_fast(struct rvhv_vcpu *vcpu, unsigned long gpa,
+			   bool write, bool exec)
 {
 	struct rvhv_vm *vm = vcpu->vm;
 	struct rvhv_mmu *mmu = &vm->mmu;
-	unsigned long pte;
-	bool done;
+	u64 gfn = gpa >> PAGE_SHIFT;
+	unsigned long hva, leaf, pfn, size = 0;
+	bool present, writable, huge, flush = false;
+	struct rvhv_memslot *s;
+	pud_t pud;
+	pmd_t pmd;
+	pte_t pte;
+	int ret = RVHV_FAST_DECLINED;
 
+	lockdep_assert_irqs_disabled();
 	/* Never spin with interrupts off: the holder may be fencing us. */
 	if (!spin_trylock(&mmu->lock))
-		return false;
-	done = !mmu->dead && rvhv_gstage_lookup(mmu, gpa, &pte) &&
-	       (!write || (pte & _PAGE_WRITE));
-	if (done)
+		return RVHV_FAST_DECLINED;
+	if (mmu->dead)
+		goto out;
+	s = rvhv_find_memslot(mmu, gfn);
+	if (!s || (write && (s->flags & KVM_MEM_READONLY))) {
+		ret = RVHV_FAULT_MMIO;
+		goto out;
+	}
+	present = rvhv_gstage_lookup(mmu, gpa, &leaf);
+	if (present && (!write || (leaf & _PAGE_WRITE))) {
 		rvhv_gstage_flush_local(vm, gpa);
-	spin_unlock(&mmu->lock);
-	if (done)
 		vcpu->stat.gstage_fault_spurious++;
-	return done;
+		goto done;
+	}
+	if (mmu->invalidate_in_progress || current->mm != vm->mm)
+		goto out;
+
+	hva = s->userspace_addr + ((gfn - s->base_gfn) << PAGE_SHIFT);
+	if (rvhv_host_walk(vm->mm, hva, &pud, &pmd) != RVHV_HOST_PMD)
+		goto out;
+	huge = pmd_leaf(pmd);
+	if (huge)
+		pte = pmd_pte(pmd);
+	else
+		pte = ptep_get((pte_t *)pmd_page_vaddr(pmd) + pte_index(hva));
+	if (!rvhv_preload_pte(pte, &pfn, &writable))
+		goto out;
+	if (huge)
+		pfn += (hva & ~PMD_MASK) >> PAGE_SHIFT;
+	if (write) {
+		if (!writable)
+			goto out;
+	} else if (s->flags & (KVM_MEM_READONLY | KVM_MEM_LOG_DIRTY_PAGES)) {
+		writable = false;
+	}
+	/*
+	 * A write to a read-only leaf: a 4 KiB one (its table is there) of
+	 * this very page.  Nothing there: enough spare tables for a walk
+	 * that adds them all, unless the last-level table is there.
+	 */
+	if (present) {
+		if (!rvhv_gstage_leaf_table(mmu, gpa) ||
+		    pte_pfn(__pte(leaf)) != pfn)
+			goto out;
+	} else if (mmu->cache_nr < mmu->levels - 1 &&
+		   (huge || !rvhv_gstage_leaf_table(mmu, gpa))) {
+		goto out;
+	}
+	if (write && (s->flags & KVM_MEM_LOG_DIRTY_PAGES) &&
+	    (!rvhv_fast_log_ok(vcpu) ||
+	     !rvhv_dirty_mark_locked(vm, vcpu, s, gfn)))
+		goto out;
+	/*
+	 * Cannot fail: the tables are there or the spares suffice, and
+	 * no valid translation changes (nothing was there, or the same
+	 * page gains W), so no other hart needs a fence.  A host PMD leaf
+	 * becomes a 2 MiB one where the full path would map one (1 GiB
+	 * needs a PUD leaf: declined above).
+	 */
+	ret = -EEXIST;
+	if (huge && !(s->flags & KVM_MEM_LOG_DIRTY_PAGES) &&
+	    rvhv_slot_allows(s, gpa, hva, PMD_SIZE))
+		ret = rvhv_map_block(vcpu, s, gpa, hva, pfn, writable, &flush,
+				     &size);
+	if (ret == -EEXIST) {
+		ret = rvhv_gstage_map(mmu, gpa & PAGE_MASK, pfn,
+				      RVHV_GSTAGE_LEVEL_4K, writable, &flush);
+		if (!ret) {
+			vcpu->stat.gstage_map_4k++;
+			size = PAGE_SIZE;
+			if (!present &&
+			    !rvhv_preload_idle(&vcpu->preload, gfn))
+				vcpu->stat.gstage_preload +=
+					rvhv_preload(vcpu, s, gfn);
+		}
+	}
+	if (WARN_ON_ONCE(ret || flush)) {
+		ret = RVHV_FAST_DECLINED;
+		goto out;
+	}
+	rvhv_gstage_flush_local(vm, gpa);
+	if (present)
+		vcpu->stat.gstage_fault_wp++;
+	else
+		vcpu->stat.gstage_fault_map++;
+done:
+	spin_unlock(&mmu->lock);
+	vcpu->stat.gstage_faults++;
+	trace_rvhv_gstage_fault(vcpu, gpa, write, exec, 0, size);
+	return 0;
+out:
+	spin_unlock(&mmu->lock);
+	return ret;
 }
 
 int rvhv_gstage_fault(struct rvhv_vcpu *vcpu, unsigned long gpa, bool write,

@@ -63,7 +63,9 @@ struct rvhv_memslot {
  *	A sleeping lock: taken outside @lock and outside the mmap lock.
  * @lock: spinlock protecting everything below it except @mn: the memslot
  *	arrays, the G-stage page tables, the invalidation counters, the page
- *	cache and @dead.  Never taken with interrupts disabled, never held
+ *	cache and @dead.  Never taken with interrupts disabled (but by
+ *	the exit fast path, rvhv_gstage_fault_fast(), and only with
+ *	spin_trylock(): it never waits for it there), never held
  *	across anything that sleeps or allocates, nor across the TLB-fence
  *	IPIs.  Order: slots_lock -> mmap lock -> lock.
  * @slots: memslots by id (RVHV_NR_MEMSLOTS entries, NULL when unused)
@@ -172,17 +174,19 @@ void rvhv_gstage_unmap_page(struct rvhv_vm *vm, u64 gpa);
 unsigned long rvhv_mmu_root_ppn(struct rvhv_vm *vm);
 
 /*
- * For an interrupts-off fast path (trap/): is the guest-page fault at @gpa
- * already resolved, because the G-stage maps @gpa with the rights the
- * access needs (a stale TLB entry, another vCPU or preloading mapped it)?
- * If so, the page's translation is fenced on this hart and the guest may
- * simply be re-entered: true.  false when it cannot decide without
- * sleeping or spinning (rvhv_mmu.lock contended) or when the G-stage
- * lacks the mapping: take rvhv_gstage_fault().  Callable with interrupts
- * off and preemption disabled, in the vCPU's thread, vCPU loaded.
+ * The exit fast path's (trap/fastpath.c) guest-page fault at @gpa, with
+ * interrupts off, in the vCPU's thread, vCPU loaded: handled as
+ * rvhv_gstage_fault() would handle it, with the same counters (
+ * gstage_faults included) and tracepoint, when that needs neither
+ * sleeping nor spinning nor another hart: the G-stage maps @gpa already
+ * (it fences the page on this hart), or the VMM's page tables hold the
+ * page as the access needs it (mmu/fault.c says exactly when).  Returns
+ * 0 (done: re-enter the guest), RVHV_FAULT_MMIO with nothing counted
+ * (@gpa is outside every memslot, or a write to a read-only one), or
+ * RVHV_FAST_DECLINED with nothing done: call rvhv_gstage_fault().
  */
-bool rvhv_gstage_fault_fast(struct rvhv_vcpu *vcpu, unsigned long gpa,
-			    bool write);
+int rvhv_gstage_fault_fast(struct rvhv_vcpu *vcpu, unsigned long gpa,
+			   bool write, bool exec);
 
 /* rvhv_gstage_fault(): the GPA is not in a memslot: emulate it as MMIO. */
 #define RVHV_FAULT_MMIO		1

@@ -47,6 +47,13 @@ void rvhv_gstage_set(unsigned long *table, u64 gpa, unsigned long pfn,
 int rvhv_host_walk(struct mm_struct *mm, unsigned long hva, pud_t *pudv,
 		   pmd_t *pmdv);
 
+/*
+ * mmu/preload.c: may the guest have the page behind host PTE @pte without
+ * a GUP (present, readable, user, a normal anonymous or shmem page)?  Its
+ * frame, and whether the PTE is writable and dirty.
+ */
+bool rvhv_preload_pte(pte_t pte, unsigned long *pfn, bool *writable);
+
 /* mmu/memslot.c */
 struct rvhv_memslot *rvhv_find_memslot(struct rvhv_mmu *mmu, u64 gfn);
 

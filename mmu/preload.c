@@ -108,7 +108,7 @@ static unsigned int rvhv_preload_learn(struct rvhv_preload *p, u64 gfn)
  * May the guest have the page behind host PTE @pte (or a PMD leaf seen as
  * a PTE)?  Its frame in *@pfn, and whether it may be mapped writable.
  */
-static bool rvhv_preload_pte(pte_t pte, unsigned long *pfn, bool *writable)
+bool rvhv_preload_pte(pte_t pte, unsigned long *pfn, bool *writable)
 {
 	const unsigned long need = _PAGE_PRESENT | _PAGE_READ | _PAGE_USER;
 	struct folio *folio;

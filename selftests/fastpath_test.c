@@ -11,7 +11,11 @@
  *    handles with interrupts on (RFENCE), an MMIO store and load to
  *    userspace, a G-stage fault on a page of a memslot): every register
  *    comes back as it was but those the exit defines (a0/a1 of an SBI
- *    call, rd of a load), and sstatus is unchanged.
+ *    call, rd of a load), and sstatus is unchanged.  Two more fast-path
+ *    exits on rvhv: an MMIO store that hits an ioeventfd (signalled
+ *    exactly once, no exit to the VMM) and a G-stage fault on a page the
+ *    VMM has written (mapped with interrupts off); for those, rvhv's
+ *    gstage_fault_fast statistic shows the fast path took them.
  *  - signals: a guest looping on null SBI calls (each one a fast-path
  *    exit on rvhv) is interrupted by a signal to its thread: KVM_RUN
  *    returns -EINTR with KVM_EXIT_INTR promptly.
@@ -20,6 +24,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
+#include <sys/eventfd.h>
 #include <signal.h>
 #include <string.h>
 #include <time.h>
@@ -76,7 +81,19 @@ static const struct fp_kind kinds[] = {
 	{ .name = "mmio_store", .insn = FP_STORE },
 	{ .name = "mmio_load", .insn = FP_LOAD },
 	{ .name = "gstage_fault", .insn = FP_STORE },
+	{ .name = "ioeventfd_store", .fast = true, .insn = FP_STORE },
+	{ .name = "gstage_fault_fast", .fast = true, .insn = FP_STORE },
 };
+
+/* The G-stage fault kinds: a store to a page of TOUCH_SLOT, not MMIO. */
+static int gstage_page(const struct fp_kind *fk)
+{
+	if (!strcmp(fk->name, "gstage_fault"))
+		return 3;
+	if (!strcmp(fk->name, "gstage_fault_fast"))
+		return 4;
+	return 0;
+}
 
 /* The value the test gives GPR n before kind k's trap. */
 static uint64_t poison(int k, int n)
@@ -176,8 +193,9 @@ static void fp_check_kind(struct __test_metadata *_metadata,
 		[FP_STORE] = GUEST_FN(guest_fp_store),
 		[FP_LOAD] = GUEST_FN(guest_fp_load),
 	};
-	int n, exits, bad = 0;
+	int n, exits, bad = 0, efd = -1;
 	uint64_t want;
+	long fast0;
 
 	memset((void *)self->blk, 0, PAGE_SIZE_4K);
 	for (n = 1; n < 32; n++)
@@ -187,9 +205,15 @@ static void fp_check_kind(struct __test_metadata *_metadata,
 		BLK(FP_IN + 8 * REG_A6) = fk->a6;
 		BLK(FP_IN + 8 * REG_A0) = fk->a0;
 		BLK(FP_IN + 8 * REG_A1) = fk->a1;
-	} else if (!strcmp(fk->name, "gstage_fault")) {
-		/* A page of a memslot the guest has not touched yet. */
-		BLK(FP_IN + 8 * REG_S6) = GUEST_EXTRA + PAGE_SIZE_4K * 3;
+	} else if (gstage_page(fk)) {
+		/*
+		 * A page of a memslot the guest has not touched yet; the
+		 * VMM wrote the second one (its page tables hold it).
+		 */
+		BLK(FP_IN + 8 * REG_S6) = GUEST_EXTRA +
+					  PAGE_SIZE_4K * gstage_page(fk);
+		if (fk->fast)
+			self->touch[gstage_page(fk) * 512] = 1;
 	} else {
 		BLK(FP_IN + 8 * REG_S6) = MMIO_ADDR;
 	}
@@ -199,14 +223,42 @@ static void fp_check_kind(struct __test_metadata *_metadata,
 	/* stval/sepc: any value; scause: keep it a plausible cause. */
 	BLK(FP_CSR_IN + 24) = 0x1f;
 
+	if (!strcmp(fk->name, "ioeventfd_store")) {
+		struct kvm_ioeventfd io = {
+			.addr = MMIO_ADDR, .len = 8,
+			.fd = eventfd(0, EFD_NONBLOCK),
+		};
+
+		ASSERT_LE(0, io.fd);
+		ASSERT_EQ(0, ioctl(self->vm->fd, KVM_IOEVENTFD, &io));
+		efd = io.fd;
+	}
+	fast0 = vcpu_stat(self->vcpu, "gstage_fault_fast");
+
 	vcpu_start(self->vcpu, routine[fk->insn], 0, 0);
 	exits = fp_run(_metadata, self, k);
 
 	if (fk->insn == FP_ECALL)
 		want = fk->a7 == SBI_EXT_USER;
 	else
-		want = !!strcmp(fk->name, "gstage_fault");
+		want = !gstage_page(fk) && !fk->fast;
 	EXPECT_EQ(want, exits) TH_LOG("%s: exits to the VMM", fk->name);
+	/* The new fast kinds (the SBI ones are fastpath's older). */
+	if (fk->fast && fk->insn != FP_ECALL && !dev_is_kvm())
+		EXPECT_LE(fast0 + 1, vcpu_stat(self->vcpu, "gstage_fault_fast"))
+			TH_LOG("%s: not a fast-path exit", fk->name);
+	if (efd >= 0) {
+		struct kvm_ioeventfd io = {
+			.addr = MMIO_ADDR, .len = 8, .fd = efd,
+			.flags = KVM_IOEVENTFD_FLAG_DEASSIGN,
+		};
+		uint64_t v = 0;
+
+		EXPECT_EQ(8, read(efd, &v, 8));
+		EXPECT_EQ(1, v) TH_LOG("%s: eventfd count", fk->name);
+		EXPECT_EQ(0, ioctl(self->vm->fd, KVM_IOEVENTFD, &io));
+		close(efd);
+	}
 
 	for (n = 1; n < 32; n++) {
 		want = BLK(FP_IN + 8 * n);
@@ -233,8 +285,8 @@ static void fp_check_kind(struct __test_metadata *_metadata,
 			       fk->name, n);
 	EXPECT_EQ(BLK(FP_SSTATUS), BLK(FP_SSTATUS + 8))
 		TH_LOG("%s: sstatus", fk->name);
-	if (!strcmp(fk->name, "gstage_fault"))
-		EXPECT_EQ(poison(k, REG_S5), self->touch[3 * 512]);
+	if (gstage_page(fk))
+		EXPECT_EQ(poison(k, REG_S5), self->touch[gstage_page(fk) * 512]);
 }
 
 /* Every kind, in one vCPU, one after the other. */

@@ -25,41 +25,6 @@
 #define PRELOAD_PARAM	"/sys/module/rvhv/parameters/preload"
 #define DEBUG_PARAM	"/sys/module/rvhv/parameters/debug_checks"
 
-/* A vCPU statistic by name (KVM_GET_STATS_FD), or -1 on kvm.ko/none. */
-static long vcpu_stat(struct vcpu *vcpu, const char *name)
-{
-	struct kvm_stats_header h;
-	struct kvm_stats_desc *d;
-	size_t dsize;
-	long ret = -1;
-	uint64_t v;
-	char *descs;
-	uint32_t i;
-	int fd;
-
-	if (dev_is_kvm())
-		return -1;
-	fd = ioctl(vcpu->fd, KVM_GET_STATS_FD, 0);
-	if (fd < 0 || pread(fd, &h, sizeof(h), 0) != sizeof(h))
-		vm_fail("KVM_GET_STATS_FD");
-	dsize = sizeof(*d) + h.name_size;
-	descs = calloc(h.num_desc, dsize);
-	if (!descs || pread(fd, descs, h.num_desc * dsize, h.desc_offset) !=
-	    (ssize_t)(h.num_desc * dsize))
-		vm_fail("stats descriptors");
-	for (i = 0; i < h.num_desc; i++) {
-		d = (void *)(descs + i * dsize);
-		if (strcmp(d->name, name))
-			continue;
-		if (pread(fd, &v, 8, h.data_offset + d->offset) == 8)
-			ret = v;
-		break;
-	}
-	free(descs);
-	close(fd);
-	return ret;
-}
-
 /* Set rvhv's boolean parameter @path to @on; its old value ('Y'/'N'). */
 static char set_param(const char *path, bool on)
 {
@@ -455,6 +420,158 @@ TEST(invalidations_race_faults)
 		EXPECT_EQ(stamp(r.gen, i), read_page(&c, i));
 	TH_LOG("%lu sums over %lu generations", rounds, (unsigned long)r.gen);
 	EXPECT_LE(2, rounds);
+	restore_param(DEBUG_PARAM, dbg);
+	restore_param(PRELOAD_PARAM, old);
+}
+
+/*
+ * The exit fast path's faults (rvhv_gstage_fault_fast(): pages the VMM's
+ * page tables hold, mapped with interrupts off) against mprotect and
+ * munmap.  Slot 1's memory is made read-only and writable again over and
+ * over while the guest writes it; slot 2's is unmapped (a hole, -EFAULT)
+ * and replaced by a new generation.
+ */
+struct prot_racer {
+	volatile uint64_t *a, *b;	/* slot 1 (mprotect), slot 2 (munmap) */
+	unsigned long n;
+	volatile uint64_t gen;		/* slot 2's generation (release) */
+	volatile int stop;
+	unsigned long landed;		/* words changed while read-only */
+	unsigned long ro_rounds;
+};
+
+static void *prot_fn(void *arg)
+{
+	struct prot_racer *r = arg;
+	uint64_t snap[64];
+	unsigned long i, k;
+	void *p;
+
+	for (k = 0; !r->stop; k++) {
+		if (!(k & 1)) {
+			/* Once mprotect returns, no guest store may land. */
+			if (mprotect((void *)r->a, r->n * PG, PROT_READ))
+				vm_fail("mprotect: %s", strerror(errno));
+			for (i = 0; i < r->n; i++)
+				snap[i] = r->a[i * PG / 8];
+			usleep(2000);
+			for (i = 0; i < r->n; i++)
+				r->landed += snap[i] != r->a[i * PG / 8];
+			r->ro_rounds++;
+			if (mprotect((void *)r->a, r->n * PG,
+				     PROT_READ | PROT_WRITE))
+				vm_fail("mprotect: %s", strerror(errno));
+		} else {
+			uint64_t g = r->gen + 1;
+
+			p = mmap(NULL, r->n * PG, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+			if (p == MAP_FAILED)
+				vm_fail("mmap: %s", strerror(errno));
+			madvise(p, r->n * PG, MADV_NOHUGEPAGE);
+			fill(p, r->n, g);
+			/* A hole for a moment, then the next generation. */
+			if (munmap((void *)r->b, r->n * PG))
+				vm_fail("munmap: %s", strerror(errno));
+			usleep(500);
+			if (mremap(p, r->n * PG, r->n * PG,
+				   MREMAP_MAYMOVE | MREMAP_FIXED,
+				   (void *)r->b) != (void *)r->b)
+				vm_fail("mremap: %s", strerror(errno));
+			__atomic_store_n(&r->gen, g, __ATOMIC_RELEASE);
+		}
+		usleep(500);
+	}
+	return NULL;
+}
+
+/* One command, waiting out the holes and read-only spells (-EFAULT). */
+static uint64_t cmd_through_faults(struct cmd_vm *c, unsigned long op,
+				   uint64_t addr, uint64_t val, uint64_t n,
+				   unsigned long *efaults)
+{
+	uint64_t res = 0;
+	int r, i;
+
+	r = cmd(c, op, addr, val, n, &res);
+	for (i = 0; r == -EFAULT && i < 100000; i++) {
+		(*efaults)++;
+		usleep(200);
+		r = cmd_continue(c, &res);
+	}
+	VM_CHECK(!r, "command %lu: %d", op, r);
+	return res;
+}
+
+/*
+ * Guest stores to memory the VMM keeps making read-only (each round of
+ * the writer thread snapshots it after mprotect returned: nothing the
+ * guest does may change it until it is writable again), and guest reads
+ * of memory the VMM unmaps and replaces (every page of a generation at
+ * least as new as the one in place when the read began: a translation
+ * that outlived its invalidation would show an older one).  Preloading
+ * is off, so every page is a fault of its own; on rvhv most of them are
+ * fast-path exits (gstage_fault_fast grows), with debug_checks on.
+ */
+TEST(fast_faults_race_mprotect_and_munmap)
+{
+	const unsigned long n = 16;
+	struct prot_racer r = { .n = n };
+	uint64_t before, after, sum, base = 0, val = 0;
+	unsigned long i, rounds = 0, efaults = 0;
+	long f0, f1;
+	char old, dbg;
+	pthread_t thr;
+	struct cmd_vm c;
+	uint64_t t0;
+
+	start(&c);
+	old = set_param(PRELOAD_PARAM, false);
+	dbg = set_param(DEBUG_PARAM, true);
+	r.a = vm_alloc(n * PG, M2);
+	r.b = vm_alloc(n * PG, M2);
+	madvise((void *)r.a, n * PG, MADV_NOHUGEPAGE);
+	madvise((void *)r.b, n * PG, MADV_NOHUGEPAGE);
+	fill(r.a, n, 1);
+	fill(r.b, n, 1);
+	r.gen = 1;
+	vm_set_region(c.vm, SLOT1, 0, GPA, n * PG, (void *)r.a);
+	vm_set_region(c.vm, SLOT2, 0, GPA + M2, n * PG, (void *)r.b);
+	for (i = 0; i < n; i++)
+		base += i;
+	f0 = vcpu_stat(c.vcpu, "gstage_fault_fast");
+	ASSERT_EQ(0, pthread_create(&thr, NULL, prot_fn, &r));
+	t0 = now_ns();
+	while (now_ns() - t0 < 1500000000ULL) {
+		val += 0x10000;
+		cmd_through_faults(&c, CMD_FILL_PAGES, GPA, val, n, &efaults);
+		before = __atomic_load_n(&r.gen, __ATOMIC_ACQUIRE);
+		sum = cmd_through_faults(&c, CMD_SUM_PAGES, GPA + M2, 0, n,
+					 &efaults);
+		after = __atomic_load_n(&r.gen, __ATOMIC_ACQUIRE) + 1;
+		EXPECT_GE(sum, (before << 32) * n + base)
+			TH_LOG("round %lu: sum 0x%lx, generation %lu", rounds,
+			       (unsigned long)sum, (unsigned long)before);
+		EXPECT_LE(sum, (after << 32) * n + base)
+			TH_LOG("round %lu: sum 0x%lx, generation %lu", rounds,
+			       (unsigned long)sum, (unsigned long)after);
+		rounds++;
+	}
+	r.stop = 1;
+	pthread_join(thr, NULL);
+	f1 = vcpu_stat(c.vcpu, "gstage_fault_fast");
+	EXPECT_EQ(0, r.landed) TH_LOG("guest stores landed in read-only memory");
+	/* Quiet now: the guest's last stores, the last generation. */
+	for (i = 0; i < n; i++) {
+		EXPECT_EQ(val + i, r.a[i * PG / 8]);
+		EXPECT_EQ(stamp(r.gen, i), read_page(&c, M2 / PG + i));
+	}
+	TH_LOG("%lu rounds, %lu read-only spells, %lu generations, %lu -EFAULTs, %ld fast exits",
+	       rounds, r.ro_rounds, (unsigned long)r.gen, efaults, f1 - f0);
+	EXPECT_LE(2, rounds);
+	EXPECT_LE(1, r.ro_rounds);
+	if (!dev_is_kvm())
+		EXPECT_LT(0, f1 - f0);
 	restore_param(DEBUG_PARAM, dbg);
 	restore_param(PRELOAD_PARAM, old);
 }

@@ -1026,3 +1026,37 @@ void vcpu_state_free(struct vcpu_state *s)
 	s->ids = NULL;
 	s->vals = NULL;
 }
+
+long vcpu_stat(struct vcpu *vcpu, const char *name)
+{
+	struct kvm_stats_header h;
+	struct kvm_stats_desc *d;
+	size_t dsize;
+	long ret = -1;
+	uint64_t v;
+	char *descs;
+	uint32_t i;
+	int fd;
+
+	if (dev_is_kvm())
+		return -1;
+	fd = ioctl(vcpu->fd, KVM_GET_STATS_FD, 0);
+	if (fd < 0 || pread(fd, &h, sizeof(h), 0) != sizeof(h))
+		vm_fail("KVM_GET_STATS_FD");
+	dsize = sizeof(*d) + h.name_size;
+	descs = calloc(h.num_desc, dsize);
+	if (!descs || pread(fd, descs, h.num_desc * dsize, h.desc_offset) !=
+	    (ssize_t)(h.num_desc * dsize))
+		vm_fail("stats descriptors");
+	for (i = 0; i < h.num_desc; i++) {
+		d = (void *)(descs + i * dsize);
+		if (strcmp(d->name, name))
+			continue;
+		if (pread(fd, &v, 8, h.data_offset + d->offset) == 8)
+			ret = v;
+		break;
+	}
+	free(descs);
+	close(fd);
+	return ret;
+}

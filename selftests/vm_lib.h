@@ -286,6 +286,9 @@ long anon_huge_kb(void *addr);
 /* KVM_ENABLE_CAP on the VM fd: 0 or -errno. */
 int vm_enable_cap_try(struct vm *vm, uint32_t cap, uint64_t arg0);
 
+/* A vCPU statistic of rvhv's by name (KVM_GET_STATS_FD); -1 on kvm.ko. */
+long vcpu_stat(struct vcpu *vcpu, const char *name);
+
 /*
  * Driving guest_cmd_loop (guest/ucall_abi.h): a VM (vm_create()) whose
  * vCPU 0 waits in the loop.  cmd() runs one command to its REPORT: 0

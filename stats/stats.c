@@ -158,6 +158,7 @@ static const struct kvm_stats_desc rvhv_vcpu_stats_desc[] = {
 	VCPU_COUNTER(ioeventfd_signals),
 	VCPU_COUNTER(coalesced_mmio),
 	VCPU_COUNTER(irqchip_accesses),
+	VCPU_COUNTER(gstage_fault_fast),
 	VCPU_EXIT_NS(RVHV_EXIT_SBI, "sbi"),
 	VCPU_EXIT_HIST(RVHV_EXIT_SBI, "sbi"),
 	VCPU_EXIT_NS(RVHV_EXIT_MMIO, "mmio"),

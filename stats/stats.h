@@ -139,6 +139,7 @@ struct rvhv_vcpu_stat {
 	u64 ioeventfd_signals;
 	u64 coalesced_mmio;
 	u64 irqchip_accesses;
+	u64 gstage_fault_fast;
 	struct rvhv_exit_lat lat[RVHV_EXIT_NR];
 	/* not exported: see above */
 	u64 exit_at;

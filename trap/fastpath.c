@@ -13,7 +13,12 @@
  *
  * Handled here now: SBI calls whose extension says they may run with
  * interrupts off (rvhv_sbi_ext.irqs_off): BASE, IPI, TIME set_timer with
- * Sstc, HSM hart_get_status, and unknown or disabled extensions.
+ * Sstc, HSM hart_get_status, and unknown or disabled extensions;
+ * guest-page faults in a memslot that the G-stage already resolves or
+ * whose page the VMM's page tables hold (rvhv_gstage_fault_fast(),
+ * mmu/fault.c); stores outside the memslots that hit an ioeventfd
+ * (rvhv_mmio_store_fast(), trap/mmio.c).  Those two count in the
+ * gstage_fault_fast statistic.
  *
  * Invariants, for every handler reached from rvhv_fastpath_exit():
  *  - interrupts and preemption are off, the vCPU is loaded, vcpu->mode
@@ -31,12 +36,39 @@
  */
 #include "trap.h"
 
+/*
+ * A guest-page fault: the page mapped or already there, or an ioeventfd
+ * store (rvhv_gstage_exit()'s work, trap/exit.c).
+ */
+static int rvhv_fast_gstage(struct rvhv_vcpu *vcpu)
+{
+	struct rvhv_guest_ctx *ctx = &vcpu->ctx;
+	unsigned long gpa = (ctx->htval << 2) | (ctx->stval & 3);
+	bool write = ctx->scause == EXC_STORE_GUEST_PAGE_FAULT;
+	bool exec = ctx->scause == EXC_INST_GUEST_PAGE_FAULT;
+	int ret;
+
+	ret = rvhv_gstage_fault_fast(vcpu, gpa, write, exec);
+	if (ret == RVHV_FAULT_MMIO)
+		ret = write ? rvhv_mmio_store_fast(vcpu, gpa) :
+		      RVHV_FAST_DECLINED;
+	else if (!ret)
+		ret = 1;
+	if (ret == 1)
+		vcpu->stat.gstage_fault_fast++;
+	return ret;
+}
+
 /* Only for the causes rvhv_fastpath_wants() (trap/trap.h) names. */
 int rvhv_fastpath_exit(struct rvhv_vcpu *vcpu)
 {
 	switch (vcpu->ctx.scause) {
 	case EXC_SUPERVISOR_SYSCALL:
 		return rvhv_sbi_ecall_fast(vcpu);
+	case EXC_INST_GUEST_PAGE_FAULT:
+	case EXC_LOAD_GUEST_PAGE_FAULT:
+	case EXC_STORE_GUEST_PAGE_FAULT:
+		return rvhv_fast_gstage(vcpu);
 	}
 	return RVHV_FAST_DECLINED;
 }

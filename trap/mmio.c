@@ -6,6 +6,7 @@
  * goes on (eventfd/), anything else goes to userspace as KVM_EXIT_MMIO,
  * completed on the next KVM_RUN.
  */
+#include <linux/eventfd.h>
 #include <linux/kvm.h>
 #include <linux/irqflags.h>
 #include <linux/unaligned.h>
@@ -22,6 +23,22 @@ struct rvhv_access {
 	bool is_signed;		/* a load that sign-extends */
 	bool is_store;
 };
+
+/*
+ * The HLVX of the instruction at the guest's pc, with the guest's
+ * hstatus (SPV, SPVP, VGEIN); a fault is in @utrap.  Interrupts off (the
+ * trap is caught through stvec), the VM's current VMID in hgatp.
+ */
+static unsigned long rvhv_fetch_guest_insn(struct rvhv_vcpu *vcpu,
+					   struct rvhv_utrap *utrap)
+{
+	unsigned long hstatus, insn;
+
+	hstatus = csr_swap(CSR_HSTATUS, vcpu->ctx.hstatus);
+	insn = rvhv_unpriv_read_insn(vcpu->ctx.gpr[RVHV_REG_PC], utrap);
+	csr_write(CSR_HSTATUS, hstatus);
+	return insn;
+}
 
 /**
  * rvhv_read_guest_insn() - fetch the instruction at the guest's pc
@@ -43,12 +60,10 @@ struct rvhv_access {
 int rvhv_read_guest_insn(struct rvhv_vcpu *vcpu, unsigned long *insn)
 {
 	struct rvhv_utrap utrap = { 0 };
-	unsigned long flags, hstatus, cause;
+	unsigned long flags, cause;
 
 	rvhv_tlb_hlv_begin(vcpu, &flags);
-	hstatus = csr_swap(CSR_HSTATUS, vcpu->ctx.hstatus);
-	*insn = rvhv_unpriv_read_insn(vcpu->ctx.gpr[RVHV_REG_PC], &utrap);
-	csr_write(CSR_HSTATUS, hstatus);
+	*insn = rvhv_fetch_guest_insn(vcpu, &utrap);
 	local_irq_restore(flags);
 
 	switch (utrap.scause) {
@@ -136,25 +151,34 @@ static bool rvhv_decode_16(u16 insn, struct rvhv_access *a)
  * by reading the instruction itself.  Return: 0, 1 to retry the guest, or
  * -EOPNOTSUPP for an instruction rvhv cannot emulate.
  */
+static bool rvhv_decode_htinst(unsigned long htinst, struct rvhv_access *a)
+{
+	if (!rvhv_decode_32(htinst | 2, a))
+		return false;
+	if (!(htinst & 2))
+		a->insn_len = 2;
+	return true;
+}
+
+static bool rvhv_decode_insn(unsigned long insn, struct rvhv_access *a)
+{
+	if ((insn & 3) == 3)
+		return rvhv_decode_32(insn, a);
+	return rvhv_decode_16(insn, a);
+}
+
 static int rvhv_decode_access(struct rvhv_vcpu *vcpu, struct rvhv_access *a)
 {
 	unsigned long htinst = vcpu->ctx.htinst;
 	unsigned long insn;
 	int ret;
 
-	if (htinst & 1) {
-		if (!rvhv_decode_32(htinst | 2, a))
-			return -EOPNOTSUPP;
-		if (!(htinst & 2))
-			a->insn_len = 2;
-		return 0;
-	}
+	if (htinst & 1)
+		return rvhv_decode_htinst(htinst, a) ? 0 : -EOPNOTSUPP;
 	ret = rvhv_read_guest_insn(vcpu, &insn);
 	if (ret)
 		return ret;
-	if ((insn & 3) == 3)
-		return rvhv_decode_32(insn, a) ? 0 : -EOPNOTSUPP;
-	return rvhv_decode_16(insn, a) ? 0 : -EOPNOTSUPP;
+	return rvhv_decode_insn(insn, a) ? 0 : -EOPNOTSUPP;
 }
 
 /* A load's value (little-endian, @len bytes of @val) into register @rd. */
@@ -175,6 +199,50 @@ static void rvhv_mmio_set_reg(struct rvhv_vcpu *vcpu, unsigned int rd,
 		break;
 	}
 	vcpu->ctx.gpr[rd] = val;
+}
+
+/*
+ * The store @a of @val to @gpa signals an ioeventfd: it is done.  @fast:
+ * from the exit fast path, which counts and traces the G-stage fault the
+ * full path would have counted and traced before this, once it knows the
+ * store is handled here.
+ */
+static bool rvhv_mmio_ioeventfd(struct rvhv_vcpu *vcpu, unsigned long gpa,
+				const struct rvhv_access *a, u64 val,
+				bool fast)
+{
+	struct eventfd_ctx *efd;
+
+	rcu_read_lock();
+	efd = rvhv_ioeventfd_find(vcpu->vm, gpa, a->len, val);
+	if (efd) {
+		if (fast) {
+			trace_rvhv_gstage_fault(vcpu, gpa, true, false,
+						RVHV_FAULT_MMIO, 0);
+			vcpu->stat.gstage_faults++;
+			vcpu->stat.gstage_fault_mmio++;
+			rvhv_stat_exit_as(&vcpu->stat, RVHV_EXIT_MMIO);
+		}
+		eventfd_signal(efd);
+		trace_rvhv_mmio(vcpu, gpa, a->len, true, val,
+				RVHV_TRACE_MMIO_IOEVENTFD);
+		vcpu->ctx.gpr[RVHV_REG_PC] += a->insn_len;
+		vcpu->stat.ioeventfd_signals++;
+		vcpu->stat.mmio_exit_kernel++;
+	}
+	rcu_read_unlock();
+	return efd;
+}
+
+/* A store's value: @a's register, zero-extended from its width. */
+static u64 rvhv_mmio_store_val(struct rvhv_vcpu *vcpu,
+			       const struct rvhv_access *a)
+{
+	u64 val = a->reg ? vcpu->ctx.gpr[a->reg] : 0;
+
+	if (a->len < 8)
+		val &= BIT_ULL(a->len * 8) - 1;
+	return val;
 }
 
 /**
@@ -203,11 +271,8 @@ int rvhv_mmio_exit(struct rvhv_vcpu *vcpu, unsigned long gpa, bool write)
 	if (a.is_store != write)
 		return -EOPNOTSUPP;
 
-	if (write) {
-		val = a.reg ? vcpu->ctx.gpr[a.reg] : 0;
-		if (a.len < 8)
-			val &= BIT_ULL(a.len * 8) - 1;
-	}
+	if (write)
+		val = rvhv_mmio_store_val(vcpu, &a);
 	/*
 	 * The in-kernel APLIC's window (irqchip/): every access in it is
 	 * handled there, misaligned ones and odd sizes too, never an exit.
@@ -226,14 +291,8 @@ int rvhv_mmio_exit(struct rvhv_vcpu *vcpu, unsigned long gpa, bool write)
 		return -EIO;
 
 	if (write) {
-		if (rvhv_ioeventfd_write(vcpu->vm, gpa, a.len, val)) {
-			trace_rvhv_mmio(vcpu, gpa, a.len, true, val,
-					RVHV_TRACE_MMIO_IOEVENTFD);
-			vcpu->ctx.gpr[RVHV_REG_PC] += a.insn_len;
-			vcpu->stat.ioeventfd_signals++;
-			vcpu->stat.mmio_exit_kernel++;
+		if (rvhv_mmio_ioeventfd(vcpu, gpa, &a, val, false))
 			return 1;
-		}
 		/* Into the coalesced MMIO ring, if a zone has it. */
 		if (rvhv_coalesced_write(vcpu->vm, gpa, a.len, val)) {
 			trace_rvhv_mmio(vcpu, gpa, a.len, true, val,
@@ -264,6 +323,52 @@ int rvhv_mmio_exit(struct rvhv_vcpu *vcpu, unsigned long gpa, bool write)
 	trace_rvhv_mmio(vcpu, gpa, a.len, write, write ? val : 0,
 			RVHV_TRACE_MMIO_USER);
 	return 0;
+}
+
+/**
+ * rvhv_mmio_store_fast() - the exit fast path's store at @gpa
+ * @vcpu: the vCPU, loaded, interrupts off (trap/fastpath.c's rules)
+ * @gpa: guest physical address, outside every memslot (or in a
+ *	read-only one): rvhv_gstage_fault_fast() said RVHV_FAULT_MMIO
+ *
+ * A store that hits an ioeventfd is handled as rvhv_mmio_exit() handles
+ * it, counted and traced as the full path's G-stage fault and MMIO
+ * emulation would be.  The instruction comes from htinst or is fetched
+ * with HLVX: the VMID rvhv_enter_guest() checked is current and hgatp
+ * this VM's until interrupts are on again, so the fetch needs no
+ * rvhv_tlb_hlv_begin().  Declined, nothing done: no ioeventfd at all, a
+ * fetch that faults (the full path retries or redirects it), anything
+ * but a plain store rvhv decodes, a VM with an in-kernel AIA device
+ * (whose APLIC window and IMSIC pages come first, with interrupts on),
+ * a misaligned store, one that hits no ioeventfd (coalesced MMIO or an
+ * exit to the VMM).
+ *
+ * Return: 1 (re-enter the guest) or RVHV_FAST_DECLINED.
+ */
+int rvhv_mmio_store_fast(struct rvhv_vcpu *vcpu, unsigned long gpa)
+{
+	struct rvhv_utrap utrap = { 0 };
+	unsigned long insn = vcpu->ctx.htinst;
+	struct rvhv_access a;
+	u64 val;
+
+	if (!rcu_access_pointer(vcpu->vm->eventfds.mmio) ||
+	    rvhv_vm_aia(vcpu->vm))
+		return RVHV_FAST_DECLINED;
+	if (insn & 1) {
+		if (!rvhv_decode_htinst(insn, &a))
+			return RVHV_FAST_DECLINED;
+	} else {
+		rvhv_tlb_check(vcpu, "HLV");
+		insn = rvhv_fetch_guest_insn(vcpu, &utrap);
+		if (utrap.scause || !rvhv_decode_insn(insn, &a))
+			return RVHV_FAST_DECLINED;
+	}
+	if (!a.is_store || (gpa & (a.len - 1)))
+		return RVHV_FAST_DECLINED;
+	val = rvhv_mmio_store_val(vcpu, &a);
+	return rvhv_mmio_ioeventfd(vcpu, gpa, &a, val, true) ? 1 :
+	       RVHV_FAST_DECLINED;
 }
 
 /* Next KVM_RUN: the loaded value into rd, then past the instruction. */

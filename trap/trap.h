@@ -44,12 +44,17 @@ int rvhv_fastpath_exit(struct rvhv_vcpu *vcpu);
 
 static inline bool rvhv_fastpath_wants(unsigned long scause)
 {
-	return scause == EXC_SUPERVISOR_SYSCALL;
+	return scause == EXC_SUPERVISOR_SYSCALL ||
+	       scause == EXC_INST_GUEST_PAGE_FAULT ||
+	       scause == EXC_LOAD_GUEST_PAGE_FAULT ||
+	       scause == EXC_STORE_GUEST_PAGE_FAULT;
 }
 
 /* trap/mmio.c */
 int rvhv_mmio_exit(struct rvhv_vcpu *vcpu, unsigned long gpa, bool write);
 void rvhv_mmio_complete(struct rvhv_vcpu *vcpu);
 int rvhv_read_guest_insn(struct rvhv_vcpu *vcpu, unsigned long *insn);
+/* The exit fast path's ioeventfd store (trap/fastpath.c's rules). */
+int rvhv_mmio_store_fast(struct rvhv_vcpu *vcpu, unsigned long gpa);
 
 #endif /* _RVHV_TRAP_H */
