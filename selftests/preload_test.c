@@ -370,6 +370,24 @@ static void *remap_fn(void *arg)
 }
 
 /*
+ * A sum of @n pages' stamps read while the generation went from @before
+ * to at most @after - 1: no page older than @before (but @fresh pages
+ * that may read 0 for a moment), none newer than @after.
+ */
+static void expect_generations(struct __test_metadata *_metadata,
+			       uint64_t sum, uint64_t before, uint64_t after,
+			       unsigned long n, unsigned long fresh,
+			       uint64_t base, unsigned long round)
+{
+	EXPECT_GE(sum, (before << 32) * (n - fresh) + base)
+		TH_LOG("round %lu: sum 0x%lx, generation %lu", round,
+		       (unsigned long)sum, (unsigned long)before);
+	EXPECT_LE(sum, (after << 32) * n + base)
+		TH_LOG("round %lu: sum 0x%lx, generation %lu", round,
+		       (unsigned long)sum, (unsigned long)after);
+}
+
+/*
  * The guest sums a region's stamps while another thread keeps replacing
  * the memory behind it (mremap of files and anonymous memory over it,
  * MADV_DONTNEED): every page the guest reads is of a generation at least
@@ -405,12 +423,8 @@ TEST(invalidations_race_faults)
 		sum = cmd_ok(&c, CMD_SUM_PAGES, GPA, 0, n);
 		after = __atomic_load_n(&r.gen, __ATOMIC_ACQUIRE) + 1;
 		/* Page 0 may be a fresh zero page for a moment. */
-		EXPECT_GE(sum, (before << 32) * (n - 1) + base)
-			TH_LOG("round %lu: sum 0x%lx, generation %lu", rounds,
-			       (unsigned long)sum, (unsigned long)before);
-		EXPECT_LE(sum, (after << 32) * n + base)
-			TH_LOG("round %lu: sum 0x%lx, generation %lu", rounds,
-			       (unsigned long)sum, (unsigned long)after);
+		expect_generations(_metadata, sum, before, after, n, 1, base,
+				   rounds);
 		rounds++;
 	}
 	r.stop = 1;
@@ -549,12 +563,8 @@ TEST(fast_faults_race_mprotect_and_munmap)
 		sum = cmd_through_faults(&c, CMD_SUM_PAGES, GPA + M2, 0, n,
 					 &efaults);
 		after = __atomic_load_n(&r.gen, __ATOMIC_ACQUIRE) + 1;
-		EXPECT_GE(sum, (before << 32) * n + base)
-			TH_LOG("round %lu: sum 0x%lx, generation %lu", rounds,
-			       (unsigned long)sum, (unsigned long)before);
-		EXPECT_LE(sum, (after << 32) * n + base)
-			TH_LOG("round %lu: sum 0x%lx, generation %lu", rounds,
-			       (unsigned long)sum, (unsigned long)after);
+		expect_generations(_metadata, sum, before, after, n, 0, base,
+				   rounds);
 		rounds++;
 	}
 	r.stop = 1;

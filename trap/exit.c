@@ -113,7 +113,7 @@ static int rvhv_virtual_insn(struct rvhv_vcpu *vcpu)
 static int rvhv_gstage_exit(struct rvhv_vcpu *vcpu)
 {
 	struct rvhv_guest_ctx *ctx = &vcpu->ctx;
-	unsigned long gpa = (ctx->htval << 2) | (ctx->stval & 3);
+	unsigned long gpa = rvhv_exit_gpa(ctx);
 	bool write = ctx->scause == EXC_STORE_GUEST_PAGE_FAULT;
 	bool exec = ctx->scause == EXC_INST_GUEST_PAGE_FAULT;
 	int ret;

@@ -38,12 +38,13 @@
 
 /*
  * A guest-page fault: the page mapped or already there, or an ioeventfd
- * store (rvhv_gstage_exit()'s work, trap/exit.c).
+ * store (rvhv_gstage_exit()'s work, trap/exit.c).  Out of line, so that
+ * an SBI call's way through rvhv_fastpath_exit() stays a tail call.
  */
-static int rvhv_fast_gstage(struct rvhv_vcpu *vcpu)
+static noinline int rvhv_fast_gstage(struct rvhv_vcpu *vcpu)
 {
 	struct rvhv_guest_ctx *ctx = &vcpu->ctx;
-	unsigned long gpa = (ctx->htval << 2) | (ctx->stval & 3);
+	unsigned long gpa = rvhv_exit_gpa(ctx);
 	bool write = ctx->scause == EXC_STORE_GUEST_PAGE_FAULT;
 	bool exec = ctx->scause == EXC_INST_GUEST_PAGE_FAULT;
 	int ret;
@@ -62,13 +63,8 @@ static int rvhv_fast_gstage(struct rvhv_vcpu *vcpu)
 /* Only for the causes rvhv_fastpath_wants() (trap/trap.h) names. */
 int rvhv_fastpath_exit(struct rvhv_vcpu *vcpu)
 {
-	switch (vcpu->ctx.scause) {
-	case EXC_SUPERVISOR_SYSCALL:
+	if (likely(vcpu->ctx.scause == EXC_SUPERVISOR_SYSCALL))
 		return rvhv_sbi_ecall_fast(vcpu);
-	case EXC_INST_GUEST_PAGE_FAULT:
-	case EXC_LOAD_GUEST_PAGE_FAULT:
-	case EXC_STORE_GUEST_PAGE_FAULT:
-		return rvhv_fast_gstage(vcpu);
-	}
-	return RVHV_FAST_DECLINED;
+	/* The guest-page faults. */
+	return rvhv_fast_gstage(vcpu);
 }

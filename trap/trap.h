@@ -29,6 +29,12 @@ unsigned long rvhv_unpriv_read_ulong(unsigned long addr,
 void rvhv_fp_save(union __riscv_fp_state *fp);
 void rvhv_fp_restore(const union __riscv_fp_state *fp);
 
+/* The guest physical address of the guest-page fault that just trapped. */
+static inline unsigned long rvhv_exit_gpa(const struct rvhv_guest_ctx *ctx)
+{
+	return (ctx->htval << 2) | (ctx->stval & 3);
+}
+
 /* trap/exit.c */
 int rvhv_handle_exit(struct rvhv_vcpu *vcpu);
 void rvhv_redirect_trap(struct rvhv_vcpu *vcpu, unsigned long scause,
@@ -42,12 +48,16 @@ void rvhv_redirect_trap(struct rvhv_vcpu *vcpu, unsigned long scause,
  */
 int rvhv_fastpath_exit(struct rvhv_vcpu *vcpu);
 
+#define RVHV_FASTPATH_CAUSES	(BIT(EXC_SUPERVISOR_SYSCALL) |		\
+				 BIT(EXC_INST_GUEST_PAGE_FAULT) |	\
+				 BIT(EXC_LOAD_GUEST_PAGE_FAULT) |	\
+				 BIT(EXC_STORE_GUEST_PAGE_FAULT))
+
 static inline bool rvhv_fastpath_wants(unsigned long scause)
 {
-	return scause == EXC_SUPERVISOR_SYSCALL ||
-	       scause == EXC_INST_GUEST_PAGE_FAULT ||
-	       scause == EXC_LOAD_GUEST_PAGE_FAULT ||
-	       scause == EXC_STORE_GUEST_PAGE_FAULT;
+	/* Interrupts (the top bit) and causes from 64 on: not in the set. */
+	return scause < BITS_PER_LONG &&
+	       (BIT(scause) & RVHV_FASTPATH_CAUSES);
 }
 
 /* trap/mmio.c */
