@@ -467,6 +467,10 @@ enum rvhv_pending {
  * @mmio_len: its width in bytes
  * @mmio_signed: sign-extend it
  * @insn_len: length (2 or 4) of the instruction being emulated
+ * @fast_mmio_exit: the exit (its stat.exits count) whose guest-page
+ *	fault the exit fast path found outside every memslot and then
+ *	declined: the full path takes it as MMIO without looking again
+ *	(trap/fastpath.c); 0: none.  The vCPU's thread only
  * @mode: RVHV_IN_GUEST while the world switch may be in the guest (set
  *	with interrupts off); a kick sends an IPI then
  * @requests: RVHV_REQ_* bits, set by other threads (and by vcpu_load:
@@ -540,6 +544,7 @@ struct rvhv_vcpu {
 	unsigned int mmio_len;
 	bool mmio_signed;
 	unsigned int insn_len;
+	u64 fast_mmio_exit;
 	int mode;
 	unsigned long requests;
 	unsigned long irq_pending;

@@ -119,7 +119,17 @@ static int rvhv_gstage_exit(struct rvhv_vcpu *vcpu)
 	int ret;
 
 	vcpu->stat.gstage_faults++;
-	ret = rvhv_gstage_fault(vcpu, gpa, write, exec);
+	/*
+	 * The exit fast path found no memslot for it (interrupts off, just
+	 * now) and declined it: MMIO, as a memslot change racing the access
+	 * may make it either way.
+	 */
+	if (vcpu->fast_mmio_exit == vcpu->stat.exits) {
+		ret = RVHV_FAULT_MMIO;
+		trace_rvhv_gstage_fault(vcpu, gpa, write, exec, ret, 0);
+	} else {
+		ret = rvhv_gstage_fault(vcpu, gpa, write, exec);
+	}
 	if (ret != RVHV_FAULT_MMIO)
 		return ret ? ret : 1;
 	vcpu->stat.gstage_fault_mmio++;

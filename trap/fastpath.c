@@ -50,11 +50,14 @@ static noinline int rvhv_fast_gstage(struct rvhv_vcpu *vcpu)
 	int ret;
 
 	ret = rvhv_gstage_fault_fast(vcpu, gpa, write, exec);
-	if (ret == RVHV_FAULT_MMIO)
+	if (ret == RVHV_FAULT_MMIO) {
+		/* If declined, the full path need not look it up again. */
+		vcpu->fast_mmio_exit = vcpu->stat.exits;
 		ret = write ? rvhv_mmio_store_fast(vcpu, gpa) :
 		      RVHV_FAST_DECLINED;
-	else if (!ret)
+	} else if (!ret) {
 		ret = 1;
+	}
 	if (ret == 1)
 		vcpu->stat.gstage_fault_fast++;
 	return ret;
