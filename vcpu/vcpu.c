@@ -269,6 +269,29 @@ static void rvhv_vcpu_sync_irqs(struct rvhv_vcpu *vcpu)
 		rvhv_vcpu_write_hvictl(val & BIT(IRQ_VS_EXT));
 }
 
+/*
+ * A reset drops the pending interrupts but the irqchip's lines, which are
+ * the irqchip's and survive it.  Another CPU may raise a line meanwhile
+ * (the APLIC, another vCPU's IPI, KVM_INTERRUPT): irq_pending changes
+ * atomically, and the mask only gains bits, so a raise either lands
+ * before the reset and is dropped with the rest, or after it and is
+ * applied at the next entry, never half of each.  hvip itself is 0 after
+ * a reset (vcpu->csr); the irqchip's lines go back into it at the next
+ * entry (rvhv_vcpu_sync_irqs()).
+ */
+static void rvhv_vcpu_reset_irqs(struct rvhv_vcpu *vcpu)
+{
+	unsigned long old = READ_ONCE(vcpu->irq_pending);
+
+	while (!try_cmpxchg(&vcpu->irq_pending, &old,
+			    old & RVHV_IRQ_EXT_LINES))
+		;
+	/* As in rvhv_vcpu_set_irq(): the level before the change. */
+	smp_mb__before_atomic();
+	set_bit(RVHV_IRQ_APLIC, &vcpu->irq_pending_mask);
+	set_bit(RVHV_IRQ_IMSIC, &vcpu->irq_pending_mask);
+}
+
 int rvhv_vcpu_hart_start(struct rvhv_vcpu *vcpu, unsigned long pc,
 			 unsigned long a1)
 {
@@ -940,9 +963,7 @@ static void rvhv_vcpu_reset(struct rvhv_vcpu *vcpu)
 	vcpu->timer_state = KVM_RISCV_TIMER_STATE_OFF;
 	vcpu->pending = RVHV_PENDING_NONE;
 	vcpu->halted = false;
-	/* The irqchip's lines are the irqchip's: they survive a reset. */
-	vcpu->irq_pending &= RVHV_IRQ_EXT_LINES;
-	vcpu->irq_pending_mask = RVHV_IRQ_EXT_LINES;
+	rvhv_vcpu_reset_irqs(vcpu);
 	if (!rvhv_use_sstc)
 		hrtimer_cancel(&vcpu->timer);
 	rvhv_sta_reset(vcpu);
