@@ -130,7 +130,7 @@ tr -d '\r' < "$log" | awk '
 		ratio = "n/a"
 		if (k != "n/a" && r != "n/a" && k > 0)
 			ratio = sprintf("%.2f", r / k)
-		printf "%-20s %14s %14s %10s\n", op, k, r, ratio
+		printf "%-26s %14s %14s %10s\n", op, k, r, ratio
 	}
 	END {
 		# rvhv-only operations: n/a on kvm.ko is expected there.
@@ -148,7 +148,7 @@ tr -d '\r' < "$log" | awk '
 		only["migrate_ring_downtime_ms"] = 1
 		only["migrate_ring_iterations"] = 1
 		only["migrate_ring_pages"] = 1
-		printf "%-20s %14s %14s %10s\n", "operation", "kvm.ko insns",
+		printf "%-26s %14s %14s %10s\n", "operation", "kvm.ko insns",
 		       "rvhv insns", "rvhv/kvm"
 		bad = !done || n == 0
 		for (i = 0; i < n; i++) {
