@@ -33,10 +33,13 @@ FIXTURE_VARIANT(isa) {
 	bool off;		/* the VMM turns @ext off first */
 };
 
-#define ISA_VARIANT(name)						\
+/* @prefix: KVM (Linux 6.12's ids) or RVHV (newer kvm.ko's, rvhv.h) */
+#define ISA_VARIANT_ID(prefix, name)					\
 FIXTURE_VARIANT_ADD(isa, name) {					\
-	.ext = KVM_RISCV_ISA_EXT_##name, .test = ISA_T_##name,		\
+	.ext = prefix##_RISCV_ISA_EXT_##name, .test = ISA_T_##name,	\
 }
+#define ISA_VARIANT(name)	ISA_VARIANT_ID(KVM, name)
+#define ISA_VARIANT_NEW(name)	ISA_VARIANT_ID(RVHV, name)
 ISA_VARIANT(ZBA);
 ISA_VARIANT(ZBB);
 ISA_VARIANT(ZBS);
@@ -51,11 +54,6 @@ ISA_VARIANT(ZAWRS);
 ISA_VARIANT(ZACAS);
 ISA_VARIANT(ZICNTR);
 ISA_VARIANT(SVINVAL);
-
-#define ISA_VARIANT_NEW(name)						\
-FIXTURE_VARIANT_ADD(isa, name) {					\
-	.ext = RVHV_RISCV_ISA_EXT_##name, .test = ISA_T_##name,		\
-}
 ISA_VARIANT_NEW(ZABHA);
 ISA_VARIANT_NEW(ZAAMO);
 ISA_VARIANT_NEW(ZALRSC);
@@ -158,16 +156,6 @@ TEST(offered_by_default)
 	vm_free(vm);
 }
 
-static bool in_list(const uint64_t *list, int n, uint64_t id)
-{
-	int i;
-
-	for (i = 0; i < n; i++)
-		if (list[i] == id)
-			return true;
-	return false;
-}
-
 /*
  * The newer ids: each register that exists is listed by KVM_GET_REG_LIST
  * (an absent one is not), agrees with its bit in ISA_EXT MULTI_EN 1 (ids
@@ -207,7 +195,7 @@ TEST(new_ids)
 	for (i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
 		uint64_t id = RISCV_ISA_EXT_REG(ids[i]);
 
-		EXPECT_EQ(has[i], in_list(list, n, id)) TH_LOG("ext %lu", ids[i]);
+		EXPECT_EQ(has[i], reg_list_has(list, n, id)) TH_LOG("ext %lu", ids[i]);
 		if (!has[i])
 			continue;
 		v = vcpu_get_reg(vcpu, id);
@@ -220,7 +208,7 @@ TEST(new_ids)
 				TH_LOG("ext %lu", ids[i]);
 	}
 	/* zicbop_block_size is there exactly while the vCPU has Zicbop. */
-	EXPECT_EQ(in_list(list, n, cbop),
+	EXPECT_EQ(reg_list_has(list, n, cbop),
 		  !vcpu_get_reg_try(vcpu, cbop, &v));
 	free(list);
 
