@@ -160,7 +160,9 @@ TEST(offered_by_default)
  * The newer ids: each register that exists is listed by KVM_GET_REG_LIST
  * (an absent one is not), agrees with its bit in ISA_EXT MULTI_EN 1 (ids
  * 64..127), takes its own value back, cannot be turned off where nothing
- * hides it (all but Svadu), and is locked after the first KVM_RUN.
+ * hides it (all but Svadu), cannot be turned on where it is off by default
+ * (not offered: Svadu without henvcfg.ADUE or henvcfg), and is locked
+ * after the first KVM_RUN.
  */
 TEST(new_ids)
 {
@@ -205,6 +207,10 @@ TEST(new_ids)
 		EXPECT_EQ(0, vcpu_set_reg_try(vcpu, id, &v));
 		if (v && ids[i] != RVHV_RISCV_ISA_EXT_SVADU)
 			EXPECT_EQ(-EINVAL, vcpu_set_reg_try(vcpu, id, &zero))
+				TH_LOG("ext %lu", ids[i]);
+		/* Off by default: not offered here, so it cannot be on. */
+		if (!v)
+			EXPECT_EQ(-EINVAL, vcpu_set_reg_try(vcpu, id, &one))
 				TH_LOG("ext %lu", ids[i]);
 	}
 	/* zicbop_block_size is there exactly while the vCPU has Zicbop. */
