@@ -3,7 +3,8 @@
  * Host ISA extensions the host kernel does not know, read by rvhv from the
  * device tree at load, so that guests can be offered them (vcpu/onereg.c,
  * rvhv_isa_exts).  Linux 6.12 has no RISCV_ISA_EXT_* number for Svade,
- * Svadu, Zabha, Ziccrse, Zaamo, Zalrsc or Zicbop, so
+ * Svadu, Zabha, Ziccrse, Zaamo, Zalrsc, Zicbop, Zfbfmin, Zvfbfmin or
+ * Zvfbfwma, so
  * riscv_isa_extension_available() cannot answer for them, but each hart's
  * device-tree node says what it implements: its "riscv,isa-extensions"
  * string list or, without one, its "riscv,isa" string.
@@ -64,6 +65,9 @@ static const char * const rvhv_host_isa_names[RVHV_HOST_ISA_MAX] = {
 	[RVHV_HOST_ISA_ZAAMO] = "zaamo",
 	[RVHV_HOST_ISA_ZALRSC] = "zalrsc",
 	[RVHV_HOST_ISA_ZICBOP] = "zicbop",
+	[RVHV_HOST_ISA_ZFBFMIN] = "zfbfmin",
+	[RVHV_HOST_ISA_ZVFBFMIN] = "zvfbfmin",
+	[RVHV_HOST_ISA_ZVFBFWMA] = "zvfbfwma",
 };
 
 /*

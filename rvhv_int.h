@@ -391,9 +391,9 @@ enum rvhv_request {
 /*
  * ISA_EXT ids (vcpu->isa_ext bits) run up to KVM_RISCV_ISA_EXT_MAX of the
  * <asm/kvm.h> rvhv is built against, and to the newer ids of
- * uapi/linux/rvhv.h (RVHV_RISCV_ISA_EXT_*, up to Zicbop).
+ * uapi/linux/rvhv.h (RVHV_RISCV_ISA_EXT_*, up to Zvfbfwma).
  */
-#define RVHV_ISA_EXT_MAX	MAX(KVM_RISCV_ISA_EXT_MAX, RVHV_RISCV_ISA_EXT_ZICBOP + 1)
+#define RVHV_ISA_EXT_MAX	MAX(KVM_RISCV_ISA_EXT_MAX, RVHV_RISCV_ISA_EXT_ZVFBFWMA + 1)
 
 /* rvhv_sta.shmem when the guest has no steal-time area */
 #define RVHV_STA_OFF		(~0ULL)

@@ -91,7 +91,8 @@
  * Zawrs: its WRS.NTO traps under hstatus.VTW and rvhv completes it
  * (vcpu/isa.c).  From the device tree (RVHV_ISA_DT, with the ids of newer
  * kvm.ko, RVHV_RISCV_ISA_EXT_*): Zabha, Zaamo, Zalrsc, Ziccrse and Zicbop
- * (prefetch hints) need nothing; Svade is what a hart without hardware
+ * (prefetch hints) need nothing, nor Zfbfmin (F state) or Zvfbfmin and
+ * Zvfbfwma (V state, offered with V); Svade is what a hart without hardware
  * A/D updating does anyway; Svadu is henvcfg.ADUE, set for a vCPU with
  * Svadu and without Svade (vcpu/vcpu.c) where the firmware lets rvhv set
  * it (rvhv_host_isa_adue()).  Svvptc (the host kernel knows it, kvm.ko
@@ -193,6 +194,9 @@ static const struct rvhv_isa_ext rvhv_isa_exts[RVHV_ISA_EXT_MAX] = {
 	ISA_DT(ZAAMO, RVHV_OFFER | RVHV_FIXED),
 	ISA_DT(ZALRSC, RVHV_OFFER | RVHV_FIXED),
 	ISA_DT(ZICBOP, RVHV_OFFER | RVHV_FIXED),
+	ISA_DT(ZFBFMIN, RVHV_OFFER | RVHV_FIXED),
+	ISA_DT(ZVFBFMIN, RVHV_OFFER | RVHV_FIXED),
+	ISA_DT(ZVFBFWMA, RVHV_OFFER | RVHV_FIXED),
 };
 
 #undef ISA
@@ -212,7 +216,7 @@ static bool rvhv_isa_ext_on_host(unsigned long ext)
 	return __riscv_isa_extension_available(NULL, rvhv_isa_exts[ext].host);
 }
 
-/* V, or one of the vector extensions (Zvbb ... Zvkt, Zvfh, Zvfhmin)? */
+/* V, or a vector extension (Zvbb ... Zvkt, Zvfh, Zvfhmin, Zvfbf*)? */
 static bool rvhv_isa_ext_is_vector(unsigned int kvm_ext)
 {
 	switch (kvm_ext) {
@@ -220,6 +224,8 @@ static bool rvhv_isa_ext_is_vector(unsigned int kvm_ext)
 	case KVM_RISCV_ISA_EXT_ZVBB ... KVM_RISCV_ISA_EXT_ZVKT:
 	case KVM_RISCV_ISA_EXT_ZVFH:
 	case KVM_RISCV_ISA_EXT_ZVFHMIN:
+	case RVHV_RISCV_ISA_EXT_ZVFBFMIN:
+	case RVHV_RISCV_ISA_EXT_ZVFBFWMA:
 		return true;
 	}
 	return false;
@@ -250,6 +256,10 @@ bool rvhv_isa_ext_available(unsigned int kvm_ext)
 	     kvm_ext == RVHV_RISCV_ISA_EXT_SVADU) && !rvhv_host.envcfg)
 		return false;
 	if (kvm_ext == RVHV_RISCV_ISA_EXT_SVADU && !rvhv_host_isa_adue())
+		return false;
+	/* Zfbfmin's conversions are F instructions. */
+	if (kvm_ext == RVHV_RISCV_ISA_EXT_ZFBFMIN &&
+	    !riscv_isa_extension_available(NULL, f))
 		return false;
 	/* V and the Zv* extensions need the vector state switch. */
 	if (rvhv_isa_ext_is_vector(kvm_ext) && !rvhv_vector_available())

@@ -320,7 +320,8 @@ struct rvhv_riscv_sbi_fwft {
 /*
  * ONE_REG ISA_EXT ids (KVM_REG_RISCV_ISA_EXT | KVM_REG_RISCV_ISA_SINGLE |
  * id) of extensions kvm.ko has in Linux 6.13 and later (Svade, Svadu,
- * Svvptc, Zabha from 6.13; Ziccrse, Zaamo, Zalrsc, Zicbop after it), which
+ * Svvptc, Zabha from 6.13; Ziccrse, Zaamo, Zalrsc, Zicbop, Zfbfmin,
+ * Zvfbfmin, Zvfbfwma after it), which
  * the <asm/kvm.h> of Linux 6.12 does not define yet (its
  * KVM_RISCV_ISA_EXT_MAX is 62): their KVM_RISCV_ISA_EXT_* values there.
  * 62 (Smnpm) and 63 (Ssnpm) rvhv does not offer.  Ids from 64 on are bits of ISA_EXT
@@ -335,6 +336,9 @@ struct rvhv_riscv_sbi_fwft {
 #define RVHV_RISCV_ISA_EXT_ZAAMO	69
 #define RVHV_RISCV_ISA_EXT_ZALRSC	70
 #define RVHV_RISCV_ISA_EXT_ZICBOP	71
+#define RVHV_RISCV_ISA_EXT_ZFBFMIN	72
+#define RVHV_RISCV_ISA_EXT_ZVFBFMIN	73
+#define RVHV_RISCV_ISA_EXT_ZVFBFWMA	74
 
 /*
  * CONFIG register zicbop_block_size (kvm.ko's, added with Zicbop: the
