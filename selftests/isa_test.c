@@ -8,9 +8,9 @@
  * must get past it.  Held to kvm.ko.
  *
  * The extensions with the ids of newer kvm.ko (RVHV_RISCV_ISA_EXT_*:
- * Svade, Svadu, Svvptc, Zabha, Ziccrse, Zaamo, Zalrsc, Zicbop), which
- * rvhv finds in the host's device tree, are tested the same way; kvm.ko
- * 6.12 has none of them (-ENOENT: skipped).  Svadu is tested both ways:
+ * Svade, Svadu, Svvptc, Zabha, Ziccrse, Zaamo, Zalrsc, Zicbop, Zfbfmin,
+ * Zvfbfmin, Zvfbfwma), which rvhv finds in the host's device tree, are
+ * tested the same way; kvm.ko 6.12 has none of them (-ENOENT: skipped).  Svadu is tested both ways:
  * on (the hart sets A and D of a VS-stage leaf) and turned off by the VMM
  * (page faults, as Svade).  new_ids checks their registers: REG_LIST,
  * ISA_EXT MULTI register 1, and the lock after the first KVM_RUN.
@@ -62,6 +62,9 @@ ISA_VARIANT_NEW(ZICBOP);
 ISA_VARIANT_NEW(SVVPTC);
 ISA_VARIANT_NEW(SVADU);
 ISA_VARIANT_NEW(SVADE);
+ISA_VARIANT_NEW(ZFBFMIN);
+ISA_VARIANT_NEW(ZVFBFMIN);
+ISA_VARIANT_NEW(ZVFBFWMA);
 /* Svadu turned off by the VMM: henvcfg.ADUE 0, the guest sees Svade. */
 FIXTURE_VARIANT_ADD(isa, SVADU_off) {
 	.ext = RVHV_RISCV_ISA_EXT_SVADU, .test = ISA_T_SVADE, .off = true,
@@ -139,7 +142,8 @@ TEST(offered_by_default)
 		RVHV_RISCV_ISA_EXT_SVADE, RVHV_RISCV_ISA_EXT_SVVPTC,
 		RVHV_RISCV_ISA_EXT_ZABHA, RVHV_RISCV_ISA_EXT_ZICCRSE,
 		RVHV_RISCV_ISA_EXT_ZAAMO, RVHV_RISCV_ISA_EXT_ZALRSC,
-		RVHV_RISCV_ISA_EXT_ZICBOP,
+		RVHV_RISCV_ISA_EXT_ZICBOP, RVHV_RISCV_ISA_EXT_ZFBFMIN,
+		RVHV_RISCV_ISA_EXT_ZVFBFMIN, RVHV_RISCV_ISA_EXT_ZVFBFWMA,
 	};
 	struct vm *vm = vm_create();
 	struct vcpu *vcpu = vcpu_create(vm, 0);
@@ -171,6 +175,8 @@ TEST(new_ids)
 		RVHV_RISCV_ISA_EXT_SVVPTC, RVHV_RISCV_ISA_EXT_ZABHA,
 		RVHV_RISCV_ISA_EXT_ZICCRSE, RVHV_RISCV_ISA_EXT_ZAAMO,
 		RVHV_RISCV_ISA_EXT_ZALRSC, RVHV_RISCV_ISA_EXT_ZICBOP,
+		RVHV_RISCV_ISA_EXT_ZFBFMIN, RVHV_RISCV_ISA_EXT_ZVFBFMIN,
+		RVHV_RISCV_ISA_EXT_ZVFBFWMA,
 	};
 	struct vm *vm = vm_create();
 	struct vcpu *vcpu = vcpu_create(vm, 0);

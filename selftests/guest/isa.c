@@ -304,6 +304,75 @@ static void isa_svvptc(void)
 	vs_unmap();
 }
 
+/*
+ * Zfbfmin: fcvt.bf16.s (funct7 0x22, rs2 8) rounds to nearest even and
+ * NaN-boxes its 16 bits; fcvt.s.bf16 (funct7 0x20, rs2 6) widens back.
+ */
+static unsigned long bf16_of(u32 f)
+{
+	unsigned long v;
+
+	asm volatile("fmv.w.x fa1, %1\n"
+		     ".insn r 0x53, 0, 0x22, fa0, fa1, x8\n"
+		     "fmv.x.d %0, fa0" : "=r"(v) : "r"((unsigned long)f)
+		     : "fa0", "fa1");
+	return v;
+}
+
+static void isa_zfbfmin(void)
+{
+	unsigned long v;
+
+	GUEST_ASSERT_EQ(bf16_of(0x3f800000), 0xffffffffffff3f80UL);
+	GUEST_ASSERT_EQ(bf16_of(0x3f808000) & 0xffff, 0x3f80);	/* tie: even */
+	GUEST_ASSERT_EQ(bf16_of(0x3f818000) & 0xffff, 0x3f82);	/* tie: even */
+	GUEST_ASSERT_EQ(bf16_of(0x3f808001) & 0xffff, 0x3f81);
+	asm volatile("fmv.w.x fa1, %1\n"
+		     ".insn r 0x53, 0, 0x22, fa0, fa1, x8\n"
+		     ".insn r 0x53, 0, 0x20, fa2, fa0, x6\n"
+		     "fmv.x.w %0, fa2" : "=r"(v) : "r"(0xc0490000UL)
+		     : "fa0", "fa1", "fa2");
+	GUEST_ASSERT_EQ(v & 0xffffffff, 0xc0490000);		/* -3.140625 */
+}
+
+#define SR_VS_INITIAL	0x200UL
+#define V_ASM(insns)	".option push\n.option arch, +v\n" insns "\n.option pop\n"
+
+/*
+ * Zvfbfmin and Zvfbfwma, four elements: 1.0f narrowed to bf16
+ * (vfncvtbf16.f.f.w: OPFVV funct6 0x12, vs1 29), widened back
+ * (vfwcvtbf16.f.f.v: vs1 13); with Zvfbfwma, vfwmaccbf16.vv (funct6
+ * 0x3b) adds 1.0 * 1.0 to 1.0f.
+ */
+static void isa_zvfbf(unsigned long which)
+{
+	unsigned long narrow, wide, vl;
+
+	csr_set(sstatus, SR_VS_INITIAL);
+	asm volatile(V_ASM("vsetivli %0, 4, e32, m1, ta, ma\n"
+			   "vmv.v.x v2, %3\n"
+			   "vsetivli zero, 4, e16, mf2, ta, ma\n"
+			   ".insn r 0x57, 1, 0x25, x1, x29, x2\n"
+			   ".insn r 0x57, 1, 0x25, x4, x13, x1\n"
+			   "vmv.x.s %1, v1\n"
+			   "vsetivli zero, 4, e32, m1, ta, ma\n"
+			   "vmv.x.s %2, v4")
+		     : "=&r"(vl), "=&r"(narrow), "=&r"(wide)
+		     : "r"(0x3f800000UL) : "memory");
+	GUEST_ASSERT_EQ(vl, 4);
+	GUEST_ASSERT_EQ(narrow, 0x3f80);
+	GUEST_ASSERT_EQ(wide, 0x3f800000);
+	if (which != ISA_T_ZVFBFWMA)
+		return;
+	asm volatile(V_ASM("vsetivli zero, 4, e16, mf2, ta, ma\n"
+			   ".insn r 0x57, 1, 0x77, x4, x1, x1\n"
+			   "vsetivli zero, 4, e32, m1, ta, ma\n"
+			   "vslidedown.vi v5, v4, 3\n"
+			   "vmv.x.s %0, v5")
+		     : "=&r"(wide) : : "memory");
+	GUEST_ASSERT_EQ(wide, 0x40000000);			/* 2.0f */
+}
+
 /* Returns 1 when the extension's instructions did what they should. */
 long guest_isa(unsigned long which, unsigned long block)
 {
@@ -406,6 +475,13 @@ long guest_isa(unsigned long which, unsigned long block)
 		break;
 	case ISA_T_SVVPTC:
 		isa_svvptc();
+		break;
+	case ISA_T_ZFBFMIN:
+		isa_zfbfmin();
+		break;
+	case ISA_T_ZVFBFMIN:
+	case ISA_T_ZVFBFWMA:
+		isa_zvfbf(which);
 		break;
 	default:
 		return 0;

@@ -27,5 +27,8 @@
 /* VS-stage A/D bits: set by the hart (Svadu) or page faults (Svade) */
 #define ISA_T_SVADU		21
 #define ISA_T_SVADE		22
+#define ISA_T_ZFBFMIN		23
+#define ISA_T_ZVFBFMIN		24
+#define ISA_T_ZVFBFWMA		25
 
 #endif
