@@ -166,7 +166,8 @@ TEST(offered_by_default)
  * 64..127), takes its own value back, cannot be turned off where nothing
  * hides it (all but Svadu), cannot be turned on where it is off by default
  * (not offered: Svadu without henvcfg.ADUE or henvcfg), and is locked
- * after the first KVM_RUN.
+ * after the first KVM_RUN; zicbop_block_size takes only its own value;
+ * id 127, MULTI register 2 and CONFIG register 8 do not exist.
  */
 TEST(new_ids)
 {
@@ -223,6 +224,20 @@ TEST(new_ids)
 	EXPECT_EQ(reg_list_has(list, n, cbop),
 		  !vcpu_get_reg_try(vcpu, cbop, &v));
 	free(list);
+	if (!vcpu_get_reg_try(vcpu, cbop, &v)) {
+		EXPECT_EQ(0, vcpu_set_reg_try(vcpu, cbop, &v));
+		v *= 2;
+		EXPECT_EQ(-EINVAL, vcpu_set_reg_try(vcpu, cbop, &v));
+	}
+	/* Past the last id, and past MULTI register 1: no register. */
+	EXPECT_EQ(-ENOENT, vcpu_get_reg_try(vcpu, RISCV_ISA_EXT_REG(127), &v));
+	EXPECT_EQ(-ENOENT, vcpu_set_reg_try(vcpu, RISCV_ISA_EXT_REG(127),
+					    &one));
+	EXPECT_EQ(-ENOENT, vcpu_get_reg_try(vcpu,
+		  RISCV_REG(KVM_REG_RISCV_ISA_EXT | KVM_REG_RISCV_ISA_MULTI_EN,
+			    2), &v));
+	EXPECT_EQ(-ENOENT, vcpu_get_reg_try(vcpu, RISCV_REG(KVM_REG_RISCV_CONFIG,
+		  RVHV_REG_RISCV_CONFIG_ZICBOP_BLOCK_SIZE + 1), &v));
 
 	vcpu_start(vcpu, GUEST_FN(guest_isa), 0, 0);
 	EXPECT_EQ(0, vcpu_run_to_done(vcpu));
