@@ -16,6 +16,7 @@
 #include <asm/timex.h>
 
 #include "../rvhv_int.h"
+#include "../host_isa.h"
 #include "../observe/trace.h"
 #include "../trap/trap.h"
 #include "vector.h"
@@ -644,6 +645,10 @@ static void rvhv_vcpu_setup_config(struct rvhv_vcpu *vcpu)
 		henvcfg |= ENVCFG_CBIE | ENVCFG_CBCFE;
 	if (test_bit(KVM_RISCV_ISA_EXT_ZICBOZ, vcpu->isa_ext))
 		henvcfg |= ENVCFG_CBZE;
+	/* Svadu: VS-stage A/D updates in hardware, unless Svade is on too. */
+	if (test_bit(RVHV_RISCV_ISA_EXT_SVADU, vcpu->isa_ext) &&
+	    !test_bit(RVHV_RISCV_ISA_EXT_SVADE, vcpu->isa_ext))
+		henvcfg |= ENVCFG_ADUE;
 	vcpu->csr.henvcfg = henvcfg;
 
 	if (rvhv_host.smstateen) {
