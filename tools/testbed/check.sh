@@ -79,6 +79,13 @@ if [ -z "${RVHV_ONLY:-}" ] && [ "${RVHV_KERNEL:-test}" = test ]; then
 			W=1 C=2 CHECK="$top/tools/testbed/sparse.sh" modules
 		host_check "checkpatch --no-tree -f clean" \
 			"$out/checkpatch.log" '' make -s checkpatch KDIR="$KDIR"
+		# A merge's leftovers: conflict markers, a broken rst table.
+		host_check "no merge conflict markers" "$out/markers.log" \
+			'' bash -c "! git -C '$top' grep -n -E \
+			'^(<<<<<<<|>>>>>>>)( |\$)' -- ':!build'"
+		host_check "Documentation/*.rst parses (docutils)" \
+			"$out/doccheck.log" '' "$top/tools/testbed/doccheck.py" \
+			"$top"/Documentation/*.rst
 	) > "$out/lint.out" 2>&1 &
 	lint_pid=$!
 fi
