@@ -484,7 +484,7 @@ static void rvhv_complete_pending(struct rvhv_vcpu *vcpu)
  * calls KVM_RUN again, as after any signal.  TIF_NOTIFY_RESUME without
  * task work (rseq sets it at every preemption) waits for that return.
  */
-static bool rvhv_user_work_pending(void)
+static __always_inline bool rvhv_user_work_pending(void)
 {
 	return signal_pending(current) || task_work_pending(current);
 }
@@ -500,10 +500,14 @@ static __always_inline bool rvhv_entry_blocked(struct rvhv_vcpu *vcpu,
 	       READ_ONCE(vcpu->requests) || !rvhv_vmid_current(word);
 }
 
-/* Right after every exit, interrupts off: count and trace it. */
-static __always_inline void rvhv_note_exit(struct rvhv_vcpu *vcpu)
+/*
+ * Right after every exit, interrupts off: count and trace it.  @scause
+ * is vcpu->ctx.scause, a constant where the caller knows it.
+ */
+static __always_inline void rvhv_note_exit(struct rvhv_vcpu *vcpu,
+					   unsigned long scause)
 {
-	rvhv_stat_guest_exit(&vcpu->stat, vcpu->ctx.scause);
+	rvhv_stat_guest_exit(&vcpu->stat, scause);
 	vcpu->stat.exits++;
 	trace_rvhv_exit(vcpu);
 }
@@ -512,7 +516,7 @@ static __always_inline void rvhv_note_exit(struct rvhv_vcpu *vcpu)
  * rvhv_switch_fast() - the register-light round trip's C half
  * @ctx: the vCPU's context
  *
- * Called by trap/switch.S for an ecall, from inside rvhv_switch_to():
+ * Called by trap/switch.S for an ecall (only), from inside rvhv_switch_to():
  * interrupts off since rvhv_enter_guest() turned them off, host sp, gp
  * and tp, only the guest's RVHV_GPRS_LIGHT registers and pc in @ctx (its
  * s1-s11 live in the hart), the guest's sstatus and hstatus in the hart.
@@ -535,7 +539,7 @@ int rvhv_switch_fast(struct rvhv_guest_ctx *ctx)
 	struct rvhv_vcpu *vcpu = container_of(ctx, struct rvhv_vcpu, ctx);
 	int ret;
 
-	rvhv_note_exit(vcpu);
+	rvhv_note_exit(vcpu, EXC_SUPERVISOR_SYSCALL);
 	ret = rvhv_fastpath_light(vcpu);
 	if (ret != 1 || unlikely(rvhv_entry_blocked(vcpu, vcpu->vmid_word)))
 		return ret;
@@ -635,7 +639,7 @@ static bool rvhv_enter_guest(struct rvhv_vcpu *vcpu, int *ret)
 		 * tried this exit already: its result stands.
 		 */
 		if (*ret == RVHV_SWITCH_FULL) {
-			rvhv_note_exit(vcpu);
+			rvhv_note_exit(vcpu, vcpu->ctx.scause);
 			*ret = rvhv_fastpath_wants(vcpu->ctx.scause) ?
 			       rvhv_fastpath_exit(vcpu) : RVHV_FAST_DECLINED;
 		}

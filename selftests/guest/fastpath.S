@@ -6,8 +6,9 @@
  * too, then records them all, so that the test sees exactly what the
  * hypervisor changed.  They differ in the trapping instruction: an ecall
  * (the test chooses a7, a6, a0...), a store of s5 or a load into s4
- * through s6 (MMIO, or a page not mapped yet), or a loop counting t0
- * down to 0, long enough for host interrupts to end the guest's run.
+ * through s6 (MMIO, or a page not mapped yet), or a loop reading the time
+ * into t1 until it reaches t0, long enough for host interrupts to end
+ * the guest's run.
  */
 #include "fastpath_abi.h"
 
@@ -87,10 +88,10 @@
 	.option	pop
 	.endm
 
-/* guest_fp_spin's trapping "instruction": count t0 down to 0. */
+/* guest_fp_spin's trapping "instruction": wait until time t0. */
 	.macro FP_SPIN_LOOP
-3:	addi	t0, t0, -1
-	bnez	t0, 3b
+3:	rdtime	t1
+	bltu	t1, t0, 3b
 	.endm
 
 	FP_ROUTINE guest_fp_ecall, ecall
