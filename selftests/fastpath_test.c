@@ -18,7 +18,8 @@
  *    G-stage fault on a page of a memslot, host interrupts during a
  *    long loop): every register comes back as it was but those the exit
  *    defines (a0/a1 of an SBI call, rd of a load), and sstatus is
- *    unchanged.
+ *    unchanged; and again with rvhv's debug_checks on, where each
+ *    light-path round trip takes a kernel trap in its C half.
  *  - signals: a guest looping on null SBI calls (each one a fast-path
  *    exit on rvhv) is interrupted by a signal to its thread: KVM_RUN
  *    returns -EINTR with KVM_EXIT_INTR promptly.
@@ -26,6 +27,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -348,6 +350,41 @@ TEST_F(fp, registers_kept_interleaved)
 
 	for (i = 0; i < (int)ARRAY_SIZE(order); i++)
 		fp_check_kind(_metadata, self, order[i]);
+}
+
+#define DEBUG_CHECKS	"/sys/module/rvhv/parameters/debug_checks"
+
+/* Write @val to DEBUG_CHECKS; its old value in *@old ('N' or 'Y'). */
+static int set_debug_checks(char val, char *old)
+{
+	int fd = open(DEBUG_CHECKS, O_RDWR);
+	int ok;
+
+	if (fd < 0)
+		return -errno;
+	ok = (!old || pread(fd, old, 1, 0) == 1) && pwrite(fd, &val, 1, 0) == 1;
+	close(fd);
+	return ok ? 0 : -EIO;
+}
+
+/*
+ * The same as registers_kept with rvhv's debug_checks on, which makes
+ * every light-path round trip take a kernel trap in its C half (a load
+ * fixed up through the exception table): the switch must put back the
+ * sepc, sstatus and hstatus that trap changed (hstatus.SPV 0 would sret
+ * into HS-mode).  rvhv only: kvm.ko has no such parameter.
+ */
+TEST_F(fp, registers_kept_trap_in_c)
+{
+	char old = 'N';
+	int k;
+
+	if (dev_is_kvm())
+		SKIP(return, "rvhv's debug_checks");
+	ASSERT_EQ(0, set_debug_checks('1', &old));
+	for (k = 0; k < (int)ARRAY_SIZE(kinds); k++)
+		fp_check_kind(_metadata, self, k);
+	EXPECT_EQ(0, set_debug_checks(old, NULL));
 }
 
 static void sigusr1_handler(int sig)

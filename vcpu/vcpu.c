@@ -539,6 +539,18 @@ int rvhv_switch_fast(struct rvhv_guest_ctx *ctx)
 	struct rvhv_vcpu *vcpu = container_of(ctx, struct rvhv_vcpu, ctx);
 	int ret;
 
+	/*
+	 * debug_checks: a kernel trap here, every time (a load that faults
+	 * and is fixed up through the exception table, no splat), so that
+	 * the switch's repair of sepc, sstatus and hstatus after a trap in
+	 * C (a WARN, a kprobe) runs in every test that enables it.
+	 */
+	if (unlikely(READ_ONCE(rvhv_debug_checks))) {
+		unsigned long v;
+
+		if (!get_kernel_nofault(v, (unsigned long *)NULL))
+			WARN_ONCE(1, "rvhv: a load of address 0 did not fault\n");
+	}
 	rvhv_note_exit(vcpu, EXC_SUPERVISOR_SYSCALL);
 	ret = rvhv_fastpath_light(vcpu);
 	if (ret != 1 || unlikely(rvhv_entry_blocked(vcpu, vcpu->vmid_word)))
