@@ -50,7 +50,7 @@
 #define RVHV_GPRS_HEAVY		0x0ffc0200	/* x9, x18-x27 */
 
 /*
- * rvhv_switch_to()'s results (long): the exit went the full way and was
+ * rvhv_switch_to()'s results (int): the exit went the full way and was
  * not looked at, and, from rvhv_switch_fast() to the trap entry only,
  * re-enter the guest now.  Anything else is rvhv_switch_fast()'s result
  * for an exit it took (counted, traced, handled or declined).

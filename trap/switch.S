@@ -55,7 +55,8 @@
  * its slot in the context at a0.
  */
 .macro GUEST_GPRS op, mask
-	.irp n, 1,2,3,4,5,6,7,8,9,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+	.irp n, 1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 13, 14, 15, 16, 17, 18, \
+		19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31
 	.if ((\mask) >> \n) & 1
 	\op	x\n, G(\n)(a0)
 	.endif
@@ -65,7 +66,7 @@
 	.text
 	.option norelax
 
-/* long rvhv_switch_to(struct rvhv_guest_ctx *ctx) */
+/* int rvhv_switch_to(struct rvhv_guest_ctx *ctx) */
 SYM_FUNC_START(rvhv_switch_to)
 	/*
 	 * A frame record (the light path's C handler unwinds through it to
