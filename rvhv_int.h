@@ -388,6 +388,13 @@ enum rvhv_request {
  */
 #define RVHV_SBI_EXT_MAX	MAX(KVM_RISCV_SBI_EXT_MAX, RVHV_RISCV_SBI_EXT_FWFT + 1)
 
+/*
+ * ISA_EXT ids (vcpu->isa_ext bits) run up to KVM_RISCV_ISA_EXT_MAX of the
+ * <asm/kvm.h> rvhv is built against, and to the newer ids of
+ * uapi/linux/rvhv.h (RVHV_RISCV_ISA_EXT_*, up to Zvfbfwma).
+ */
+#define RVHV_ISA_EXT_MAX	MAX(KVM_RISCV_ISA_EXT_MAX, RVHV_RISCV_ISA_EXT_ZVFBFWMA + 1)
+
 /* rvhv_sta.shmem when the guest has no steal-time area */
 #define RVHV_STA_OFF		(~0ULL)
 
@@ -457,7 +464,8 @@ enum rvhv_pending {
  * @host_sstateen0: the host's sstateen0 while the guest's is live
  * @timer_state: ONE_REG TIMER state (KVM_RISCV_TIMER_STATE_ON/OFF); the
  *	compare value is csr.vstimecmp
- * @isa_ext: KVM_RISCV_ISA_EXT_* enabled for this vCPU
+ * @isa_ext: KVM_RISCV_ISA_EXT_* (and RVHV_RISCV_ISA_EXT_*) enabled for
+ *	this vCPU
  * @sbi_ext: KVM_RISCV_SBI_EXT_* enabled for this vCPU
  * @mvendorid: ONE_REG CONFIG mvendorid (what SBI BASE reports)
  * @marchid: ONE_REG CONFIG marchid
@@ -534,7 +542,7 @@ struct rvhv_vcpu {
 	unsigned long sstateen0;
 	unsigned long host_sstateen0;
 	unsigned long timer_state;
-	DECLARE_BITMAP(isa_ext, KVM_RISCV_ISA_EXT_MAX);
+	DECLARE_BITMAP(isa_ext, RVHV_ISA_EXT_MAX);
 	DECLARE_BITMAP(sbi_ext, RVHV_SBI_EXT_MAX);
 	unsigned long mvendorid;
 	unsigned long marchid;

@@ -24,6 +24,7 @@
 #include <asm/insn-def.h>
 
 #include "rvhv_int.h"
+#include "host_isa.h"
 
 struct rvhv_host rvhv_host __ro_after_init;
 
@@ -211,6 +212,8 @@ static int rvhv_detect(void)
 		rvhv_host.feat.flags |= RVHV_HOST_SSAIA;
 		rvhv_host.ssaia = true;
 	}
+	/* What the kernel does not know: from the device tree (host_isa.c). */
+	rvhv_host_isa_detect();
 
 	rvhv_detect_gstage();
 	if (!rvhv_host.feat.gstage_modes) {
@@ -255,6 +258,7 @@ static void rvhv_show_features(struct seq_file *m)
 		   rvhv_mode_name(f->gstage_mode), f->gpa_bits);
 	seq_printf(m, "vmid_bits: %u\nvmid_bits_used: %u\n",
 		   f->vmid_bits, f->vmid_bits_used);
+	rvhv_host_isa_show(m);
 }
 
 static int rvhv_features_show(struct seq_file *m, void *unused)

@@ -1,21 +1,30 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * fastpath_test: the exit fast path (trap/fastpath.c) keeps the guest's
- * state and its host's ability to interrupt it.
+ * fastpath_test: the exit fast path (trap/fastpath.c) and the world
+ * switch's register-light round trip (trap/switch.S, trap/offsets.h's
+ * RVHV_GPRS_LIGHT and RVHV_GPRS_HEAVY) keep the guest's state and its
+ * host's ability to interrupt it.
  *
- *  - registers: a guest sets all 31 GPRs and sscratch, sepc, stval and
- *    scause to distinct values and traps once, through each exit the
- *    fast path handles (SBI BASE, HSM hart_get_status, IPI to itself,
- *    TIME set_timer, an unknown extension) and through full-path exits
- *    of each kind (an SBI call to userspace, an SBI call the kernel
- *    handles with interrupts on (RFENCE), an MMIO store and load to
- *    userspace, a G-stage fault on a page of a memslot): every register
- *    comes back as it was but those the exit defines (a0/a1 of an SBI
- *    call, rd of a load), and sstatus is unchanged.  Two more fast-path
- *    exits on rvhv: an MMIO store that hits an ioeventfd (signalled
- *    exactly once, no exit to the VMM) and a G-stage fault on a page the
- *    VMM has written (mapped with interrupts off); for those, rvhv's
- *    gstage_fault_fast statistic shows the fast path took them.
+ *  - registers: a guest sets all 31 GPRs, sscratch, sepc, stval and
+ *    scause, and (when the vCPU has D) all 32 F/D registers and fcsr, to
+ *    distinct values and traps once, through each exit the fast path
+ *    handles without leaving the switch (SBI BASE, HSM hart_get_status,
+ *    IPI to itself, TIME set_timer, an unknown extension), one it takes
+ *    there and sends on to userspace (BASE probe_extension of an
+ *    experimental extension, which the VMM answers) and through
+ *    full-path exits of each kind (an SBI call the light path declines
+ *    and the kernel forwards to userspace, one the kernel handles with
+ *    interrupts on (RFENCE), an MMIO store and load to userspace, a
+ *    G-stage fault on a page of a memslot, host interrupts during a
+ *    long loop): every register comes back as it was but those the exit
+ *    defines (a0/a1 of an SBI call, rd of a load), and sstatus is
+ *    unchanged; and again with rvhv's debug_checks on, where each
+ *    light-path round trip takes a kernel trap in its C half.  Two more
+ *    fast-path exits on rvhv: an MMIO store that hits an ioeventfd
+ *    (signalled exactly once, no exit to the VMM) and a G-stage fault
+ *    on a page the VMM has written (mapped with interrupts off); for
+ *    those, rvhv's gstage_fault_fast statistic shows the fast path took
+ *    them.
  *  - signals: a guest looping on null SBI calls (each one a fast-path
  *    exit on rvhv) is interrupted by a signal to its thread: KVM_RUN
  *    returns -EINTR with KVM_EXIT_INTR promptly.
@@ -23,10 +32,13 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <sys/eventfd.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
 #include <linux/kvm.h>
@@ -38,6 +50,8 @@
 #define SBI_EXT_USER		0x08000001	/* experimental: to the VMM */
 #define SBI_EXT_NONE		0x0B000000	/* no such extension */
 
+#define REG_T0		5
+#define REG_T1		6
 #define REG_S4		20
 #define REG_S5		21
 #define REG_S6		22
@@ -52,11 +66,15 @@
 #define USER_RET1	0xa5a5UL
 #define TOUCH_SLOT	2
 
-enum fp_insn { FP_ECALL, FP_STORE, FP_LOAD };
+enum fp_insn { FP_ECALL, FP_STORE, FP_LOAD, FP_SPIN };
+
+/* How long guest_fp_spin waits: many host timer ticks. */
+#define SPIN_MS		40
 
 struct fp_kind {
 	const char *name;
 	bool fast;		/* a fast-path exit on rvhv */
+	bool user;		/* an SBI exit to this program */
 	enum fp_insn insn;
 	unsigned long a7, a6, a0, a1;
 	bool sbi;		/* a0 (error) and a1 (value) are written */
@@ -65,22 +83,27 @@ struct fp_kind {
 };
 
 static const struct fp_kind kinds[] = {
-	{ "sbi_base", true, FP_ECALL, SBI_EXT_BASE, 0, 0, 0, true, 0, true },
-	{ "sbi_hsm_status", true, FP_ECALL, SBI_EXT_HSM, 2, 0, 0, true, 0,
-	  false },
-	{ "sbi_ipi_self", true, FP_ECALL, SBI_EXT_IPI, 0, 1, 0, true, 0,
-	  false },
-	{ "sbi_set_timer", true, FP_ECALL, SBI_EXT_TIME, 0, -1UL, 0, true, 0,
-	  false },
-	{ "sbi_unknown", true, FP_ECALL, SBI_EXT_NONE, 0, 0, 0, true,
+	{ "sbi_base", true, false, FP_ECALL, SBI_EXT_BASE, 0, 0, 0, true, 0,
+	  true },
+	{ "sbi_hsm_status", true, false, FP_ECALL, SBI_EXT_HSM, 2, 0, 0, true,
+	  0, false },
+	{ "sbi_ipi_self", true, false, FP_ECALL, SBI_EXT_IPI, 0, 1, 0, true,
+	  0, false },
+	{ "sbi_set_timer", true, false, FP_ECALL, SBI_EXT_TIME, 0, -1UL, 0,
+	  true, 0, false },
+	{ "sbi_unknown", true, false, FP_ECALL, SBI_EXT_NONE, 0, 0, 0, true,
 	  SBI_ERR_NOT_SUPPORTED, false },
-	{ "sbi_user", false, FP_ECALL, SBI_EXT_USER, 7, 0, 0, true,
+	{ "sbi_user", false, true, FP_ECALL, SBI_EXT_USER, 7, 0, 0, true,
 	  USER_RET0, false },
-	{ "sbi_rfence", false, FP_ECALL, SBI_EXT_RFENCE, 0, 1, 0, true, 0,
-	  false },
+	{ "sbi_rfence", false, false, FP_ECALL, SBI_EXT_RFENCE, 0, 1, 0, true,
+	  0, false },
 	{ .name = "mmio_store", .insn = FP_STORE },
 	{ .name = "mmio_load", .insn = FP_LOAD },
 	{ .name = "gstage_fault", .insn = FP_STORE },
+	/* Taken by the light path on rvhv, which then exits to the VMM. */
+	{ "sbi_probe_user", true, true, FP_ECALL, SBI_EXT_BASE,
+	  SBI_BASE_PROBE_EXT, SBI_EXT_USER, 0, true, USER_RET0, false },
+	{ .name = "host_irq", .insn = FP_SPIN },
 	{ .name = "ioeventfd_store", .fast = true, .insn = FP_STORE },
 	{ .name = "gstage_fault_fast", .fast = true, .insn = FP_STORE },
 };
@@ -107,6 +130,7 @@ FIXTURE(fp) {
 	struct vcpu *vcpu;
 	volatile uint64_t *blk;		/* FP_PAGE */
 	volatile uint64_t *touch;	/* GUEST_EXTRA slot */
+	bool has_d;			/* the vCPU has D: check f0-f31 */
 };
 
 FIXTURE_SETUP(fp)
@@ -116,6 +140,8 @@ FIXTURE_SETUP(fp)
 	self->blk = vm_add_mem(self->vm, 1, FP_PAGE, PAGE_SIZE_4K, 0);
 	self->touch = vm_add_mem(self->vm, TOUCH_SLOT, GUEST_EXTRA,
 				 16 * PAGE_SIZE_4K, 0);
+	self->has_d = vcpu_get_reg(self->vcpu,
+				   RISCV_ISA_EXT_REG(KVM_RISCV_ISA_EXT_D));
 }
 
 FIXTURE_TEARDOWN(fp)
@@ -125,6 +151,38 @@ FIXTURE_TEARDOWN(fp)
 }
 
 #define BLK(off)	(self->blk[(off) / 8])
+
+/* The vCPU's "exits" statistic (KVM_GET_STATS_FD; both modules have it). */
+static uint64_t vcpu_exits(struct vcpu *vcpu)
+{
+	struct kvm_stats_header h;
+	struct kvm_stats_desc *d;
+	uint64_t val = 0;
+	size_t dsize;
+	unsigned int i;
+	int fd;
+
+	fd = ioctl(vcpu->fd, KVM_GET_STATS_FD, NULL);
+	VM_CHECK(fd >= 0, "KVM_GET_STATS_FD: %s", strerror(errno));
+	VM_CHECK(pread(fd, &h, sizeof(h), 0) == sizeof(h), "stats header");
+	dsize = sizeof(*d) + h.name_size;
+	d = malloc(dsize);
+	VM_CHECK(d, "out of memory");
+	for (i = 0; i < h.num_desc; i++) {
+		VM_CHECK(pread(fd, d, dsize, h.desc_offset + i * dsize) ==
+			 (ssize_t)dsize, "stats descriptor %u", i);
+		d->name[h.name_size - 1] = 0;
+		if (strcmp(d->name, "exits"))
+			continue;
+		VM_CHECK(pread(fd, &val, 8, h.data_offset + d->offset) == 8,
+			 "stats data");
+		break;
+	}
+	VM_CHECK(i < h.num_desc, "no \"exits\" statistic");
+	free(d);
+	close(fd);
+	return val;
+}
 
 /*
  * Run the guest through its one trap to UCALL_DONE, serving the exits
@@ -152,8 +210,8 @@ static int fp_run(struct __test_metadata *_metadata, FIXTURE_DATA(fp) *self,
 			continue;
 		}
 		exits++;
-		if (run->exit_reason == KVM_EXIT_RISCV_SBI &&
-		    run->riscv_sbi.extension_id == SBI_EXT_USER) {
+		if (run->exit_reason == KVM_EXIT_RISCV_SBI && fk->user) {
+			EXPECT_EQ(fk->a7, run->riscv_sbi.extension_id);
 			EXPECT_EQ(fk->a6, run->riscv_sbi.function_id);
 			run->riscv_sbi.ret[0] = USER_RET0;
 			run->riscv_sbi.ret[1] = USER_RET1;
@@ -192,9 +250,10 @@ static void fp_check_kind(struct __test_metadata *_metadata,
 		[FP_ECALL] = GUEST_FN(guest_fp_ecall),
 		[FP_STORE] = GUEST_FN(guest_fp_store),
 		[FP_LOAD] = GUEST_FN(guest_fp_load),
+		[FP_SPIN] = GUEST_FN(guest_fp_spin),
 	};
 	int n, exits, bad = 0, efd = -1;
-	uint64_t want;
+	uint64_t want, exits0;
 	long fast0;
 
 	memset((void *)self->blk, 0, PAGE_SIZE_4K);
@@ -205,6 +264,12 @@ static void fp_check_kind(struct __test_metadata *_metadata,
 		BLK(FP_IN + 8 * REG_A6) = fk->a6;
 		BLK(FP_IN + 8 * REG_A0) = fk->a0;
 		BLK(FP_IN + 8 * REG_A1) = fk->a1;
+	} else if (fk->insn == FP_SPIN) {
+		/* t0: the guest time to wait for */
+		BLK(FP_IN + 8 * REG_T0) =
+			vcpu_get_reg(self->vcpu, RISCV_TIMER_REG(time)) +
+			vcpu_get_reg(self->vcpu, RISCV_TIMER_REG(frequency)) *
+			SPIN_MS / 1000;
 	} else if (gstage_page(fk)) {
 		/*
 		 * A page of a memslot the guest has not touched yet; the
@@ -222,6 +287,13 @@ static void fp_check_kind(struct __test_metadata *_metadata,
 					 (uint64_t)k << 8 | n;
 	/* stval/sepc: any value; scause: keep it a plausible cause. */
 	BLK(FP_CSR_IN + 24) = 0x1f;
+	if (self->has_d) {
+		BLK(FP_FLAGS) = FP_USE_F;
+		for (n = 0; n < 32; n++)
+			BLK(FP_FIN + 8 * n) = ~poison(k, n);
+		/* frm (a valid rounding mode) and fflags */
+		BLK(FP_FCSR_IN) = (k % 5) << 5 | ((k + 1) & 0x1f);
+	}
 
 	if (!strcmp(fk->name, "ioeventfd_store")) {
 		struct kvm_ioeventfd io = {
@@ -235,13 +307,19 @@ static void fp_check_kind(struct __test_metadata *_metadata,
 	}
 	fast0 = vcpu_stat(self->vcpu, "gstage_fault_fast");
 
+	exits0 = vcpu_exits(self->vcpu);
 	vcpu_start(self->vcpu, routine[fk->insn], 0, 0);
 	exits = fp_run(_metadata, self, k);
+	/* Host interrupts ended the loop's run: besides UCALL_DONE's exit. */
+	if (fk->insn == FP_SPIN)
+		EXPECT_LE(exits0 + 2, vcpu_exits(self->vcpu))
+			TH_LOG("%s: no exit but the ucall during the loop",
+			       fk->name);
 
 	if (fk->insn == FP_ECALL)
-		want = fk->a7 == SBI_EXT_USER;
+		want = fk->user;
 	else
-		want = !gstage_page(fk) && !fk->fast;
+		want = fk->insn != FP_SPIN && !gstage_page(fk) && !fk->fast;
 	EXPECT_EQ(want, exits) TH_LOG("%s: exits to the VMM", fk->name);
 	/* The new fast kinds (the SBI ones are fastpath's older). */
 	if (fk->fast && fk->insn != FP_ECALL && !dev_is_kvm())
@@ -267,10 +345,14 @@ static void fp_check_kind(struct __test_metadata *_metadata,
 		if (fk->sbi && n == REG_A1) {
 			if (fk->any_a1)
 				continue;
-			want = fk->a7 == SBI_EXT_USER ? USER_RET1 : 0;
+			want = fk->user ? USER_RET1 : 0;
 		}
 		if (fk->insn == FP_LOAD && n == REG_S4)
 			want = LOAD_DATA;
+		/* t1: the time read last, at t0 or after */
+		if (fk->insn == FP_SPIN && n == REG_T1 &&
+		    BLK(FP_OUT + 8 * n) >= BLK(FP_IN + 8 * REG_T0))
+			continue;
 		if (BLK(FP_OUT + 8 * n) != want) {
 			bad++;
 			TH_LOG("%s: x%d = 0x%llx, want 0x%llx", fk->name, n,
@@ -285,6 +367,20 @@ static void fp_check_kind(struct __test_metadata *_metadata,
 			       fk->name, n);
 	EXPECT_EQ(BLK(FP_SSTATUS), BLK(FP_SSTATUS + 8))
 		TH_LOG("%s: sstatus", fk->name);
+	if (self->has_d) {
+		for (n = 0, bad = 0; n < 32; n++) {
+			if (BLK(FP_FOUT + 8 * n) == BLK(FP_FIN + 8 * n))
+				continue;
+			bad++;
+			TH_LOG("%s: f%d = 0x%llx, want 0x%llx", fk->name, n,
+			       (unsigned long long)BLK(FP_FOUT + 8 * n),
+			       (unsigned long long)BLK(FP_FIN + 8 * n));
+		}
+		EXPECT_EQ(0, bad) TH_LOG("%s: %d FP registers changed",
+					 fk->name, bad);
+		EXPECT_EQ(BLK(FP_FCSR_IN), BLK(FP_FCSR_OUT))
+			TH_LOG("%s: fcsr", fk->name);
+	}
 	if (gstage_page(fk))
 		EXPECT_EQ(poison(k, REG_S5), self->touch[gstage_page(fk) * 512]);
 }
@@ -301,11 +397,47 @@ TEST_F(fp, registers_kept)
 /* The same, each fast kind twice in a row between full-path ones. */
 TEST_F(fp, registers_kept_interleaved)
 {
-	static const int order[] = { 0, 0, 5, 1, 1, 7, 2, 2, 8, 3, 3, 6, 4, 4 };
+	static const int order[] = { 0, 0, 5, 1, 1, 7, 2, 2, 8, 3, 3, 6, 4, 4,
+				      10, 10, 0, 11, 1, 10 };
 	int i;
 
 	for (i = 0; i < (int)ARRAY_SIZE(order); i++)
 		fp_check_kind(_metadata, self, order[i]);
+}
+
+#define DEBUG_CHECKS	"/sys/module/rvhv/parameters/debug_checks"
+
+/* Write @val to DEBUG_CHECKS; its old value in *@old ('N' or 'Y'). */
+static int set_debug_checks(char val, char *old)
+{
+	int fd = open(DEBUG_CHECKS, O_RDWR);
+	int ok;
+
+	if (fd < 0)
+		return -errno;
+	ok = (!old || pread(fd, old, 1, 0) == 1) && pwrite(fd, &val, 1, 0) == 1;
+	close(fd);
+	return ok ? 0 : -EIO;
+}
+
+/*
+ * The same as registers_kept with rvhv's debug_checks on, which makes
+ * every light-path round trip take a kernel trap in its C half (a load
+ * fixed up through the exception table): the switch must put back the
+ * sepc, sstatus and hstatus that trap changed (hstatus.SPV 0 would sret
+ * into HS-mode).  rvhv only: kvm.ko has no such parameter.
+ */
+TEST_F(fp, registers_kept_trap_in_c)
+{
+	char old = 'N';
+	int k;
+
+	if (dev_is_kvm())
+		SKIP(return, "rvhv's debug_checks");
+	ASSERT_EQ(0, set_debug_checks('1', &old));
+	for (k = 0; k < (int)ARRAY_SIZE(kinds); k++)
+		fp_check_kind(_metadata, self, k);
+	EXPECT_EQ(0, set_debug_checks(old, NULL));
 }
 
 static void sigusr1_handler(int sig)

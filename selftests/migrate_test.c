@@ -497,6 +497,9 @@ TEST_F_TIMEOUT(migrate, bad_files, 300)
 	uint32_t ver = 2;
 	int fd;
 
+	/* The file format is rvhv-run's, whatever device made the save. */
+	if (strcmp(self->tag, "rvhv"))
+		SKIP(return, "rvhv-run's own save-file checks: run on /dev/rvhv");
 	/* A save of a guest that just started. */
 	vmm_start(v, "A", a);
 	for (fd = 0; fd < 3000 && !vmm_exited(v) &&

@@ -348,6 +348,16 @@ int vcpu_get_reg_list(struct vcpu *vcpu, uint64_t **list)
 	return n;
 }
 
+bool reg_list_has(const uint64_t *list, int n, uint64_t id)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (list[i] == id)
+			return true;
+	return false;
+}
+
 /*
  * KVM completes a pending MMIO load or forwarded SBI call (rd or a0/a1
  * written, sepc advanced) at the start of the next KVM_RUN, whatever pc

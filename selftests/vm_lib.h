@@ -130,6 +130,8 @@ int vcpu_set_reg_try(struct vcpu *vcpu, uint64_t id, const void *val);
 uint64_t vcpu_get_reg(struct vcpu *vcpu, uint64_t id);	/* 4 or 8 bytes */
 void vcpu_set_reg(struct vcpu *vcpu, uint64_t id, uint64_t val);
 int vcpu_get_reg_list(struct vcpu *vcpu, uint64_t **list);	/* count */
+/* Is @id among the @n ids of @list (from vcpu_get_reg_list())? */
+bool reg_list_has(const uint64_t *list, int n, uint64_t id);
 
 /*
  * Point the vCPU at the guest payload: pc = GUEST_ENTRY, a0/a1 = args,

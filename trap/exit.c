@@ -32,6 +32,12 @@ static_assert(CTX_OFF(htval) == RVHV_CTX_HTVAL);
 static_assert(CTX_OFF(htinst) == RVHV_CTX_HTINST);
 static_assert(CTX_OFF(no_senvcfg) == RVHV_CTX_NO_SENVCFG);
 static_assert(sizeof(struct rvhv_guest_ctx) == RVHV_CTX_SIZE);
+/* Every guest GPR in exactly one of the switch's two sets (offsets.h). */
+static_assert((RVHV_GPRS_LIGHT & RVHV_GPRS_HEAVY) == 0);
+static_assert((RVHV_GPRS_LIGHT | RVHV_GPRS_HEAVY) == 0xfffffffeUL);
+/* rvhv_switch_to()'s own results: above every exit result (1, 0, <0, 2). */
+static_assert(RVHV_SWITCH_FULL - RVHV_FAST_DECLINED > 0);
+static_assert(RVHV_SWITCH_GUEST - RVHV_SWITCH_FULL > 0);
 static_assert(offsetof(struct rvhv_utrap, scause) == RVHV_UTRAP_SCAUSE);
 static_assert(offsetof(struct rvhv_utrap, stval) == RVHV_UTRAP_STVAL);
 static_assert(offsetof(struct rvhv_utrap, htval) == RVHV_UTRAP_HTVAL);

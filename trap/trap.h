@@ -18,8 +18,12 @@ struct rvhv_utrap {
 	unsigned long htinst;
 };
 
-/* trap/switch.S */
-void rvhv_switch_to(struct rvhv_guest_ctx *ctx);
+/*
+ * trap/switch.S: enter the guest; RVHV_SWITCH_FULL (trap/offsets.h) when
+ * the exit is still to be looked at, else rvhv_switch_fast()'s result for
+ * an exit the register-light path took.
+ */
+int rvhv_switch_to(struct rvhv_guest_ctx *ctx);
 unsigned long rvhv_unpriv_read_insn(unsigned long addr,
 				    struct rvhv_utrap *utrap);
 unsigned long rvhv_unpriv_read_ulong(unsigned long addr,
@@ -44,7 +48,7 @@ void rvhv_redirect_trap(struct rvhv_vcpu *vcpu, unsigned long scause,
  * trap/fastpath.c: handle the exit that just happened with interrupts
  * still off, or RVHV_FAST_DECLINED (rvhv_int.h) for rvhv_handle_exit().
  * rvhv_fastpath_wants() is the causes it looks at, inline so that every
- * other exit pays one compare for the fast path.
+ * other exit pays one mask test for the fast path.
  */
 int rvhv_fastpath_exit(struct rvhv_vcpu *vcpu);
 
@@ -59,6 +63,25 @@ static inline bool rvhv_fastpath_wants(unsigned long scause)
 	return scause < BITS_PER_LONG &&
 	       (BIT(scause) & RVHV_FASTPATH_CAUSES);
 }
+
+/*
+ * The register-light path's handler (trap/switch.S, rvhv_switch_fast()
+ * in vcpu/vcpu.c): an ecall, results as rvhv_fastpath_exit()'s, with
+ * only the guest's RVHV_GPRS_LIGHT registers (trap/offsets.h) and the pc
+ * in vcpu->ctx.gpr; s1-s11 are live in the hart and their slots stale.
+ * So what it calls reads only a0-a7 and the pc and writes only a0, a1 and
+ * the pc: the SBI handlers that run with interrupts off do
+ * (fastpath_test poisons every register to check it).  Exits that need
+ * any other register (an MMIO store's source) belong in
+ * rvhv_fastpath_exit(), which the full path calls.
+ */
+static inline int rvhv_fastpath_light(struct rvhv_vcpu *vcpu)
+{
+	return rvhv_sbi_ecall_fast(vcpu);
+}
+
+/* vcpu/vcpu.c, called by trap/switch.S's light path only. */
+int rvhv_switch_fast(struct rvhv_guest_ctx *ctx);
 
 /* trap/mmio.c */
 int rvhv_mmio_exit(struct rvhv_vcpu *vcpu, unsigned long gpa, bool write);

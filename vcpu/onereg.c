@@ -30,6 +30,7 @@
 #include <asm/timex.h>
 
 #include "rvhv_int.h"
+#include "host_isa.h"
 #include "vector.h"
 
 /* Size field of a register id holding an unsigned long. */
@@ -39,6 +40,8 @@
 /* Number of unsigned long (or u64, u32) registers in a uapi struct. */
 #define RVHV_NR_ULONG(type)	(sizeof(struct type) / sizeof(unsigned long))
 #define RVHV_NR_CONFIG		RVHV_NR_ULONG(kvm_riscv_config)
+/* ... and zicbop_block_size after them (uapi/linux/rvhv.h) */
+#define RVHV_NR_CONFIG_ALL	(RVHV_REG_RISCV_CONFIG_ZICBOP_BLOCK_SIZE + 1)
 #define RVHV_NR_CORE		RVHV_NR_ULONG(kvm_riscv_core)
 #define RVHV_NR_CSR		RVHV_NR_ULONG(kvm_riscv_csr)
 #define RVHV_NR_AIA_CSR		RVHV_NR_ULONG(kvm_riscv_aia_csr)
@@ -49,12 +52,15 @@
 #define RVHV_NR_FP		33
 
 /* Most registers KVM_GET_REG_LIST can report for one vCPU. */
-#define RVHV_MAX_REG_IDS	(RVHV_NR_CONFIG + RVHV_NR_CORE + RVHV_NR_CSR + \
+#define RVHV_MAX_REG_IDS	(RVHV_NR_CONFIG_ALL + RVHV_NR_CORE + RVHV_NR_CSR + \
 				 RVHV_NR_AIA_CSR + RVHV_NR_SMSTATEEN_CSR + \
 				 RVHV_NR_TIMER + 2 * RVHV_NR_FP + \
-				 KVM_RISCV_ISA_EXT_MAX + RVHV_SBI_EXT_MAX + \
+				 RVHV_ISA_EXT_MAX + RVHV_SBI_EXT_MAX + \
 				 RVHV_NR_SBI_STA + RVHV_NR_VECTOR_REGS + \
 				 RVHV_FWFT_NR_REGS + RVHV_PMU_NR_REGS)
+
+/* The last ISA_EXT MULTI_EN/MULTI_DIS register (1: ids up to Zicbop). */
+#define RVHV_ISA_MULTI_REG_LAST	KVM_REG_RISCV_ISA_MULTI_REG(RVHV_ISA_EXT_MAX - 1)
 
 /* The single-letter extensions: bits 0..25 of the CONFIG isa register. */
 #define RVHV_BASE_ISA_MASK	GENMASK(RISCV_ISA_EXT_BASE - 1, 0)
@@ -63,11 +69,14 @@
 #define RVHV_ISA_OFFER		BIT(0)	/* rvhv can give it to a guest */
 #define RVHV_ISA_FIXED		BIT(1)	/* no way to hide it once offered */
 #define RVHV_ISA_KNOWN		BIT(2)	/* the entry is filled in */
+#define RVHV_ISA_DT		BIT(3)	/* @host is an RVHV_HOST_ISA_* */
 
 /**
  * struct rvhv_isa_ext - what rvhv knows about one KVM_RISCV_ISA_EXT_* id
- * @host: the host's RISCV_ISA_EXT_* number of the extension
- * @flags: RVHV_ISA_OFFER, RVHV_ISA_FIXED
+ * @host: the host's RISCV_ISA_EXT_* number of the extension, or with
+ *	RVHV_ISA_DT its RVHV_HOST_ISA_* number (an extension the host kernel
+ *	does not know, which host_isa.c found in the device tree)
+ * @flags: RVHV_ISA_OFFER, RVHV_ISA_FIXED, RVHV_ISA_DT
  *
  * RVHV_ISA_OFFER: the guest can use the extension under rvhv, either
  * because the hardware executes it in VS/VU-mode without any hypervisor
@@ -80,7 +89,14 @@
  * V and the vector extensions (Zv*) are offered when the host kernel
  * has V (has_vector()): rvhv switches the vector state (vcpu/vector.c).
  * Zawrs: its WRS.NTO traps under hstatus.VTW and rvhv completes it
- * (vcpu/isa.c).
+ * (vcpu/isa.c).  From the device tree (RVHV_ISA_DT, with the ids of newer
+ * kvm.ko, RVHV_RISCV_ISA_EXT_*): Zabha, Zaamo, Zalrsc, Ziccrse and Zicbop
+ * (prefetch hints) need nothing, nor Zfbfmin (F state) or Zvfbfmin and
+ * Zvfbfwma (V state, offered with V); Svade is what a hart without hardware
+ * A/D updating does anyway; Svadu is henvcfg.ADUE, set for a vCPU with
+ * Svadu and without Svade (vcpu/vcpu.c) where the firmware lets rvhv set
+ * it (rvhv_host_isa_adue()).  Svvptc (the host kernel knows it, kvm.ko
+ * 6.12 has no id for it) needs nothing either.
  * Not offered: H (no nested virtualization), Sscofpmf and Zihpm (no PMU
  * virtualization) and Zkr (seed traps from VS-mode).
  *
@@ -97,8 +113,16 @@ struct rvhv_isa_ext {
 #define ISA(kvm, hostext, fl)	\
 	[KVM_RISCV_ISA_EXT_##kvm] = { .host = RISCV_ISA_EXT_##hostext, \
 				      .flags = (fl) | RVHV_ISA_KNOWN }
+/* Newer kvm.ko ids; the host's number (RISCV_ISA_EXT_*) or, DT, ours. */
+#define ISA_NEW(kvm, fl)	\
+	[RVHV_RISCV_ISA_EXT_##kvm] = { .host = RISCV_ISA_EXT_##kvm, \
+				       .flags = (fl) | RVHV_ISA_KNOWN }
+#define ISA_DT(kvm, fl)	\
+	[RVHV_RISCV_ISA_EXT_##kvm] = { .host = RVHV_HOST_ISA_##kvm, \
+				       .flags = (fl) | RVHV_ISA_KNOWN | \
+						RVHV_ISA_DT }
 
-static const struct rvhv_isa_ext rvhv_isa_exts[KVM_RISCV_ISA_EXT_MAX] = {
+static const struct rvhv_isa_ext rvhv_isa_exts[RVHV_ISA_EXT_MAX] = {
 	ISA(A, a, RVHV_OFFER | RVHV_FIXED),
 	ISA(C, c, RVHV_OFFER | RVHV_FIXED),
 	ISA(D, d, RVHV_OFFER),
@@ -161,22 +185,38 @@ static const struct rvhv_isa_ext rvhv_isa_exts[KVM_RISCV_ISA_EXT_MAX] = {
 	ISA(ZCF, ZCF, RVHV_OFFER | RVHV_FIXED),
 	ISA(ZCMOP, ZCMOP, RVHV_OFFER | RVHV_FIXED),
 	ISA(ZAWRS, ZAWRS, RVHV_OFFER | RVHV_FIXED),
+	/* Svade: a hart without Svadu cannot hide it. */
+	ISA_DT(SVADE, RVHV_OFFER | RVHV_FIXED),
+	ISA_DT(SVADU, RVHV_OFFER),
+	ISA_NEW(SVVPTC, RVHV_OFFER | RVHV_FIXED),
+	ISA_DT(ZABHA, RVHV_OFFER | RVHV_FIXED),
+	ISA_DT(ZICCRSE, RVHV_OFFER | RVHV_FIXED),
+	ISA_DT(ZAAMO, RVHV_OFFER | RVHV_FIXED),
+	ISA_DT(ZALRSC, RVHV_OFFER | RVHV_FIXED),
+	ISA_DT(ZICBOP, RVHV_OFFER | RVHV_FIXED),
+	ISA_DT(ZFBFMIN, RVHV_OFFER | RVHV_FIXED),
+	ISA_DT(ZVFBFMIN, RVHV_OFFER | RVHV_FIXED),
+	ISA_DT(ZVFBFWMA, RVHV_OFFER | RVHV_FIXED),
 };
 
 #undef ISA
+#undef ISA_NEW
+#undef ISA_DT
 #undef RVHV_OFFER
 #undef RVHV_FIXED
 
 /* Does the host have the extension, i.e. does its ISA_EXT register exist? */
 static bool rvhv_isa_ext_on_host(unsigned long ext)
 {
-	if (ext >= KVM_RISCV_ISA_EXT_MAX ||
+	if (ext >= RVHV_ISA_EXT_MAX ||
 	    !(rvhv_isa_exts[ext].flags & RVHV_ISA_KNOWN))
 		return false;
+	if (rvhv_isa_exts[ext].flags & RVHV_ISA_DT)
+		return rvhv_host_isa_has(rvhv_isa_exts[ext].host);
 	return __riscv_isa_extension_available(NULL, rvhv_isa_exts[ext].host);
 }
 
-/* V, or one of the vector extensions (Zvbb ... Zvkt, Zvfh, Zvfhmin)? */
+/* V, or a vector extension (Zvbb ... Zvkt, Zvfh, Zvfhmin, Zvfbf*)? */
 static bool rvhv_isa_ext_is_vector(unsigned int kvm_ext)
 {
 	switch (kvm_ext) {
@@ -184,6 +224,8 @@ static bool rvhv_isa_ext_is_vector(unsigned int kvm_ext)
 	case KVM_RISCV_ISA_EXT_ZVBB ... KVM_RISCV_ISA_EXT_ZVKT:
 	case KVM_RISCV_ISA_EXT_ZVFH:
 	case KVM_RISCV_ISA_EXT_ZVFHMIN:
+	case RVHV_RISCV_ISA_EXT_ZVFBFMIN:
+	case RVHV_RISCV_ISA_EXT_ZVFBFWMA:
 		return true;
 	}
 	return false;
@@ -206,6 +248,19 @@ bool rvhv_isa_ext_available(unsigned int kvm_ext)
 				  kvm_ext == KVM_RISCV_ISA_EXT_ZICBOM ||
 				  kvm_ext == KVM_RISCV_ISA_EXT_ZICBOZ))
 		return false;
+	/*
+	 * Svade and Svadu: only where henvcfg exists (not on a P550-like
+	 * host); Svadu where henvcfg.ADUE can be set.
+	 */
+	if ((kvm_ext == RVHV_RISCV_ISA_EXT_SVADE ||
+	     kvm_ext == RVHV_RISCV_ISA_EXT_SVADU) && !rvhv_host.envcfg)
+		return false;
+	if (kvm_ext == RVHV_RISCV_ISA_EXT_SVADU && !rvhv_host_isa_adue())
+		return false;
+	/* Zfbfmin's conversions are F instructions. */
+	if (kvm_ext == RVHV_RISCV_ISA_EXT_ZFBFMIN &&
+	    !riscv_isa_extension_available(NULL, f))
+		return false;
 	/* V and the Zv* extensions need the vector state switch. */
 	if (rvhv_isa_ext_is_vector(kvm_ext) && !rvhv_vector_available())
 		return false;
@@ -227,16 +282,23 @@ static bool rvhv_has_ext(const struct rvhv_vcpu *vcpu, unsigned long ext)
 	return test_bit(ext, vcpu->isa_ext);
 }
 
+/* Is ISA_EXT @ext a single-letter extension (a bit of CONFIG isa)? */
+static bool rvhv_isa_ext_is_letter(unsigned long ext)
+{
+	return (rvhv_isa_exts[ext].flags & (RVHV_ISA_KNOWN | RVHV_ISA_DT)) ==
+	       RVHV_ISA_KNOWN && rvhv_isa_exts[ext].host < RISCV_ISA_EXT_BASE;
+}
+
 /* The KVM_RISCV_ISA_EXT_* id of single-letter extension @letter, or MAX. */
 static unsigned long rvhv_letter_to_ext(unsigned long letter)
 {
 	unsigned long ext;
 
-	for (ext = 0; ext < KVM_RISCV_ISA_EXT_MAX; ext++)
-		if ((rvhv_isa_exts[ext].flags & RVHV_ISA_KNOWN) &&
+	for (ext = 0; ext < RVHV_ISA_EXT_MAX; ext++)
+		if (rvhv_isa_ext_is_letter(ext) &&
 		    rvhv_isa_exts[ext].host == letter)
 			return ext;
-	return KVM_RISCV_ISA_EXT_MAX;
+	return RVHV_ISA_EXT_MAX;
 }
 
 /* CONFIG isa: the vCPU's single-letter extensions as a..z bits. */
@@ -244,9 +306,8 @@ static unsigned long rvhv_base_isa(const struct rvhv_vcpu *vcpu)
 {
 	unsigned long ext, isa = 0;
 
-	for (ext = 0; ext < KVM_RISCV_ISA_EXT_MAX; ext++)
-		if (rvhv_has_ext(vcpu, ext) &&
-		    rvhv_isa_exts[ext].host < RISCV_ISA_EXT_BASE)
+	for (ext = 0; ext < RVHV_ISA_EXT_MAX; ext++)
+		if (rvhv_has_ext(vcpu, ext) && rvhv_isa_ext_is_letter(ext))
 			isa |= BIT(rvhv_isa_exts[ext].host);
 	return isa;
 }
@@ -277,8 +338,8 @@ void rvhv_vcpu_config_init(struct rvhv_vcpu *vcpu)
 {
 	unsigned int i;
 
-	bitmap_zero(vcpu->isa_ext, KVM_RISCV_ISA_EXT_MAX);
-	for (i = 0; i < KVM_RISCV_ISA_EXT_MAX; i++)
+	bitmap_zero(vcpu->isa_ext, RVHV_ISA_EXT_MAX);
+	for (i = 0; i < RVHV_ISA_EXT_MAX; i++)
 		if (rvhv_isa_ext_available(i))
 			__set_bit(i, vcpu->isa_ext);
 
@@ -354,6 +415,11 @@ static int rvhv_get_config(struct rvhv_vcpu *vcpu,
 	case KVM_REG_RISCV_CONFIG_REG(satp_mode):
 		val = satp_mode >> SATP_MODE_SHIFT;
 		break;
+	case RVHV_REG_RISCV_CONFIG_ZICBOP_BLOCK_SIZE:
+		if (!rvhv_has_ext(vcpu, RVHV_RISCV_ISA_EXT_ZICBOP))
+			return -ENOENT;
+		val = rvhv_host_isa_cbop_block_size();
+		break;
 	default:
 		return -ENOENT;
 	}
@@ -383,7 +449,7 @@ static int rvhv_set_base_isa(struct rvhv_vcpu *vcpu, unsigned long val)
 
 	for (letter = 0; letter < RISCV_ISA_EXT_BASE; letter++) {
 		ext = rvhv_letter_to_ext(letter);
-		if (ext >= KVM_RISCV_ISA_EXT_MAX) {
+		if (ext >= RVHV_ISA_EXT_MAX) {
 			val &= ~BIT(letter);
 			continue;
 		}
@@ -396,7 +462,7 @@ static int rvhv_set_base_isa(struct rvhv_vcpu *vcpu, unsigned long val)
 
 	for (letter = 0; letter < RISCV_ISA_EXT_BASE; letter++) {
 		ext = rvhv_letter_to_ext(letter);
-		if (ext < KVM_RISCV_ISA_EXT_MAX)
+		if (ext < RVHV_ISA_EXT_MAX)
 			__assign_bit(ext, vcpu->isa_ext, val & BIT(letter));
 	}
 	rvhv_fp_reset(vcpu);
@@ -447,6 +513,10 @@ static int rvhv_set_config(struct rvhv_vcpu *vcpu,
 	case KVM_REG_RISCV_CONFIG_REG(satp_mode):
 		/* Read-only: only the current value may be written back. */
 		return val == (satp_mode >> SATP_MODE_SHIFT) ? 0 : -EINVAL;
+	case RVHV_REG_RISCV_CONFIG_ZICBOP_BLOCK_SIZE:
+		if (!rvhv_has_ext(vcpu, RVHV_RISCV_ISA_EXT_ZICBOP))
+			return -ENOENT;
+		return val == rvhv_host_isa_cbop_block_size() ? 0 : -EINVAL;
 	}
 	return -ENOENT;
 }
@@ -878,7 +948,7 @@ static unsigned long rvhv_get_isa_ext_multi(struct rvhv_vcpu *vcpu,
 
 	for (i = 0; i < BITS_PER_LONG; i++) {
 		ext = num * BITS_PER_LONG + i;
-		if (ext >= KVM_RISCV_ISA_EXT_MAX)
+		if (ext >= RVHV_ISA_EXT_MAX)
 			break;
 		if (!rvhv_get_isa_ext_single(vcpu, ext, &on) && on)
 			val |= BIT(i);
@@ -894,7 +964,7 @@ static void rvhv_set_isa_ext_multi(struct rvhv_vcpu *vcpu, unsigned long num,
 
 	for_each_set_bit(i, &val, BITS_PER_LONG) {
 		ext = num * BITS_PER_LONG + i;
-		if (ext >= KVM_RISCV_ISA_EXT_MAX)
+		if (ext >= RVHV_ISA_EXT_MAX)
 			break;
 		rvhv_set_isa_ext_single(vcpu, ext, enable);
 	}
@@ -920,7 +990,7 @@ static int rvhv_get_isa_ext(struct rvhv_vcpu *vcpu,
 		break;
 	case KVM_REG_RISCV_ISA_MULTI_EN:
 	case KVM_REG_RISCV_ISA_MULTI_DIS:
-		if (num > KVM_REG_RISCV_ISA_MULTI_REG_LAST)
+		if (num > RVHV_ISA_MULTI_REG_LAST)
 			return -ENOENT;
 		val = rvhv_get_isa_ext_multi(vcpu, num);
 		if (subtype == KVM_REG_RISCV_ISA_MULTI_DIS)
@@ -952,7 +1022,7 @@ static int rvhv_set_isa_ext(struct rvhv_vcpu *vcpu,
 		return rvhv_set_isa_ext_single(vcpu, num, val);
 	case KVM_REG_RISCV_ISA_MULTI_EN:
 	case KVM_REG_RISCV_ISA_MULTI_DIS:
-		if (num > KVM_REG_RISCV_ISA_MULTI_REG_LAST)
+		if (num > RVHV_ISA_MULTI_REG_LAST)
 			return -ENOENT;
 		rvhv_set_isa_ext_multi(vcpu, num, val,
 				       subtype == KVM_REG_RISCV_ISA_MULTI_EN);
@@ -1209,6 +1279,9 @@ static unsigned int rvhv_reg_ids(struct rvhv_vcpu *vcpu, u64 *ids)
 			continue;
 		ids[n++] = ulong | KVM_REG_RISCV_CONFIG | i;
 	}
+	if (rvhv_has_ext(vcpu, RVHV_RISCV_ISA_EXT_ZICBOP))
+		ids[n++] = ulong | KVM_REG_RISCV_CONFIG |
+			   RVHV_REG_RISCV_CONFIG_ZICBOP_BLOCK_SIZE;
 	for (i = 0; i < RVHV_NR_CORE; i++)
 		ids[n++] = ulong | KVM_REG_RISCV_CORE | i;
 	for (i = 0; i < RVHV_NR_CSR; i++)
@@ -1235,7 +1308,7 @@ static unsigned int rvhv_reg_ids(struct rvhv_vcpu *vcpu, u64 *ids)
 				   (i == KVM_REG_RISCV_FP_D_REG(fcsr) ?
 				    KVM_REG_SIZE_U32 : KVM_REG_SIZE_U64);
 	n += rvhv_vector_reg_ids(vcpu, ids + n);
-	for (i = 0; i < KVM_RISCV_ISA_EXT_MAX; i++)
+	for (i = 0; i < RVHV_ISA_EXT_MAX; i++)
 		if (rvhv_isa_ext_on_host(i))
 			ids[n++] = ulong | KVM_REG_RISCV_ISA_EXT |
 				   KVM_REG_RISCV_ISA_SINGLE | i;

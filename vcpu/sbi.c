@@ -83,8 +83,9 @@ static const struct rvhv_sbi_ext *rvhv_sbi_lookup(unsigned long eid)
 	}
 }
 
-const struct rvhv_sbi_ext *rvhv_sbi_find_enabled(struct rvhv_vcpu *vcpu,
-						 unsigned long eid)
+/* Inline in the ecall paths (the fast path's round trip counts it). */
+static __always_inline const struct rvhv_sbi_ext *
+rvhv_sbi_enabled(struct rvhv_vcpu *vcpu, unsigned long eid)
 {
 	const struct rvhv_sbi_ext *ext = rvhv_sbi_lookup(eid);
 
@@ -100,6 +101,12 @@ const struct rvhv_sbi_ext *rvhv_sbi_find_enabled(struct rvhv_vcpu *vcpu,
 	if (ext->vm_cap && !(READ_ONCE(vcpu->vm->caps) & ext->vm_cap))
 		return NULL;
 	return ext;
+}
+
+const struct rvhv_sbi_ext *rvhv_sbi_find_enabled(struct rvhv_vcpu *vcpu,
+						 unsigned long eid)
+{
+	return rvhv_sbi_enabled(vcpu, eid);
 }
 
 bool rvhv_sbi_batchable_always(struct rvhv_vcpu *vcpu)
@@ -142,9 +149,12 @@ long rvhv_sbi_hart_mask(struct rvhv_vcpu *vcpu, unsigned long hmask,
 	return err;
 }
 
-/* The call in vcpu->ctx.gpr to @ext (NULL: not enabled for this vCPU). */
-static int rvhv_sbi_call(struct rvhv_vcpu *vcpu,
-			 const struct rvhv_sbi_ext *ext)
+/*
+ * The call in vcpu->ctx.gpr to @ext (NULL: not enabled for this vCPU).
+ * Inline in both ecall paths: the fast path's round trip counts it.
+ */
+static __always_inline int rvhv_sbi_call(struct rvhv_vcpu *vcpu,
+					 const struct rvhv_sbi_ext *ext)
 {
 	unsigned long *gpr = vcpu->ctx.gpr;
 	struct rvhv_sbi_ret ret = { };
@@ -188,7 +198,7 @@ done:
 
 int rvhv_sbi_ecall(struct rvhv_vcpu *vcpu)
 {
-	return rvhv_sbi_call(vcpu, rvhv_sbi_find_enabled(vcpu,
+	return rvhv_sbi_call(vcpu, rvhv_sbi_enabled(vcpu,
 					vcpu->ctx.gpr[RVHV_REG_A7]));
 }
 
@@ -201,7 +211,7 @@ int rvhv_sbi_ecall_fast(struct rvhv_vcpu *vcpu)
 {
 	const struct rvhv_sbi_ext *ext;
 
-	ext = rvhv_sbi_find_enabled(vcpu, vcpu->ctx.gpr[RVHV_REG_A7]);
+	ext = rvhv_sbi_enabled(vcpu, vcpu->ctx.gpr[RVHV_REG_A7]);
 	if (ext && !(ext->irqs_off && ext->irqs_off(vcpu)))
 		return RVHV_FAST_DECLINED;
 	return rvhv_sbi_call(vcpu, ext);

@@ -16,7 +16,9 @@
 #include <asm/timex.h>
 
 #include "../rvhv_int.h"
+#include "../host_isa.h"
 #include "../observe/trace.h"
+#include "../trap/offsets.h"
 #include "../trap/trap.h"
 #include "vector.h"
 
@@ -269,6 +271,29 @@ static void rvhv_vcpu_sync_irqs(struct rvhv_vcpu *vcpu)
 		rvhv_vcpu_write_hvictl(val & BIT(IRQ_VS_EXT));
 }
 
+/*
+ * A reset drops the pending interrupts but the irqchip's lines, which are
+ * the irqchip's and survive it.  Another CPU may raise a line meanwhile
+ * (the APLIC, another vCPU's IPI, KVM_INTERRUPT): irq_pending changes
+ * atomically, and the mask only gains bits, so a raise either lands
+ * before the reset and is dropped with the rest, or after it and is
+ * applied at the next entry, never half of each.  hvip itself is 0 after
+ * a reset (vcpu->csr); the irqchip's lines go back into it at the next
+ * entry (rvhv_vcpu_sync_irqs()).
+ */
+static void rvhv_vcpu_reset_irqs(struct rvhv_vcpu *vcpu)
+{
+	unsigned long old = READ_ONCE(vcpu->irq_pending);
+
+	while (!try_cmpxchg(&vcpu->irq_pending, &old,
+			    old & RVHV_IRQ_EXT_LINES))
+		;
+	/* As in rvhv_vcpu_set_irq(): the level before the change. */
+	smp_mb__before_atomic();
+	set_bit(RVHV_IRQ_APLIC, &vcpu->irq_pending_mask);
+	set_bit(RVHV_IRQ_IMSIC, &vcpu->irq_pending_mask);
+}
+
 int rvhv_vcpu_hart_start(struct rvhv_vcpu *vcpu, unsigned long pc,
 			 unsigned long a1)
 {
@@ -483,7 +508,7 @@ static void rvhv_complete_pending(struct rvhv_vcpu *vcpu)
  * calls KVM_RUN again, as after any signal.  TIF_NOTIFY_RESUME without
  * task work (rseq sets it at every preemption) waits for that return.
  */
-static bool rvhv_user_work_pending(void)
+static __always_inline bool rvhv_user_work_pending(void)
 {
 	return signal_pending(current) || task_work_pending(current);
 }
@@ -500,10 +525,73 @@ static __always_inline bool rvhv_entry_blocked(struct rvhv_vcpu *vcpu,
 }
 
 /*
+ * Right after every exit, interrupts off: count and trace it.  @scause
+ * is vcpu->ctx.scause, a constant where the caller knows it.
+ */
+static __always_inline void rvhv_note_exit(struct rvhv_vcpu *vcpu,
+					   unsigned long scause)
+{
+	rvhv_stat_guest_exit(&vcpu->stat, scause);
+	vcpu->stat.exits++;
+	trace_rvhv_exit(vcpu);
+}
+
+/**
+ * rvhv_switch_fast() - the register-light round trip's C half
+ * @ctx: the vCPU's context
+ *
+ * Called by trap/switch.S for an ecall (only), from inside rvhv_switch_to():
+ * interrupts off since rvhv_enter_guest() turned them off, host sp, gp
+ * and tp, only the guest's RVHV_GPRS_LIGHT registers and pc in @ctx (its
+ * s1-s11 live in the hart), the guest's sstatus and hstatus in the hart.
+ * What rvhv_enter_guest()'s loop does between two switches, less the
+ * vector hooks (the guest's vector registers are still in the hart, and
+ * the full path's rvhv_vector_exit() sees sstatus.VS as the guest left
+ * it) and the senvcfg of debug_no_envcfg (the guest's is harmless to
+ * HS-mode C): count and trace the exit, handle it
+ * (rvhv_fastpath_light()), and if handled and nothing holds the guest
+ * out, apply raised interrupts, count and trace the entry.  The VMID
+ * word rvhv_enter_guest() found current is vcpu->vmid_word (it synced
+ * to it), and stays current with interrupts off.
+ *
+ * Return: RVHV_SWITCH_GUEST to re-enter the guest at once; else the
+ * exit's result for rvhv_enter_guest() (1 handled but held out, 0, a
+ * negative errno, RVHV_FAST_DECLINED), after the switch saved the rest.
+ */
+int rvhv_switch_fast(struct rvhv_guest_ctx *ctx)
+{
+	struct rvhv_vcpu *vcpu = container_of(ctx, struct rvhv_vcpu, ctx);
+	int ret;
+
+	/*
+	 * debug_checks: a kernel trap here, every time (a load that faults
+	 * and is fixed up through the exception table, no splat), so that
+	 * the switch's repair of sepc, sstatus and hstatus after a trap in
+	 * C (a WARN, a kprobe) runs in every test that enables it.
+	 */
+	if (unlikely(READ_ONCE(rvhv_debug_checks))) {
+		unsigned long v;
+
+		if (!get_kernel_nofault(v, (unsigned long *)NULL))
+			WARN_ONCE(1, "rvhv: a load of address 0 did not fault\n");
+	}
+	rvhv_note_exit(vcpu, EXC_SUPERVISOR_SYSCALL);
+	ret = rvhv_fastpath_light(vcpu);
+	if (ret != 1 || unlikely(rvhv_entry_blocked(vcpu, vcpu->vmid_word)))
+		return ret;
+	rvhv_vcpu_sync_irqs(vcpu);
+	rvhv_stat_guest_entry(&vcpu->stat);
+	trace_rvhv_entry(vcpu);
+	return RVHV_SWITCH_GUEST;
+}
+
+/*
  * Enter the guest, and again for as long as its exits are ones the fast
  * path (trap/fastpath.c) handles with interrupts off and nothing keeps
- * it out.  Returns false (with interrupts enabled and nothing run) when
- * something must be dealt with first; else true, with *@ret the last
+ * it out: the ecalls without leaving trap/switch.S (rvhv_switch_fast()),
+ * the others (rvhv_fastpath_exit()) through the full switch.  Returns
+ * false (with interrupts enabled and nothing run) when something must be
+ * dealt with first; else true, with *@ret the last
  * exit's result as rvhv_handle_exit() gives it, or RVHV_FAST_DECLINED
  * when that exit is still to be handled.
  */
@@ -576,17 +664,21 @@ static bool rvhv_enter_guest(struct rvhv_vcpu *vcpu, int *ret)
 			 */
 			unsigned long senvcfg = csr_read(CSR_SENVCFG);
 
-			rvhv_switch_to(&vcpu->ctx);
+			*ret = rvhv_switch_to(&vcpu->ctx);
 			csr_write(CSR_SENVCFG, senvcfg);
 		} else {
-			rvhv_switch_to(&vcpu->ctx);
+			*ret = rvhv_switch_to(&vcpu->ctx);
 		}
 		rvhv_vector_exit(vcpu);
-		rvhv_stat_guest_exit(&vcpu->stat, vcpu->ctx.scause);
-		vcpu->stat.exits++;
-		trace_rvhv_exit(vcpu);
-		*ret = rvhv_fastpath_wants(vcpu->ctx.scause) ?
-		       rvhv_fastpath_exit(vcpu) : RVHV_FAST_DECLINED;
+		/*
+		 * The light path (rvhv_switch_fast()) counted, traced and
+		 * tried this exit already: its result stands.
+		 */
+		if (*ret == RVHV_SWITCH_FULL) {
+			rvhv_note_exit(vcpu, vcpu->ctx.scause);
+			*ret = rvhv_fastpath_wants(vcpu->ctx.scause) ?
+			       rvhv_fastpath_exit(vcpu) : RVHV_FAST_DECLINED;
+		}
 		/*
 		 * Handled: straight back in, unless anything holds it out.
 		 * No fast handler halts or stops its vCPU; a stop from
@@ -621,6 +713,10 @@ static void rvhv_vcpu_setup_config(struct rvhv_vcpu *vcpu)
 		henvcfg |= ENVCFG_CBIE | ENVCFG_CBCFE;
 	if (test_bit(KVM_RISCV_ISA_EXT_ZICBOZ, vcpu->isa_ext))
 		henvcfg |= ENVCFG_CBZE;
+	/* Svadu: VS-stage A/D updates in hardware, unless Svade is on too. */
+	if (test_bit(RVHV_RISCV_ISA_EXT_SVADU, vcpu->isa_ext) &&
+	    !test_bit(RVHV_RISCV_ISA_EXT_SVADE, vcpu->isa_ext))
+		henvcfg |= ENVCFG_ADUE;
 	vcpu->csr.henvcfg = henvcfg;
 
 	if (rvhv_host.smstateen) {
@@ -940,9 +1036,7 @@ static void rvhv_vcpu_reset(struct rvhv_vcpu *vcpu)
 	vcpu->timer_state = KVM_RISCV_TIMER_STATE_OFF;
 	vcpu->pending = RVHV_PENDING_NONE;
 	vcpu->halted = false;
-	/* The irqchip's lines are the irqchip's: they survive a reset. */
-	vcpu->irq_pending &= RVHV_IRQ_EXT_LINES;
-	vcpu->irq_pending_mask = RVHV_IRQ_EXT_LINES;
+	rvhv_vcpu_reset_irqs(vcpu);
 	if (!rvhv_use_sstc)
 		hrtimer_cancel(&vcpu->timer);
 	rvhv_sta_reset(vcpu);

@@ -2,10 +2,13 @@
 /*
  * Guest programs of fastpath_test.  Each guest_fp_* routine traps once
  * with every GPR and four S-level CSRs set to the test's values
- * (guest/fastpath_abi.h), then records them all, so that the test sees
- * exactly what the hypervisor changed.  They differ in the trapping
- * instruction: an ecall (the test chooses a7, a6, a0...), a store of s5
- * or a load into s4 through s6 (MMIO, or a page not mapped yet).
+ * (guest/fastpath_abi.h), and with FP_USE_F every F/D register and fcsr
+ * too, then records them all, so that the test sees exactly what the
+ * hypervisor changed.  They differ in the trapping instruction: an ecall
+ * (the test chooses a7, a6, a0...), a store of s5 or a load into s4
+ * through s6 (MMIO, or a page not mapped yet), or a loop reading the time
+ * into t1 until it reaches t0, long enough for host interrupts to end
+ * the guest's run.
  */
 #include "fastpath_abi.h"
 
@@ -22,6 +25,14 @@
 	.endr
 	.endm
 
+/* for each FP register n: \op f<n>, \base + 8 * n(zero) */
+	.macro FP_ALLF op, base
+	.irp n, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, \
+		17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31
+	\op	f\n, (\base + 8 * \n)(zero)
+	.endr
+	.endm
+
 /*
  * Save the guest's own registers, set the CSRs and every GPR, run the
  * instruction, record every GPR and the CSRs (and sstatus before and
@@ -35,7 +46,16 @@
 	.option	push
 	.option	norvc
 	FP_ALL	sd, FP_SAVE
-	csrr	t0, sstatus
+	ld	t0, FP_FLAGS(zero)
+	andi	t0, t0, FP_USE_F
+	beqz	t0, 1f
+	li	t0, 0x6000		/* sstatus.FS: Dirty */
+	csrs	sstatus, t0
+	FP_ALLF	fsd, FP_FSAVE
+	FP_ALLF	fld, FP_FIN
+	ld	t0, FP_FCSR_IN(zero)
+	fscsr	t0
+1:	csrr	t0, sstatus
 	sd	t0, FP_SSTATUS(zero)
 	.set	i, 0
 	.irp	csr, FP_CSRS
@@ -54,16 +74,30 @@
 	.endr
 	csrr	t0, sstatus
 	sd	t0, (FP_SSTATUS + 8)(zero)
-	li	t0, 2
+	ld	t0, FP_FLAGS(zero)
+	andi	t0, t0, FP_USE_F
+	beqz	t0, 2f
+	FP_ALLF	fsd, FP_FOUT
+	frcsr	t0
+	sd	t0, FP_FCSR_OUT(zero)
+	FP_ALLF	fld, FP_FSAVE
+2:	li	t0, 2
 	csrc	sip, t0
 	FP_ALL	ld, FP_SAVE
 	ret
 	.option	pop
 	.endm
 
+/* guest_fp_spin's trapping "instruction": wait until time t0. */
+	.macro FP_SPIN_LOOP
+3:	rdtime	t1
+	bltu	t1, t0, 3b
+	.endm
+
 	FP_ROUTINE guest_fp_ecall, ecall
 	FP_ROUTINE guest_fp_store, sd s5, 0(s6)
 	FP_ROUTINE guest_fp_load, ld s4, 0(s6)
+	FP_ROUTINE guest_fp_spin, FP_SPIN_LOOP
 
 /*
  * long guest_fp_sbi_spin(flag_gpa): null SBI calls (BASE

@@ -17,7 +17,15 @@
 #define FP_CSR_IN	0x200		/* sscratch sepc stval scause */
 #define FP_CSR_OUT	0x220		/* the same after the trap */
 #define FP_SSTATUS	0x240		/* sstatus before, after */
+#define FP_FLAGS	0x250		/* FP_USE_F: the F/D registers too */
+#define FP_FCSR_IN	0x260		/* fcsr before the trap */
+#define FP_FCSR_OUT	0x268		/* fcsr after it */
 #define FP_SAVE		0x400		/* the guest's own x1..x31 */
+#define FP_FSAVE	0x500		/* the guest's own f0..f31 */
+#define FP_FIN		0x600		/* f0..f31 at FP_FIN + 8 * n */
+#define FP_FOUT		0x700		/* f0..f31 after the trap */
+
+#define FP_USE_F	1UL
 
 #define FP_NR_CSRS	4
 

@@ -17,5 +17,18 @@
 #define ISA_T_ZACAS		12
 #define ISA_T_ZICNTR		13
 #define ISA_T_SVINVAL		14
+/* Extensions with the ids of newer kvm.ko (RVHV_RISCV_ISA_EXT_*) */
+#define ISA_T_ZABHA		15	/* a1: 1 if the vCPU has Zacas too */
+#define ISA_T_ZAAMO		16
+#define ISA_T_ZALRSC		17
+#define ISA_T_ZICCRSE		18
+#define ISA_T_ZICBOP		19
+#define ISA_T_SVVPTC		20
+/* VS-stage A/D bits: set by the hart (Svadu) or page faults (Svade) */
+#define ISA_T_SVADU		21
+#define ISA_T_SVADE		22
+#define ISA_T_ZFBFMIN		23
+#define ISA_T_ZVFBFMIN		24
+#define ISA_T_ZVFBFWMA		25
 
 #endif

@@ -81,8 +81,10 @@ static u64 vbuf[32 * VEC_MAX_VLENB / 8];
  * set (vN = base + round + N, e64); vl and vtype set to 3 elements of
  * e32, m2; then an exit to the VMM (even rounds: a SYNC, where the VMM
  * uses vector itself, moves its thread, ...) or a spin of about 2 ms of
- * guest time (odd rounds: preemption lands there); then every register,
- * vl and vtype checked.  Returns the number of rounds.
+ * guest time making null SBI calls (odd rounds: preemption lands there,
+ * and the calls are rvhv's register-light round trips with the vector
+ * registers live); then every register, vl and vtype checked.  Returns
+ * the number of rounds.
  */
 long guest_vec_stress(unsigned long rounds, unsigned long base)
 {
@@ -113,7 +115,8 @@ long guest_vec_stress(unsigned long rounds, unsigned long base)
 		} else {
 			t0 = rdtime();
 			while (rdtime() - t0 < VEC_SPIN_TICKS)
-				;
+				sbi_ecall(SBI_EXT_BASE, SBI_BASE_GET_SPEC_VERSION,
+					  0, 0, 0, 0, 0, 0);
 		}
 		GUEST_ASSERT_EQ(VCSR_READ(vl), vl);
 		GUEST_ASSERT_EQ(VCSR_READ(vtype), vtype);

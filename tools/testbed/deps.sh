@@ -5,7 +5,7 @@ set -euo pipefail
 
 pkgs=(gcc make gcc-riscv64-linux-gnu libc6-dev-riscv64-cross qemu-system-misc
       opensbi linux-source-6.12 flex bison bc cpio libelf-dev libssl-dev
-      sparse xz-utils kmod python3 perl rsync git dkms)
+      sparse xz-utils kmod python3 python3-docutils perl rsync git dkms)
 
 missing=()
 for p in "${pkgs[@]}"; do

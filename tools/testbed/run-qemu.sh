@@ -50,20 +50,28 @@ cmd=("$qemu" -M "$machine" -cpu "$cpu" -smp "${RVHV_SMP:-2}"
      "$@")
 set +e
 echo "RVHV-QEMU $("$qemu" --version | head -1): ${cmd[*]}" > "$log"
-timeout --foreground -k 10 "$timeout" \
-	"${cmd[@]}" </dev/null > >(tee -a "$log") 2>&1 &
-qpid=$!
 SILENT_S=60
-wedged=0 alive=0 alive_at=$SECONDS
-stopped=0
+# A boot that never reaches /init (its RVHV-JOB line; seen twice with QEMU
+# 7.2 on a machine at load 15-20: nothing after OpenSBI's banner) is
+# stopped after BOOT_S (RVHV_BOOT_TIMEOUT) and booted once more: no test
+# has run yet, so nothing is lost or repeated.
+BOOT_S=${RVHV_BOOT_TIMEOUT:-300}
+stopped=0 boots=0 start=$SECONDS
 stop_qemu() {
 	echo "RVHV-ERROR qemu: $1" | tee -a "$log"
 	pkill -KILL -P "$qpid"
 	kill -KILL "$qpid"
 	stopped=1
 }
+while :; do
+boots=$((boots + 1))
+timeout --foreground -k 10 "$((timeout - (SECONDS - start)))" \
+	"${cmd[@]}" </dev/null > >(tee -a "$log") 2>&1 &
+qpid=$!
+wedged=0 alive=0 alive_at=$SECONDS booted_at=$SECONDS
+base=$(grep -c 'RVHV-ALIVE' "$log") jobs=$(grep -c 'RVHV-JOB' "$log")
 while kill -0 "$qpid" 2>/dev/null; do
-	n=$(grep -c 'RVHV-ALIVE' "$log")
+	n=$(($(grep -c 'RVHV-ALIVE' "$log") - base))
 	if [ "$n" != "$alive" ]; then
 		alive=$n alive_at=$SECONDS
 	fi
@@ -76,8 +84,19 @@ while kill -0 "$qpid" 2>/dev/null; do
 	     [ $((SECONDS - alive_at)) -ge $SILENT_S ]; then
 		stop_qemu "no heartbeat from the test host for ${SILENT_S}s: a CPU (or the whole machine) is wedged; stopped"
 		break
+	elif [ "$boots" = 1 ] &&
+	     [ "$(grep -c 'RVHV-JOB' "$log")" = "$jobs" ] &&
+	     [ $((SECONDS - booted_at)) -ge "$BOOT_S" ] &&
+	     [ $((timeout - (SECONDS - start))) -gt "$BOOT_S" ]; then
+		echo "RVHV-NOTE qemu: the test host did not reach /init in ${BOOT_S}s; booting it again" | tee -a "$log"
+		pkill -KILL -P "$qpid"
+		kill -KILL "$qpid"
+		wait "$qpid"
+		continue 2
 	fi
 	sleep 1
+done
+break
 done
 wait "$qpid"
 rc=$?

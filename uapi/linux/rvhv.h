@@ -317,4 +317,36 @@ struct rvhv_riscv_sbi_fwft {
  */
 #define RVHV_DIRTY_LOG_PAGE_OFFSET	64
 
+/*
+ * ONE_REG ISA_EXT ids (KVM_REG_RISCV_ISA_EXT | KVM_REG_RISCV_ISA_SINGLE |
+ * id) of extensions kvm.ko has in Linux 6.13 and later (Svade, Svadu,
+ * Svvptc, Zabha from 6.13; Ziccrse, Zaamo, Zalrsc, Zicbop, Zfbfmin,
+ * Zvfbfmin, Zvfbfwma after it), which
+ * the <asm/kvm.h> of Linux 6.12 does not define yet (its
+ * KVM_RISCV_ISA_EXT_MAX is 62): their KVM_RISCV_ISA_EXT_* values there.
+ * 62 (Smnpm) and 63 (Ssnpm) rvhv does not offer.  Ids from 64 on are bits of ISA_EXT
+ * MULTI_EN/MULTI_DIS register 1.  Documentation/rvhv.rst, "Other
+ * extensions".
+ */
+#define RVHV_RISCV_ISA_EXT_SVADE	64
+#define RVHV_RISCV_ISA_EXT_SVADU	65
+#define RVHV_RISCV_ISA_EXT_SVVPTC	66
+#define RVHV_RISCV_ISA_EXT_ZABHA	67
+#define RVHV_RISCV_ISA_EXT_ZICCRSE	68
+#define RVHV_RISCV_ISA_EXT_ZAAMO	69
+#define RVHV_RISCV_ISA_EXT_ZALRSC	70
+#define RVHV_RISCV_ISA_EXT_ZICBOP	71
+#define RVHV_RISCV_ISA_EXT_ZFBFMIN	72
+#define RVHV_RISCV_ISA_EXT_ZVFBFMIN	73
+#define RVHV_RISCV_ISA_EXT_ZVFBFWMA	74
+
+/*
+ * CONFIG register zicbop_block_size (kvm.ko's, added with Zicbop: the
+ * unsigned long after satp_mode in its struct kvm_riscv_config, which
+ * Linux 6.12's lacks): KVM_REG_RISCV_CONFIG_REG(zicbop_block_size).  It
+ * exists while the vCPU has Zicbop and is read-only (the host's block
+ * size: writing it back succeeds, anything else is -EINVAL).
+ */
+#define RVHV_REG_RISCV_CONFIG_ZICBOP_BLOCK_SIZE	7
+
 #endif /* _UAPI_LINUX_RVHV_H */
