@@ -633,9 +633,12 @@ static void ring_rules(struct __test_metadata *_metadata)
  * The ring at its soft limit: KVM_RUN exits with KVM_EXIT_DIRTY_RING_FULL
  * before the guest goes on, and again until the VMM resets; after the
  * reset the guest finishes, and what it writes again is reported again.
+ * @vmm_wrote: the VMM wrote every page first, so that on rvhv the
+ * guest's faults are exit fast-path ones, which log into the ring and
+ * leave the push that reaches the soft limit to the full path.
  */
 static void ring_full(struct __test_metadata *_metadata, struct cmd_vm *cv,
-		      struct ring *rp)
+		      struct ring *rp, bool vmm_wrote)
 {
 	const unsigned long n = 200, soft = PG / 16 - 64;
 	uint64_t offs[256], res, *mem;
@@ -643,12 +646,17 @@ static void ring_full(struct __test_metadata *_metadata, struct cmd_vm *cv,
 	struct ring r = *rp;
 	uint32_t slots[256];
 	unsigned int got, i;
+	long fast0;
 	int rc;
 
 	/* A ring of one page, never used yet, and the vCPU in its loop. */
 	ASSERT_EQ(PG / 16, r.n);
 	ASSERT_EQ(0, r.next);
 	mem = vm_add_mem(c.vm, SLOT, GPA, 512 * PG, LOG);
+	if (vmm_wrote)
+		for (i = 0; i < 512; i++)
+			mem[i * PG / 8] = 1;
+	fast0 = vcpu_stat(c.vcpu, "gstage_fault_fast");
 
 	rc = cmd(&c, CMD_FILL_PAGES, GPA, 0x5000, n, &res);
 	ASSERT_EQ(1, rc);
@@ -658,6 +666,8 @@ static void ring_full(struct __test_metadata *_metadata, struct cmd_vm *cv,
 		if (!(r.gfns[i].flags & KVM_DIRTY_GFN_F_DIRTY))
 			break;
 	EXPECT_EQ(soft, i);
+	if (vmm_wrote && !dev_is_kvm())
+		EXPECT_LE(fast0 + soft - 1, vcpu_stat(c.vcpu, "gstage_fault_fast"));
 	/* Until reset, no progress. */
 	ASSERT_EQ(1, cmd_continue(&c, &res));
 	ASSERT_EQ(KVM_EXIT_DIRTY_RING_FULL, c.vcpu->run->exit_reason);
@@ -1092,9 +1102,27 @@ TEST(dirty_ring)
 	ring_map(&r, c.vcpu, PG);
 	vcpu_start(c.vcpu, GUEST_FN(guest_cmd_loop), 0, 0);
 	vcpu_expect_ucall(c.vcpu, UCALL_SYNC, NULL);
-	ring_full(_metadata, &c, &r);
+	ring_full(_metadata, &c, &r, false);
 	delete_while_harvesting(_metadata, &c, &r);
 	harvest_while_writing_mode(_metadata, c.vm, c.vcpu, &r, RING);
+	vm_free(c.vm);
+}
+
+/* ring_full() on memory the VMM wrote: rvhv's fast-path faults log. */
+TEST(dirty_ring_vmm_written)
+{
+	struct cmd_vm c;
+	struct ring r;
+
+	if (!dev_has_ring())
+		SKIP(return, NO_RING_REASON);
+	c.vm = vm_create();
+	ASSERT_EQ(0, enable_cap(c.vm, KVM_CAP_DIRTY_LOG_RING_ACQ_REL, 0, PG));
+	c.vcpu = vcpu_create(c.vm, 0);
+	ring_map(&r, c.vcpu, PG);
+	vcpu_start(c.vcpu, GUEST_FN(guest_cmd_loop), 0, 0);
+	vcpu_expect_ucall(c.vcpu, UCALL_SYNC, NULL);
+	ring_full(_metadata, &c, &r, true);
 	vm_free(c.vm);
 }
 
