@@ -1088,6 +1088,18 @@ TEST(concurrent_harvests)
  * page: the soft limit, slots deleted while resets run, a guest writing
  * while the VMM harvests.
  */
+/* A VM with a one-page dirty ring, its vCPU in guest_cmd_loop. */
+static void ring_vm(struct cmd_vm *c, struct ring *r)
+{
+	c->vm = vm_create();
+	VM_CHECK(!enable_cap(c->vm, KVM_CAP_DIRTY_LOG_RING_ACQ_REL, 0, PG),
+		 "KVM_CAP_DIRTY_LOG_RING_ACQ_REL");
+	c->vcpu = vcpu_create(c->vm, 0);
+	ring_map(r, c->vcpu, PG);
+	vcpu_start(c->vcpu, GUEST_FN(guest_cmd_loop), 0, 0);
+	vcpu_expect_ucall(c->vcpu, UCALL_SYNC, NULL);
+}
+
 TEST(dirty_ring)
 {
 	struct cmd_vm c;
@@ -1096,12 +1108,7 @@ TEST(dirty_ring)
 	if (!dev_has_ring())
 		SKIP(return, NO_RING_REASON);
 	ring_rules(_metadata);
-	c.vm = vm_create();
-	ASSERT_EQ(0, enable_cap(c.vm, KVM_CAP_DIRTY_LOG_RING_ACQ_REL, 0, PG));
-	c.vcpu = vcpu_create(c.vm, 0);
-	ring_map(&r, c.vcpu, PG);
-	vcpu_start(c.vcpu, GUEST_FN(guest_cmd_loop), 0, 0);
-	vcpu_expect_ucall(c.vcpu, UCALL_SYNC, NULL);
+	ring_vm(&c, &r);
 	ring_full(_metadata, &c, &r, false);
 	delete_while_harvesting(_metadata, &c, &r);
 	harvest_while_writing_mode(_metadata, c.vm, c.vcpu, &r, RING);
@@ -1116,12 +1123,7 @@ TEST(dirty_ring_vmm_written)
 
 	if (!dev_has_ring())
 		SKIP(return, NO_RING_REASON);
-	c.vm = vm_create();
-	ASSERT_EQ(0, enable_cap(c.vm, KVM_CAP_DIRTY_LOG_RING_ACQ_REL, 0, PG));
-	c.vcpu = vcpu_create(c.vm, 0);
-	ring_map(&r, c.vcpu, PG);
-	vcpu_start(c.vcpu, GUEST_FN(guest_cmd_loop), 0, 0);
-	vcpu_expect_ucall(c.vcpu, UCALL_SYNC, NULL);
+	ring_vm(&c, &r);
 	ring_full(_metadata, &c, &r, true);
 	vm_free(c.vm);
 }
