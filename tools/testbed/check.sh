@@ -218,7 +218,7 @@ else
 	# fuzz_test takes its seed and length from the host's environment
 	# (make fuzz sets them; make check runs the short fixed-seed form).
 	# RVHV_TEST_ENV="NAME=VALUE ..." goes to every program.
-	fuzz_env="env:RVHV_FUZZ_SEED=${RVHV_FUZZ_SEED:-1} env:RVHV_FUZZ_OPS=${RVHV_FUZZ_OPS:-4000}"
+	fuzz_env="env:RVHV_FUZZ_SEED=${RVHV_FUZZ_SEED:-1} env:RVHV_FUZZ_OPS=${RVHV_FUZZ_OPS:-2000}"
 	test_env=""
 	for e in ${RVHV_TEST_ENV:-}; do
 		test_env+=" env:$e"
