@@ -104,7 +104,7 @@ clean:
 # directory for local rules (a package of rvhv would ship it in
 # /usr/lib/udev/rules.d: UDEVRULESDIR=/usr/lib/udev/rules.d).  The header
 # goes to /usr/local/include/linux (PREFIX=/usr for /usr/include).
-VERSION := $(file <$(CURDIR)/VERSION)
+VERSION := $(strip $(file <$(CURDIR)/VERSION))
 DESTDIR ?=
 PREFIX ?= /usr/local
 INSTALL_MOD_PATH ?= $(DESTDIR)
