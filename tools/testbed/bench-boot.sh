@@ -8,7 +8,9 @@
 # and one with -icount shift=0 on one hart, where the test host's clock
 # counts instructions (1 ns = 1 instruction), so the figure is executed
 # instructions.  RVHV_BOOT_RUNS boots per device and run (default 2);
-# RVHV_BOOT_ICOUNT=0 skips the -icount run.  Logs: build/qemu-boot-*.log.
+# RVHV_BOOT_ICOUNT=0 skips the -icount run; RVHV_BOOT_ARGS adds rvhv-run
+# options (e.g. --stats-report: the exits by reason, from KVM_GET_STATS_FD).
+# Logs: build/qemu-boot-*.log.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
@@ -19,7 +21,7 @@ build_host_tools
 runs=${RVHV_BOOT_RUNS:-2}
 list=$out/bench-boot.list
 args="--kernel /lib/guest-Image --initrd /lib/guest-initramfs.cpio --cpus 1"
-args+=" --mem 128 --stats --time-mark rvhv-guest:"
+args+=" --mem 128 --stats --time-mark rvhv-guest:${RVHV_BOOT_ARGS:+ $RVHV_BOOT_ARGS}"
 : > "$list"
 # rvhv first, before kvm.ko is loaded (init loads it for the kvm lines).
 for i in $(seq "$runs"); do
