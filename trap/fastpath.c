@@ -12,13 +12,13 @@
  * and raised interrupts (hvip).
  *
  * Handled here now: SBI calls whose extension says they may run with
- * interrupts off (rvhv_sbi_ext.irqs_off): BASE, IPI, TIME set_timer with
- * Sstc, HSM hart_get_status, and unknown or disabled extensions.  Those
- * need only a0-a7 and the pc, so they are reached from the world switch's
- * register-light path (rvhv_fastpath_light(), trap/trap.h) before the
- * guest's s1-s11 are saved; exits reached from rvhv_fastpath_exit() have
- * every guest register in vcpu->ctx.  Also handled, from
- * rvhv_fastpath_exit(): guest-page faults in a memslot that the G-stage
+ * interrupts off (rvhv_sbi_ext.irqs_off): BASE, IPI, TIME set_timer
+ * (with Sstc or without), HSM hart_get_status, and unknown or disabled
+ * extensions.  Those need only a0-a7 and the pc, so they are reached
+ * from the world switch's register-light path (rvhv_fastpath_light(),
+ * trap/trap.h) before the guest's s1-s11 are saved; exits reached from
+ * rvhv_fastpath_exit() have every guest register in vcpu->ctx.  Also
+ * handled, from rvhv_fastpath_exit(): guest-page faults in a memslot that the G-stage
  * already resolves or whose page the VMM's page tables hold
  * (rvhv_gstage_fault_fast(), mmu/fault.c), and stores outside the
  * memslots that hit an ioeventfd (rvhv_mmio_store_fast(), trap/mmio.c).

@@ -95,7 +95,8 @@ enum rvhv_sbi_v01_eid {
  *	trapped?  Only if the handler then never sleeps, never waits for
  *	another CPU (no IPI-and-wait fence) and does a bounded amount of
  *	work; it may take spinlocks that no interrupt handler takes, or
- *	irq-safe ones.  NULL: never.
+ *	irq-safe ones.  A yes is always followed by the handler, so it may
+ *	prepare for it (TIME cancels its timer).  NULL: never.
  */
 struct rvhv_sbi_ext {
 	int kvm_ext;

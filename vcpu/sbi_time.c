@@ -15,6 +15,7 @@
  *                      SBI error (SBI_SUCCESS), a1 = 0
  *   other functions    SBI_ERR_NOT_SUPPORTED
  */
+#include <linux/hrtimer.h>
 #include <asm/sbi.h>
 
 #include "rvhv_int.h"
@@ -32,12 +33,23 @@ static int rvhv_sbi_time(struct rvhv_vcpu *vcpu, struct rvhv_sbi_ret *ret)
 }
 
 /*
- * The exit fast path: with Sstc, set_timer is one vstimecmp write; the
- * hrtimer's cancel may wait for its callback on another CPU: not there.
+ * The exit fast path: with Sstc, set_timer is one vstimecmp write.
+ * Without it set_timer re-arms the vCPU's hrtimer, and
+ * rvhv_timer_restore()'s hrtimer_cancel() would wait for a callback
+ * running on another CPU (the timer stays on the CPU that started it).
+ * So the timer is cancelled here without waiting: once that has
+ * succeeded the timer is inactive, nothing but this vCPU's thread arms
+ * it, and the handler (which the fast path always runs after a yes)
+ * finds nothing to wait for; a callback running elsewhere (-1) sends
+ * the call the full way with nothing changed.  Other functions only
+ * write an error.
  */
 static bool rvhv_sbi_time_irqs_off(struct rvhv_vcpu *vcpu)
 {
-	return rvhv_use_sstc;
+	if (rvhv_use_sstc ||
+	    vcpu->ctx.gpr[RVHV_REG_A6] != SBI_EXT_TIME_SET_TIMER)
+		return true;
+	return hrtimer_try_to_cancel(&vcpu->timer) >= 0;
 }
 
 const struct rvhv_sbi_ext rvhv_sbi_ext_time = {
