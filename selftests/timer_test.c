@@ -196,13 +196,25 @@ static void ticks(struct __test_metadata *_metadata, struct smp_vm *s,
 		       KICK_S);
 	else
 		EXPECT_EQ(0, stalls);
+	/*
+	 * kvm.ko 6.12's SBI timer on an Sstc host also once raised a tick
+	 * before its deadline (a fresh-clone CI run, 2026-12-02), as make
+	 * bench's timer row saw one interrupt more than it armed: the
+	 * reference's, logged; on rvhv none may come early.
+	 */
+	if (s->sh->sti_early[0] && dev_is_kvm())
+		TH_LOG("kvm.ko: %lu ticks before their deadline",
+		       s->sh->sti_early[0]);
+	else
+		EXPECT_EQ(0, s->sh->sti_early[0]);
 	TH_LOG("%lu ticks (%lu early) in %lu us, worst %lu us late",
 	       s->sh->sti[0], s->sh->sti_early[0], took * 1000000 / s->freq,
 	       s->sh->sti_late_max[0] * 1000000 / s->freq);
 	EXPECT_EQ(n, s->sh->sti[0]);
-	EXPECT_EQ(0, s->sh->sti_early[0]);
 	EXPECT_LT(s->sh->sti_late_max[0], 5 * s->freq);
-	EXPECT_GE(took, n * period_ms * s->freq / 1000);
+	/* An early tick shortens the run (kvm.ko only, above). */
+	if (!s->sh->sti_early[0])
+		EXPECT_GE(took, n * period_ms * s->freq / 1000);
 }
 
 TEST_F(timer, sstc_ticks_spin)
