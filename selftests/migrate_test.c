@@ -40,6 +40,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -104,6 +105,13 @@ static void vmm_start_in(struct vmm *v, const char *name,
 	if (!v->pid) {
 		int null = piped ? in[0] : open("/dev/null", O_RDONLY);
 
+		/*
+		 * Dies with the test: a failed ASSERT aborts the test's
+		 * process, and a VMM left running (a hung guest, seen once on
+		 * the AIA host) would then run into the next programs'
+		 * traces and stats.
+		 */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		dup2(null, 0);
 		dup2(v->out_fd, 1);
 		dup2(v->out_fd, 2);
