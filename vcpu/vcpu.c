@@ -290,6 +290,9 @@ static void rvhv_vcpu_reset_irqs(struct rvhv_vcpu *vcpu)
 		;
 	/* As in rvhv_vcpu_set_irq(): the level before the change. */
 	smp_mb__before_atomic();
+	/* The two bits are the irqchip's lines, all of them. */
+	BUILD_BUG_ON(RVHV_IRQ_EXT_LINES !=
+		     (BIT(RVHV_IRQ_APLIC) | BIT(RVHV_IRQ_IMSIC)));
 	set_bit(RVHV_IRQ_APLIC, &vcpu->irq_pending_mask);
 	set_bit(RVHV_IRQ_IMSIC, &vcpu->irq_pending_mask);
 }
