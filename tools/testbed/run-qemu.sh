@@ -41,7 +41,12 @@ qemu_version=$("$qemu" --version |
 # host's CPU watchdog (init.c) says RVHV-ALIVE every 5 s; when it reports a
 # wedged CPU (RVHV-WEDGED) and the host does not power itself off within
 # 10 s, or when it has said nothing for SILENT_S seconds (the whole machine
-# is wedged), QEMU is stopped.
+# is wedged), QEMU is stopped.  The silence counts only while QEMU gets
+# the CPU: it must also have used SILENT_S / 2 CPU seconds since the last
+# heartbeat (a test host spinning in a wedge burns a CPU; one starved by
+# other work on this machine, a nice'd make fuzz beside a make check, does
+# not, and its guest time stands still), or the silence must reach
+# 5 * SILENT_S (a host wedged with its CPUs halted).
 cmd=("$qemu" -M "$machine" -cpu "$cpu" -smp "${RVHV_SMP:-2}"
      -m "${RVHV_MEM:-2G}" -nographic -no-reboot -bios "${RVHV_BIOS:-default}"
      "${icount[@]}"
@@ -57,6 +62,12 @@ SILENT_S=60
 # has run yet, so nothing is lost or repeated.
 BOOT_S=${RVHV_BOOT_TIMEOUT:-300}
 stopped=0 boots=0 start=$SECONDS
+# QEMU's CPU seconds so far (user and system), 0 if it is not there.
+qemu_cpu() {
+	local p
+	p=$(pgrep -P "$qpid" | head -1)
+	[ -n "$p" ] && ps -o times= -p "$p" 2>/dev/null | tr -d ' ' || echo 0
+}
 stop_qemu() {
 	echo "RVHV-ERROR qemu: $1" | tee -a "$log"
 	pkill -KILL -P "$qpid"
@@ -68,21 +79,27 @@ boots=$((boots + 1))
 timeout --foreground -k 10 "$((timeout - (SECONDS - start)))" \
 	"${cmd[@]}" </dev/null > >(tee -a "$log") 2>&1 &
 qpid=$!
-wedged=0 alive=0 alive_at=$SECONDS booted_at=$SECONDS
+wedged=0 alive=0 alive_at=$SECONDS alive_cpu=0 booted_at=$SECONDS
 base=$(grep -c 'RVHV-ALIVE' "$log") jobs=$(grep -c 'RVHV-JOB' "$log")
 while kill -0 "$qpid" 2>/dev/null; do
 	n=$(($(grep -c 'RVHV-ALIVE' "$log") - base))
 	if [ "$n" != "$alive" ]; then
-		alive=$n alive_at=$SECONDS
+		alive=$n alive_at=$SECONDS alive_cpu=$(qemu_cpu)
 	fi
+	silent=$((SECONDS - alive_at))
+	silent_cpu=0
+	[ "$silent" -ge $SILENT_S ] &&
+		silent_cpu=$(($(qemu_cpu) - alive_cpu))
 	if [ "$wedged" = 0 ] && grep -q 'RVHV-WEDGED' "$log"; then
 		wedged=$SECONDS
 	elif [ "$wedged" != 0 ] && [ $((SECONDS - wedged)) -ge 10 ]; then
 		stop_qemu "stopped after the CPU watchdog fired"
 		break
 	elif [ "$alive" != 0 ] && ! grep -q '^RVHV-DONE' "$log" &&
-	     [ $((SECONDS - alive_at)) -ge $SILENT_S ]; then
-		stop_qemu "no heartbeat from the test host for ${SILENT_S}s: a CPU (or the whole machine) is wedged; stopped"
+	     [ "$silent" -ge $SILENT_S ] &&
+	     { [ "$silent_cpu" -ge $((SILENT_S / 2)) ] ||
+	       [ "$silent" -ge $((5 * SILENT_S)) ]; }; then
+		stop_qemu "no heartbeat from the test host for ${silent}s (QEMU used ${silent_cpu} CPU seconds meanwhile): a CPU (or the whole machine) is wedged; stopped"
 		break
 	elif [ "$boots" = 1 ] &&
 	     [ "$(grep -c 'RVHV-JOB' "$log")" = "$jobs" ] &&
