@@ -646,6 +646,8 @@ void rvhv_timer_init(struct rvhv_vcpu *vcpu);
 long rvhv_timer_set(struct rvhv_vcpu *vcpu, u64 next);
 /* Without Sstc: arm (at csr.vstimecmp) or cancel the timer; ONE_REG state. */
 void rvhv_timer_restore(struct rvhv_vcpu *vcpu, bool on);
+/* With Sstc: guest time at or past the loaded vstimecmp (vCPU loaded). */
+bool rvhv_timer_passed(struct rvhv_vcpu *vcpu);
 /* Arm / cancel the wake-up of a halted vCPU at its timer deadline. */
 void rvhv_timer_arm_wakeup(struct rvhv_vcpu *vcpu);
 void rvhv_timer_cancel_wakeup(struct rvhv_vcpu *vcpu);

@@ -107,6 +107,22 @@ void rvhv_timer_restore(struct rvhv_vcpu *vcpu, bool on)
 			      HRTIMER_MODE_REL_HARD);
 }
 
+/**
+ * rvhv_timer_passed() - has guest time reached the loaded vstimecmp?
+ * @vcpu: the vCPU, loaded on this hart (preemption off), with Sstc
+ *
+ * What hip.VSTIP will show, and may not yet (see rvhv_vcpu_irq_ready()).
+ * vstimecmp -1 never fires (nor does the hart raise VSTIP for it).
+ *
+ * Return: true if the timer interrupt is due.
+ */
+bool rvhv_timer_passed(struct rvhv_vcpu *vcpu)
+{
+	u64 cmp = csr_read(CSR_VSTIMECMP);
+
+	return cmp != U64_MAX && rvhv_guest_time(vcpu->vm) >= cmp;
+}
+
 /*
  * A vCPU is about to block in WFI with Sstc: wake it when guest time
  * reaches vstimecmp, if the guest enabled its timer interrupt.

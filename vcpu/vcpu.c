@@ -347,7 +347,15 @@ void rvhv_vcpu_halt(struct rvhv_vcpu *vcpu)
 
 /*
  * Is an interrupt the guest enabled (in vsie) pending?  This is what ends
- * WFI.  The vCPU is loaded: hip shows VSTIP from vstimecmp too.
+ * WFI.  The vCPU is loaded.
+ *
+ * With Sstc the timer is pending once guest time reaches vstimecmp, and
+ * that is what is asked here, not hip.VSTIP: the hart need only reflect
+ * a passed vstimecmp in VSTIP "eventually" (Sstc).  Under QEMU 10 the
+ * wakeup hrtimer (rvhv_timer_arm_wakeup()) fired 79 us past the deadline
+ * just before the vCPU slept, VSTIP still read 0, and the vCPU slept
+ * with no timer left to wake it (a guest's vCPU 0 for good, in
+ * migrate_test, 2026-12-02).
  */
 static bool rvhv_vcpu_irq_ready(struct rvhv_vcpu *vcpu)
 {
@@ -356,6 +364,8 @@ static bool rvhv_vcpu_irq_ready(struct rvhv_vcpu *vcpu)
 	preempt_disable();
 	rvhv_vcpu_sync_irqs(vcpu);
 	pending = csr_read(CSR_HIP) >> VSIP_TO_HVIP_SHIFT;
+	if (rvhv_use_sstc && rvhv_timer_passed(vcpu))
+		pending |= IE_TIE;
 	/* A hardware guest file's interrupt is its hgeip bit (SGEI). */
 	if (rvhv_hwfile_pending(vcpu))
 		pending |= IE_EIE;

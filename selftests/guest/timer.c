@@ -3,27 +3,33 @@
 #include "smp.h"
 
 /*
- * n timer interrupts, SMP->arg[0] ms apart, programmed per mode
- * (TMODE_*), sleeping in WFI between them (wfi = 1) or spinning.  Counts
- * and lateness are in SMP; returns the guest time it took.
+ * n timer interrupts, SMP->arg[0] ms apart (or SMP->arg[2] ticks plus a
+ * pseudo-random 0 to SMP->arg[3] - 1 more, chosen anew after each, if
+ * arg[2] is not 0), programmed per mode (TMODE_*), sleeping in WFI
+ * between them (SMP->arg[1] = 1) or spinning.  Counts and lateness are
+ * in SMP; returns the guest time it took.
  */
 long guest_timer_ticks(unsigned long mode, unsigned long n);
 long guest_timer_ticks(unsigned long mode, unsigned long n)
 {
-	unsigned long t0, use_wfi = SMP->arg[1];
+	unsigned long t0, use_wfi = SMP->arg[1], seed = 1;
 
 	smp_init();
 	SMP->tmode[0] = mode;
 	csr_write(sie, SIE_STIE);
 	irq_enable();
 	t0 = rdtime();
-	SMP->period[0] = ms_ticks(SMP->arg[0]);
+	SMP->period[0] = SMP->arg[2] ? SMP->arg[2] : ms_ticks(SMP->arg[0]);
 	SMP->sti_stop[0] = n;	/* the n-th tick arms no (n+1)-th */
 	smp_timer_arm(t0 + SMP->period[0]);
 	while (SMP->sti[0] < n) {
 		if (use_wfi)
 			wfi();
 		GUEST_ASSERT(rdtime() - t0 < 60 * SMP->freq);
+		if (SMP->arg[2] && SMP->arg[3]) {
+			seed = seed * 6364136223846793005UL + 1442695040888963407UL;
+			SMP->period[0] = SMP->arg[2] + (seed >> 33) % SMP->arg[3];
+		}
 	}
 	irq_disable();
 	SMP->period[0] = 0;
