@@ -211,7 +211,9 @@ static void ticks(struct __test_metadata *_metadata, struct smp_vm *s,
 	       s->sh->sti[0], s->sh->sti_early[0], took * 1000000 / s->freq,
 	       s->sh->sti_late_max[0] * 1000000 / s->freq);
 	EXPECT_EQ(n, s->sh->sti[0]);
-	EXPECT_LT(s->sh->sti_late_max[0], 5 * s->freq);
+	/* A kvm.ko stall (logged above) holds a tick until the next kick. */
+	if (!stalls)
+		EXPECT_LT(s->sh->sti_late_max[0], 5 * s->freq);
 	/* An early tick shortens the run (kvm.ko only, above). */
 	if (!s->sh->sti_early[0])
 		EXPECT_GE(took, n * period_ms * s->freq / 1000);
@@ -288,7 +290,9 @@ static void short_waits(struct __test_metadata *_metadata, struct smp_vm *s,
 	       took * 1000000 / s->freq,
 	       s->sh->sti_late_max[0] * 1000000 / s->freq);
 	EXPECT_EQ(n, s->sh->sti[0]);
-	EXPECT_LT(s->sh->sti_late_max[0], 5 * s->freq);
+	/* A kvm.ko stall (logged above) holds a tick until the next kick. */
+	if (!stalls)
+		EXPECT_LT(s->sh->sti_late_max[0], 5 * s->freq);
 }
 
 TEST_F(timer, sstc_wfi_short_waits)
