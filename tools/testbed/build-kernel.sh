@@ -35,6 +35,14 @@ obj=$cache/build/linux-$ver-$frag_hash
 
 log() { echo "build-kernel: $*" >&2; }
 
+# Built already: no lock needed (the stamp is written last, once the tree
+# is complete), so a run whose kernel is cached never waits for another
+# one's build.
+if [ -f "$src/.rvhv-extracted" ] && [ -f "$obj/.rvhv-built" ]; then
+	echo "$obj"
+	exit 0
+fi
+
 # One build at a time per cache: two check runs (worktrees, helpers) would
 # otherwise extract or build the same tree together; on 2 cores they are
 # faster one after the other anyway.
