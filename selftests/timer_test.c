@@ -178,17 +178,23 @@ static unsigned long run_kicked(struct smp_vm *s, unsigned int *stalls)
 	return uc.args[0];
 }
 
-static void ticks(struct __test_metadata *_metadata, struct smp_vm *s,
-		  unsigned long mode, bool use_wfi)
+/*
+ * n ticks, each period_ticks apart plus a pseudo-random 0 to jitter - 1
+ * more (guest_timer_ticks()), sleeping in WFI or spinning: all delivered,
+ * none early, none stalled (on kvm.ko early ticks and stalls are logged:
+ * see run_kicked() and below), none 5 s late.
+ */
+static void run_ticks(struct __test_metadata *_metadata, struct smp_vm *s,
+		      unsigned long mode, bool use_wfi, unsigned long n,
+		      unsigned long period_ticks, unsigned long jitter)
 {
-	const unsigned long n = 10, period_ms = 10;
 	unsigned int stalls;
 	unsigned long took;
 
-	if (!mode_ok(_metadata, s, mode))
-		return;
-	s->sh->arg[0] = period_ms;
+	s->sh->arg[0] = 0;
 	s->sh->arg[1] = use_wfi;
+	s->sh->arg[2] = period_ticks;
+	s->sh->arg[3] = jitter;
 	vcpu_start(s->vcpu[0], GUEST_FN(guest_timer_ticks), mode, n);
 	took = run_kicked(s, &stalls);
 	if (stalls && dev_is_kvm())
@@ -216,7 +222,15 @@ static void ticks(struct __test_metadata *_metadata, struct smp_vm *s,
 		EXPECT_LT(s->sh->sti_late_max[0], 5 * s->freq);
 	/* An early tick shortens the run (kvm.ko only, above). */
 	if (!s->sh->sti_early[0])
-		EXPECT_GE(took, n * period_ms * s->freq / 1000);
+		EXPECT_GE(took, n * period_ticks);
+}
+
+static void ticks(struct __test_metadata *_metadata, struct smp_vm *s,
+		  unsigned long mode, bool use_wfi)
+{
+	/* 10 ticks 10 ms apart. */
+	if (mode_ok(_metadata, s, mode))
+		run_ticks(_metadata, s, mode, use_wfi, 10, s->freq / 100, 0);
 }
 
 TEST_F(timer, sstc_ticks_spin)
@@ -262,16 +276,8 @@ TEST_F(timer, legacy_ticks_wfi)
 static void short_waits(struct __test_metadata *_metadata, struct smp_vm *s,
 			unsigned long mode)
 {
-	const unsigned long n = 2000;
-	unsigned long took;
-	unsigned int stalls;
-
 	if (!mode_ok(_metadata, s, mode))
 		return;
-	s->sh->arg[0] = 0;
-	s->sh->arg[1] = 1;	/* WFI */
-	s->sh->arg[2] = s->freq / 50000;
-	s->sh->arg[3] = s->freq / 2500;
 	/*
 	 * Guest time 100 s behind the host's, as in a VM restored from a
 	 * save (a non-zero htimedelta): where the lost wakeups were seen.
@@ -279,20 +285,8 @@ static void short_waits(struct __test_metadata *_metadata, struct smp_vm *s,
 	vcpu_set_reg(s->vcpu[0], RISCV_TIMER_REG(time),
 		     vcpu_get_reg(s->vcpu[0], RISCV_TIMER_REG(time)) -
 		     100 * s->freq);
-	vcpu_start(s->vcpu[0], GUEST_FN(guest_timer_ticks), mode, n);
-	took = run_kicked(s, &stalls);
-	if (stalls && dev_is_kvm())
-		TH_LOG("kvm.ko: %u periods of %u s without a tick", stalls,
-		       KICK_S);
-	else
-		EXPECT_EQ(0, stalls);
-	TH_LOG("%lu ticks in %lu us, worst %lu us late", s->sh->sti[0],
-	       took * 1000000 / s->freq,
-	       s->sh->sti_late_max[0] * 1000000 / s->freq);
-	EXPECT_EQ(n, s->sh->sti[0]);
-	/* A kvm.ko stall (logged above) holds a tick until the next kick. */
-	if (!stalls)
-		EXPECT_LT(s->sh->sti_late_max[0], 5 * s->freq);
+	run_ticks(_metadata, s, mode, true, 2000, s->freq / 50000,
+		  s->freq / 2500);
 }
 
 TEST_F(timer, sstc_wfi_short_waits)
