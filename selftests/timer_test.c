@@ -263,7 +263,7 @@ TEST_F(timer, legacy_ticks_wfi)
 }
 
 /*
- * Many short sleeps in WFI (2000 interrupts 20 to 420 us apart, varied so
+ * Many short sleeps in WFI (1000 interrupts 20 to 420 us apart, varied so
  * that some deadlines pass while the vCPU is on its way to block), in a
  * VM whose time is offset from the host's: each time, its wakeup timer
  * fires about when the hart raises VSTIP.  With Sstc the hart may show
@@ -285,7 +285,7 @@ static void short_waits(struct __test_metadata *_metadata, struct smp_vm *s,
 	vcpu_set_reg(s->vcpu[0], RISCV_TIMER_REG(time),
 		     vcpu_get_reg(s->vcpu[0], RISCV_TIMER_REG(time)) -
 		     100 * s->freq);
-	run_ticks(_metadata, s, mode, true, 2000, s->freq / 50000,
+	run_ticks(_metadata, s, mode, true, 1000, s->freq / 50000,
 		  s->freq / 2500);
 }
 
