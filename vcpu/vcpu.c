@@ -359,19 +359,22 @@ void rvhv_vcpu_halt(struct rvhv_vcpu *vcpu)
  */
 static bool rvhv_vcpu_irq_ready(struct rvhv_vcpu *vcpu)
 {
-	unsigned long pending;
+	unsigned long pending, vsie;
 
 	preempt_disable();
 	rvhv_vcpu_sync_irqs(vcpu);
 	pending = csr_read(CSR_HIP) >> VSIP_TO_HVIP_SHIFT;
-	if (rvhv_use_sstc && rvhv_timer_passed(vcpu))
-		pending |= IE_TIE;
 	/* A hardware guest file's interrupt is its hgeip bit (SGEI). */
 	if (rvhv_hwfile_pending(vcpu))
 		pending |= IE_EIE;
-	pending &= csr_read(CSR_VSIE);
+	vsie = csr_read(CSR_VSIE);
+	pending &= vsie & (IE_SIE | IE_TIE | IE_EIE);
+	/* Only when nothing else wakes it (an IPI's wake-up skips this). */
+	if (!pending && rvhv_use_sstc && (vsie & IE_TIE) &&
+	    rvhv_timer_passed(vcpu))
+		pending = IE_TIE;
 	preempt_enable();
-	return pending & (IE_SIE | IE_TIE | IE_EIE);
+	return pending;
 }
 
 /* May the vCPU go (back) into the guest, rather than sleep? */
