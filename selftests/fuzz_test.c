@@ -39,6 +39,7 @@
  * there, and nothing else.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
@@ -89,6 +90,8 @@ struct fz {
 	/* statistics */
 	unsigned long runs, run_err[160], exits[64], fails;
 	unsigned long count[32];
+	int cur;		/* fuzz_ops[] index of the operation running */
+	bool finished;		/* the operations are done (for the watchdog) */
 };
 
 static struct fz fz;
@@ -943,10 +946,108 @@ static void one_op(void)
 	for (i = 0; pick >= fuzz_ops[i].weight; i++)
 		pick -= fuzz_ops[i].weight;
 	fz.count[i]++;
+	__atomic_store_n(&fz.cur, i, __ATOMIC_RELAXED);
 	if (fuzz_ops[i].fn)
 		fuzz_ops[i].fn();
 	else
 		op_one_reg(!strcmp(fuzz_ops[i].name, "set_one_reg"));
+}
+
+/* Print a file of /proc as "# | " lines, at most max of them. */
+static void show_proc(const char *path, int max)
+{
+	char line[256];
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return;
+	while (max-- > 0 && fgets(line, sizeof(line), f))
+		fprintf(stderr, "#   | %s%s", line,
+			strchr(line, '\n') ? "" : "\n");
+	fclose(f);
+}
+
+/* Every thread of @pid: its name, wait channel and kernel stack. */
+static void show_threads(pid_t pid)
+{
+	char path[320], name[64] = "";
+	struct dirent *d;
+	DIR *dir;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	dir = opendir(path);
+	if (!dir)
+		return;
+	while ((d = readdir(dir))) {
+		FILE *f;
+
+		if (d->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task/%s/comm", pid,
+			 d->d_name);
+		f = fopen(path, "r");
+		if (f) {
+			if (!fgets(name, sizeof(name), f))
+				name[0] = '\0';
+			fclose(f);
+		}
+		name[strcspn(name, "\n")] = '\0';
+		fprintf(stderr, "#  task %d/%s (%s):\n", pid, d->d_name, name);
+		snprintf(path, sizeof(path), "/proc/%d/task/%s/wchan", pid,
+			 d->d_name);
+		show_proc(path, 1);
+		snprintf(path, sizeof(path), "/proc/%d/task/%s/stack", pid,
+			 d->d_name);
+		show_proc(path, 16);
+	}
+	closedir(dir);
+}
+
+/*
+ * make fuzz's run once went on for minutes of guest time past an
+ * operation without a word.  Every STALL_S seconds without the operation
+ * count moving, this says which operation (number and kind) is running
+ * and where each thread of the test, and of a forked child, waits in the
+ * kernel; after STALL_FAIL_S it ends the test (abort(): the harness
+ * reports the signal).
+ */
+#define STALL_S		60
+#define STALL_FAIL_S	900
+static void *stall_watchdog(void *arg)
+{
+	unsigned long last = -1UL, op;
+	unsigned int still = 0;
+	char path[64];
+	FILE *f;
+
+	(void)arg;
+	while (!__atomic_load_n(&fz.finished, __ATOMIC_RELAXED)) {
+		sleep(STALL_S);
+		op = __atomic_load_n(&fz.op, __ATOMIC_RELAXED);
+		if (op != last) {
+			last = op;
+			still = 0;
+			continue;
+		}
+		still += STALL_S;
+		fprintf(stderr, "# op %lu (%s): no progress in %u s (seed %llu)\n",
+			op, fuzz_ops[__atomic_load_n(&fz.cur, __ATOMIC_RELAXED)].name,
+			still, (unsigned long long)fz.seed);
+		show_threads(getpid());
+		snprintf(path, sizeof(path), "/proc/%d/task/%d/children",
+			 getpid(), getpid());
+		f = fopen(path, "r");
+		if (f) {
+			int child;
+
+			while (fscanf(f, "%d", &child) == 1)
+				show_threads(child);
+			fclose(f);
+		}
+		if (still >= STALL_FAIL_S)
+			abort();
+	}
+	return NULL;
 }
 
 static void check_host(struct __test_metadata *_metadata)
@@ -1006,6 +1107,12 @@ TEST_F_TIMEOUT(fuzz, random_ops, 24 * 3600)
 		ASSERT_GE(fz.efds[i], 0);
 	}
 
+	{
+		pthread_t wd;
+
+		ASSERT_EQ(0, pthread_create(&wd, NULL, stall_watchdog, NULL));
+		pthread_detach(wd);
+	}
 	for (fz.op = 0; fz.op < fz.ops; fz.op++) {
 		one_op();
 		if (fz.op % HEALTH_EVERY == HEALTH_EVERY - 1) {
@@ -1018,6 +1125,7 @@ TEST_F_TIMEOUT(fuzz, random_ops, 24 * 3600)
 	while (fz.vms[0].fd >= 0 || fz.vms[1].fd >= 0 || fz.vms[2].fd >= 0)
 		op_close_vm();
 	check_host(_metadata);
+	__atomic_store_n(&fz.finished, true, __ATOMIC_RELAXED);
 
 	for (i = 0; i < (int)ARRAY_SIZE(fuzz_ops); i++)
 		TH_LOG("%-15s %lu", fuzz_ops[i].name, fz.count[i]);
