@@ -173,8 +173,12 @@ TEST_F(pmu, counters)
 	EXPECT_GE(64, self->n);
 	TH_LOG("%ld counters, %ld hardware", self->n, self->fw0);
 	kmsg_show("riscv-pmu-sbi:");
-	if (!dev_is_kvm())
+	if (!dev_is_kvm()) {
 		EXPECT_EQ(!!self->fw0, !!kmsg_show("rvhv: SBI PMU:"));
+		/* Zihpm exactly where hardware counters back it */
+		EXPECT_EQ(!!self->fw0, vcpu_get_reg(self->vcpu,
+			  RISCV_ISA_EXT_REG(KVM_RISCV_ISA_EXT_ZIHPM)));
+	}
 	if (!dev_is_kvm())
 		EXPECT_EQ(RVHV_SBI_PMU_CTRS, self->n - self->fw0);
 	if (self->fw0)
@@ -195,9 +199,11 @@ TEST_F(pmu, counters)
 				EXPECT_EQ(63, (info >> 12) & 63);
 		}
 	}
-	EXPECT_EQ(SBI_ERR_INVALID_PARAM,
-		  sbi(self->vcpu, SBI_EXT_PMU, SBI_PMU_GET_INFO, self->n,
-		      0, 0, 0, 0, &info));
+	/* kvm.ko 6.12 answers up to its array's end (64) */
+	if (!dev_is_kvm())
+		EXPECT_EQ(SBI_ERR_INVALID_PARAM,
+			  sbi(self->vcpu, SBI_EXT_PMU, SBI_PMU_GET_INFO,
+			      self->n, 0, 0, 0, 0, &info));
 }
 
 /*
@@ -219,8 +225,12 @@ TEST_F(pmu, set_timer_exact)
 	EXPECT_EQ(0, val);
 	for (i = 0; i < 10; i++)
 		set_timer(v);
-	/* legacy v0.1 set_timer (extension 0) */
-	EXPECT_EQ(0, sbi(v, 0, 0, -1UL, 0, 0, 0, 0, NULL));
+	/* legacy v0.1 set_timer (extension 0): not in the test's kvm.ko */
+	if (!dev_is_kvm()) {
+		EXPECT_EQ(0, sbi(v, 0, 0, -1UL, 0, 0, 0, 0, NULL));
+	} else {
+		set_timer(v);
+	}
 	EXPECT_EQ(0, ctr_read(v, c, &val));
 	EXPECT_EQ(11, val);
 
@@ -242,9 +252,10 @@ TEST_F(pmu, set_timer_exact)
 			 &val));
 	EXPECT_EQ(0, val);
 
-	/* stop with RESET releases it */
+	/* stop with RESET releases it (kvm.ko 6.12 reads it still) */
 	EXPECT_EQ(0, start_stop(v, SBI_PMU_STOP, c, PMU_STOP_RESET, 0));
-	EXPECT_EQ(SBI_ERR_INVALID_PARAM, ctr_read(v, c, &val));
+	if (!dev_is_kvm())
+		EXPECT_EQ(SBI_ERR_INVALID_PARAM, ctr_read(v, c, &val));
 }
 
 /* IPIs and remote fence.i to itself: sent and received, exactly. */
@@ -288,6 +299,10 @@ TEST_F(pmu, bad_input)
 	long c, val, i;
 
 	NEED_PMU();
+	if (dev_is_kvm())
+		SKIP(return, "kvm.ko 6.12 answers these otherwise: a base past "
+		     "the end NOT_SUPPORTED, unknown flags and event types "
+		     "ignored, snapshots, firmware codes 22+ NOT_SUPPORTED");
 	/* counter sets */
 	EXPECT_EQ(SBI_ERR_INVALID_PARAM, cfg(v, 0, 0, 0, PMU_FW(5), &c));
 	EXPECT_EQ(SBI_ERR_INVALID_PARAM, cfg(v, self->n, 1, 0, PMU_FW(5), &c));
@@ -363,6 +378,8 @@ TEST_F(pmu, event_get_info)
 	int i;
 
 	NEED_PMU();
+	if (dev_is_kvm())
+		SKIP(return, "no event_get_info in kvm.ko 6.12 (SBI 3.0)");
 	/* hardware cycles: where there are hardware counters */
 	want[1] = !!self->fw0;
 	e = vm_gpa2hva(self->vm, PMU_SCRATCH);
@@ -515,9 +532,11 @@ static void hw_count(struct __test_metadata *_metadata, struct vcpu *v,
 		     unsigned long eidx, unsigned long want_ctr,
 		     unsigned long min)
 {
+	bool traps = !testbed_guest_illegal_insn_broken();
 	struct ucall uc;
 
-	vcpu_start(v, GUEST_FN(guest_pmu_hw), eidx, HW_LOOPS);
+	vcpu_start(v, GUEST_FN(guest_pmu_hw), eidx | (traps ? 0 : HW_NO_TRAPS),
+		   HW_LOOPS);
 	vcpu_expect_ucall(v, UCALL_REPORT, &uc);
 	ASSERT_EQ(HW_COUNT, uc.args[0]) TH_LOG("config error %ld",
 					       (long)uc.args[1]);
@@ -527,6 +546,13 @@ static void hw_count(struct __test_metadata *_metadata, struct vcpu *v,
 	EXPECT_LE(min, uc.args[2]);
 	EXPECT_GE((uc.args[4] + 2) * 1000, uc.args[2]);
 	EXPECT_EQ(uc.args[2], uc.args[3]);
+	if (!traps) {
+		/* QEMU 10 (testbed_guest_illegal_insn_broken) */
+		TH_LOG("QEMU %s: the illegal CSR reads not tried",
+		       testbed_qemu());
+		EXPECT_EQ(UCALL_DONE, vcpu_ucall(v, &uc));
+		return;
+	}
 	vcpu_expect_ucall(v, UCALL_REPORT, &uc);
 	ASSERT_EQ(HW_TRAPS, uc.args[0]);
 	EXPECT_EQ(2, uc.args[1]);
@@ -546,46 +572,66 @@ TEST_F(pmu, hw_cycles)
 	hw_count(_metadata, self->vcpu, HW_CPU_CYCLES, 0, HW_LOOPS);
 }
 
-/* What a hardware counter takes and refuses. */
+/*
+ * What a hardware counter takes and refuses.  kvm.ko 6.12 differs where
+ * noted (kvm.ko): it puts CPU_CYCLES on counter 0 and INSTRUCTIONS on 2
+ * whatever the counter set names, reads hardware counters through
+ * counter_fw_read, does not mark an AUTO_START hardware counter started,
+ * and lets SKIP_MATCH put any event on any counter in use.
+ */
 TEST_F(pmu, hw_bad_input)
 {
 	struct vcpu *v = self->vcpu;
 	unsigned long hw = (1UL << self->fw0) - 1;
+	bool kvm = dev_is_kvm();
 	long c, val;
 
 	NEED_HW();
-	/* time (1) is no counter; instret (2) counts only instructions */
-	EXPECT_EQ(SBI_ERR_NOT_SUPPORTED, cfg(v, 1, 1, 0, HW_CPU_CYCLES, &c));
-	if (!dev_is_kvm())
+	if (!kvm) {
+		/* time (1) is no counter; instret (2) only instructions */
+		EXPECT_EQ(SBI_ERR_NOT_SUPPORTED,
+			  cfg(v, 1, 1, 0, HW_CPU_CYCLES, &c));
 		EXPECT_EQ(SBI_ERR_NOT_SUPPORTED,
 			  cfg(v, 2, 1, 0, HW_CPU_CYCLES, &c));
-	/* no firmware counter for a hardware event, nor the reverse */
-	EXPECT_EQ(SBI_ERR_NOT_SUPPORTED,
-		  cfg(v, self->fw0, 1, 0, HW_CPU_CYCLES, &c));
+		/* no firmware counter for a hardware event */
+		EXPECT_EQ(SBI_ERR_NOT_SUPPORTED,
+			  cfg(v, self->fw0, 1, 0, HW_CPU_CYCLES, &c));
+		/* a hardware code that does not exist */
+		EXPECT_EQ(SBI_ERR_NOT_SUPPORTED,
+			  cfg(v, 0, hw, 0, 0x00042, &c));
+	}
+	/* no hardware counter for a firmware event */
 	EXPECT_EQ(SBI_ERR_NOT_SUPPORTED, cfg(v, 0, 1, 0, PMU_FW(5), &c));
-	/* a hardware code that does not exist */
-	if (!dev_is_kvm())
-		EXPECT_EQ(SBI_ERR_NOT_SUPPORTED, cfg(v, 0, hw, 0, 0x00042, &c));
-	ASSERT_EQ(0, cfg(v, 0, hw, PMU_CFG_AUTO_START, HW_INSTRUCTIONS, &c));
+	ASSERT_EQ(0, cfg(v, 0, hw, 0, HW_INSTRUCTIONS, &c));
 	EXPECT_EQ(2, c);
-	/* fw_read is for firmware counters */
-	EXPECT_EQ(SBI_ERR_INVALID_PARAM, ctr_read(v, c, &val));
-	/* SKIP_MATCH with a firmware event on a hardware counter */
-	if (!dev_is_kvm())
-		EXPECT_EQ(SBI_ERR_INVALID_PARAM,
-			  cfg(v, c, 1, PMU_CFG_SKIP_MATCH, PMU_FW(5), &c));
+	EXPECT_EQ(0, start_stop(v, SBI_PMU_START, 2, 0, 0));
 	EXPECT_EQ(SBI_ERR_ALREADY_STARTED,
 		  start_stop(v, SBI_PMU_START, 2, 0, 0));
+	if (!kvm) {
+		/* fw_read is for firmware counters */
+		EXPECT_EQ(SBI_ERR_INVALID_PARAM, ctr_read(v, c, &val));
+		/* SKIP_MATCH: a firmware event on a hardware counter */
+		EXPECT_EQ(SBI_ERR_INVALID_PARAM,
+			  cfg(v, c, 1, PMU_CFG_SKIP_MATCH, PMU_FW(5), &c));
+		/* AUTO_START marks it started */
+		ASSERT_EQ(0, cfg(v, 0, hw, PMU_CFG_AUTO_START, HW_CPU_CYCLES,
+				 &c));
+		EXPECT_EQ(0, c);
+		EXPECT_EQ(SBI_ERR_ALREADY_STARTED,
+			  start_stop(v, SBI_PMU_START, 0, 0, 0));
+		EXPECT_EQ(0, start_stop(v, SBI_PMU_STOP, 0, PMU_STOP_RESET,
+					0));
+	}
 	EXPECT_EQ(0, start_stop(v, SBI_PMU_STOP, 2, PMU_STOP_RESET, 0));
 	EXPECT_EQ(SBI_ERR_INVALID_PARAM,
 		  sbi(v, SBI_EXT_PMU, SBI_PMU_STOP, 0, -1UL, 0, 0, 0, NULL));
 }
 
-/* About 2 ms a round under QEMU 7.2 (10000: 20 s, too long for make check) */
-#define HW_CHURN_LOOPS	2000
+/* 2-5 ms a round under QEMU 7.2 on a busy machine (10000: 20-50 s) */
+#define HW_CHURN_LOOPS	1000
 
 /*
- * 2000 rounds of configure, reconfigure, start, stop, release: every
+ * 1000 rounds of configure, reconfigure, start, stop, release: every
  * call answers as it should, the vCPU then runs on, and its freeing with
  * a counter running leaves nothing behind (the run's lockdep and
  * DEBUG_ATOMIC_SLEEP would splat on perf events freed in atomic context).

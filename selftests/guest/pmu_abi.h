@@ -76,12 +76,14 @@
  * time ticks from before the configuration to after the stop), or
  * UCALL_REPORT(HW_ERROR, SBI error of counter_config_matching) and done.
  * Then released (counter_stop with RESET), its CSR and hpmcounter31 read
- * again: UCALL_REPORT(HW_TRAPS, traps taken, the last one's scause).
+ * again: UCALL_REPORT(HW_TRAPS, traps taken, the last one's scause),
+ * unless eidx has HW_NO_TRAPS.
  * guest_pmu_churn(eidx, loops): loops times configure, configure again
  * (SKIP_MATCH, running and not), start, stop, a huge mask, release,
  * start (not in use); finally one left configured and running:
  * UCALL_REPORT(HW_CHURN, calls that did not answer as they should).
  */
+#define HW_NO_TRAPS		(1UL << 63)
 #define HW_COUNT		3
 #define HW_ERROR		4
 #define HW_TRAPS		5
