@@ -277,8 +277,9 @@ struct rvhv_riscv_sbi_fwft {
  * more per hardware counter index j (0 cycle, 1 none, 2 instret, 3..
  * hpmcounters), from RVHV_SBI_PMU_HW_REG(j) on, in the same order: its
  * event_idx (0, or a hardware or cache event rvhv maps to perf; for j 0
- * and 2 only cycles and instructions, for j 1 only 0), its value and its
- * state, which may also have RVHV_SBI_PMU_CTR_SINH/UINH (its filters).
+ * only cycles, for j 2 only instructions, for j 1 only 0), its value
+ * and its state, which may also have RVHV_SBI_PMU_CTR_SINH/UINH (its
+ * filters).
  * A hardware counter's perf event is made again for the thread of the
  * next KVM_RUN.
  * They may be written in any order.  Listed by KVM_GET_REG_LIST after
