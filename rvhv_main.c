@@ -434,6 +434,7 @@ static int __init rvhv_init(void)
 	ret = rvhv_detect();
 	if (ret)
 		return ret;
+	rvhv_pmu_host_init();
 
 	ret = rvhv_stats_init();
 	if (ret)

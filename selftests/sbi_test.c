@@ -188,9 +188,11 @@ TEST_F(sbi, base_probe_extension)
 
 	/*
 	 * Each SBI extension ONE_REG lists is probed as enabled or not.
-	 * (Not V01 or PMU: a kvm.ko built without CONFIG_RISCV_SBI_V01 or
-	 * CONFIG_RISCV_PMU_SBI, like the test kernel, lists them enabled
-	 * while probe answers 0; EXPERIMENTAL and VENDOR are ranges.)
+	 * (Not V01 or PMU: a kvm.ko built without CONFIG_RISCV_SBI_V01, like
+	 * the test kernel's, lists it enabled while probe answers 0, and so
+	 * does kvm.ko's PMU where the host has no Sscofpmf, as the test
+	 * hosts' CPUs, though the test kernel has CONFIG_RISCV_PMU_SBI;
+	 * EXPERIMENTAL and VENDOR are ranges.)
 	 */
 	for (i = 0; i < sizeof(sbi_exts) / sizeof(sbi_exts[0]); i++) {
 		if (vcpu_get_reg_try(self->vcpu,

@@ -107,6 +107,11 @@ static int rvhv_virtual_insn(struct rvhv_vcpu *vcpu)
 	/* Zawrs's WRS (vcpu/isa.c). */
 	if (rvhv_isa_virtual_insn(vcpu, insn))
 		return 1;
+	/* A counter the guest configured through the SBI PMU. */
+	if (rvhv_pmu_csr_insn(vcpu, insn)) {
+		vcpu->stat.csr_exit_kernel++;
+		return 1;
+	}
 	/*
 	 * Anything else (CSRs rvhv does not emulate: hypervisor CSRs,
 	 * counters the guest may not read, ...) is an illegal instruction

@@ -57,7 +57,7 @@
 				 RVHV_NR_TIMER + 2 * RVHV_NR_FP + \
 				 RVHV_ISA_EXT_MAX + RVHV_SBI_EXT_MAX + \
 				 RVHV_NR_SBI_STA + RVHV_NR_VECTOR_REGS + \
-				 RVHV_FWFT_NR_REGS + RVHV_PMU_NR_REGS)
+				 RVHV_FWFT_NR_REGS + RVHV_PMU_MAX_REGS)
 
 /* The last ISA_EXT MULTI_EN/MULTI_DIS register (1: ids up to Zicbop). */
 #define RVHV_ISA_MULTI_REG_LAST	KVM_REG_RISCV_ISA_MULTI_REG(RVHV_ISA_EXT_MAX - 1)
@@ -97,8 +97,10 @@
  * Svadu and without Svade (vcpu/vcpu.c) where the firmware lets rvhv set
  * it (rvhv_host_isa_adue()).  Svvptc (the host kernel knows it, kvm.ko
  * 6.12 has no id for it) needs nothing either.
- * Not offered: H (no nested virtualization), Sscofpmf and Zihpm (no PMU
- * virtualization) and Zkr (seed traps from VS-mode).
+ * Zihpm where the SBI PMU has hardware counters (host perf backs them,
+ * vcpu/sbi_pmu.c).  Not offered: H (no nested virtualization), Sscofpmf
+ * (no counter overflow interrupt, LCOFI, for the guest) and Zkr (seed
+ * traps from VS-mode).
  *
  * RVHV_ISA_FIXED: KVM refuses to turn these off (-EINVAL) because nothing
  * architectural hides them from a guest; rvhv keeps the same rule.
@@ -145,7 +147,7 @@ static const struct rvhv_isa_ext rvhv_isa_exts[RVHV_ISA_EXT_MAX] = {
 	ISA(ZICNTR, ZICNTR, RVHV_OFFER | RVHV_FIXED),
 	ISA(ZICSR, ZICSR, RVHV_OFFER | RVHV_FIXED),
 	ISA(ZIFENCEI, ZIFENCEI, RVHV_OFFER | RVHV_FIXED),
-	ISA(ZIHPM, ZIHPM, RVHV_FIXED),
+	ISA(ZIHPM, ZIHPM, RVHV_OFFER | RVHV_FIXED),
 	ISA(SMSTATEEN, SMSTATEEN, RVHV_OFFER),
 	ISA(ZICOND, ZICOND, RVHV_OFFER | RVHV_FIXED),
 	ISA(ZBC, ZBC, RVHV_OFFER | RVHV_FIXED),
@@ -256,6 +258,13 @@ bool rvhv_isa_ext_available(unsigned int kvm_ext)
 	     kvm_ext == RVHV_RISCV_ISA_EXT_SVADU) && !rvhv_host.envcfg)
 		return false;
 	if (kvm_ext == RVHV_RISCV_ISA_EXT_SVADU && !rvhv_host_isa_adue())
+		return false;
+	/*
+	 * Zihpm: the hpmcounters (and cycle and instret, Zicntr's) a guest
+	 * reads are emulated for the SBI PMU's hardware counters, which exist
+	 * only where host perf backs them (vcpu/sbi_pmu.c).
+	 */
+	if (kvm_ext == KVM_RISCV_ISA_EXT_ZIHPM && !rvhv_pmu_nr_hw())
 		return false;
 	/* Zfbfmin's conversions are F instructions. */
 	if (kvm_ext == RVHV_RISCV_ISA_EXT_ZFBFMIN &&
@@ -1325,7 +1334,7 @@ static unsigned int rvhv_reg_ids(struct rvhv_vcpu *vcpu, u64 *ids)
 			ids[n++] = ulong | KVM_REG_RISCV_SBI_STATE |
 				   RVHV_REG_RISCV_SBI_FWFT | i;
 	if (test_bit(KVM_RISCV_SBI_EXT_PMU, vcpu->sbi_ext))
-		for (i = 0; i < RVHV_PMU_NR_REGS; i++)
+		for (i = 0; i < rvhv_pmu_nr_regs(); i++)
 			ids[n++] = ulong | KVM_REG_RISCV_SBI_STATE |
 				   RVHV_REG_RISCV_SBI_PMU | i;
 	return n;

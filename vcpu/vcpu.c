@@ -465,6 +465,8 @@ static void rvhv_vcpu_apply_start(struct rvhv_vcpu *vcpu, bool loaded)
 	clear_bit(RVHV_REQ_START, &vcpu->requests);
 	spin_unlock(&vcpu->mp_lock);
 
+	/* Its perf events go while this thread may still sleep. */
+	rvhv_pmu_release(vcpu);
 	if (loaded) {
 		rvhv_stat_exit_forget(&vcpu->stat);
 		preempt_disable();
@@ -757,6 +759,7 @@ static int rvhv_vcpu_run(struct rvhv_vcpu *vcpu)
 	vcpu->ran = true;
 
 	rvhv_complete_pending(vcpu);
+	rvhv_pmu_run(vcpu);
 	/*
 	 * immediate_exit: the exit's completion is committed and the guest
 	 * is not entered (how a VMM saves a vCPU stopped in an exit).
@@ -872,6 +875,7 @@ static long rvhv_vcpu_interrupt(struct rvhv_vcpu *vcpu, void __user *argp)
  */
 static void rvhv_vcpu_mp_reset(struct rvhv_vcpu *vcpu)
 {
+	rvhv_pmu_release(vcpu);
 	rvhv_vcpu_reset(vcpu);
 	rvhv_vcpu_setup_config(vcpu);
 	vcpu->sstateen0 = 0;
@@ -1064,6 +1068,7 @@ static void rvhv_vcpu_reset(struct rvhv_vcpu *vcpu)
 void rvhv_vcpu_free(struct rvhv_vcpu *vcpu)
 {
 	hrtimer_cancel(&vcpu->timer);
+	rvhv_pmu_release(vcpu);
 	rvhv_dirty_ring_free(&vcpu->dirty_ring);
 	rvhv_vector_free(vcpu);
 	free_page((unsigned long)vcpu->run);

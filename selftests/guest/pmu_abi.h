@@ -65,4 +65,30 @@
 #define MIS_TRAPS		1
 #define MIS_COUNTS		2
 
+/* Hardware events (type 0) */
+#define HW_CPU_CYCLES		0x1UL
+#define HW_INSTRUCTIONS		0x2UL
+
+/*
+ * guest_pmu_hw(eidx, loops): a counter configured for hardware event
+ * eidx (any counter), started, a loop of 2 * loops instructions, stopped,
+ * its CSR read twice: UCALL_REPORT(HW_COUNT, counter, value, value again,
+ * time ticks from before the configuration to after the stop), or
+ * UCALL_REPORT(HW_ERROR, SBI error of counter_config_matching) and done.
+ * Then released (counter_stop with RESET), its CSR and hpmcounter31 read
+ * again: UCALL_REPORT(HW_TRAPS, traps taken, the last one's scause),
+ * unless eidx has HW_NO_TRAPS.
+ * guest_pmu_churn(eidx, loops): loops times configure, configure again
+ * (SKIP_MATCH, running and not), start, stop, a huge mask, release,
+ * start (not in use); finally one left configured and running:
+ * UCALL_REPORT(HW_CHURN, calls that did not answer as they should).
+ */
+#define HW_NO_TRAPS		(1UL << 63)
+#define HW_COUNT		3
+#define HW_ERROR		4
+#define HW_TRAPS		5
+#define HW_CHURN		6
+/* guest_pmu_read(ctr): UCALL_REPORT(HW_READ, its CSR) */
+#define HW_READ			7
+
 #endif /* GUEST_PMU_ABI_H */

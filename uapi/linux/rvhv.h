@@ -264,7 +264,8 @@ struct rvhv_riscv_sbi_fwft {
  * SBI PMU counter state, rvhv's own (kvm.ko keeps none: its counters are
  * lost when a vCPU is restored): KVM_REG_RISCV_SBI_STATE registers of
  * subtype RVHV_REG_RISCV_SBI_PMU (far above kvm.ko's STA 0 and FWFT 1),
- * unsigned long, three per firmware counter i, 0..RVHV_SBI_PMU_CTRS-1:
+ * unsigned long, three per firmware counter i, 0..RVHV_SBI_PMU_CTRS-1
+ * (counter index i, or the number of hardware counter indices plus i):
  *   RVHV_SBI_PMU_CTR_EVENT(i)  its event_idx (0, or a firmware event
  *                              0xf0000 | code, code below 22; else -EINVAL)
  *   RVHV_SBI_PMU_CTR_VALUE(i)  its value now (counting on from a written
@@ -272,6 +273,15 @@ struct rvhv_riscv_sbi_fwft {
  *   RVHV_SBI_PMU_CTR_STATE(i)  RVHV_SBI_PMU_CTR_IN_USE (configured) |
  *                              RVHV_SBI_PMU_CTR_STARTED (counting; only
  *                              with IN_USE, else -EINVAL)
+ * On a host where the SBI PMU has hardware counters (host perf), three
+ * more per hardware counter index j (0 cycle, 1 none, 2 instret, 3..
+ * hpmcounters), from RVHV_SBI_PMU_HW_REG(j) on, in the same order: its
+ * event_idx (0, or a hardware or cache event rvhv maps to perf; for j 0
+ * only cycles, for j 2 only instructions, for j 1 only 0), its value
+ * and its state, which may also have RVHV_SBI_PMU_CTR_SINH/UINH (its
+ * filters).
+ * A hardware counter's perf event is made again for the thread of the
+ * next KVM_RUN.
  * They may be written in any order.  Listed by KVM_GET_REG_LIST after
  * FWFT's while the vCPU has the PMU enabled.  Documentation/rvhv.rst,
  * "Performance monitoring".
@@ -283,6 +293,11 @@ struct rvhv_riscv_sbi_fwft {
 #define RVHV_SBI_PMU_CTR_STATE(i)	(3 * (i) + 2)
 #define RVHV_SBI_PMU_CTR_IN_USE		(1UL << 0)
 #define RVHV_SBI_PMU_CTR_STARTED	(1UL << 1)
+/* A hardware counter's mode filters: its guest S-mode, U-mode not counted */
+#define RVHV_SBI_PMU_CTR_SINH		(1UL << 2)
+#define RVHV_SBI_PMU_CTR_UINH		(1UL << 3)
+/* Hardware counter j's registers: after the firmware counters' */
+#define RVHV_SBI_PMU_HW_REG(j)		(3 * RVHV_SBI_PMU_CTRS + 3 * (j))
 
 /*
  * KVM_CAP_RISCV_MP_STATE_RESET (kvm.ko from Linux 6.16 on), which Linux
