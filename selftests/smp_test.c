@@ -359,6 +359,34 @@ TEST_F_TIMEOUT(smp, parallel, 120)
  * delivered before the next, and remote fences; hart 3 stops itself and
  * hart 0 starts it again (2 more ticks, an IPI to hart 0).
  */
+/*
+ * kvm.ko 6.12 now and then loses a vCPU's SBI timer interrupt under QEMU
+ * 10 (smp_test@kvm headline_sbi_timer on the smstateen matrix host,
+ * 2026-12-02: hart 3 waited 60 s for its ticks), as timer_test saw on
+ * QEMU 7.2; a re-entry of KVM_RUN delivers it.  On kvm.ko every vCPU
+ * thread is signalled every 2 s (its KVM_RUN returns -EINTR and is
+ * called again); rvhv runs without, where a lost tick fails the test.
+ */
+struct kicker {
+	struct smp_vm *s;
+	volatile int stop;
+};
+
+static void *kick_fn(void *arg)
+{
+	struct kicker *k = arg;
+	int i, t;
+
+	while (!k->stop) {
+		for (t = 0; t < 20 && !k->stop; t++)
+			usleep(100000);
+		for (i = 0; i < k->s->n; i++)
+			if (k->s->thr[i].running)
+				pthread_kill(k->s->thr[i].thr, SIGUSR1);
+	}
+	return NULL;
+}
+
 static void headline(struct __test_metadata *_metadata, struct smp_vm *s,
 		     unsigned long tmode)
 {
@@ -375,7 +403,20 @@ static void headline(struct __test_metadata *_metadata, struct smp_vm *s,
 	s->sh->arg[2] = K;
 	smp_vm_start_secondaries(s);
 	vcpu_start(s->vcpu[0], GUEST_FN(guest_headline_main), 0, 0);
-	EXPECT_EQ(0, vcpu_run_to_done(s->vcpu[0]));
+	if (dev_is_kvm()) {
+		struct kicker k = { .s = s };
+		pthread_t thr;
+
+		vcpu_thread_start(&s->thr[0], s->vcpu[0]);
+		ASSERT_EQ(0, pthread_create(&thr, NULL, kick_fn, &k));
+		while (!s->thr[0].done)
+			usleep(10000);
+		k.stop = 1;
+		pthread_join(thr, NULL);
+		EXPECT_EQ(0, s->thr[0].ret);
+	} else {
+		EXPECT_EQ(0, vcpu_run_to_done(s->vcpu[0]));
+	}
 	for (i = 0; i < 4; i++) {
 		unsigned long late = s->sh->sti_late_max[i];
 
