@@ -835,4 +835,30 @@ void rvhv_tlb_gvma_local(struct rvhv_vm *vm, u64 gpa);
 void rvhv_tlb_show(struct seq_file *m);
 
 
+/*
+ * A CSR instruction (SYSTEM opcode: csrrw/csrrs/csrrc and their immediate
+ * forms) from a virtual-instruction trap, for the CSRs rvhv emulates (the
+ * AIA's in irqchip/imsic.c, the PMU counters in vcpu/sbi_pmu.c).
+ */
+struct rvhv_csr_insn {
+	unsigned int csr, rd, rs1, funct3;
+};
+
+/* Decode @insn into @c; false if it is not a CSR instruction. */
+static inline bool rvhv_csr_insn_decode(unsigned long insn,
+					struct rvhv_csr_insn *c)
+{
+	c->funct3 = (insn >> 12) & 7;
+	c->rd = (insn >> 7) & 0x1f;
+	c->rs1 = (insn >> 15) & 0x1f;
+	c->csr = insn >> 20;
+	return (insn & 0x7f) == 0x73 && (c->funct3 & 3);
+}
+
+/* Does it write the CSR?  csrrw always; csrrs/csrrc unless rs1/uimm is 0. */
+static inline bool rvhv_csr_insn_writes(const struct rvhv_csr_insn *c)
+{
+	return (c->funct3 & 3) == 1 || c->rs1;
+}
+
 #endif /* _RVHV_INT_H */

@@ -254,30 +254,29 @@ static void rvhv_iprio_rmw(unsigned int isel, unsigned long *old,
 bool rvhv_imsic_csr_insn(struct rvhv_vcpu *vcpu, unsigned long insn)
 {
 	struct rvhv_imsic *imsic = rvhv_vcpu_imsic(vcpu);
-	unsigned int funct3 = (insn >> 12) & 7, rd = (insn >> 7) & 0x1f;
-	unsigned int rs1 = (insn >> 15) & 0x1f, csr = insn >> 20;
+	struct rvhv_csr_insn c;
 	unsigned long src, new = 0, wmask = 0, old = 0, flags, isel;
 	bool iprio;
 	u32 topei;
 	int ret = 0;
 
-	if ((insn & 0x7f) != 0x73 || !(funct3 & 3))
+	if (!rvhv_csr_insn_decode(insn, &c))
 		return false;
 	/* A vCPU without Ssaia has no AIA CSRs (Smstateen hides them). */
 	if (!test_bit(KVM_RISCV_ISA_EXT_SSAIA, vcpu->isa_ext))
 		return false;
-	if (csr != CSR_SIREG && csr != CSR_STOPEI)
+	if (c.csr != CSR_SIREG && c.csr != CSR_STOPEI)
 		return false;
 	isel = csr_read(CSR_VSISELECT);
-	iprio = csr == CSR_SIREG && isel >= ISELECT_IPRIO0 &&
+	iprio = c.csr == CSR_SIREG && isel >= ISELECT_IPRIO0 &&
 		isel <= ISELECT_IPRIO15;
 	/* RV64: odd iprio numbers do not exist (illegal instruction). */
 	if (iprio && (IS_ENABLED(CONFIG_32BIT) || (isel & 1)))
 		return false;
 	if (!iprio && !imsic)
 		return false;
-	src = funct3 & 4 ? rs1 : (rs1 ? vcpu->ctx.gpr[rs1] : 0);
-	switch (funct3 & 3) {
+	src = c.funct3 & 4 ? c.rs1 : (c.rs1 ? vcpu->ctx.gpr[c.rs1] : 0);
+	switch (c.funct3 & 3) {
 	case 1:				/* csrrw */
 		new = src;
 		wmask = -1UL;
@@ -292,7 +291,7 @@ bool rvhv_imsic_csr_insn(struct rvhv_vcpu *vcpu, unsigned long insn)
 		break;
 	}
 	/* csrrs/csrrc with x0 (or uimm 0) do not write. */
-	if ((funct3 & 3) != 1 && !rs1)
+	if (!rvhv_csr_insn_writes(&c))
 		wmask = 0;
 
 	if (iprio) {
@@ -306,11 +305,11 @@ bool rvhv_imsic_csr_insn(struct rvhv_vcpu *vcpu, unsigned long insn)
 		 * these did not trap; nothing to emulate.
 		 */
 		ret = -ENOENT;
-	} else if (csr == CSR_STOPEI) {
+	} else if (c.csr == CSR_STOPEI) {
 		topei = imsic_topei(imsic);
 		old = topei ? (topei << TOPEI_ID_SHIFT) | topei : 0;
 		/* Any write claims the reported identity. */
-		if (((funct3 & 3) == 1 || rs1) && topei) {
+		if (rvhv_csr_insn_writes(&c) && topei) {
 			clear_bit(topei, imsic->eip);
 			rvhv_imsic_update(imsic);
 		}
@@ -323,8 +322,8 @@ bool rvhv_imsic_csr_insn(struct rvhv_vcpu *vcpu, unsigned long insn)
 	if (ret)
 		return false;
 done:
-	if (rd)
-		vcpu->ctx.gpr[rd] = old;
+	if (c.rd)
+		vcpu->ctx.gpr[c.rd] = old;
 	vcpu->ctx.gpr[RVHV_REG_PC] += 4;
 	return true;
 }

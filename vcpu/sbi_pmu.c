@@ -771,6 +771,17 @@ static long rvhv_pmu_read(struct rvhv_vcpu *vcpu, unsigned long i,
 }
 
 /*
+ * A hardware counter's width as counter_get_info reports it (bits - 1):
+ * 63 for cycle and instret, the host's for the hpmcounters.
+ */
+static unsigned int rvhv_pmu_width(unsigned int i)
+{
+	if (i == RVHV_PMU_CY || i == RVHV_PMU_IR)
+		return 63;
+	return rvhv_pmu_hpm_width & 63;
+}
+
+/*
  * counter_get_info: firmware counters are of type firmware (bit XLEN-1),
  * width 63, no CSR; hardware ones of type hardware, width 63 (cycle,
  * instret) or the host's hpmcounter width, and the CSR the guest reads
@@ -782,40 +793,35 @@ static long rvhv_pmu_info(unsigned long i, unsigned long *out)
 		return SBI_ERR_INVALID_PARAM;
 	if (!rvhv_pmu_is_hw(i))
 		*out = BIT(BITS_PER_LONG - 1) | (63UL << 12);
-	else if (i == RVHV_PMU_CY || i == RVHV_PMU_IR)
-		*out = (63UL << 12) | (CSR_CYCLE + i);
 	else
-		*out = ((unsigned long)(rvhv_pmu_hpm_width & 63) << 12) |
+		*out = ((unsigned long)rvhv_pmu_width(i) << 12) |
 		       (CSR_CYCLE + i);
 	return SBI_SUCCESS;
 }
 
 bool rvhv_pmu_csr_insn(struct rvhv_vcpu *vcpu, unsigned long insn)
 {
-	unsigned int funct3 = (insn >> 12) & 7, rd = (insn >> 7) & 0x1f;
-	unsigned int rs1 = (insn >> 15) & 0x1f, csr = insn >> 20;
 	struct rvhv_pmu *pmu = &vcpu->pmu;
-	unsigned int i = csr - CSR_CYCLE;
-	unsigned long width;
+	struct rvhv_csr_insn c;
+	unsigned int i;
 
-	if ((insn & 0x7f) != 0x73 || !(funct3 & 3))
+	if (!rvhv_csr_insn_decode(insn, &c))
 		return false;
+	i = c.csr - CSR_CYCLE;
 	/* Only counters configured (so on a host with hardware ones). */
-	if (csr < CSR_CYCLE || i >= rvhv_pmu_hw || i == RVHV_PMU_TM ||
+	if (c.csr < CSR_CYCLE || i >= rvhv_pmu_hw || i == RVHV_PMU_TM ||
 	    !(pmu->in_use & BIT(i)))
 		return false;
 	/* Read-only: csrrw, csrrs/csrrc with a register or uimm not 0. */
-	if ((funct3 & 3) == 1 || rs1)
+	if (rvhv_csr_insn_writes(&c))
 		return false;
 	/* From VU-mode only where the guest's scounteren lets it. */
 	if (!(vcpu->ctx.sstatus & SR_SPP) &&
 	    !(vcpu->ctx.scounteren & BIT(i)))
 		return false;
-	width = i == RVHV_PMU_CY || i == RVHV_PMU_IR ? 63 :
-		rvhv_pmu_hpm_width;
-	if (rd)
-		vcpu->ctx.gpr[rd] = rvhv_pmu_value(pmu, i) &
-				    GENMASK_ULL(width, 0);
+	if (c.rd)
+		vcpu->ctx.gpr[c.rd] = rvhv_pmu_value(pmu, i) &
+				      GENMASK_ULL(rvhv_pmu_width(i), 0);
 	vcpu->ctx.gpr[RVHV_REG_PC] += 4;
 	return true;
 }
