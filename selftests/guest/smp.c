@@ -92,13 +92,19 @@ void smp_irq_handler(struct guest_regs *regs)
 	case IRQ_S_TIMER:
 		now = rdtime();
 		SMP->sti_time[h] = now;
+		/*
+		 * Before its deadline: counted apart, not as a tick, and the
+		 * same deadline armed again (which clears it), as Linux
+		 * takes a spurious timer interrupt.
+		 */
 		if (now < SMP->deadline[h]) {
 			SMP->sti_early[h]++;
-		} else {
-			late = now - SMP->deadline[h];
-			if (late > SMP->sti_late_max[h])
-				SMP->sti_late_max[h] = late;
+			smp_timer_arm(SMP->deadline[h]);
+			break;
 		}
+		late = now - SMP->deadline[h];
+		if (late > SMP->sti_late_max[h])
+			SMP->sti_late_max[h] = late;
 		atomic_add(&SMP->sti[h], 1);
 		if (SMP->sti_stop[h] && SMP->sti[h] >= SMP->sti_stop[h])
 			smp_timer_arm(-1UL);
