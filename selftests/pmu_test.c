@@ -522,8 +522,8 @@ TEST_F(pmu, one_reg)
  * (cycles: at least one per iteration), at most what a 10 GHz counter
  * would count over the time the guest measured around it (plus slack for
  * the ticks of one time step), read twice the same once stopped; once
- * released, its CSR traps (illegal instruction), as does one never
- * configured.  Where the host PMU cannot filter by mode (no Sscofpmf,
+ * released, its CSR reads 0 (cycle and instret are Zicntr's), while an
+ * hpmcounter never configured traps (illegal instruction).  Where the host PMU cannot filter by mode (no Sscofpmf,
  * QEMU 7.2's default CPU), the count includes the vCPU thread's host
  * work, and QEMU's counters count host time stamp ticks, not
  * instructions: the bounds hold for both.
@@ -555,8 +555,9 @@ static void hw_count(struct __test_metadata *_metadata, struct vcpu *v,
 	}
 	vcpu_expect_ucall(v, UCALL_REPORT, &uc);
 	ASSERT_EQ(HW_TRAPS, uc.args[0]);
-	EXPECT_EQ(2, uc.args[1]);
+	EXPECT_EQ(1, uc.args[1]);		/* hpmcounter31 only */
 	EXPECT_EQ(2, uc.args[2]);		/* illegal instruction */
+	EXPECT_EQ(0, uc.args[3]);		/* released cycle/instret */
 	EXPECT_EQ(UCALL_DONE, vcpu_ucall(v, &uc));
 }
 
@@ -570,6 +571,33 @@ TEST_F(pmu, hw_cycles)
 {
 	NEED_HW();
 	hw_count(_metadata, self->vcpu, HW_CPU_CYCLES, 0, HW_LOOPS);
+}
+
+/*
+ * Zicntr, which every guest has: cycle and instret read without a trap
+ * when no SBI PMU counter is configured for them (0, as with kvm.ko),
+ * on a host with hardware counters or without.  Until 2026-12-02 rvhv
+ * gave the guest an illegal instruction there.
+ */
+TEST_F(pmu, zicntr_unconfigured)
+{
+	unsigned long ctr[] = { 0, 2 };
+	struct ucall uc;
+	struct vcpu *w;
+	struct vm *vm2;
+	unsigned int i;
+
+	for (i = 0; i < 2; i++) {
+		vm2 = vm_create();
+		w = vcpu_create(vm2, 0);
+		vcpu_start(w, GUEST_FN(guest_pmu_read), ctr[i], 0);
+		vcpu_expect_ucall(w, UCALL_REPORT, &uc);
+		ASSERT_EQ(HW_READ, uc.args[0]);
+		EXPECT_EQ(0, uc.args[1]) TH_LOG("CSR %#lx", 0xc00 + ctr[i]);
+		EXPECT_EQ(UCALL_DONE, vcpu_ucall(w, &uc));
+		vcpu_free(w);
+		vm_free(vm2);
+	}
 }
 
 /*

@@ -107,7 +107,7 @@ static int rvhv_virtual_insn(struct rvhv_vcpu *vcpu)
 	/* Zawrs's WRS (vcpu/isa.c). */
 	if (rvhv_isa_virtual_insn(vcpu, insn))
 		return 1;
-	/* A counter the guest configured through the SBI PMU. */
+	/* Counter CSRs: cycle, instret, SBI PMU ones (vcpu/sbi_pmu.c). */
 	if (rvhv_pmu_csr_insn(vcpu, insn)) {
 		vcpu->stat.csr_exit_kernel++;
 		return 1;

@@ -24,9 +24,11 @@
  * counter is started; its value is its value at start plus the event's
  * growth since.  The guest reads it through its CSR (cycle + index):
  * hcounteren (RVHV_HCOUNTEREN) lets only time through, so the read is a
- * virtual-instruction exit, answered by rvhv_pmu_csr_insn(); a counter
- * not configured, a write, or a VU-mode read the guest's scounteren does
- * not allow is an illegal instruction for the guest.  What it counts:
+ * virtual-instruction exit, answered by rvhv_pmu_csr_insn(); an
+ * hpmcounter not configured, a write, or a VU-mode read the guest's
+ * scounteren does not allow is an illegal instruction for the guest,
+ * while cycle and instret not configured read 0 (Zicntr's, which every
+ * guest has, as kvm.ko answers them).  What it counts:
  * with Sscofpmf on the host, only the guest (exclude_host/exclude_hv;
  * the guest's SINH/UINH become VS/VU inhibits); without, the perf driver
  * takes no exclude flags and the count is the vCPU thread's wherever it
@@ -804,13 +806,25 @@ bool rvhv_pmu_csr_insn(struct rvhv_vcpu *vcpu, unsigned long insn)
 	struct rvhv_pmu *pmu = &vcpu->pmu;
 	struct rvhv_csr_insn c;
 	unsigned int i;
+	u64 val = 0;
 
 	if (!rvhv_csr_insn_decode(insn, &c))
 		return false;
+	if (c.csr < CSR_CYCLE || c.csr > CSR_HPMCOUNTER31 ||
+	    c.csr == CSR_TIME)
+		return false;
 	i = c.csr - CSR_CYCLE;
-	/* Only counters configured (so on a host with hardware ones). */
-	if (c.csr < CSR_CYCLE || i >= rvhv_pmu_hw || i == RVHV_PMU_TM ||
-	    !(pmu->in_use & BIT(i)))
+	/*
+	 * Counters configured (so on a host with hardware ones) read their
+	 * count.  cycle and instret are Zicntr's, which every guest has: not
+	 * configured (no SBI PMU user, or no hardware counters at all) they
+	 * read 0, as with kvm.ko, rather than trap.  Other hpmcounters not
+	 * configured are illegal instructions.
+	 */
+	if (i < rvhv_pmu_hw && (pmu->in_use & BIT(i)))
+		val = rvhv_pmu_value(pmu, i) &
+		      GENMASK_ULL(rvhv_pmu_width(i), 0);
+	else if (c.csr != CSR_CYCLE && c.csr != CSR_INSTRET)
 		return false;
 	/* Read-only: csrrw, csrrs/csrrc with a register or uimm not 0. */
 	if (rvhv_csr_insn_writes(&c))
@@ -820,8 +834,7 @@ bool rvhv_pmu_csr_insn(struct rvhv_vcpu *vcpu, unsigned long insn)
 	    !(vcpu->ctx.scounteren & BIT(i)))
 		return false;
 	if (c.rd)
-		vcpu->ctx.gpr[c.rd] = rvhv_pmu_value(pmu, i) &
-				      GENMASK_ULL(rvhv_pmu_width(i), 0);
+		vcpu->ctx.gpr[c.rd] = val;
 	vcpu->ctx.gpr[RVHV_REG_PC] += 4;
 	return true;
 }

@@ -161,7 +161,10 @@ long guest_pmu_hw(unsigned long eidx, unsigned long loops)
 	v2 = read_counter(ctr);
 	GUEST_REPORT4(HW_COUNT, ctr, v, v2, t1 - t0);
 
-	/* released: its CSR is an illegal instruction, as one never set up */
+	/*
+	 * Released: cycle and instret read 0 (Zicntr's), hpmcounter31 (never
+	 * set up) is an illegal instruction.
+	 */
 	r = sbi_ecall(SBI_EXT_PMU, SBI_PMU_STOP, ctr, 1, PMU_STOP_RESET,
 		      0, 0, 0);
 	GUEST_ASSERT_EQ(r.error, SBI_ERR_ALREADY_STOPPED);
@@ -170,11 +173,11 @@ long guest_pmu_hw(unsigned long eidx, unsigned long loops)
 	guest_skipped_traps = 0;
 	guest_skipped_cause = 0;
 	guest_trap_hook = guest_skip_trap;
-	read_counter(ctr);
+	v = read_counter(ctr);
 	read_counter(31);
 	traps = guest_skipped_traps;
 	guest_trap_hook = 0;
-	GUEST_REPORT2(HW_TRAPS, traps, guest_skipped_cause);
+	GUEST_REPORT3(HW_TRAPS, traps, guest_skipped_cause, v);
 	return 0;
 }
 

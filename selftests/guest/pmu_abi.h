@@ -76,8 +76,8 @@
  * time ticks from before the configuration to after the stop), or
  * UCALL_REPORT(HW_ERROR, SBI error of counter_config_matching) and done.
  * Then released (counter_stop with RESET), its CSR and hpmcounter31 read
- * again: UCALL_REPORT(HW_TRAPS, traps taken, the last one's scause),
- * unless eidx has HW_NO_TRAPS.
+ * again: UCALL_REPORT(HW_TRAPS, traps taken, the last one's scause, the
+ * released counter's read), unless eidx has HW_NO_TRAPS.
  * guest_pmu_churn(eidx, loops): loops times configure, configure again
  * (SKIP_MATCH, running and not), start, stop, a huge mask, release,
  * start (not in use); finally one left configured and running:
