@@ -29,15 +29,6 @@ FIXTURE_TEARDOWN(vcpu)
 	vm_free(self->vm);
 }
 
-static bool in_list(uint64_t *list, int n, uint64_t id)
-{
-	int i;
-
-	for (i = 0; i < n; i++)
-		if (list[i] == id)
-			return true;
-	return false;
-}
 
 static bool has_isa(struct vcpu *vcpu, char c)
 {
@@ -92,26 +83,26 @@ TEST_F(vcpu, reg_list)
 	}
 
 	/* What must be there */
-	EXPECT_TRUE(in_list(list, n, RISCV_CONFIG_REG(isa)));
-	EXPECT_TRUE(in_list(list, n, RISCV_CONFIG_REG(mvendorid)));
-	EXPECT_TRUE(in_list(list, n, RISCV_CONFIG_REG(marchid)));
-	EXPECT_TRUE(in_list(list, n, RISCV_CONFIG_REG(mimpid)));
-	EXPECT_TRUE(in_list(list, n, RISCV_CONFIG_REG(satp_mode)));
+	EXPECT_TRUE(reg_list_has(list, n, RISCV_CONFIG_REG(isa)));
+	EXPECT_TRUE(reg_list_has(list, n, RISCV_CONFIG_REG(mvendorid)));
+	EXPECT_TRUE(reg_list_has(list, n, RISCV_CONFIG_REG(marchid)));
+	EXPECT_TRUE(reg_list_has(list, n, RISCV_CONFIG_REG(mimpid)));
+	EXPECT_TRUE(reg_list_has(list, n, RISCV_CONFIG_REG(satp_mode)));
 	for (i = 0; i <= KVM_REG_RISCV_CORE_REG(mode); i++)
-		EXPECT_TRUE(in_list(list, n, RISCV_REG(KVM_REG_RISCV_CORE, i)));
+		EXPECT_TRUE(reg_list_has(list, n, RISCV_REG(KVM_REG_RISCV_CORE, i)));
 	for (i = 0; i <= KVM_REG_RISCV_CSR_REG(senvcfg); i++)
-		EXPECT_TRUE(in_list(list, n, RISCV_REG(KVM_REG_RISCV_CSR, i)));
+		EXPECT_TRUE(reg_list_has(list, n, RISCV_REG(KVM_REG_RISCV_CSR, i)));
 	for (i = 0; i <= KVM_REG_RISCV_TIMER_REG(state); i++)
-		EXPECT_TRUE(in_list(list, n, RISCV_REG(KVM_REG_RISCV_TIMER, i)));
+		EXPECT_TRUE(reg_list_has(list, n, RISCV_REG(KVM_REG_RISCV_TIMER, i)));
 	if (has_isa(self->vcpu, 'd')) {
 		for (i = 0; i < 32; i++)
-			EXPECT_TRUE(in_list(list, n, RISCV_FP_D_REG(i)));
-		EXPECT_TRUE(in_list(list, n, RISCV_FP_D_FCSR));
+			EXPECT_TRUE(reg_list_has(list, n, RISCV_FP_D_REG(i)));
+		EXPECT_TRUE(reg_list_has(list, n, RISCV_FP_D_FCSR));
 	}
 	if (has_isa(self->vcpu, 'f'))
-		EXPECT_TRUE(in_list(list, n, RISCV_FP_F_REG(32)));	/* fcsr */
-	EXPECT_TRUE(in_list(list, n, RISCV_ISA_EXT_REG(KVM_RISCV_ISA_EXT_I)));
-	EXPECT_TRUE(in_list(list, n, RISCV_SBI_EXT_REG(KVM_RISCV_SBI_EXT_SRST)));
+		EXPECT_TRUE(reg_list_has(list, n, RISCV_FP_F_REG(32)));	/* fcsr */
+	EXPECT_TRUE(reg_list_has(list, n, RISCV_ISA_EXT_REG(KVM_RISCV_ISA_EXT_I)));
+	EXPECT_TRUE(reg_list_has(list, n, RISCV_SBI_EXT_REG(KVM_RISCV_SBI_EXT_SRST)));
 	free(list);
 }
 
@@ -368,8 +359,8 @@ TEST_F(vcpu, isa_ext)
 	EXPECT_FALSE(has_isa(self->vcpu, 'f'));
 	EXPECT_FALSE(has_isa(self->vcpu, 'd'));
 	n = vcpu_get_reg_list(self->vcpu, &list);
-	EXPECT_FALSE(in_list(list, n, RISCV_FP_D_REG(0)));
-	EXPECT_FALSE(in_list(list, n, RISCV_FP_F_REG(0)));
+	EXPECT_FALSE(reg_list_has(list, n, RISCV_FP_D_REG(0)));
+	EXPECT_FALSE(reg_list_has(list, n, RISCV_FP_F_REG(0)));
 	free(list);
 	EXPECT_EQ(-ENOENT, vcpu_get_reg_try(self->vcpu, RISCV_FP_D_REG(0), &v));
 
@@ -477,7 +468,7 @@ TEST_F(vcpu, aia_csr)
 						      AIA_CSR(siselect) + i, &x));
 			EXPECT_EQ(0, vcpu_get_reg(self->vcpu,
 						  AIA_CSR(siselect) + i));
-			EXPECT_FALSE(in_list(list, n, AIA_CSR(siselect) + i));
+			EXPECT_FALSE(reg_list_has(list, n, AIA_CSR(siselect) + i));
 		}
 		free(list);
 		return;
@@ -524,7 +515,7 @@ TEST_F(vcpu, aia_csr)
 	EXPECT_EQ(0, vcpu_set_reg_try(self->vcpu, ssaia, &zero));
 	EXPECT_EQ(0, vcpu_get_reg(self->vcpu, ssaia));
 	n = vcpu_get_reg_list(self->vcpu, &list);
-	EXPECT_FALSE(in_list(list, n, AIA_CSR(siselect)));
+	EXPECT_FALSE(reg_list_has(list, n, AIA_CSR(siselect)));
 	free(list);
 	vcpu_set_reg(self->vcpu, AIA_CSR(siselect), 0x70);
 	EXPECT_EQ(0x70, vcpu_get_reg(self->vcpu, AIA_CSR(siselect)));

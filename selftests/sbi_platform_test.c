@@ -73,13 +73,6 @@ static void ucall_retry(struct vcpu *vcpu, unsigned long fid,
 		vcpu_fail(vcpu, "not ucall %lu", fid);
 }
 
-static bool in_list(const uint64_t *list, int n, uint64_t id)
-{
-	while (n--)
-		if (list[n] == id)
-			return true;
-	return false;
-}
 
 /* vCPU 0 of a new VM in guest_sbi_loop; NULL (and a SKIP) without STA. */
 static struct vcpu *sta_vcpu(struct __test_metadata *_metadata,
@@ -160,8 +153,8 @@ TEST(sta_enabled_and_regs)
 	EXPECT_EQ(SBI_ERR_NOT_SUPPORTED,
 		  set_shmem(other, PLAT_STA_AREA, 0, 0));
 	n = vcpu_get_reg_list(other, &list);
-	EXPECT_FALSE(in_list(list, n, STA_LO));
-	EXPECT_FALSE(in_list(list, n, STA_HI));
+	EXPECT_FALSE(reg_list_has(list, n, STA_LO));
+	EXPECT_FALSE(reg_list_has(list, n, STA_HI));
 	free(list);
 	EXPECT_EQ(0, vcpu_get_reg_try(other, STA_LO, &v));
 	vcpu_free(other);
@@ -522,7 +515,7 @@ TEST(susp_off_by_default)
 	}
 	EXPECT_EQ(0, v);
 	n = vcpu_get_reg_list(vcpu, &list);
-	EXPECT_TRUE(in_list(list, n, SUSP_EXT));
+	EXPECT_TRUE(reg_list_has(list, n, SUSP_EXT));
 	free(list);
 	sbi_loop(vcpu);
 	EXPECT_EQ(0, probe(vcpu, SBI_EXT_SUSP));

@@ -42,13 +42,11 @@ static bool host_smstateen(struct vcpu *vcpu)
 static bool in_list(struct vcpu *vcpu, uint64_t id)
 {
 	uint64_t *list;
-	bool found = false;
-	int n, i;
+	bool found;
+	int n;
 
 	n = vcpu_get_reg_list(vcpu, &list);
-	for (i = 0; i < n; i++)
-		if (list[i] == id)
-			found = true;
+	found = reg_list_has(list, n, id);
 	free(list);
 	return found;
 }

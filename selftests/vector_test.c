@@ -124,15 +124,6 @@ FIXTURE_TEARDOWN(vec)
 	vm_free(self->vm);
 }
 
-static bool in_list(const uint64_t *list, int n, uint64_t id)
-{
-	int i;
-
-	for (i = 0; i < n; i++)
-		if (list[i] == id)
-			return true;
-	return false;
-}
 
 /*
  * The ids: vstart, vl, vtype, vcsr, vlenb (unsigned long) and v0..v31
@@ -158,10 +149,10 @@ TEST_F(vec, one_reg)
 			found++;
 	EXPECT_EQ(5 + 32, found);
 	for (i = 0; i <= KVM_REG_RISCV_VECTOR_CSR_REG(vlenb); i++)
-		EXPECT_TRUE(in_list(list, n, VEC_REG(KVM_REG_SIZE_U64, i)))
+		EXPECT_TRUE(reg_list_has(list, n, VEC_REG(KVM_REG_SIZE_U64, i)))
 			TH_LOG("vector CSR %d", i);
 	for (i = 0; i < 32; i++)
-		EXPECT_TRUE(in_list(list, n, vreg_id(vlenb, i)))
+		EXPECT_TRUE(reg_list_has(list, n, vreg_id(vlenb, i)))
 			TH_LOG("v%d", i);
 	/* After FP_D, before ISA_EXT, as kvm.ko lists them. */
 	for (i = 1; i < n; i++)
