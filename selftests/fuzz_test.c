@@ -256,11 +256,32 @@ static void op_create_vm(void)
 	}
 }
 
+/*
+ * vCPU mappings kept past their fd's close (each keeps its vCPU, and so
+ * its VM, alive): at most NR_KEPT, the oldest unmapped when another
+ * comes, and all of them at the end.  Unbounded, they kept thousands of
+ * VMs alive in a long run, each with its MMU notifier on this process's
+ * mm, and every operation got slower (10^6 operations: from 55 to over
+ * 115 s per 20000).
+ */
+#define NR_KEPT		16
+static void *kept[NR_KEPT];
+static unsigned int kept_next;
+
+static void keep_mapping(void *p)
+{
+	if (kept[kept_next])
+		munmap(kept[kept_next], fz.run_size);
+	kept[kept_next] = p;
+	kept_next = (kept_next + 1) % NR_KEPT;
+}
+
 static void close_vcpu(struct fz_vcpu *v)
 {
 	if (v->run && chance(80))
 		munmap(v->run, fz.run_size);
-	/* else: the mapping outlives the fd, and keeps the vCPU */
+	else if (v->run)
+		keep_mapping(v->run);	/* outlives the fd, keeps the vCPU */
 	v->run = NULL;
 	close(v->fd);
 	v->fd = -1;
@@ -1050,6 +1071,108 @@ static void *stall_watchdog(void *arg)
 	return NULL;
 }
 
+/* A field of /proc/meminfo in kB ("Slab:", "MemFree:"), -1 if absent. */
+static long meminfo_kb(const char *field)
+{
+	const char *txt = rvhv_read_file("/proc/meminfo");
+	const char *p = txt ? strstr(txt, field) : NULL;
+
+	return p ? strtol(p + strlen(field), NULL, 10) : -1;
+}
+
+#define NR_SLABS	256
+
+/* /proc/slabinfo: each cache's name and its active objects' bytes. */
+struct slab_use {
+	char name[40];
+	long bytes;
+};
+
+static int slab_read(struct slab_use *u)
+{
+	const char *p = rvhv_read_file("/proc/slabinfo");
+	long active, total, size;
+	int n = 0;
+
+	for (; p && *p && n < NR_SLABS; p = strchr(p, '\n'), p = p ? p + 1 : p) {
+		if (sscanf(p, "%39s %ld %ld %ld", u[n].name, &active, &total,
+			   &size) == 4 && u[n].name[0] != '#') {
+			u[n].bytes = active * size;
+			n++;
+		}
+	}
+	return n;
+}
+
+/* The caches that grew most since @was (@nw of them), largest first. */
+static void slab_growth(struct __test_metadata *_metadata,
+			const struct slab_use *was, int nw)
+{
+	static struct slab_use now[NR_SLABS];
+	long grew[NR_SLABS];
+	int n = slab_read(now), i, j, k, best;
+
+	for (i = 0; i < n; i++) {
+		grew[i] = now[i].bytes;
+		for (j = 0; j < nw; j++)
+			if (!strcmp(was[j].name, now[i].name)) {
+				grew[i] -= was[j].bytes;
+				break;
+			}
+	}
+	for (k = 0; k < 8; k++) {
+		for (best = -1, i = 0; i < n; i++)
+			if (grew[i] > 0 && (best < 0 || grew[i] > grew[best]))
+				best = i;
+		if (best < 0)
+			break;
+		TH_LOG("  slab %s: %+ld kB", now[best].name, grew[best] / 1024);
+		grew[best] = 0;
+	}
+}
+
+/* This process's fds on anonymous inodes (VMs, vCPUs, devices, stats). */
+static int anon_fds(void)
+{
+	char path[300], target[64];
+	struct dirent *d;
+	DIR *dir = opendir("/proc/self/fd");
+	int n = 0;
+	ssize_t len;
+
+	if (!dir)
+		return -1;
+	while ((d = readdir(dir))) {
+		snprintf(path, sizeof(path), "/proc/self/fd/%s", d->d_name);
+		len = readlink(path, target, sizeof(target) - 1);
+		if (len <= 0)
+			continue;
+		target[len] = '\0';
+		if (!strncmp(target, "anon_inode:", 11) &&
+		    (strstr(target, "kvm") || strstr(target, "rvhv")))
+			n++;
+	}
+	closedir(dir);
+	return n;
+}
+
+/* rvhv's VMs not yet freed (debugfs "vms: N"), waiting up to 10 s. */
+static int rvhv_live_vms(void)
+{
+	const char *txt;
+	int n = -1, tries;
+
+	for (tries = 0; tries < 100; tries++) {
+		txt = rvhv_read_file(RVHV_DEBUGFS "vms");
+		if (!txt || sscanf(txt, "vms: %d", &n) != 1)
+			return -1;
+		if (!n)
+			break;
+		usleep(100000);
+	}
+	return n;
+}
+
 static void check_host(struct __test_metadata *_metadata)
 {
 	int cpu = host_wedged_cpu(HEALTH_SECS);
@@ -1080,6 +1203,10 @@ TEST_F_TIMEOUT(fuzz, random_ops, 24 * 3600)
 	const char *s = getenv("RVHV_FUZZ_SEED");
 	const char *o = getenv("RVHV_FUZZ_OPS");
 	struct sigaction sa = { .sa_handler = on_sig };
+	static struct slab_use slabs0[NR_SLABS];
+	long slab0, free0;
+	int nslabs0;
+	uint64_t t0, t;
 	int i, j;
 
 	fz.seed = s ? (strcmp(s, "random") ? strtoull(s, NULL, 0) :
@@ -1113,18 +1240,53 @@ TEST_F_TIMEOUT(fuzz, random_ops, 24 * 3600)
 		ASSERT_EQ(0, pthread_create(&wd, NULL, stall_watchdog, NULL));
 		pthread_detach(wd);
 	}
+	/*
+	 * Drift, reported (never asserted: caches grow and shrink): each
+	 * 20000 operations' seconds and the host's slab and free memory, and
+	 * both again once every VM is closed, against the start.
+	 */
+	nslabs0 = slab_read(slabs0);
+	slab0 = meminfo_kb("Slab:");
+	free0 = meminfo_kb("MemFree:");
+	t0 = now_ns();
 	for (fz.op = 0; fz.op < fz.ops; fz.op++) {
 		one_op();
 		if (fz.op % HEALTH_EVERY == HEALTH_EVERY - 1) {
 			check_host(_metadata);
-			if (fz.op % 20000 == 19999)
-				TH_LOG("%lu operations, %lu KVM_RUNs", fz.op + 1,
-				       fz.runs);
+			if (fz.op % 20000 == 19999) {
+				t = now_ns();
+				TH_LOG("%lu operations, %lu KVM_RUNs, %llu s, slab %ld kB, free %ld kB",
+				       fz.op + 1, fz.runs,
+				       (unsigned long long)(t - t0) / 1000000000ULL,
+				       meminfo_kb("Slab:"), meminfo_kb("MemFree:"));
+				t0 = t;
+			}
 		}
 	}
 	while (fz.vms[0].fd >= 0 || fz.vms[1].fd >= 0 || fz.vms[2].fd >= 0)
 		op_close_vm();
+	for (i = 0; i < NR_KEPT; i++)
+		if (kept[i])
+			munmap(kept[i], fz.run_size);
 	check_host(_metadata);
+	TH_LOG("every VM closed: slab %ld kB (%+ld), free %ld kB (%+ld)",
+	       meminfo_kb("Slab:"), meminfo_kb("Slab:") - slab0,
+	       meminfo_kb("MemFree:"), meminfo_kb("MemFree:") - free0);
+	slab_growth(_metadata, slabs0, nslabs0);
+	/*
+	 * Nothing of the device left open here (but the fd of /dev/rvhv or
+	 * /dev/kvm itself; a stats or device fd a random ioctl made, which
+	 * nothing closes, would keep its VM): then no VM may be left in
+	 * rvhv, or one leaked.
+	 */
+	i = anon_fds();
+	TH_LOG("fds on VMs, vCPUs, devices or stats left open: %d", i);
+	if (!dev_is_kvm() && i == 0) {
+		int left = rvhv_live_vms();
+
+		TH_LOG("rvhv: %d VMs not freed", left);
+		EXPECT_EQ(0, left);
+	}
 	__atomic_store_n(&fz.finished, true, __ATOMIC_RELAXED);
 
 	for (i = 0; i < (int)ARRAY_SIZE(fuzz_ops); i++)
