@@ -48,6 +48,7 @@ static const char *kvm_alias;
 struct vmm_result {
 	int status;		/* wait status; -1: killed at the time limit */
 	double secs;
+	double first, last;	/* seconds to its first and last output */
 	char out[OUT_MAX];	/* stdout and stderr, NUL-terminated */
 	size_t len;
 };
@@ -152,6 +153,7 @@ static void run_prog(struct vmm_result *r, const char *prog,
 			break;
 		if (!first)
 			first = now();
+		r->last = now() - t0;
 		r->len += got;
 		if (r->len >= OUT_MAX - 1)
 			r->len = 0;	/* keep the tail, losing the head */
@@ -162,6 +164,7 @@ static void run_prog(struct vmm_result *r, const char *prog,
 		r->status = -1;
 	r->out[r->len] = '\0';
 	r->secs = now() - t0;
+	r->first = first ? first - t0 : 0;
 }
 
 static void run_vmm(struct vmm_result *r, const char *const *args,
@@ -200,14 +203,15 @@ static int exit_code(const struct vmm_result *r)
 	return rvhv_exit_code(r->status);
 }
 
-/* Whether word is one of the space-separated words of list. */
+/* Whether word is one of list's words (spaces or commas between). */
 static bool word_in(const char *list, const char *word)
 {
 	size_t n = strlen(word);
 	const char *p;
 
 	for (p = strstr(list, word); p; p = strstr(p + 1, word))
-		if ((p == list || p[-1] == ' ') && (p[n] == ' ' || !p[n]))
+		if ((p == list || p[-1] == ' ' || p[-1] == ',') &&
+		    (p[n] == ' ' || p[n] == ',' || !p[n]))
 			return true;
 	return false;
 }
@@ -227,8 +231,8 @@ FIXTURE_SETUP(vmm)
 		SKIP(return, "vmm_aia_test runs qemu_aia_boots_guest only");
 #endif
 	/*
-	 * RVHV_VMM_CASES="a b": only those cases (make check's P550-like
-	 * host boots Linux once, with virtio_devices).
+	 * RVHV_VMM_CASES="a b" (or "a,b"): only those cases (make check's
+	 * P550-like host boots Linux once, with virtio_devices).
 	 */
 	if (getenv("RVHV_VMM_CASES") &&
 	    !word_in(getenv("RVHV_VMM_CASES"), _metadata->name))
@@ -501,8 +505,8 @@ TEST_F_TIMEOUT(vmm, qemu_boots_guest, BOOT_TIMEOUT + 30)
 	     strstr(r.out, "rvhv-guest: wrote to hvc") &&
 	     (!net || has_line(&r, want));
 	show(&r, !ok);
-	printf("# QEMU boot with 2 vCPUs and virtio devices on %s: exit %d after %.1fs\n",
-	       self->dev_arg, exit_code(&r), r.secs);
+	printf("# QEMU boot with 2 vCPUs and virtio devices on %s: exit %d after %.1fs (output from %.1f to %.1fs)\n",
+	       self->dev_arg, exit_code(&r), r.secs, r.first, r.last);
 	EXPECT_TRUE(has_line(&r, "rvhv-guest: hello from the guest"));
 	EXPECT_TRUE(has_line(&r, "rvhv-guest: harts 2"));
 	EXPECT_EQ(0, exit_code(&r));

@@ -20,8 +20,8 @@
 # rvhv) and module_test (load/unload and per-CPU set-up: no Sv39 or AIA
 # dependence; smstateen runs it), and migrate_test@kvm (kvm.ko's live
 # migration: rvhv's migrate_test still moves the guest).  smstateen runs
-# both, and is where they run whole: make check leaves migrate_test@kvm
-# out and runs one case of vmm_test@kvm.
+# both, and is where vmm_test@kvm runs whole: make check runs one of its
+# boots (qemu_boots_guest).
 # Each configuration's programs run on two test hosts at once
 # (RVHV_SHARDS, as in make check).  hostile_test is left out everywhere
 # for now: two of its cases (HSM start at a misaligned pc, AMOs on MMIO)
