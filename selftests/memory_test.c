@@ -903,7 +903,23 @@ static void on_alarm(int sig)
 {
 }
 
-TEST(mm_events_keep_data)
+/*
+ * A fixture only for its timeout: the run is 4 s times RVHV_STRESS (make
+ * fuzz: 40 s), past the harness's default 30 s, which ended every make
+ * fuzz run of it until 2026-12-02.
+ */
+FIXTURE(stress) {
+};
+
+FIXTURE_SETUP(stress)
+{
+}
+
+FIXTURE_TEARDOWN(stress)
+{
+}
+
+TEST_F_TIMEOUT(stress, mm_events_keep_data, 600)
 {
 	const size_t size = 4UL << 20;
 	struct mm_events e = { .size = size };
