@@ -1071,13 +1071,12 @@ static void *stall_watchdog(void *arg)
 	return NULL;
 }
 
-/* A field of /proc/meminfo in kB ("Slab:", "MemFree:"), -1 if absent. */
+/* A field of /proc/meminfo in kB ("Slab", "MemFree"), -1 if absent. */
 static long meminfo_kb(const char *field)
 {
 	const char *txt = rvhv_read_file("/proc/meminfo");
-	const char *p = txt ? strstr(txt, field) : NULL;
 
-	return p ? strtol(p + strlen(field), NULL, 10) : -1;
+	return txt ? rvhv_field(txt, field) : -1;
 }
 
 #define NR_SLABS	256
@@ -1156,19 +1155,15 @@ static int anon_fds(void)
 	return n;
 }
 
-/* rvhv's VMs not yet freed (debugfs "vms: N"), waiting up to 10 s. */
-static int rvhv_live_vms(void)
+/* rvhv's VMs not yet freed (rvhv_nr_vms()), waiting up to 10 s for 0. */
+static long rvhv_live_vms(void)
 {
-	const char *txt;
-	int n = -1, tries;
+	long n = rvhv_nr_vms();
+	int tries;
 
-	for (tries = 0; tries < 100; tries++) {
-		txt = rvhv_read_file(RVHV_DEBUGFS "vms");
-		if (!txt || sscanf(txt, "vms: %d", &n) != 1)
-			return -1;
-		if (!n)
-			break;
+	for (tries = 0; n > 0 && tries < 100; tries++) {
 		usleep(100000);
+		n = rvhv_nr_vms();
 	}
 	return n;
 }
@@ -1204,7 +1199,7 @@ TEST_F_TIMEOUT(fuzz, random_ops, 24 * 3600)
 	const char *o = getenv("RVHV_FUZZ_OPS");
 	struct sigaction sa = { .sa_handler = on_sig };
 	static struct slab_use slabs0[NR_SLABS];
-	long slab0, free0;
+	long slab0, free0, slab, mem_free;
 	int nslabs0;
 	uint64_t t0, t;
 	int i, j;
@@ -1246,8 +1241,8 @@ TEST_F_TIMEOUT(fuzz, random_ops, 24 * 3600)
 	 * both again once every VM is closed, against the start.
 	 */
 	nslabs0 = slab_read(slabs0);
-	slab0 = meminfo_kb("Slab:");
-	free0 = meminfo_kb("MemFree:");
+	slab0 = meminfo_kb("Slab");
+	free0 = meminfo_kb("MemFree");
 	t0 = now_ns();
 	for (fz.op = 0; fz.op < fz.ops; fz.op++) {
 		one_op();
@@ -1258,7 +1253,7 @@ TEST_F_TIMEOUT(fuzz, random_ops, 24 * 3600)
 				TH_LOG("%lu operations, %lu KVM_RUNs, %llu s, slab %ld kB, free %ld kB",
 				       fz.op + 1, fz.runs,
 				       (unsigned long long)(t - t0) / 1000000000ULL,
-				       meminfo_kb("Slab:"), meminfo_kb("MemFree:"));
+				       meminfo_kb("Slab"), meminfo_kb("MemFree"));
 				t0 = t;
 			}
 		}
@@ -1269,9 +1264,10 @@ TEST_F_TIMEOUT(fuzz, random_ops, 24 * 3600)
 		if (kept[i])
 			munmap(kept[i], fz.run_size);
 	check_host(_metadata);
+	slab = meminfo_kb("Slab");
+	mem_free = meminfo_kb("MemFree");
 	TH_LOG("every VM closed: slab %ld kB (%+ld), free %ld kB (%+ld)",
-	       meminfo_kb("Slab:"), meminfo_kb("Slab:") - slab0,
-	       meminfo_kb("MemFree:"), meminfo_kb("MemFree:") - free0);
+	       slab, slab - slab0, mem_free, mem_free - free0);
 	slab_growth(_metadata, slabs0, nslabs0);
 	/*
 	 * Nothing of the device left open here (but the fd of /dev/rvhv or
@@ -1282,9 +1278,9 @@ TEST_F_TIMEOUT(fuzz, random_ops, 24 * 3600)
 	i = anon_fds();
 	TH_LOG("fds on VMs, vCPUs, devices or stats left open: %d", i);
 	if (!dev_is_kvm() && i == 0) {
-		int left = rvhv_live_vms();
+		long left = rvhv_live_vms();
 
-		TH_LOG("rvhv: %d VMs not freed", left);
+		TH_LOG("rvhv: %ld VMs not freed", left);
 		EXPECT_EQ(0, left);
 	}
 	__atomic_store_n(&fz.finished, true, __ATOMIC_RELAXED);

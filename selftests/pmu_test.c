@@ -523,10 +523,11 @@ TEST_F(pmu, one_reg)
  * would count over the time the guest measured around it (plus slack for
  * the ticks of one time step), read twice the same once stopped; once
  * released, its CSR reads 0 (cycle and instret are Zicntr's), while an
- * hpmcounter never configured traps (illegal instruction).  Where the host PMU cannot filter by mode (no Sscofpmf,
- * QEMU 7.2's default CPU), the count includes the vCPU thread's host
- * work, and QEMU's counters count host time stamp ticks, not
- * instructions: the bounds hold for both.
+ * hpmcounter never configured traps (illegal instruction).  Where the
+ * host PMU cannot filter by mode (no Sscofpmf, QEMU 7.2's default CPU),
+ * the count includes the vCPU thread's host work, and QEMU's counters
+ * count host time stamp ticks, not instructions: the bounds hold for
+ * both.
  */
 static void hw_count(struct __test_metadata *_metadata, struct vcpu *v,
 		     unsigned long eidx, unsigned long want_ctr,

@@ -204,6 +204,14 @@ static inline long rvhv_vms_field(int nth, const char *key)
 	return rvhv_line_field(p, key);
 }
 
+/* rvhv's live VMs, every process's (debugfs vms: "vms: N"), or -1. */
+static inline long rvhv_nr_vms(void)
+{
+	const char *txt = rvhv_read_file(RVHV_DEBUGFS "vms");
+
+	return txt ? rvhv_field(txt, "vms") : -1;
+}
+
 #define RVHV_KO "/lib/modules/rvhv.ko"
 #define KVM_KO "/lib/modules/kvm.ko"
 

@@ -499,13 +499,6 @@ TEST(many_vms_and_fds)
 	}
 }
 
-static long debugfs_vms(void)
-{
-	const char *t = rvhv_read_file(RVHV_DEBUGFS "vms");
-
-	return t ? rvhv_field(t, "vms") : -1;
-}
-
 /*
  * A stats fd holds its VM: it reads on after the VM's and vCPU's fds are
  * closed, and the VM goes away with the last stats fd (rvhv: debugfs
@@ -514,7 +507,7 @@ static long debugfs_vms(void)
 TEST(fd_outlives_vm)
 {
 	bool rvhv = !dev_is_kvm();
-	long base = rvhv ? debugfs_vms() : 0;
+	long base = rvhv ? rvhv_nr_vms() : 0;
 	struct stats vs, cs;
 	struct vcpu *vcpu;
 	uint64_t *snap;
@@ -530,7 +523,7 @@ TEST(fd_outlives_vm)
 	vcpu_free(vcpu);
 	vm_free(vm);
 	if (rvhv)
-		EXPECT_EQ(base + 1, debugfs_vms());
+		EXPECT_EQ(base + 1, rvhv_nr_vms());
 	free(stats_snap(&vs));
 	snap = stats_snap(&cs);
 	EXPECT_LE(1, sval(&cs, snap, "exits"));
@@ -541,11 +534,11 @@ TEST(fd_outlives_vm)
 	EXPECT_STREQ(id, cs.id);
 	stats_close(&vs);
 	if (rvhv)
-		EXPECT_EQ(base + 1, debugfs_vms());
+		EXPECT_EQ(base + 1, rvhv_nr_vms());
 	free(stats_snap(&cs));
 	stats_close(&cs);
 	if (rvhv)
-		EXPECT_EQ(base, debugfs_vms());
+		EXPECT_EQ(base, rvhv_nr_vms());
 }
 
 /*

@@ -343,19 +343,12 @@ TEST_F(dev, vm_foreign_mm)
 	close(vm);
 }
 
-static long nr_vms(void)
-{
-	const char *txt = rvhv_read_file(RVHV_DEBUGFS "vms");
-
-	return txt ? rvhv_field(txt, "vms") : -1;
-}
-
 /* Many VMs, created and closed: nothing stays behind. */
 TEST_F_TIMEOUT(dev, vm_lifecycle_many, 120)
 {
 	enum { N = 500 };
 	static int vms[N];
-	long before = nr_vms();
+	long before = rvhv_nr_vms();
 	int i;
 
 	ASSERT_GE(before, 0);
@@ -363,17 +356,17 @@ TEST_F_TIMEOUT(dev, vm_lifecycle_many, 120)
 		vms[i] = ioctl(self->fd, KVM_CREATE_VM, 0);
 		ASSERT_GE(vms[i], 0) TH_LOG("VM %d: %s", i, strerror(errno));
 	}
-	EXPECT_EQ(before + N, nr_vms());
+	EXPECT_EQ(before + N, rvhv_nr_vms());
 	for (i = 0; i < N; i++)
 		ASSERT_EQ(0, close(vms[i]));
-	EXPECT_EQ(before, nr_vms());
+	EXPECT_EQ(before, rvhv_nr_vms());
 }
 
 /* Running out of fds fails cleanly and leaks nothing. */
 TEST_F(dev, vm_fd_exhaustion)
 {
 	struct rlimit rl = { 32, 32 };
-	long before = nr_vms();
+	long before = rvhv_nr_vms();
 	int fds[64], n = 0, i;
 
 	ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &rl));
@@ -390,10 +383,10 @@ TEST_F(dev, vm_fd_exhaustion)
 	EXPECT_GT(n, 20);
 	/* Free one fd so that debugfs can be read. */
 	close(fds[--n]);
-	EXPECT_EQ(before + n, nr_vms());
+	EXPECT_EQ(before + n, rvhv_nr_vms());
 	for (i = 0; i < n; i++)
 		close(fds[i]);
-	EXPECT_EQ(before, nr_vms());
+	EXPECT_EQ(before, rvhv_nr_vms());
 }
 
 /* Closing /dev/rvhv does not take its VMs with it. */
