@@ -265,9 +265,8 @@ static void fp_check_kind(struct __test_metadata *_metadata,
 		BLK(FP_IN + 8 * REG_A0) = fk->a0;
 		BLK(FP_IN + 8 * REG_A1) = fk->a1;
 	} else if (fk->insn == FP_SPIN) {
-		/* t0: the guest time to wait for */
+		/* t0: how long the guest waits, in its time's ticks */
 		BLK(FP_IN + 8 * REG_T0) =
-			vcpu_get_reg(self->vcpu, RISCV_TIMER_REG(time)) +
 			vcpu_get_reg(self->vcpu, RISCV_TIMER_REG(frequency)) *
 			SPIN_MS / 1000;
 	} else if (gstage_page(fk)) {
@@ -349,9 +348,13 @@ static void fp_check_kind(struct __test_metadata *_metadata,
 		}
 		if (fk->insn == FP_LOAD && n == REG_S4)
 			want = LOAD_DATA;
-		/* t1: the time read last, at t0 or after */
+		/* t0: the deadline, the start plus the wait */
+		if (fk->insn == FP_SPIN && n == REG_T0)
+			want += BLK(FP_SPIN_START);
+		/* t1: the time read last, at the deadline or after */
 		if (fk->insn == FP_SPIN && n == REG_T1 &&
-		    BLK(FP_OUT + 8 * n) >= BLK(FP_IN + 8 * REG_T0))
+		    BLK(FP_OUT + 8 * n) >= BLK(FP_IN + 8 * REG_T0) +
+					   BLK(FP_SPIN_START))
 			continue;
 		if (BLK(FP_OUT + 8 * n) != want) {
 			bad++;

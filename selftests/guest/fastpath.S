@@ -7,8 +7,8 @@
  * hypervisor changed.  They differ in the trapping instruction: an ecall
  * (the test chooses a7, a6, a0...), a store of s5 or a load into s4
  * through s6 (MMIO, or a page not mapped yet), or a loop reading the time
- * into t1 until it reaches t0, long enough for host interrupts to end
- * the guest's run.
+ * into t1 for t0 ticks, long enough for host interrupts to end the
+ * guest's run.
  */
 #include "fastpath_abi.h"
 
@@ -88,8 +88,16 @@
 	.option	pop
 	.endm
 
-/* guest_fp_spin's trapping "instruction": wait until time t0. */
+/*
+ * guest_fp_spin's trapping "instruction": wait t0 ticks from now, which
+ * the guest measures itself (a deadline the test set could pass while a
+ * busy host is still entering the guest).  t0 becomes the deadline; the
+ * start is stored at FP_SPIN_START, so the test knows what t0 must be.
+ */
 	.macro FP_SPIN_LOOP
+	rdtime	t1
+	sd	t1, FP_SPIN_START(zero)
+	add	t0, t0, t1
 3:	rdtime	t1
 	bltu	t1, t0, 3b
 	.endm

@@ -20,6 +20,7 @@
 #define FP_FLAGS	0x250		/* FP_USE_F: the F/D registers too */
 #define FP_FCSR_IN	0x260		/* fcsr before the trap */
 #define FP_FCSR_OUT	0x268		/* fcsr after it */
+#define FP_SPIN_START	0x270		/* guest_fp_spin: the time it began */
 #define FP_SAVE		0x400		/* the guest's own x1..x31 */
 #define FP_FSAVE	0x500		/* the guest's own f0..f31 */
 #define FP_FIN		0x600		/* f0..f31 at FP_FIN + 8 * n */
