@@ -180,22 +180,43 @@ static void vvm_start(struct vvm *v, uint64_t fn, uint64_t a0, uint64_t a1)
 		vcpu_thread_start(&v->s.thr[i], v->s.vcpu[i]);
 }
 
-/* Tell the guest to stop; wait for hart 0's UCALL_DONE; its value. */
+static unsigned long rounds(struct vvm *v, int h)
+{
+	return v->s.sh->counter[h];
+}
+
+/*
+ * Wait (up to 20 s: a busy host may starve the guest for a while) until
+ * hart h of v counts more than last rounds (or has finished); the
+ * count.
+ */
+static unsigned long wait_rounds(struct vvm *v, int h, unsigned long last)
+{
+	uint64_t end = now_ns() + 20000000000ULL;
+
+	while (rounds(v, h) <= last && !v->s.thr[h].done && now_ns() < end)
+		usleep(10000);
+	return rounds(v, h);
+}
+
+/*
+ * Tell the guest to stop; wait for hart 0's UCALL_DONE; its value.  Hart
+ * 0 first gets its wait_rounds() to finish a round: its first pass writes
+ * every page (a G-stage fault each, several times dearer on kvm.ko),
+ * which on a busy CI host took longer than a test's whole run, and a
+ * guest stopped before it counts no round at all.
+ */
 static unsigned long vvm_stop(struct vvm *v)
 {
 	unsigned long ret;
 	int i;
 
+	wait_rounds(v, 0, 0);
 	v->s.sh->host_flag[0] = 1;
 	ret = vcpu_thread_join(&v->s.thr[0], 60);
 	for (i = 1; i < v->s.n; i++)
 		vcpu_thread_stop(&v->s.thr[i]);
 	return ret;
-}
-
-static unsigned long rounds(struct vvm *v, int h)
-{
-	return v->s.sh->counter[h];
 }
 
 /*
@@ -549,19 +570,6 @@ static int set_online(int cpu, int on)
 }
 
 #define COEXIST_ROUNDS	(2 * stress_scale())
-
-/*
- * Wait (up to 20 s: a busy host may starve the guest for a while) until
- * hart h of v counts more than last rounds; the count.
- */
-static unsigned long wait_rounds(struct vvm *v, int h, unsigned long last)
-{
-	uint64_t end = now_ns() + 20000000000ULL;
-
-	while (rounds(v, h) <= last && now_ns() < end)
-		usleep(10000);
-	return rounds(v, h);
-}
 
 /*
  * kvm.ko loaded, used and unloaded again and again while an rvhv VM of
