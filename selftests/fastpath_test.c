@@ -253,7 +253,7 @@ static void fp_check_kind(struct __test_metadata *_metadata,
 		[FP_SPIN] = GUEST_FN(guest_fp_spin),
 	};
 	int n, exits, bad = 0, efd = -1;
-	uint64_t want, exits0;
+	uint64_t want, exits0, deadline;
 	long fast0;
 
 	memset((void *)self->blk, 0, PAGE_SIZE_4K);
@@ -337,6 +337,8 @@ static void fp_check_kind(struct __test_metadata *_metadata,
 		close(efd);
 	}
 
+	/* FP_SPIN: the start the guest read plus the wait the test set */
+	deadline = BLK(FP_IN + 8 * REG_T0) + BLK(FP_SPIN_START);
 	for (n = 1; n < 32; n++) {
 		want = BLK(FP_IN + 8 * n);
 		if (fk->sbi && n == REG_A0)
@@ -348,13 +350,11 @@ static void fp_check_kind(struct __test_metadata *_metadata,
 		}
 		if (fk->insn == FP_LOAD && n == REG_S4)
 			want = LOAD_DATA;
-		/* t0: the deadline, the start plus the wait */
+		/* t0: the deadline; t1: the time read last, at it or after */
 		if (fk->insn == FP_SPIN && n == REG_T0)
-			want += BLK(FP_SPIN_START);
-		/* t1: the time read last, at the deadline or after */
+			want = deadline;
 		if (fk->insn == FP_SPIN && n == REG_T1 &&
-		    BLK(FP_OUT + 8 * n) >= BLK(FP_IN + 8 * REG_T0) +
-					   BLK(FP_SPIN_START))
+		    BLK(FP_OUT + 8 * n) >= deadline)
 			continue;
 		if (BLK(FP_OUT + 8 * n) != want) {
 			bad++;
