@@ -540,14 +540,35 @@ long guest_parallel_main(unsigned long rounds, unsigned long unused1)
 
 /* ---- the headline: 4 harts, HSM, IPIs, fences, timers ---- */
 
-/* arg[0]: timer ticks per hart; arg[1]: period (ms); arg[2]: IPIs per hart */
+/*
+ * arg[0]: timer ticks per hart; arg[1]: period (ms); arg[2]: IPIs per
+ * hart; arg[3]: kvm.ko, whose SBI timer now and then never raises a
+ * deadline's interrupt (a hart waited out the 60 s with none, through
+ * the test's kicks): a deadline 1 s past with none taken is armed again
+ * and counted in sti_lost[] there, which rvhv never does.
+ */
 static void hl_ticks(unsigned long h, unsigned long n)
 {
 	unsigned long t0 = rdtime(), base = SMP->sti[h];
+	unsigned long end = t0 + 60 * SMP->freq;
 
 	SMP->period[h] = ms_ticks(SMP->arg[1]);
 	smp_timer_arm(rdtime() + SMP->period[h]);
-	WAIT_FOR(SMP->sti[h] >= base + n, 60);
+	while (SMP->sti[h] < base + n) {
+		if (rdtime() > end) {
+			GUEST_ASSERT(SMP->sti[h] >= base + n);
+			break;
+		}
+		if (!SMP->arg[3] || rdtime() < SMP->deadline[h] + SMP->freq)
+			continue;
+		/* interrupts off: the handler cannot arm the next meanwhile */
+		irq_disable();
+		if (rdtime() >= SMP->deadline[h] + SMP->freq) {
+			SMP->sti_lost[h]++;
+			smp_timer_arm(SMP->deadline[h]);
+		}
+		irq_enable();
+	}
 	SMP->period[h] = 0;
 	irq_disable();
 	smp_timer_arm(-1UL);

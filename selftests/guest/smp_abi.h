@@ -92,6 +92,8 @@ struct smp_shared {
 	volatile unsigned long sti_stop[SMP_MAX_HARTS];
 	volatile unsigned long deadline[SMP_MAX_HARTS];
 	volatile unsigned long sti_early[SMP_MAX_HARTS];	/* before deadline */
+	/* the headline on kvm.ko: deadlines armed again, none taken in 1 s */
+	volatile unsigned long sti_lost[SMP_MAX_HARTS];
 	volatile unsigned long sti_late_max[SMP_MAX_HARTS];	/* ticks */
 	volatile unsigned long sti_time[SMP_MAX_HARTS];	/* rdtime at the last */
 	/* Exceptions taken while trap_expected[] was set. */
